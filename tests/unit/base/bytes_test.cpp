@@ -1,0 +1,60 @@
+#include "base/bytes.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+namespace otaflow {
+namespace {
+
+TEST(Hex, RoundTrip) {
+  EXPECT_EQ(to_hex(hex("00A1ff7F")), "00a1ff7f");
+  EXPECT_TRUE(from_hex("").ok());
+}
+
+TEST(Hex, Errors) {
+  auto odd = from_hex("abc");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(odd.error().code, errc::bad_value);
+  EXPECT_NE(odd.error().message.find("odd"), std::string::npos);
+  auto bad = from_hex("0g");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("position 1"), std::string::npos);
+}
+
+TEST(ByteReader, TruncationConsumesNothing) {
+  const auto b = hex("010203");
+  byte_reader r(b);
+  std::uint32_t v = 0;
+  EXPECT_FALSE(r.u32(v));
+  EXPECT_EQ(r.position(), 0u);
+  EXPECT_TRUE(r.u24(v));
+  EXPECT_EQ(v, 0x010203u);
+  std::uint8_t x = 0;
+  EXPECT_FALSE(r.u8(x));
+  EXPECT_TRUE(r.empty());
+}
+
+TEST(ByteWriter, BigEndianAndPatch) {
+  byte_writer w;
+  w.u8(0x70);
+  w.u16(0);
+  w.u24(0xB00010);
+  w.uint_be(5, 1);
+  w.patch_u16(1, 0x1234);
+  EXPECT_EQ(to_hex(w.data()), "701234b000100000000001");
+}
+
+RC_GTEST_PROP(Hex, ParseOfFormatIsIdentity, (const std::vector<std::uint8_t>& v)) {
+  auto r = from_hex(to_hex(v));
+  RC_ASSERT(r.ok());
+  RC_ASSERT(*r == v);
+}
+
+TEST(EqualCt, ComparesContentAndLength) {
+  EXPECT_TRUE(equal_ct(hex("0102"), hex("0102")));
+  EXPECT_FALSE(equal_ct(hex("0102"), hex("0103")));
+  EXPECT_FALSE(equal_ct(hex("0102"), hex("01")));
+}
+
+}  // namespace
+}  // namespace otaflow
