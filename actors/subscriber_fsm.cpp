@@ -1,0 +1,296 @@
+#include "actors/subscriber_fsm.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+namespace otaflow::actors {
+namespace {
+
+// SMPP 3.4 §5.2.28 message_state values.
+constexpr std::uint8_t kEnroute = 1, kDelivered = 2, kAccepted = 6;
+
+std::string hex4(std::uint16_t v) {
+  char b[8];
+  std::snprintf(b, sizeof b, "%04X", v);
+  return b;
+}
+
+std::string hex2(std::uint8_t v) {
+  char b[4];
+  std::snprintf(b, sizeof b, "%02X", v);
+  return b;
+}
+
+std::string_view receipt_state_name(std::uint8_t s) noexcept {
+  static constexpr std::array<std::string_view, 9> names = {
+      "SCHEDULED", "ENROUTE", "DELIVERED", "EXPIRED", "DELETED",
+      "UNDELIVERABLE", "ACCEPTED", "UNKNOWN", "REJECTED"};
+  return s < names.size() ? names[s] : "UNKNOWN";
+}
+
+// A script ran to its end when the last status word is a success or a warning
+// that still completed the command (ISO 7816-4 §5.6: 90 00, 61 xx, 91 xx (TS 102 221
+// §10.2.1.1), 62 xx / 63 xx warnings).
+bool script_sw_ok(std::uint16_t sw) noexcept {
+  const auto sw1 = static_cast<std::uint8_t>(sw >> 8);
+  return sw == 0x9000 || sw1 == 0x61 || sw1 == 0x91 || sw1 == 0x62 || sw1 == 0x63 ||
+         sw1 == 0x9F;
+}
+
+class machine {
+ public:
+  machine(job_record& job, const job_policy& policy, std::int64_t now)
+      : job_(job), policy_(policy), now_(now) {}
+
+  std::vector<job_action> run(const job_event& ev) {
+    std::visit([this](const auto& e) { on(e); }, ev);
+    return std::move(actions_);
+  }
+
+ private:
+  void enter(job_state s) {
+    job_.state = s;
+    job_.updated_ms = now_;
+    actions_.emplace_back(act_persist{});
+  }
+
+  void begin_attempt() {
+    ++job_.attempt;
+    if (job_.started_ms == 0) job_.started_ms = now_;
+    job_.message_id.clear();
+    enter(job_state::packaging);
+    actions_.emplace_back(act_package{});
+  }
+
+  void arm_por_timer() {
+    ++job_.timer_epoch;
+    actions_.emplace_back(act_arm_por_timer{policy_.por_timeout, job_.timer_epoch});
+  }
+
+  // A retriable failure of the current attempt: wait and try again, or give up.
+  void retry_or_fail(std::string reason) {
+    if (job_.attempt < policy_.max_attempts) {
+      job_.reason = std::move(reason);
+      ++job_.timer_epoch;
+      enter(job_state::retry_wait);
+      actions_.emplace_back(act_arm_retry_timer{backoff(policy_, job_.attempt), job_.timer_epoch});
+    } else {
+      fail("attempts exhausted (" + std::to_string(job_.attempt) + "): " + reason);
+    }
+  }
+
+  void fail(std::string reason) {
+    job_.reason = std::move(reason);
+    enter(job_state::failed);
+  }
+
+  bool waiting_for_por() const {
+    return job_.state == job_state::accepted || job_.state == job_state::delivered;
+  }
+
+  void on(const ev_start&) {
+    switch (job_.state) {
+      case job_state::queued:
+      case job_state::retry_wait:
+        begin_attempt();
+        break;
+      case job_state::packaging:
+      case job_state::submitting:
+        // Restart after a crash: the old packet may have left. Its counter stays in
+        // `counters`, so its PoR is still recognised; the new packet gets a new counter.
+        ++job_.resends;
+        enter(job_state::packaging);
+        actions_.emplace_back(act_package{});
+        break;
+      case job_state::accepted:
+      case job_state::delivered:
+        arm_por_timer();
+        break;
+      case job_state::done:
+      case job_state::failed:
+        break;
+    }
+  }
+
+  void on(const ev_packaged& e) {
+    if (job_.state != job_state::packaging) return;
+    job_.counters.push_back(e.counter);
+    enter(job_state::submitting);
+    actions_.emplace_back(act_submit{});
+  }
+
+  void on(const ev_package_failed& e) {
+    if (job_.state != job_state::packaging) return;
+    if (e.retriable) {
+      retry_or_fail("packaging: " + e.reason);
+    } else {
+      fail("packaging: " + e.reason);
+    }
+  }
+
+  void on(const ev_submit_ok& e) {
+    if (job_.state != job_state::submitting) return;
+    job_.message_id = e.message_id;
+    enter(job_state::accepted);
+    arm_por_timer();
+  }
+
+  void on(const ev_submit_failed& e) {
+    if (job_.state != job_state::submitting) return;
+    auto reason = "submit_sm rejected: " + e.reason;
+    if (e.retriable) {
+      retry_or_fail(std::move(reason));
+    } else {
+      fail(std::move(reason));
+    }
+  }
+
+  void on(const ev_submit_lost&) {
+    if (job_.state != job_state::submitting) return;
+    if (job_.resends >= policy_.max_resends) {
+      fail("SMPP connection lost before submit_sm_resp " + std::to_string(job_.resends + 1) +
+           " times");
+      return;
+    }
+    ++job_.resends;
+    enter(job_state::packaging);
+    actions_.emplace_back(act_package{});
+  }
+
+  void on(const ev_receipt& e) {
+    if (!waiting_for_por()) return;
+    if (e.message_state == kEnroute || e.message_state == kAccepted) return;
+    if (e.message_state == kDelivered) {
+      if (job_.state == job_state::accepted) enter(job_state::delivered);
+      return;
+    }
+    std::string reason = "delivery receipt ";
+    reason += receipt_state_name(e.message_state);
+    if (!e.error.empty()) reason += " (err " + e.error + ")";
+    retry_or_fail(std::move(reason));
+  }
+
+  void on(const ev_por& e) {
+    if (is_terminal(job_.state)) return;
+    if (std::find(job_.counters.begin(), job_.counters.end(), e.counter) == job_.counters.end()) {
+      return;  // not one of this job's packets
+    }
+    job_.por_status = e.status;
+    if (e.script_sw) job_.last_sw = e.script_sw;
+    if (e.status == 0x08 || e.status == 0x0B || e.status == 0x0C) {
+      // More time / response follows by SMS-SUBMIT or USSD: wait for the real answer.
+      if (waiting_for_por()) arm_por_timer();
+      return;
+    }
+    const std::string status_text =
+        "PoR " + hex2(e.status) + " " + std::string(por_status_name(e.status));
+    if (e.status != 0x00) {
+      if (por_status_retriable(e.status)) {
+        retry_or_fail(status_text);
+      } else {
+        fail(status_text);
+      }
+      return;
+    }
+    if (!e.verified) {
+      retry_or_fail("PoR integrity check failed");
+      return;
+    }
+    if (e.script_sw && !script_sw_ok(*e.script_sw)) {
+      fail("script stopped after " + std::to_string(e.executed) + " of " +
+           std::to_string(e.expected) + " commands: SW " + hex4(*e.script_sw));
+      return;
+    }
+    if (e.expected != 0 && e.executed < e.expected) {
+      fail("script stopped after " + std::to_string(e.executed) + " of " +
+           std::to_string(e.expected) + " commands");
+      return;
+    }
+    job_.reason.clear();
+    enter(job_state::done);
+  }
+
+  void on(const ev_por_timeout& e) {
+    if (!waiting_for_por() || e.epoch != job_.timer_epoch) return;
+    retry_or_fail("no PoR within " + std::to_string(policy_.por_timeout.count()) + " ms");
+  }
+
+  void on(const ev_retry_due& e) {
+    if (job_.state != job_state::retry_wait || e.epoch != job_.timer_epoch) return;
+    begin_attempt();
+  }
+
+  void on(const ev_cancel& e) {
+    if (is_terminal(job_.state)) return;
+    fail("cancelled: " + e.reason);
+  }
+
+  job_record& job_;
+  const job_policy& policy_;
+  std::int64_t now_;
+  std::vector<job_action> actions_;
+};
+
+}  // namespace
+
+std::vector<job_action> transition(job_record& job, const job_event& event,
+                                   const job_policy& policy, std::int64_t now_ms) {
+  return machine(job, policy, now_ms).run(event);
+}
+
+duration backoff(const job_policy& policy, std::uint16_t attempt) noexcept {
+  auto d = policy.retry_base;
+  for (std::uint16_t i = 1; i < attempt && d < policy.retry_max; ++i) d *= 2;
+  return std::min(d, policy.retry_max);
+}
+
+std::string_view por_status_name(std::uint8_t status) noexcept {
+  switch (status) {
+    case 0x00: return "PoR OK";
+    case 0x01: return "RC/CC/DS failed";
+    case 0x02: return "CNTR low";
+    case 0x03: return "CNTR high";
+    case 0x04: return "CNTR blocked";
+    case 0x05: return "ciphering error";
+    case 0x06: return "unidentified security error";
+    case 0x07: return "insufficient memory";
+    case 0x08: return "more time";
+    case 0x09: return "TAR unknown";
+    case 0x0A: return "insufficient security level";
+    case 0x0B: return "response by SMS-SUBMIT";
+    case 0x0C: return "response by USSD";
+    default: return status >= 0xC0 && status != 0xFF ? "proprietary" : "reserved";
+  }
+}
+
+bool por_status_retriable(std::uint8_t status) noexcept {
+  // 07 (card memory full) may clear; the others say the packet itself or the keys are wrong,
+  // so sending it again would burn counters for nothing.
+  return status == 0x07;
+}
+
+std::string_view to_string(job_state s) noexcept {
+  switch (s) {
+    case job_state::queued: return "queued";
+    case job_state::packaging: return "packaging";
+    case job_state::submitting: return "submitting";
+    case job_state::accepted: return "accepted";
+    case job_state::delivered: return "delivered";
+    case job_state::retry_wait: return "retry_wait";
+    case job_state::done: return "done";
+    case job_state::failed: return "failed";
+  }
+  return "unknown";
+}
+
+std::optional<job_state> job_state_from_string(std::string_view s) noexcept {
+  for (auto st : {job_state::queued, job_state::packaging, job_state::submitting,
+                  job_state::accepted, job_state::delivered, job_state::retry_wait,
+                  job_state::done, job_state::failed}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+}  // namespace otaflow::actors

@@ -1,0 +1,266 @@
+#include "actors/subscriber_fsm.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+namespace otaflow::actors {
+namespace {
+
+template <class A>
+int count(const std::vector<job_action>& acts) {
+  int n = 0;
+  for (const auto& a : acts) n += std::holds_alternative<A>(a) ? 1 : 0;
+  return n;
+}
+
+template <class A>
+const A& find(const std::vector<job_action>& acts) {
+  for (const auto& a : acts)
+    if (auto* p = std::get_if<A>(&a)) return *p;
+  throw std::runtime_error("action not found");
+}
+
+struct fsm_test : ::testing::Test {
+  job_record job;
+  job_policy policy;
+  std::int64_t now = 1000;
+  std::vector<job_action> apply(const job_event& e) { return transition(job, e, policy, ++now); }
+
+  // Drives the job to `accepted` with the given counter; returns the PoR timer epoch.
+  std::uint32_t to_accepted(std::uint64_t counter) {
+    apply(ev_start{});
+    apply(ev_packaged{counter});
+    auto acts = apply(ev_submit_ok{"msg-" + std::to_string(counter)});
+    return find<act_arm_por_timer>(acts).epoch;
+  }
+};
+
+TEST_F(fsm_test, HappyPathEmitsEveryStateAndEndsDone) {
+  auto a = apply(ev_start{});
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(job.attempt, 1);
+  EXPECT_EQ(count<act_package>(a), 1);
+  EXPECT_EQ(count<act_persist>(a), 1);
+
+  a = apply(ev_packaged{41});
+  EXPECT_EQ(job.state, job_state::submitting);
+  EXPECT_EQ(count<act_submit>(a), 1);
+  EXPECT_EQ(job.counters, std::vector<std::uint64_t>{41});
+
+  a = apply(ev_submit_ok{"abc"});
+  EXPECT_EQ(job.state, job_state::accepted);
+  EXPECT_EQ(job.message_id, "abc");
+  EXPECT_EQ(find<act_arm_por_timer>(a).after, policy.por_timeout);
+
+  a = apply(ev_receipt{2, ""});
+  EXPECT_EQ(job.state, job_state::delivered);
+
+  a = apply(ev_por{41, 0x00, true, 0x9000, 2, 2});
+  EXPECT_EQ(job.state, job_state::done);
+  EXPECT_EQ(job.por_status, 0x00);
+  EXPECT_EQ(count<act_persist>(a), 1);
+  EXPECT_TRUE(job.reason.empty());
+
+  // Anything after the terminal state changes nothing.
+  EXPECT_TRUE(apply(ev_receipt{5, "x"}).empty());
+  EXPECT_TRUE(apply(ev_por{41, 0x01, true, {}, 0, 0}).empty());
+  EXPECT_TRUE(apply(ev_cancel{"late"}).empty());
+  EXPECT_EQ(job.state, job_state::done);
+}
+
+TEST_F(fsm_test, PorBeforeReceiptCompletes) {
+  to_accepted(7);
+  apply(ev_por{7, 0x00, true, 0x9000, 1, 1});
+  EXPECT_EQ(job.state, job_state::done);
+  EXPECT_TRUE(apply(ev_receipt{2, ""}).empty());
+}
+
+TEST_F(fsm_test, UndeliverableRetriesWithBackoffThenFails) {
+  policy.max_attempts = 2;
+  to_accepted(1);
+  auto a = apply(ev_receipt{5, "001"});
+  EXPECT_EQ(job.state, job_state::retry_wait);
+  EXPECT_EQ(job.reason, "delivery receipt UNDELIVERABLE (err 001)");
+  const auto& t = find<act_arm_retry_timer>(a);
+  EXPECT_EQ(t.after, policy.retry_base);
+
+  a = apply(ev_retry_due{t.epoch});
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(job.attempt, 2);
+  apply(ev_packaged{2});
+  apply(ev_submit_ok{"m2"});
+  apply(ev_receipt{3, ""});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "attempts exhausted (2): delivery receipt EXPIRED");
+  EXPECT_EQ(job.counters, (std::vector<std::uint64_t>{1, 2}));
+}
+
+TEST_F(fsm_test, StaleTimersAreIgnored) {
+  const auto epoch = to_accepted(3);
+  EXPECT_TRUE(apply(ev_por_timeout{epoch - 1}).empty());
+  EXPECT_EQ(job.state, job_state::accepted);
+  apply(ev_receipt{2, ""});  // delivered keeps the PoR timer armed
+  auto a = apply(ev_por_timeout{epoch});
+  EXPECT_EQ(job.state, job_state::retry_wait);
+  const auto retry_epoch = find<act_arm_retry_timer>(a).epoch;
+  EXPECT_TRUE(apply(ev_retry_due{retry_epoch + 1}).empty());
+  EXPECT_TRUE(apply(ev_por_timeout{epoch}).empty());
+  EXPECT_EQ(job.state, job_state::retry_wait);
+}
+
+TEST_F(fsm_test, PermanentPorStatusFailsAtOnce) {
+  to_accepted(9);
+  apply(ev_por{9, 0x01, false, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "PoR 01 RC/CC/DS failed");
+  EXPECT_EQ(job.attempt, 1);
+}
+
+TEST_F(fsm_test, LatePorOfAnEarlierAttemptCounts) {
+  to_accepted(10);
+  apply(ev_receipt{5, ""});
+  auto a = apply(ev_retry_due{job.timer_epoch});
+  apply(ev_packaged{11});
+  // The first packet did arrive after all: its PoR OK proves the update.
+  apply(ev_por{10, 0x00, true, 0x9000, 1, 1});
+  EXPECT_EQ(job.state, job_state::done);
+}
+
+TEST_F(fsm_test, PorOfAnotherPacketIsIgnored) {
+  to_accepted(20);
+  EXPECT_TRUE(apply(ev_por{19, 0x00, true, 0x9000, 1, 1}).empty());
+  EXPECT_EQ(job.state, job_state::accepted);
+}
+
+TEST_F(fsm_test, MoreTimeRearmsTheTimer) {
+  const auto e1 = to_accepted(5);
+  auto a = apply(ev_por{5, 0x08, true, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::accepted);
+  const auto e2 = find<act_arm_por_timer>(a).epoch;
+  EXPECT_GT(e2, e1);
+  EXPECT_TRUE(apply(ev_por_timeout{e1}).empty());
+}
+
+TEST_F(fsm_test, ScriptErrorFailsWithTheStatusWord) {
+  to_accepted(5);
+  apply(ev_por{5, 0x00, true, 0x6A82, 2, 3});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "script stopped after 2 of 3 commands: SW 6A82");
+}
+
+TEST_F(fsm_test, UnverifiedPorOkIsRetried) {
+  to_accepted(5);
+  apply(ev_por{5, 0x00, false, 0x9000, 1, 1});
+  EXPECT_EQ(job.state, job_state::retry_wait);
+  EXPECT_EQ(job.reason, "PoR integrity check failed");
+}
+
+TEST_F(fsm_test, SubmitLostRepackagesWithoutAnAttempt) {
+  apply(ev_start{});
+  apply(ev_packaged{1});
+  auto a = apply(ev_submit_lost{});
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(count<act_package>(a), 1);
+  EXPECT_EQ(job.attempt, 1);
+  EXPECT_EQ(job.resends, 1);
+  policy.max_resends = 1;
+  apply(ev_packaged{2});
+  apply(ev_submit_lost{});
+  EXPECT_EQ(job.state, job_state::failed);
+}
+
+TEST_F(fsm_test, SubmitRejectedPermanentOrRetriable) {
+  apply(ev_start{});
+  apply(ev_packaged{1});
+  apply(ev_submit_failed{0x0B, "ESME_RINVDSTADR", false});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "submit_sm rejected: ESME_RINVDSTADR");
+
+  job = {};
+  apply(ev_start{});
+  apply(ev_packaged{1});
+  apply(ev_submit_failed{0x45, "ESME_RSUBMITFAIL", true});
+  EXPECT_EQ(job.state, job_state::retry_wait);
+}
+
+TEST_F(fsm_test, ResumeFromEveryState) {
+  // packaging/submitting: a new packet (the old counter is kept for late PoRs).
+  apply(ev_start{});
+  apply(ev_packaged{1});
+  auto a = apply(ev_start{});
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(count<act_package>(a), 1);
+  EXPECT_EQ(job.attempt, 1);
+  // accepted: wait for the PoR again.
+  apply(ev_packaged{2});
+  apply(ev_submit_ok{"m"});
+  a = apply(ev_start{});
+  EXPECT_EQ(job.state, job_state::accepted);
+  EXPECT_EQ(count<act_arm_por_timer>(a), 1);
+  EXPECT_EQ(count<act_persist>(a), 0);
+}
+
+TEST_F(fsm_test, CancelFails) {
+  to_accepted(1);
+  apply(ev_cancel{"by operator"});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "cancelled: by operator");
+}
+
+TEST(Backoff, DoublesUpToTheCeiling) {
+  job_policy p;
+  p.retry_base = duration{100};
+  p.retry_max = duration{350};
+  EXPECT_EQ(backoff(p, 1).count(), 100);
+  EXPECT_EQ(backoff(p, 2).count(), 200);
+  EXPECT_EQ(backoff(p, 3).count(), 350);
+  EXPECT_EQ(backoff(p, 60).count(), 350);
+}
+
+TEST(JobState, NamesRoundTrip) {
+  for (int i = 0; i <= static_cast<int>(job_state::failed); ++i) {
+    const auto s = static_cast<job_state>(i);
+    EXPECT_EQ(job_state_from_string(to_string(s)), s);
+  }
+  EXPECT_FALSE(job_state_from_string("bogus").has_value());
+}
+
+// Whatever happens, a job reaches at most one terminal state and never leaves it, and the
+// number of attempts never exceeds the policy.
+RC_GTEST_PROP(SubscriberFsm, TerminalIsFinalAndAttemptsBounded, ()) {
+  job_policy policy;
+  policy.max_attempts = *rc::gen::inRange<std::uint16_t>(1, 5);
+  job_record job;
+  const auto n = *rc::gen::inRange(1, 60);
+  std::optional<job_state> terminal;
+  std::int64_t now = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto kind = *rc::gen::inRange(0, 11);
+    const auto c = *rc::gen::inRange<std::uint64_t>(0, 4);
+    job_event e;
+    switch (kind) {
+      case 0: e = ev_start{}; break;
+      case 1: e = ev_packaged{c}; break;
+      case 2: e = ev_package_failed{"x", *rc::gen::arbitrary<bool>()}; break;
+      case 3: e = ev_submit_ok{"m"}; break;
+      case 4: e = ev_submit_failed{0x45, "x", *rc::gen::arbitrary<bool>()}; break;
+      case 5: e = ev_submit_lost{}; break;
+      case 6: e = ev_receipt{*rc::gen::inRange<std::uint8_t>(0, 9), ""}; break;
+      case 7:
+        e = ev_por{c, *rc::gen::element<std::uint8_t>(0, 1, 2, 7, 8, 9),
+                   *rc::gen::arbitrary<bool>(), std::nullopt, 0, 0};
+        break;
+      case 8: e = ev_por_timeout{job.timer_epoch}; break;
+      case 9: e = ev_retry_due{job.timer_epoch}; break;
+      default: e = ev_cancel{"x"}; break;
+    }
+    const auto before = job;
+    (void)transition(job, e, policy, ++now);
+    if (terminal) RC_ASSERT(job == before);
+    if (is_terminal(job.state)) terminal = job.state;
+    RC_ASSERT(job.attempt <= policy.max_attempts);
+  }
+}
+
+}  // namespace
+}  // namespace otaflow::actors
