@@ -1,0 +1,71 @@
+#pragma once
+// The campaign engine on the C++ Actor Framework: a campaign actor expands its
+// targets lazily and keeps a bounded window of cards in flight; each card in flight
+// has a subscriber actor running the job state machine (subscriber_fsm.hpp); a
+// crypto stage batches packaging (counters + SCP80) and a journal batches durable
+// state changes before their status events leave. docs/DESIGN.md has the picture.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/engine_ports.hpp"
+
+namespace otaflow::actors {
+
+/// Engine tuning. Every field has a default that suits one 2-core machine.
+struct engine_options {
+  std::size_t scheduler_threads = 0;   ///< CAF worker threads; 0 = hardware concurrency
+  std::size_t crypto_batch_max = 2048; ///< packaging requests per crypto batch (>= 1)
+  std::size_t journal_batch_max = 8192;///< job updates per durable batch (>= 1)
+  std::size_t expand_chunk = 256;      ///< cards fetched from the cursor per refill step
+};
+
+/// Counts of a finished (or interrupted) campaign run.
+struct campaign_summary {
+  std::string campaign;
+  std::uint64_t cards = 0;
+  std::uint64_t done = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t resumed_terminal = 0;  ///< cards already terminal before this run
+  double seconds = 0;
+  std::map<std::uint8_t, std::uint64_t> por_status;  ///< last PoR status per card
+  std::map<std::string, std::uint64_t> failure_reasons;
+  double latency_p50_ms = 0;  ///< first attempt to terminal state, cards done in this run
+  double latency_p99_ms = 0;
+  double latency_max_ms = 0;
+};
+
+/// Progress of a running campaign, reported every few hundred cards.
+struct campaign_progress {
+  std::uint64_t terminal = 0;
+  std::uint64_t in_flight = 0;
+  std::uint64_t done = 0;
+  std::uint64_t failed = 0;
+};
+using progress_fn = std::function<void(const campaign_progress&)>;
+
+class engine {
+ public:
+  /// The engine borrows the ports; they must outlive it.
+  engine(engine_options options, packet_factory& factory, transport& transport, job_store& store,
+         status_sink& sink);
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  /// Runs a campaign until every target is terminal; resumes jobs found in the store.
+  [[nodiscard]] result<campaign_summary> run(std::shared_ptr<const campaign_ctx> campaign,
+                                             std::unique_ptr<target_cursor> targets,
+                                             progress_fn progress = {});
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace otaflow::actors

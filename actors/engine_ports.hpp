@@ -1,0 +1,152 @@
+#pragma once
+// What the engine's actors need from the outside world, as narrow interfaces:
+// packaging (counters + SCP80), the SMPP transport, durable job state, the target
+// cursor and the status sink. The concrete adapters (storage/, secure/, the SMPP
+// client, kafka/) live beside them; tests plug in fakes. Implementations are called
+// from one actor at a time (detached actors or the router), except where noted.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "actors/campaign_def.hpp"
+#include "actors/job_state.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "storage/secret.hpp"
+
+namespace otaflow::actors {
+
+/// One card as the engine sees it while the card is in flight.
+struct card_info {
+  std::string iccid;
+  std::string imsi;
+  std::string msisdn;
+  storage::secret kic_key;  ///< ciphering key of the campaign's keyset
+  storage::secret kid_key;  ///< checksum key of the campaign's keyset
+};
+
+/// A campaign ready to run: its definition and the script every card gets.
+struct campaign_ctx {
+  campaign_def def;
+  bytes script;                 ///< TS 102 226 script (the secured data)
+  std::uint8_t commands = 0;    ///< C-APDUs in the script (for the PoR's executed count)
+};
+
+// ---- packaging ----------------------------------------------------------------------
+
+struct package_request {
+  std::uint64_t tag;            ///< the job's tag (echoed)
+  const card_info* card;
+  const campaign_ctx* campaign;
+};
+
+struct packaged {
+  std::uint64_t counter = 0;    ///< CNTR the packet carries (persisted before return)
+  std::vector<bytes> segments;  ///< TP-UD of each short message, in order
+};
+
+/// What a card's PoR said, after integrity checking.
+struct por_info {
+  std::uint64_t counter = 0;
+  std::uint8_t status = 0;
+  bool verified = false;
+  std::optional<std::uint16_t> script_sw;
+  std::uint8_t executed = 0;
+};
+
+/// Reserves counters and secures packets (the batch crypto stage calls it with many
+/// requests at once); opens PoRs. Counters are durable before package() returns.
+class packet_factory {
+ public:
+  virtual ~packet_factory() = default;
+  [[nodiscard]] virtual std::vector<result<packaged>> package(
+      std::span<const package_request> requests) = 0;
+  /// Parses and verifies a PoR TP-UD (with or without its UDH) for this card and campaign.
+  [[nodiscard]] virtual result<por_info> open_por(const card_info& card,
+                                                  const campaign_ctx& campaign,
+                                                  byte_view user_data) = 0;
+};
+
+// ---- SMPP transport -----------------------------------------------------------------
+
+struct submit_request {
+  std::uint64_t tag;
+  std::string dest_msisdn;
+  std::vector<bytes> segments;  ///< TP-UD with UDH, one submit_sm each
+};
+
+/// Receives what the SMPP sessions learn. Called from transport threads.
+class transport_listener {
+ public:
+  virtual ~transport_listener() = default;
+  /// Every segment was accepted; the SMSC's message ids in segment order.
+  virtual void on_submitted(std::uint64_t tag, std::vector<std::string> message_ids) = 0;
+  /// A segment was refused with a final status (throttling is retried by the session).
+  virtual void on_submit_failed(std::uint64_t tag, std::uint32_t command_status,
+                                std::string reason, bool retriable) = 0;
+  /// The connection dropped before every submit_sm_resp arrived.
+  virtual void on_submit_lost(std::uint64_t tag) = 0;
+  /// A delivery receipt (SMPP 3.4 message_state).
+  virtual void on_receipt(std::string message_id, std::uint8_t message_state,
+                          std::string error) = 0;
+  /// A mobile-originated message (a PoR) from a card.
+  virtual void on_mo(std::string from_msisdn, bytes user_data) = 0;
+};
+
+/// SMPP sessions to one or more SMSC binds. submit() is thread-safe.
+class transport {
+ public:
+  virtual ~transport() = default;
+  virtual void set_listener(transport_listener* listener) = 0;
+  virtual void submit(submit_request request) = 0;
+};
+
+// ---- durable state ------------------------------------------------------------------
+
+struct job_update {
+  std::string campaign;
+  std::string iccid;
+  job_record job;
+};
+
+/// Status event of one state change (docs/EVENTS.md).
+struct status_event {
+  std::string campaign;
+  std::string iccid;
+  job_state state;
+  std::uint16_t attempt = 0;
+  std::optional<std::uint8_t> por_status;
+  std::string reason;
+  std::string variant;
+  std::int64_t ts_ms = 0;
+};
+
+/// Job records and the audit log. save() applies a whole batch atomically.
+class job_store {
+ public:
+  virtual ~job_store() = default;
+  [[nodiscard]] virtual result<std::optional<job_record>> load(const std::string& campaign,
+                                                               const std::string& iccid) = 0;
+  [[nodiscard]] virtual status save(std::span<const job_update> updates, bool sync) = 0;
+};
+
+/// Where status events go once their state is durable (Kafka, a file, a counter).
+class status_sink {
+ public:
+  virtual ~status_sink() = default;
+  virtual void emit(std::span<const status_event> events) = 0;
+};
+
+/// The cards of a campaign in a stable order, fetched lazily.
+class target_cursor {
+ public:
+  virtual ~target_cursor() = default;
+  /// Up to n more cards; an empty vector when the selection is exhausted.
+  [[nodiscard]] virtual result<std::vector<card_info>> next(std::size_t n) = 0;
+};
+
+}  // namespace otaflow::actors
