@@ -1,0 +1,81 @@
+#pragma once
+// The engine's SMPP 3.4 client (ESME): one thread per bind with a non-blocking
+// socket. It binds as transceiver, keeps a window of outstanding submit_sm, paces
+// segments with a token bucket, backs off on ESME_RTHROTTLED / ESME_RMSGQFUL,
+// answers deliver_sm (receipts and MO PoRs) and enquire_link, sends enquire_link
+// when idle, and reconnects with back-off. Submits that were on the wire when a
+// connection dropped are reported lost (the job re-packages them with a new
+// counter). A pool of sessions implements the engine's `transport` port.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actors/engine_ports.hpp"
+
+namespace otaflow::actors {
+
+/// One SMSC bind. Every field has a default; `host`, `system_id` and `password` come
+/// from the command line or the configuration.
+struct smpp_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 2775;
+  std::string system_id;                ///< at most 15 characters
+  std::string password;                 ///< at most 8 characters
+  std::string system_type = "OTA";      ///< at most 12 characters
+  std::string source_addr = "8500";     ///< the OTA server's address; PoRs come back to it
+  std::uint8_t source_ton = 0x00;
+  std::uint8_t source_npi = 0x01;
+  std::uint8_t dest_ton = 0x01;         ///< international
+  std::uint8_t dest_npi = 0x01;         ///< ISDN/E.164
+  std::uint8_t data_coding = 0xF6;      ///< 8-bit, class 2 (TS 23.038 §4)
+  std::uint8_t registered_delivery = 0x01;  ///< receipt on final success or failure
+  std::size_t window = 512;             ///< outstanding submit_sm (1..65535)
+  double rate = 0;                      ///< segments per second; 0 = unpaced
+  std::chrono::milliseconds enquire_link_interval{30'000};
+  std::chrono::milliseconds response_timeout{30'000};   ///< for any request we sent
+  std::chrono::milliseconds reconnect_min{200};
+  std::chrono::milliseconds reconnect_max{10'000};
+  std::chrono::milliseconds throttle_min{20};
+  std::chrono::milliseconds throttle_max{5'000};
+};
+
+/// Counters of a session (monotonic).
+struct smpp_stats {
+  std::uint64_t connects = 0, binds = 0, bind_failures = 0, disconnects = 0;
+  std::uint64_t submits = 0, submit_ok = 0, submit_failed = 0, throttled = 0, lost = 0;
+  std::uint64_t receipts = 0, mo = 0, enquire_links = 0;
+};
+
+/// A pool of SMPP sessions; submits are spread over them by destination, so one
+/// card's messages always take the same bind, in order.
+class smpp_transport final : public transport {
+ public:
+  /// Starts one session per options entry (at least one).
+  explicit smpp_transport(std::vector<smpp_options> binds);
+  ~smpp_transport() override;
+  smpp_transport(const smpp_transport&) = delete;
+  smpp_transport& operator=(const smpp_transport&) = delete;
+
+  void set_listener(transport_listener* listener) override;
+  void submit(submit_request request) override;
+
+  /// Waits until every session is bound. Fails with the reason (connection refused,
+  /// ESME_RINVPASWD, ...) when a session cannot bind within the timeout.
+  [[nodiscard]] status wait_bound(std::chrono::milliseconds timeout);
+  /// Sums the sessions' counters.
+  [[nodiscard]] smpp_stats stats() const;
+  /// Unbinds and stops every session.
+  void stop();
+
+  class session;
+
+ private:
+  std::vector<std::unique_ptr<session>> sessions_;
+};
+
+}  // namespace otaflow::actors
