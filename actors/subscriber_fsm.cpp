@@ -202,7 +202,7 @@ class machine {
            std::to_string(e.expected) + " commands: SW " + hex4(*e.script_sw));
       return;
     }
-    if (e.expected != 0 && e.executed < e.expected) {
+    if (e.script_sw && e.expected != 0 && e.executed < e.expected) {
       fail("script stopped after " + std::to_string(e.executed) + " of " +
            std::to_string(e.expected) + " commands");
       return;
