@@ -27,6 +27,7 @@ struct card_info {
   std::string msisdn;
   storage::secret kic_key;  ///< ciphering key of the campaign's keyset
   storage::secret kid_key;  ///< checksum key of the campaign's keyset
+  std::string problem;      ///< set when the card cannot be served (unknown, no keyset, ...)
 };
 
 /// A campaign ready to run: its definition and the script every card gets.

@@ -103,18 +103,23 @@ std::vector<result<packaged>> ota_packet_factory::package(
   out.reserve(requests.size());
   // 1. Counters for the whole batch in one synced write: a crash after this point
   //    never reuses them.
+  // Cards that cannot be served fail permanently and use no counter.
   std::vector<storage::counter_request> creq;
   creq.reserve(requests.size());
   for (const auto& r : requests) {
-    creq.push_back({r.card->iccid, r.campaign->def.security.keyset()});
+    if (r.card->problem.empty()) creq.push_back({r.card->iccid, r.campaign->def.security.keyset()});
   }
-  auto counters = counters_.next(creq);
-  if (!counters) {
+  auto reserved = counters_.next(creq);
+  if (!reserved) {
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      out.emplace_back(make_error(errc::io, "reserving counters: " + counters.error().message,
-                                  counters.error().cls));
+      out.emplace_back(make_error(errc::io, "reserving counters: " + reserved.error().message,
+                                  reserved.error().cls));
     }
     return out;
+  }
+  std::vector<std::uint64_t> counters(requests.size(), 0);
+  for (std::size_t i = 0, k = 0; i < requests.size(); ++i) {
+    if (requests[i].card->problem.empty()) counters[i] = (*reserved)[k++];
   }
   // 2. SCP80 for the batch.
   std::vector<secure::command_request> sreq;
@@ -123,11 +128,15 @@ std::vector<result<packaged>> ota_packet_factory::package(
     const auto& r = requests[i];
     const auto& sec = r.campaign->def.security;
     secure::command_request c;
+    if (!r.card->problem.empty()) {
+      sreq.push_back(c);  // placeholder; its result is replaced below
+      continue;
+    }
     c.params.spi = *codec::decode_spi(sec.spi);  // validated by prepare_campaign
     c.params.kic = sec.kic;
     c.params.kid = sec.kid;
     c.params.tar = sec.tar;
-    c.params.counter = (*counters)[i];
+    c.params.counter = counters[i];
     c.params.kic_key = r.card->kic_key.view();
     c.params.kid_key = r.card->kid_key.view();
     c.params.cc_length = sec.cc_length;
@@ -137,18 +146,22 @@ std::vector<result<packaged>> ota_packet_factory::package(
   auto packets = secure::secure_commands(sreq, backend_);
   // 3. The SMS binding (TS 31.115): one or more TP-UDs per packet.
   for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (!requests[i].card->problem.empty()) {
+      out.emplace_back(make_error(errc::not_found, requests[i].card->problem));
+      continue;
+    }
     if (!packets[i]) {
       out.emplace_back(make_error(errc::bad_value, "securing the packet: " + packets[i].error().message));
       continue;
     }
     codec::concat_options co;
-    co.reference = static_cast<std::uint16_t>((*counters)[i] & 0xFF);
+    co.reference = static_cast<std::uint16_t>(counters[i] & 0xFF);
     auto sms = codec::command_to_tp_ud(*packets[i], co);
     if (!sms) {
       out.emplace_back(make_error(errc::too_long, "splitting into SMS: " + sms.error().message));
       continue;
     }
-    out.emplace_back(packaged{(*counters)[i], std::move(sms).value()});
+    out.emplace_back(packaged{counters[i], std::move(sms).value()});
   }
   return out;
 }
