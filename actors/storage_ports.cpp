@@ -1,0 +1,98 @@
+#include "actors/storage_ports.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace otaflow::actors {
+namespace {
+
+// The engine's states map one to one onto the stored ones.
+storage::job_state to_stored(job_state s) {
+  switch (s) {
+    case job_state::queued: return storage::job_state::queued;
+    case job_state::packaging: return storage::job_state::counter_reserved;
+    case job_state::submitting: return storage::job_state::submitted;
+    case job_state::accepted: return storage::job_state::accepted;
+    case job_state::delivered: return storage::job_state::delivered;
+    case job_state::retry_wait: return storage::job_state::retry_wait;
+    case job_state::done: return storage::job_state::done;
+    case job_state::failed: return storage::job_state::failed;
+  }
+  return storage::job_state::queued;
+}
+
+job_state from_stored(storage::job_state s) {
+  switch (s) {
+    case storage::job_state::queued: return job_state::queued;
+    case storage::job_state::counter_reserved: return job_state::packaging;
+    case storage::job_state::submitted: return job_state::submitting;
+    case storage::job_state::accepted: return job_state::accepted;
+    case storage::job_state::delivered: return job_state::delivered;
+    case storage::job_state::retry_wait: return job_state::retry_wait;
+    case storage::job_state::done: return job_state::done;
+    case storage::job_state::failed: return job_state::failed;
+  }
+  return job_state::queued;
+}
+
+}  // namespace
+
+storage::job_record to_stored(const job_record& j) {
+  storage::job_record s;
+  s.state = to_stored(j.state);
+  s.attempt = j.attempt;
+  s.por_status = j.por_status;
+  s.reason = j.reason;
+  s.created_ms = j.started_ms;
+  s.updated_ms = j.updated_ms;
+  s.counter = j.counters.empty() ? 0 : j.counters.back();
+  if (!j.message_id.empty()) s.message_ids = {j.message_id};
+  s.variant = j.variant;
+  return s;
+}
+
+job_record from_stored(const storage::job_record& s) {
+  job_record j;
+  j.state = from_stored(s.state);
+  j.attempt = s.attempt;
+  j.por_status = s.por_status;
+  j.reason = s.reason;
+  j.started_ms = s.created_ms;
+  j.updated_ms = s.updated_ms;
+  if (s.counter != 0) j.counters = {s.counter};
+  if (!s.message_ids.empty()) j.message_id = s.message_ids.back();
+  j.variant = s.variant;
+  return j;
+}
+
+result<std::optional<job_record>> storage_job_store::load(const std::string& campaign,
+                                                          const std::string& iccid) {
+  auto r = state_.jobs().get(campaign, iccid);
+  if (!r) return r.error();
+  if (!*r) return std::optional<job_record>{};
+  return std::optional<job_record>{from_stored(**r)};
+}
+
+status storage_job_store::save(std::span<const job_update> updates, bool sync) {
+  std::vector<storage::job_update> rows;
+  std::vector<storage::audit_event> audit;
+  rows.reserve(updates.size());
+  audit.reserve(updates.size());
+  for (const auto& u : updates) {
+    rows.push_back({u.campaign, u.iccid, to_stored(u.job)});
+    nlohmann::json d = {{"state", to_string(u.job.state)}, {"attempt", u.job.attempt}};
+    if (!u.job.counters.empty()) d["counter"] = u.job.counters.back();
+    if (!u.job.message_id.empty()) d["message_id"] = u.job.message_id;
+    if (u.job.por_status) d["por_status"] = *u.job.por_status;
+    if (!u.job.reason.empty()) d["reason"] = u.job.reason;
+    storage::audit_event e;
+    e.time_ms = u.job.updated_ms;
+    e.campaign = u.campaign;
+    e.iccid = u.iccid;
+    e.type = storage::audit_type::state;
+    e.details = d.dump();
+    audit.push_back(std::move(e));
+  }
+  return state_.jobs().commit(rows, audit, state_.audit(), sync);
+}
+
+}  // namespace otaflow::actors
