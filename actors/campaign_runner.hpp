@@ -1,0 +1,48 @@
+#pragma once
+// Runs one campaign end to end against the profile repository and SMSC binds: the
+// glue that `otaflow campaign run` and `otaflow demo` share. Storage, the SMPP
+// transport, the crypto backend and the engine are wired here.
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "actors/engine.hpp"
+#include "actors/smpp_client.hpp"
+#include "storage/api.hpp"
+
+namespace otaflow::actors {
+
+struct runner_options {
+  std::vector<smpp_options> binds;          ///< at least one
+  std::chrono::milliseconds bind_timeout{10'000};  ///< give up when no bind succeeds in time
+  engine_options engine;
+};
+
+struct runner_result {
+  campaign_summary summary;
+  smpp_stats smpp;
+};
+
+/// Stores the campaign definition, binds to the SMSC(s) and runs every target to a
+/// terminal state (resuming earlier runs of the same campaign id).
+[[nodiscard]] result<runner_result> run_campaign(storage::state& state, const campaign_def& def,
+                                                 const runner_options& options,
+                                                 status_sink& sink, progress_fn progress = {});
+
+/// The summary as the JSON object the commands print.
+[[nodiscard]] nlohmann::json summary_json(const campaign_summary& s);
+
+/// Counts status events (the sink when nothing consumes them).
+class counting_sink final : public status_sink {
+ public:
+  void emit(std::span<const status_event> events) override { count_ += events.size(); }
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+
+ private:
+  std::atomic<std::uint64_t> count_{0};
+};
+
+}  // namespace otaflow::actors

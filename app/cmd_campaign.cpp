@@ -1,0 +1,180 @@
+// `otaflow campaign run|status`: run a campaign file against an SMSC, or show where it stands.
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/campaign_runner.hpp"
+#include "actors/storage_ports.hpp"
+#include "app/command.hpp"
+#include "app/progress.hpp"
+#include "base/log.hpp"
+
+namespace otaflow::app {
+namespace {
+
+struct run_args {
+  std::string state_dir;
+  std::string smsc = "127.0.0.1:2775";
+  std::string system_id;
+  std::string password;
+  std::string kek_file;
+  std::string campaign_file;
+  int binds = 1;
+  std::uint32_t window = 0;
+  double bind_timeout_s = 10;
+};
+
+result<actors::smpp_options> parse_endpoint(const std::string& hp) {
+  const auto colon = hp.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return make_error(errc::bad_argument, "--smsc: expected HOST:PORT, got '" + hp + "'");
+  }
+  actors::smpp_options o;
+  o.host = hp.substr(0, colon);
+  try {
+    const auto port = std::stoi(hp.substr(colon + 1));
+    if (port <= 0 || port > 65535) throw std::out_of_range("port");
+    o.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    return make_error(errc::bad_argument, "--smsc: bad port in '" + hp + "'");
+  }
+  return o;
+}
+
+result<std::unique_ptr<storage::state>> open_state(const std::string& dir,
+                                                   const std::string& kek_file,
+                                                   bool create) {
+  storage::db_options o;
+  o.dir = dir;
+  o.create_if_missing = create;
+  storage::kek_source k;
+  if (!kek_file.empty()) k.file = kek_file;
+  return storage::state::open(o, k);
+}
+
+int run(const run_args& a) {
+  auto def = actors::load_campaign_file(a.campaign_file);
+  if (!def) {
+    std::fprintf(stderr, "otaflow: %s\n", def.error().message.c_str());
+    return 2;
+  }
+  if (a.window > 0) def->policy.window = a.window;
+  auto ep = parse_endpoint(a.smsc);
+  if (!ep) usage_error(ep.error().message);
+  auto st = open_state(a.state_dir, a.kek_file, true);
+  if (!st) {
+    std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  actors::runner_options ro;
+  for (int i = 0; i < std::max(1, a.binds); ++i) {
+    auto o = *ep;
+    o.system_id = a.system_id;
+    o.password = a.password;
+    o.rate = def->policy.rate;
+    ro.binds.push_back(o);
+  }
+  ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
+  actors::counting_sink sink;
+  progress_line bar;
+  auto r = actors::run_campaign(**st, *def, ro, sink, bar.callback());
+  bar.finish();
+  if (!r) {
+    std::fprintf(stderr, "otaflow: campaign %s: %s\n", def->id.c_str(), r.error().message.c_str());
+    return 1;
+  }
+  std::cout << actors::summary_json(r->summary).dump() << std::endl;
+  return 0;
+}
+
+int show_status(const std::string& dir, const std::string& kek_file, const std::string& id,
+                const std::string& iccid) {
+  auto st = open_state(dir, kek_file, false);
+  if (!st) {
+    std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  auto& s = **st;
+  auto camp = s.campaigns().get(id);
+  if (!camp || !*camp) {
+    std::fprintf(stderr, "otaflow: no campaign '%s' in %s\n", id.c_str(), dir.c_str());
+    return 1;
+  }
+  if (!iccid.empty()) {
+    auto job = s.jobs().get(id, iccid);
+    if (!job || !*job) {
+      std::fprintf(stderr, "otaflow: campaign '%s' has no job for ICCID %s\n", id.c_str(), iccid.c_str());
+      return 1;
+    }
+    const auto j = actors::from_stored(**job);
+    nlohmann::json out = {{"campaign", id},
+                          {"iccid", iccid},
+                          {"state", actors::to_string(j.state)},
+                          {"attempt", j.attempt},
+                          {"reason", j.reason},
+                          {"updated_ms", j.updated_ms}};
+    if (j.por_status) out["por_status"] = *j.por_status;
+    if (!j.counters.empty()) out["counter"] = j.counters.back();
+    if (!j.message_id.empty()) out["message_id"] = j.message_id;
+    std::cout << out.dump() << std::endl;
+    return 0;
+  }
+  auto counts = s.jobs().count_by_state(id);
+  if (!counts) {
+    std::fprintf(stderr, "otaflow: %s\n", counts.error().message.c_str());
+    return 1;
+  }
+  nlohmann::json states = nlohmann::json::object();
+  std::uint64_t cards = 0, done = 0, failed = 0;
+  for (const auto& [state, n] : *counts) {
+    states[std::string(storage::name(state))] = n;
+    cards += n;
+    if (state == storage::job_state::done) done += n;
+    if (state == storage::job_state::failed) failed += n;
+  }
+  nlohmann::json out = {{"campaign", id},
+                        {"status", std::string(storage::name((*camp)->status))},
+                        {"cards", cards},
+                        {"done", done},
+                        {"failed", failed},
+                        {"in_progress", cards - done - failed},
+                        {"states", states}};
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
+const command_registrar reg("campaign", [](CLI::App& root) {
+  auto* campaign = root.add_subcommand("campaign", "Run campaigns and show their state");
+  campaign->require_subcommand(1);
+
+  auto a = std::make_shared<run_args>();
+  auto* run_cmd = campaign->add_subcommand(
+      "run", "Run a campaign file until every target is terminal (resumes an interrupted run)");
+  run_cmd->add_option("--state", a->state_dir, "State directory (RocksDB)")->required();
+  run_cmd->add_option("--smsc", a->smsc, "SMSC address HOST:PORT")->capture_default_str();
+  run_cmd->add_option("--system-id", a->system_id, "SMPP system_id")->required();
+  run_cmd->add_option("--password", a->password, "SMPP password")->required();
+  run_cmd->add_option("--binds", a->binds, "Parallel SMPP binds")->capture_default_str();
+  run_cmd->add_option("--window", a->window, "Cards in flight (overrides policy.window)");
+  run_cmd->add_option("--kek-file", a->kek_file, "File with the key-encryption key (else OTAFLOW_KEK)");
+  run_cmd->add_option("--bind-timeout", a->bind_timeout_s, "Seconds to wait for the first bind")
+      ->capture_default_str();
+  run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();
+  run_cmd->callback([a] { exit_with(run(*a)); });
+
+  auto dir = std::make_shared<std::string>();
+  auto id = std::make_shared<std::string>();
+  auto iccid = std::make_shared<std::string>();
+  auto kek = std::make_shared<std::string>();
+  auto* status_cmd = campaign->add_subcommand("status", "Counts per state, or one card's job");
+  status_cmd->add_option("--state", *dir, "State directory")->required();
+  status_cmd->add_option("--iccid", *iccid, "Show one card's job");
+  status_cmd->add_option("--kek-file", *kek, "File with the key-encryption key (else OTAFLOW_KEK)");
+  status_cmd->add_option("id", *id, "Campaign id")->required();
+  status_cmd->callback([=] { exit_with(show_status(*dir, *kek, *id, *iccid)); });
+});
+
+}  // namespace
+}  // namespace otaflow::app
