@@ -1,0 +1,493 @@
+#include "kafka/events.hpp"
+
+#include <array>
+#include <limits>
+#include <utility>
+
+namespace otaflow::kafka {
+namespace {
+
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+// Values quoted in error messages are cut here: an error names the value, it does not echo
+// a whole record (the DLQ record carries that).
+constexpr std::size_t max_quoted = 48;
+
+std::string dump(const ojson& j) {
+  // Replace rather than throw on invalid UTF-8 in a caller's string.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// A JSON value as it appears in an error message, shortened.
+std::string show(const json& v) {
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > max_quoted) s = s.substr(0, max_quoted) + "...";
+  return s;
+}
+
+result<json> parse_object(std::string_view payload, const std::string& what) {
+  if (payload.empty()) return make_error(errc::truncated, what + ": empty payload");
+  json doc;
+  try {
+    doc = json::parse(payload.begin(), payload.end());
+  } catch (const json::exception& e) {
+    std::string msg = e.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] " prefix: the rest says where.
+    if (const auto p = msg.find("] "); p != std::string::npos && msg.front() == '[') {
+      msg = msg.substr(p + 2);
+    }
+    return make_error(errc::bad_value, what + ": invalid JSON: " + msg);
+  }
+  if (!doc.is_object()) {
+    return make_error(errc::bad_value,
+                      what + ": expected a JSON object, got " + std::string(doc.type_name()));
+  }
+  return doc;
+}
+
+// Typed, checked access to the members of one JSON object; errors name the member.
+class fields {
+ public:
+  fields(const json& obj, std::string what) : obj_(obj), what_(std::move(what)) {}
+
+  [[nodiscard]] const json* find(const char* key) const {
+    const auto it = obj_.find(key);
+    return it == obj_.end() ? nullptr : &*it;
+  }
+
+  [[nodiscard]] error missing(const char* key) const {
+    return make_error(errc::bad_value, what_ + ": missing field \"" + key + "\"");
+  }
+
+  [[nodiscard]] error wrong(const char* key, const char* expected, const json& got) const {
+    return make_error(errc::bad_value, what_ + ": field \"" + key + "\" must be " + expected +
+                                           ", got " + std::string(got.type_name()) + " " +
+                                           show(got));
+  }
+
+  [[nodiscard]] result<std::string> string(const char* key, bool non_empty = true) const {
+    const json* v = find(key);
+    if (v == nullptr) return missing(key);
+    if (!v->is_string()) return wrong(key, "a string", *v);
+    if (non_empty && v->get_ref<const std::string&>().empty()) {
+      return make_error(errc::bad_value, what_ + ": field \"" + key + "\" is empty");
+    }
+    return v->get<std::string>();
+  }
+
+  [[nodiscard]] result<std::optional<std::string>> optional_string(const char* key) const {
+    const json* v = find(key);
+    if (v == nullptr || v->is_null()) return std::optional<std::string>{};
+    if (!v->is_string()) return wrong(key, "a string or null", *v);
+    return std::optional<std::string>(v->get<std::string>());
+  }
+
+  [[nodiscard]] result<std::int64_t> integer(const char* key, std::int64_t min,
+                                             std::int64_t max) const {
+    const json* v = find(key);
+    if (v == nullptr) return missing(key);
+    std::int64_t n = 0;
+    if (v->is_number_unsigned()) {
+      const auto u = v->get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        return out_of_range(key, show(*v), min, max);
+      }
+      n = static_cast<std::int64_t>(u);
+    } else if (v->is_number_integer()) {
+      n = v->get<std::int64_t>();
+    } else {
+      return wrong(key, "an integer", *v);
+    }
+    if (n < min || n > max) return out_of_range(key, std::to_string(n), min, max);
+    return n;
+  }
+
+  [[nodiscard]] result<double> number(const char* key) const {
+    const json* v = find(key);
+    if (v == nullptr) return missing(key);
+    if (!v->is_number()) return wrong(key, "a number", *v);
+    return v->get<double>();
+  }
+
+  [[nodiscard]] result<const json*> object(const char* key) const {
+    const json* v = find(key);
+    if (v == nullptr) return missing(key);
+    if (!v->is_object()) return wrong(key, "an object", *v);
+    return v;
+  }
+
+  [[nodiscard]] result<std::string> campaign_id(const char* key) const {
+    auto s = string(key);
+    if (!s) return s;
+    if (!valid_campaign_id(*s)) {
+      return make_error(errc::bad_value, what_ + ": field \"" + key + "\" " + show(json(*s)) +
+                                             " is not a campaign id (1 to 128 of "
+                                             "[A-Za-z0-9._:-])");
+    }
+    return s;
+  }
+
+ private:
+  [[nodiscard]] error out_of_range(const char* key, const std::string& got, std::int64_t min,
+                                   std::int64_t max) const {
+    return make_error(errc::bad_value, what_ + ": field \"" + key + "\" = " + got +
+                                           " is out of range [" + std::to_string(min) + ", " +
+                                           std::to_string(max) + "]");
+  }
+
+  const json& obj_;
+  std::string what_;
+};
+
+#define OTAFLOW_ASSIGN(lhs, expr)                    \
+  do {                                               \
+    auto otaflow_r_ = (expr);                        \
+    if (!otaflow_r_.ok()) return otaflow_r_.error(); \
+    lhs = std::move(*otaflow_r_);                    \
+  } while (0)
+
+constexpr std::string_view action_name(control_action a) {
+  switch (a) {
+    case control_action::pause:
+      return "pause";
+    case control_action::resume:
+      return "resume";
+    case control_action::cancel:
+      return "cancel";
+  }
+  return "pause";
+}
+
+constexpr char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int b64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Trigger topic
+
+result<trigger_topic_event> parse_trigger_event(std::string_view payload) {
+  const std::string what = "trigger event";
+  json doc;
+  OTAFLOW_ASSIGN(doc, parse_object(payload, what));
+  const fields f(doc, what);
+  std::string type;
+  OTAFLOW_ASSIGN(type, f.string("type"));
+
+  if (type == "campaign") {
+    const json* obj = nullptr;
+    OTAFLOW_ASSIGN(obj, f.object("campaign"));
+    const fields c(*obj, what + " campaign");
+    campaign_event ev;
+    OTAFLOW_ASSIGN(ev.id, c.campaign_id("id"));
+    ev.campaign = *obj;
+    return trigger_topic_event(std::move(ev));
+  }
+  if (type == "trigger") {
+    trigger_event ev;
+    OTAFLOW_ASSIGN(ev.campaign, f.campaign_id("campaign"));
+    const json* iccid = f.find("iccid");
+    const json* target = f.find("target");
+    if ((iccid == nullptr) == (target == nullptr)) {
+      return make_error(errc::bad_value, what + ": needs exactly one of \"iccid\" or \"target\"" +
+                                             (iccid ? ", got both" : ", got neither"));
+    }
+    if (iccid != nullptr) {
+      OTAFLOW_ASSIGN(ev.iccid, f.string("iccid"));
+      if (!valid_iccid(ev.iccid)) {
+        return make_error(errc::bad_value, what + ": field \"iccid\" " + show(*iccid) +
+                                               " is not 18 to 20 decimal digits");
+      }
+    } else {
+      const json* obj = nullptr;
+      OTAFLOW_ASSIGN(obj, f.object("target"));
+      if (obj->empty()) {
+        return make_error(errc::bad_value, what + ": field \"target\" is an empty object");
+      }
+      ev.target = *obj;
+    }
+    return trigger_topic_event(std::move(ev));
+  }
+  control_event ev;
+  if (type == "pause") {
+    ev.action = control_action::pause;
+  } else if (type == "resume") {
+    ev.action = control_action::resume;
+  } else if (type == "cancel") {
+    ev.action = control_action::cancel;
+  } else {
+    return make_error(errc::bad_value, what + ": unknown type " + show(json(type)) +
+                                           " (expected campaign, trigger, pause, resume, cancel)");
+  }
+  OTAFLOW_ASSIGN(ev.campaign, f.campaign_id("campaign"));
+  return trigger_topic_event(std::move(ev));
+}
+
+std::string serialise(const trigger_topic_event& ev) {
+  ojson j;
+  if (const auto* c = std::get_if<campaign_event>(&ev)) {
+    j["type"] = "campaign";
+    j["campaign"] = ojson(c->campaign);
+  } else if (const auto* t = std::get_if<trigger_event>(&ev)) {
+    j["type"] = "trigger";
+    j["campaign"] = t->campaign;
+    if (t->target) {
+      j["target"] = ojson(*t->target);
+    } else {
+      j["iccid"] = t->iccid;
+    }
+  } else {
+    const auto& k = std::get<control_event>(ev);
+    j["type"] = std::string(action_name(k.action));
+    j["campaign"] = k.campaign;
+  }
+  return dump(j);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status topic
+
+std::string serialise(const status_event& ev) {
+  ojson j;
+  j["campaign"] = ev.campaign;
+  j["iccid"] = ev.iccid;
+  j["state"] = ev.state;
+  j["attempt"] = ev.attempt;
+  j["por_status"] = ev.por_status ? ojson(*ev.por_status) : ojson(nullptr);
+  j["reason"] = ev.reason;
+  j["ts"] = ev.ts;
+  if (ev.variant) j["variant"] = *ev.variant;
+  return dump(j);
+}
+
+result<status_event> parse_status_event(std::string_view payload) {
+  const std::string what = "status event";
+  json doc;
+  OTAFLOW_ASSIGN(doc, parse_object(payload, what));
+  const fields f(doc, what);
+  status_event ev;
+  OTAFLOW_ASSIGN(ev.campaign, f.string("campaign"));
+  OTAFLOW_ASSIGN(ev.iccid, f.string("iccid"));
+  OTAFLOW_ASSIGN(ev.state, f.string("state"));
+  std::int64_t attempt = 0;
+  OTAFLOW_ASSIGN(attempt, f.integer("attempt", 0, std::numeric_limits<std::uint32_t>::max()));
+  ev.attempt = static_cast<std::uint32_t>(attempt);
+  OTAFLOW_ASSIGN(ev.por_status, f.optional_string("por_status"));
+  OTAFLOW_ASSIGN(ev.reason, f.string("reason", false));
+  OTAFLOW_ASSIGN(ev.ts, f.integer("ts", 0, std::numeric_limits<std::int64_t>::max()));
+  OTAFLOW_ASSIGN(ev.variant, f.optional_string("variant"));
+  return ev;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DLQ topic
+
+std::string serialise(const dlq_record& rec) {
+  ojson j;
+  j["reason"] = rec.reason;
+  j["topic"] = rec.topic;
+  j["partition"] = rec.partition;
+  j["offset"] = rec.offset;
+  if (valid_utf8(rec.payload)) {
+    j["payload"] = rec.payload;
+    j["payload_encoding"] = "utf-8";
+  } else {
+    j["payload"] = base64_encode(rec.payload);
+    j["payload_encoding"] = "base64";
+  }
+  return dump(j);
+}
+
+result<dlq_record> parse_dlq_record(std::string_view payload) {
+  const std::string what = "dlq record";
+  json doc;
+  OTAFLOW_ASSIGN(doc, parse_object(payload, what));
+  const fields f(doc, what);
+  dlq_record rec;
+  OTAFLOW_ASSIGN(rec.reason, f.string("reason", false));
+  OTAFLOW_ASSIGN(rec.topic, f.string("topic"));
+  std::int64_t partition = 0;
+  OTAFLOW_ASSIGN(partition, f.integer("partition", -1, std::numeric_limits<std::int32_t>::max()));
+  rec.partition = static_cast<std::int32_t>(partition);
+  OTAFLOW_ASSIGN(rec.offset, f.integer("offset", -1, std::numeric_limits<std::int64_t>::max()));
+  std::string encoding;
+  OTAFLOW_ASSIGN(encoding, f.string("payload_encoding"));
+  std::string body;
+  OTAFLOW_ASSIGN(body, f.string("payload", false));
+  if (encoding == "utf-8") {
+    rec.payload = std::move(body);
+  } else if (encoding == "base64") {
+    auto raw = base64_decode(body);
+    if (!raw) {
+      return make_error(errc::bad_value, what + ": field \"payload\": " + raw.error().message);
+    }
+    rec.payload = std::move(*raw);
+  } else {
+    return make_error(errc::bad_value, what + ": field \"payload_encoding\" " +
+                                           show(json(encoding)) + " is not utf-8 or base64");
+  }
+  return rec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts topic
+
+std::string serialise(const alert_event& ev) {
+  ojson j;
+  j["type"] = "alert";
+  j["campaign"] = ev.campaign;
+  if (ev.bind) j["bind"] = *ev.bind;
+  j["metric"] = ev.metric;
+  j["value"] = ev.value;
+  j["threshold"] = ev.threshold;
+  j["action"] = ev.action;
+  j["ts"] = ev.ts;
+  return dump(j);
+}
+
+result<alert_event> parse_alert_event(std::string_view payload) {
+  const std::string what = "alert event";
+  json doc;
+  OTAFLOW_ASSIGN(doc, parse_object(payload, what));
+  const fields f(doc, what);
+  std::string type;
+  OTAFLOW_ASSIGN(type, f.string("type"));
+  if (type != "alert") {
+    return make_error(errc::bad_value,
+                      what + ": field \"type\" " + show(json(type)) + " is not \"alert\"");
+  }
+  alert_event ev;
+  OTAFLOW_ASSIGN(ev.campaign, f.string("campaign"));
+  OTAFLOW_ASSIGN(ev.bind, f.optional_string("bind"));
+  OTAFLOW_ASSIGN(ev.metric, f.string("metric"));
+  OTAFLOW_ASSIGN(ev.value, f.number("value"));
+  OTAFLOW_ASSIGN(ev.threshold, f.number("threshold"));
+  OTAFLOW_ASSIGN(ev.action, f.string("action"));
+  OTAFLOW_ASSIGN(ev.ts, f.integer("ts", 0, std::numeric_limits<std::int64_t>::max()));
+  return ev;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+bool valid_utf8(std::string_view s) noexcept {
+  // RFC 3629 §4 syntax: the second byte's range depends on the first.
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  auto in = [&](std::size_t k, unsigned lo, unsigned hi) {
+    if (k >= n) return false;
+    const auto c = static_cast<unsigned char>(s[k]);
+    return c >= lo && c <= hi;
+  };
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    if (c < 0x80) {
+      len = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      if (!in(i + 1, 0x80, 0xBF)) return false;
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      const unsigned lo = c == 0xE0 ? 0xA0 : 0x80;  // no overlongs
+      const unsigned hi = c == 0xED ? 0x9F : 0xBF;  // no surrogates
+      if (!in(i + 1, lo, hi) || !in(i + 2, 0x80, 0xBF)) return false;
+      len = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      const unsigned lo = c == 0xF0 ? 0x90 : 0x80;  // no overlongs
+      const unsigned hi = c == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
+      if (!in(i + 1, lo, hi) || !in(i + 2, 0x80, 0xBF) || !in(i + 3, 0x80, 0xBF)) return false;
+      len = 4;
+    } else {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::string base64_encode(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const std::uint32_t v = (std::uint32_t{static_cast<unsigned char>(data[i])} << 16) |
+                            (std::uint32_t{static_cast<unsigned char>(data[i + 1])} << 8) |
+                            static_cast<unsigned char>(data[i + 2]);
+    out += b64_alphabet[(v >> 18) & 63];
+    out += b64_alphabet[(v >> 12) & 63];
+    out += b64_alphabet[(v >> 6) & 63];
+    out += b64_alphabet[v & 63];
+  }
+  const std::size_t rest = data.size() - i;
+  if (rest > 0) {
+    std::uint32_t v = std::uint32_t{static_cast<unsigned char>(data[i])} << 16;
+    if (rest == 2) v |= std::uint32_t{static_cast<unsigned char>(data[i + 1])} << 8;
+    out += b64_alphabet[(v >> 18) & 63];
+    out += b64_alphabet[(v >> 12) & 63];
+    out += rest == 2 ? b64_alphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+result<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return make_error(errc::bad_length,
+                      "base64: length " + std::to_string(text.size()) + " is not a multiple of 4");
+  }
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    // '=' pads only the last quantum, at most twice, at its end (RFC 4648 §4).
+    int pad = 0;
+    if (i + 4 == text.size() && text[i + 3] == '=') pad = text[i + 2] == '=' ? 2 : 1;
+    std::array<int, 4> v{};
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (static_cast<int>(k) >= 4 - pad) continue;
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      v[k] = b64_value(c);
+      if (v[k] < 0) {
+        constexpr char digits[] = "0123456789abcdef";
+        return make_error(errc::bad_value, std::string("base64: invalid character 0x") +
+                                               digits[c >> 4] + digits[c & 15] + " at offset " +
+                                               std::to_string(i + k));
+      }
+    }
+    const std::uint32_t q =
+        (static_cast<std::uint32_t>(v[0]) << 18) | (static_cast<std::uint32_t>(v[1]) << 12) |
+        (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
+    out += static_cast<char>((q >> 16) & 0xFF);
+    if (pad < 2) out += static_cast<char>((q >> 8) & 0xFF);
+    if (pad < 1) out += static_cast<char>(q & 0xFF);
+  }
+  return out;
+}
+
+bool valid_campaign_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 128) return false;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_iccid(std::string_view iccid) noexcept {
+  if (iccid.size() < 18 || iccid.size() > 20) return false;
+  for (const char c : iccid) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace otaflow::kafka

@@ -1,0 +1,120 @@
+#pragma once
+// JSON schemas of otaflow's Kafka records (docs/kafka-events.md):
+//   trigger topic (consumed): campaign definitions, triggers, pause/resume/cancel commands;
+//   status topic: one status event per subscriber state change;
+//   DLQ topic: trigger-topic records that could not be used, with the reason;
+//   alerts topic: campaign thresholds crossed.
+// Parsers never throw; their errors name the field and value that was wrong, and the DLQ
+// record carries that text as its reason. Unknown fields are ignored (forward compatible).
+// Timestamps ("ts") are milliseconds since the Unix epoch, UTC.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+
+namespace otaflow::kafka {
+
+/// {"type":"campaign","campaign":{"id":"...",...}}: a campaign definition. The object is kept
+/// as JSON for the engine, which validates the rest.
+struct campaign_event {
+  std::string id;           ///< campaign.id, checked like every campaign id
+  nlohmann::json campaign;  ///< the whole "campaign" object
+};
+
+/// {"type":"trigger","campaign":"id","iccid":"..."} or {..., "target":{...}}: start the
+/// campaign for one card, or for the cards a target selector (kept as JSON) names.
+struct trigger_event {
+  std::string campaign;
+  std::string iccid;                     ///< 18 to 20 decimal digits; empty when target is set
+  std::optional<nlohmann::json> target;  ///< a selector object; set when iccid is empty
+};
+
+enum class control_action { pause, resume, cancel };
+
+/// {"type":"pause"|"resume"|"cancel","campaign":"id"}.
+struct control_event {
+  control_action action = control_action::pause;
+  std::string campaign;
+};
+
+/// Any record of the trigger topic.
+using trigger_topic_event = std::variant<campaign_event, trigger_event, control_event>;
+
+/// Parses a trigger-topic record; the error says what is wrong (for the DLQ record).
+[[nodiscard]] result<trigger_topic_event> parse_trigger_event(std::string_view payload);
+/// The JSON text of a trigger-topic record (what parse_trigger_event reads back).
+[[nodiscard]] std::string serialise(const trigger_topic_event& ev);
+
+/// {"campaign","iccid","state","attempt","por_status","reason","ts","variant"?}.
+struct status_event {
+  std::string campaign;
+  std::string iccid;
+  std::string state;                      ///< the subscriber state entered, e.g. "done"
+  std::uint32_t attempt = 0;              ///< 1 for the first delivery attempt
+  std::optional<std::string> por_status;  ///< PoR status code as 2 hex digits; null without PoR
+  std::string reason;                     ///< why (failures), else empty
+  std::int64_t ts = 0;                    ///< ms since the Unix epoch
+  std::optional<std::string> variant;     ///< A/B variant of the campaign, when it has variants
+
+  friend bool operator==(const status_event&, const status_event&) = default;
+};
+
+/// The JSON text of a status event.
+[[nodiscard]] std::string serialise(const status_event& ev);
+/// Reads a status event back (tests, analytics tools).
+[[nodiscard]] result<status_event> parse_status_event(std::string_view payload);
+
+/// {"reason","topic","partition","offset","payload","payload_encoding"}: a record that could
+/// not be used. The payload is the original bytes: as a string when they are valid UTF-8
+/// ("payload_encoding":"utf-8"), else base64 of RFC 4648 ("payload_encoding":"base64").
+struct dlq_record {
+  std::string reason;
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  std::string payload;  ///< raw bytes
+
+  friend bool operator==(const dlq_record&, const dlq_record&) = default;
+};
+
+/// The JSON text of a DLQ record.
+[[nodiscard]] std::string serialise(const dlq_record& rec);
+/// Reads a DLQ record back, decoding a base64 payload.
+[[nodiscard]] result<dlq_record> parse_dlq_record(std::string_view payload);
+
+/// {"type":"alert","campaign","bind"?,"metric","value","threshold","action","ts"}.
+struct alert_event {
+  std::string campaign;
+  std::optional<std::string> bind;  ///< the SMSC bind concerned, if the metric is per bind
+  std::string metric;               ///< e.g. "failure_rate"
+  double value = 0;
+  double threshold = 0;
+  std::string action;  ///< what otaflow did, e.g. "pause" or "none"
+  std::int64_t ts = 0;
+
+  friend bool operator==(const alert_event&, const alert_event&) = default;
+};
+
+/// The JSON text of an alert event.
+[[nodiscard]] std::string serialise(const alert_event& ev);
+/// Reads an alert event back.
+[[nodiscard]] result<alert_event> parse_alert_event(std::string_view payload);
+
+/// True when `s` is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF).
+[[nodiscard]] bool valid_utf8(std::string_view s) noexcept;
+/// RFC 4648 §4 base64 with padding.
+[[nodiscard]] std::string base64_encode(std::string_view data);
+/// Decodes RFC 4648 §4 base64 (padding required); the error names the bad position.
+[[nodiscard]] result<std::string> base64_decode(std::string_view text);
+/// True when `id` is a legal campaign id: 1 to 128 of [A-Za-z0-9._:-].
+[[nodiscard]] bool valid_campaign_id(std::string_view id) noexcept;
+/// True when `iccid` is 18 to 20 decimal digits (ITU-T E.118).
+[[nodiscard]] bool valid_iccid(std::string_view iccid) noexcept;
+
+}  // namespace otaflow::kafka

@@ -1,0 +1,394 @@
+// Event schemas of the Kafka topics: parse tables (valid and malformed), exact serialisations,
+// RFC 4648 base64 vectors, RFC 3629 UTF-8 validity, and round-trip properties.
+
+#include "kafka/events.hpp"
+
+#include "base/bytes.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace otaflow::kafka {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(TriggerEvent, ParsesCampaignKeepingTheObject) {
+  const auto r = parse_trigger_event(
+      R"({"type":"campaign","campaign":{"id":"c-2024.01","tar":"b00010","files":[1,2]}})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto* ev = std::get_if<campaign_event>(&*r);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->id, "c-2024.01");
+  EXPECT_EQ(ev->campaign["tar"], "b00010");
+  EXPECT_EQ(ev->campaign["files"], json::array({1, 2}));
+}
+
+TEST(TriggerEvent, ParsesTriggerByIccid) {
+  const auto r = parse_trigger_event(
+      R"({"type":"trigger","campaign":"c1","iccid":"8988211000000000001","extra":true})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto* ev = std::get_if<trigger_event>(&*r);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->campaign, "c1");
+  EXPECT_EQ(ev->iccid, "8988211000000000001");
+  EXPECT_FALSE(ev->target.has_value());
+}
+
+TEST(TriggerEvent, ParsesTriggerByTarget) {
+  const auto r = parse_trigger_event(
+      R"({"type":"trigger","campaign":"c1","target":{"imsi_prefix":"00101","limit":10}})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto* ev = std::get_if<trigger_event>(&*r);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_TRUE(ev->iccid.empty());
+  ASSERT_TRUE(ev->target.has_value());
+  EXPECT_EQ((*ev->target)["imsi_prefix"], "00101");
+  EXPECT_EQ((*ev->target)["limit"], 10);
+}
+
+TEST(TriggerEvent, ParsesControlEvents) {
+  const std::pair<const char*, control_action> rows[] = {
+      {"pause", control_action::pause},
+      {"resume", control_action::resume},
+      {"cancel", control_action::cancel},
+  };
+  for (const auto& [type, action] : rows) {
+    const std::string text = std::string(R"({"type":")") + type + R"(","campaign":"c:7"})";
+    const auto r = parse_trigger_event(text);
+    ASSERT_TRUE(r.ok()) << type << ": " << r.error().message;
+    const auto* ev = std::get_if<control_event>(&*r);
+    ASSERT_NE(ev, nullptr) << type;
+    EXPECT_EQ(ev->action, action);
+    EXPECT_EQ(ev->campaign, "c:7");
+  }
+}
+
+struct malformed_row {
+  const char* name;
+  std::string payload;
+  otaflow::errc code;
+  const char* message;  // the whole error message, or a prefix ending in "..."
+};
+
+TEST(TriggerEvent, MalformedEventsNameTheProblem) {
+  const std::vector<malformed_row> rows = {
+      {"empty", "", errc::truncated, "trigger event: empty payload"},
+      {"truncated JSON", R"({"type":"pause")", errc::bad_value,
+       "trigger event: invalid JSON: parse error at line 1, column 16: ..."},
+      {"trailing garbage", R"({"type":"pause","campaign":"c"} x)", errc::bad_value,
+       "trigger event: invalid JSON: parse error at line 1, column 33: ..."},
+      {"binary", std::string("\x00\xff\x10", 3), errc::bad_value,
+       "trigger event: invalid JSON: ..."},
+      {"invalid UTF-8 in a string", "{\"type\":\"pause\",\"campaign\":\"\xff\"}", errc::bad_value,
+       "trigger event: invalid JSON: ..."},
+      {"array", "[1,2]", errc::bad_value, "trigger event: expected a JSON object, got array"},
+      {"string", R"("trigger")", errc::bad_value,
+       "trigger event: expected a JSON object, got string"},
+      {"no type", R"({"campaign":"c1"})", errc::bad_value,
+       R"(trigger event: missing field "type")"},
+      {"type not a string", R"({"type":5})", errc::bad_value,
+       R"(trigger event: field "type" must be a string, got number 5)"},
+      {"unknown type", R"({"type":"explode","campaign":"c1"})", errc::bad_value,
+       R"(trigger event: unknown type "explode" (expected campaign, trigger, pause, resume, cancel))"},
+      {"campaign missing", R"({"type":"campaign"})", errc::bad_value,
+       R"(trigger event: missing field "campaign")"},
+      {"campaign not an object", R"({"type":"campaign","campaign":"c1"})", errc::bad_value,
+       R"(trigger event: field "campaign" must be an object, got string "c1")"},
+      {"campaign without id", R"({"type":"campaign","campaign":{"tar":"b00010"}})", errc::bad_value,
+       R"(trigger event campaign: missing field "id")"},
+      {"campaign id not a string", R"({"type":"campaign","campaign":{"id":7}})", errc::bad_value,
+       R"(trigger event campaign: field "id" must be a string, got number 7)"},
+      {"trigger without card", R"({"type":"trigger","campaign":"c1"})", errc::bad_value,
+       R"(trigger event: needs exactly one of "iccid" or "target", got neither)"},
+      {"trigger with both",
+       R"({"type":"trigger","campaign":"c1","iccid":"8988211000000000001","target":{"a":1}})",
+       errc::bad_value, R"(trigger event: needs exactly one of "iccid" or "target", got both)"},
+      {"iccid with letters", R"({"type":"trigger","campaign":"c1","iccid":"89882110000000000ab"})",
+       errc::bad_value,
+       R"(trigger event: field "iccid" "89882110000000000ab" is not 18 to 20 decimal digits)"},
+      {"iccid too short", R"({"type":"trigger","campaign":"c1","iccid":"12345"})", errc::bad_value,
+       R"(trigger event: field "iccid" "12345" is not 18 to 20 decimal digits)"},
+      {"iccid as number", R"({"type":"trigger","campaign":"c1","iccid":8988211000000000001})",
+       errc::bad_value,
+       R"(trigger event: field "iccid" must be a string, got number 8988211000000000001)"},
+      {"target not an object", R"({"type":"trigger","campaign":"c1","target":[1]})",
+       errc::bad_value, R"(trigger event: field "target" must be an object, got array [1])"},
+      {"target empty", R"({"type":"trigger","campaign":"c1","target":{}})", errc::bad_value,
+       R"(trigger event: field "target" is an empty object)"},
+      {"pause without campaign", R"({"type":"pause"})", errc::bad_value,
+       R"(trigger event: missing field "campaign")"},
+      {"empty campaign id", R"({"type":"resume","campaign":""})", errc::bad_value,
+       R"(trigger event: field "campaign" is empty)"},
+      {"campaign id with space", R"({"type":"cancel","campaign":"bad id"})", errc::bad_value,
+       R"(trigger event: field "campaign" "bad id" is not a campaign id (1 to 128 of [A-Za-z0-9._:-]))"},
+      {"campaign null", R"({"type":"cancel","campaign":null})", errc::bad_value,
+       R"(trigger event: field "campaign" must be a string, got null null)"},
+  };
+  for (const auto& row : rows) {
+    const auto r = parse_trigger_event(row.payload);
+    ASSERT_FALSE(r.ok()) << row.name;
+    EXPECT_EQ(r.error().code, make_error_code(row.code)) << row.name;
+    EXPECT_FALSE(r.error().retriable()) << row.name;
+    const std::string want = row.message;
+    if (want.size() > 3 && want.ends_with("...")) {
+      EXPECT_TRUE(r.error().message.starts_with(want.substr(0, want.size() - 3)))
+          << row.name << ": " << r.error().message;
+    } else {
+      EXPECT_EQ(r.error().message, want) << row.name;
+    }
+  }
+}
+
+TEST(TriggerEvent, LongValuesAreShortenedInErrors) {
+  const std::string id(300, 'x');
+  const auto r = parse_trigger_event(R"({"type":"pause","campaign":")" + id + R"("})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_LT(r.error().message.size(), 200u) << r.error().message;
+  EXPECT_NE(r.error().message.find("x... is not a campaign id"), std::string::npos)
+      << r.error().message;
+}
+
+TEST(TriggerEvent, SerialisesEachKind) {
+  EXPECT_EQ(serialise(trigger_topic_event(trigger_event{"c1", "8988211000000000001", {}})),
+            R"({"type":"trigger","campaign":"c1","iccid":"8988211000000000001"})");
+  EXPECT_EQ(serialise(trigger_topic_event(trigger_event{"c1", "", json{{"imsi_prefix", "00101"}}})),
+            R"({"type":"trigger","campaign":"c1","target":{"imsi_prefix":"00101"}})");
+  EXPECT_EQ(serialise(trigger_topic_event(control_event{control_action::cancel, "c1"})),
+            R"({"type":"cancel","campaign":"c1"})");
+  EXPECT_EQ(serialise(trigger_topic_event(campaign_event{"c1", json{{"id", "c1"}, {"n", 2}}})),
+            R"({"type":"campaign","campaign":{"id":"c1","n":2}})");
+}
+
+TEST(TriggerEvent, SerialiseThenParseGivesTheSameEvent) {
+  const std::vector<std::string> texts = {
+      R"({"type":"campaign","campaign":{"id":"c1","n":2}})",
+      R"({"type":"trigger","campaign":"c1","iccid":"89882110000000000012"})",
+      R"({"type":"trigger","campaign":"c1","target":{"all":true}})",
+      R"({"type":"pause","campaign":"c1"})",
+      R"({"type":"resume","campaign":"c1"})",
+  };
+  for (const auto& t : texts) {
+    const auto r = parse_trigger_event(t);
+    ASSERT_TRUE(r.ok()) << t;
+    EXPECT_EQ(serialise(*r), t);
+  }
+}
+
+TEST(StatusEvent, SerialisesAllFieldsInOrder) {
+  status_event ev{"c1", "8988211000000000001", "done", 1, "00", "", 1700000000123, {}};
+  EXPECT_EQ(serialise(ev),
+            R"({"campaign":"c1","iccid":"8988211000000000001","state":"done","attempt":1,)"
+            R"("por_status":"00","reason":"","ts":1700000000123})");
+  ev.state = "failed";
+  ev.attempt = 3;
+  ev.por_status.reset();
+  ev.reason = "no PoR after 3 attempts";
+  ev.variant = "B";
+  EXPECT_EQ(serialise(ev),
+            R"({"campaign":"c1","iccid":"8988211000000000001","state":"failed","attempt":3,)"
+            R"("por_status":null,"reason":"no PoR after 3 attempts","ts":1700000000123,)"
+            R"("variant":"B"})");
+}
+
+TEST(StatusEvent, EscapesControlCharactersAndReplacesInvalidUtf8) {
+  status_event ev{"c1", "8988211000000000001", "failed", 2, {}, "bad \"x\"\n\xff", 5, {}};
+  const auto text = serialise(ev);
+  EXPECT_NE(text.find(R"("reason":"bad \"x\"\n)"
+                      "\xef\xbf\xbd"
+                      R"(")"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(valid_utf8(text));
+}
+
+TEST(StatusEvent, ParseErrorsNameTheField) {
+  const std::pair<std::string, std::string> rows[] = {
+      {R"({"iccid":"1","state":"done","attempt":1,"por_status":null,"reason":"","ts":1})",
+       R"(status event: missing field "campaign")"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":-1,"por_status":null,"reason":"","ts":1})",
+       R"(status event: field "attempt" = -1 is out of range [0, 4294967295])"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":"1","por_status":null,"reason":"","ts":1})",
+       R"(status event: field "attempt" must be an integer, got string "1")"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":1,"por_status":0,"reason":"","ts":1})",
+       R"(status event: field "por_status" must be a string or null, got number 0)"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":1,"por_status":null,"reason":"","ts":1.5})",
+       R"(status event: field "ts" must be an integer, got number 1.5)"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":1,"por_status":null,"ts":1})",
+       R"(status event: missing field "reason")"},
+  };
+  for (const auto& [text, want] : rows) {
+    const auto r = parse_status_event(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().message, want);
+  }
+}
+
+RC_GTEST_PROP(StatusEvent, RoundTrips, ()) {
+  const auto text = rc::gen::container<std::string>(rc::gen::inRange<char>(1, 127));
+  status_event ev;
+  ev.campaign = *rc::gen::nonEmpty(text);
+  ev.iccid = *rc::gen::nonEmpty(text);
+  ev.state = *rc::gen::nonEmpty(text);
+  ev.attempt = *rc::gen::arbitrary<std::uint32_t>();
+  if (*rc::gen::arbitrary<bool>()) ev.por_status = *text;
+  ev.reason = *text;
+  ev.ts = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
+  if (*rc::gen::arbitrary<bool>()) ev.variant = *text;
+  const auto back = parse_status_event(serialise(ev));
+  RC_ASSERT(back.ok());
+  RC_ASSERT(*back == ev);
+}
+
+TEST(DlqRecord, KeepsUtf8PayloadAsText) {
+  const dlq_record rec{R"(trigger event: missing field "type")", "ota.triggers", 3, 42,
+                       R"({"campaign":"c1"})"};
+  EXPECT_EQ(serialise(rec),
+            R"({"reason":"trigger event: missing field \"type\"","topic":"ota.triggers",)"
+            R"("partition":3,"offset":42,"payload":"{\"campaign\":\"c1\"}",)"
+            R"("payload_encoding":"utf-8"})");
+}
+
+TEST(DlqRecord, EncodesBinaryPayloadAsBase64) {
+  const dlq_record rec{"trigger event: invalid JSON: ...", "ota.triggers", 0, 7,
+                       std::string("\xff\x00\x01", 3)};
+  EXPECT_EQ(serialise(rec),
+            R"({"reason":"trigger event: invalid JSON: ...","topic":"ota.triggers",)"
+            R"("partition":0,"offset":7,"payload":"/wAB","payload_encoding":"base64"})");
+  const auto back = parse_dlq_record(serialise(rec));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, rec);
+}
+
+TEST(DlqRecord, ParseErrors) {
+  auto r = parse_dlq_record(
+      R"({"reason":"","topic":"t","partition":0,"offset":1,"payload":"x","payload_encoding":"hex"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            R"(dlq record: field "payload_encoding" "hex" is not utf-8 or base64)");
+  r = parse_dlq_record(
+      R"({"reason":"","topic":"t","partition":0,"offset":1,"payload":"a$==","payload_encoding":"base64"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            R"(dlq record: field "payload": base64: invalid character 0x24 at offset 1)");
+}
+
+RC_GTEST_PROP(DlqRecord, RoundTripsAnyPayload, (const std::string& payload)) {
+  const dlq_record rec{"reason", "ota.triggers", *rc::gen::inRange(0, 1000),
+                       *rc::gen::inRange<std::int64_t>(0, 1'000'000'000), payload};
+  const auto back = parse_dlq_record(serialise(rec));
+  RC_ASSERT(back.ok());
+  RC_ASSERT(*back == rec);
+}
+
+TEST(AlertEvent, SerialisesAndParses) {
+  alert_event ev{"c1", std::string("smsc-a"), "failure_rate", 0.25, 0.1, "pause", 1700000000000};
+  const auto text = serialise(ev);
+  EXPECT_EQ(text, R"({"type":"alert","campaign":"c1","bind":"smsc-a","metric":"failure_rate",)"
+                  R"("value":0.25,"threshold":0.1,"action":"pause","ts":1700000000000})");
+  auto back = parse_alert_event(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, ev);
+  ev.bind.reset();
+  EXPECT_EQ(serialise(ev).find("bind"), std::string::npos);
+  back = parse_alert_event(serialise(ev));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, ev);
+}
+
+TEST(AlertEvent, ParseErrors) {
+  auto r = parse_alert_event(R"({"type":"status","campaign":"c1"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, R"(alert event: field "type" "status" is not "alert")");
+  r = parse_alert_event(
+      R"({"type":"alert","campaign":"c1","metric":"m","value":"high","threshold":1,"action":"none","ts":1})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, R"(alert event: field "value" must be a number, got string "high")");
+}
+
+// RFC 4648 §10 test vectors.
+TEST(Base64, Rfc4648Vectors) {
+  const std::pair<const char*, const char*> rows[] = {
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+  };
+  for (const auto& [plain, encoded] : rows) {
+    EXPECT_EQ(base64_encode(plain), encoded);
+    const auto d = base64_decode(encoded);
+    ASSERT_TRUE(d.ok()) << encoded;
+    EXPECT_EQ(*d, plain);
+  }
+}
+
+TEST(Base64, RejectsMalformedText) {
+  const std::pair<const char*, const char*> rows[] = {
+      {"Zg=", "base64: length 3 is not a multiple of 4"},
+      {"Z===", "base64: invalid character 0x3d at offset 1"},
+      {"Zg==Zg==", "base64: invalid character 0x3d at offset 2"},
+      {"Zm9v!A==", "base64: invalid character 0x21 at offset 4"},
+      {"Zm 9", "base64: invalid character 0x20 at offset 2"},
+  };
+  for (const auto& [text, want] : rows) {
+    const auto d = base64_decode(text);
+    ASSERT_FALSE(d.ok()) << text;
+    EXPECT_EQ(d.error().message, want);
+  }
+}
+
+RC_GTEST_PROP(Base64, RoundTrips, (const std::string& data)) {
+  const auto d = base64_decode(base64_encode(data));
+  RC_ASSERT(d.ok());
+  RC_ASSERT(*d == data);
+}
+
+// RFC 3629 §4 syntax, with the malformed sequences of its §10 (overlongs, surrogates).
+TEST(Utf8, Rfc3629Table) {
+  const std::pair<std::string, bool> rows[] = {
+      {"", true},
+      {"plain ascii", true},
+      {"\xc3\xa9", true},              // U+00E9
+      {"\xe2\x82\xac", true},          // U+20AC
+      {"\xf0\x9d\x84\x9e", true},      // U+1D11E
+      {"\xf4\x8f\xbf\xbf", true},      // U+10FFFF
+      {std::string("\x00", 1), true},  // NUL is a character
+      {"\x80", false},                 // lone continuation byte
+      {"\xc0\x80", false},             // overlong NUL
+      {"\xc1\xbf", false},             // overlong
+      {"\xe0\x80\x80", false},         // overlong
+      {"\xed\xa0\x80", false},         // surrogate U+D800
+      {"\xf0\x80\x80\x80", false},     // overlong
+      {"\xf4\x90\x80\x80", false},     // above U+10FFFF
+      {"\xf5\x80\x80\x80", false},     // never valid
+      {"\xe2\x82", false},             // truncated
+      {"a\xff", false},
+  };
+  for (const auto& [text, ok] : rows) {
+    const byte_view raw(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    EXPECT_EQ(valid_utf8(text), ok) << to_hex(raw);
+  }
+}
+
+TEST(Ids, CampaignAndIccid) {
+  EXPECT_TRUE(valid_campaign_id("c-2024.01:wave_1"));
+  EXPECT_FALSE(valid_campaign_id(""));
+  EXPECT_FALSE(valid_campaign_id(std::string(129, 'a')));
+  EXPECT_FALSE(valid_campaign_id("a/b"));
+  EXPECT_TRUE(valid_iccid("898821100000000000"));    // 18
+  EXPECT_TRUE(valid_iccid("89882110000000000012"));  // 20
+  EXPECT_FALSE(valid_iccid("89882110000000000"));    // 17
+  EXPECT_FALSE(valid_iccid("898821100000000000123"));
+  EXPECT_FALSE(valid_iccid("8988211000000000001F"));
+}
+
+}  // namespace
+}  // namespace otaflow::kafka
