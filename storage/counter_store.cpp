@@ -1,0 +1,164 @@
+#include "storage/counter_store.hpp"
+
+#include "storage/record_io.hpp"
+
+namespace otaflow::storage {
+namespace {
+
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+std::string encode_counter(std::uint64_t v) {
+  return detail::be64(v).substr(3);
+}
+
+std::string describe(std::string_view key) {
+  const auto nul = key.find('\0');
+  const auto kvn = nul + 1 < key.size() ? static_cast<std::uint8_t>(key[nul + 1]) : 0;
+  return "counter of " + std::string(key.substr(0, nul)) + " keyset " + std::to_string(kvn);
+}
+
+result<std::uint64_t> decode_counter(std::string_view key, std::string_view value) {
+  if (value.size() != 5) {
+    return make_error(errc::internal, describe(key) + ": stored value has " +
+                                          std::to_string(value.size()) + " octets, expected 5");
+  }
+  std::uint64_t v = 0;
+  for (char c : value) v = (v << 8) | static_cast<std::uint8_t>(c);
+  return v;
+}
+
+status check_request(const counter_request& r) {
+  if (r.iccid.empty() || r.iccid.find('\0') != std::string_view::npos) {
+    return make_error(errc::bad_argument, "counter request: ICCID empty or holding NUL");
+  }
+  if (r.kvn > 15) {
+    return make_error(errc::bad_argument, "counter request for " + std::string(r.iccid) +
+                                              ": keyset version " + std::to_string(r.kvn) +
+                                              " outside 0-15");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string counter_store::row_key(std::string_view iccid, std::uint8_t kvn) {
+  std::string k(iccid);
+  k += '\0';
+  k += static_cast<char>(kvn);
+  return k;
+}
+
+result<std::uint64_t> counter_store::load_locked(const std::string& key) {
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  auto v = db_.get(column::counters, key);
+  if (!v) return v.error();
+  std::uint64_t value = 0;
+  if (v->has_value()) {
+    auto d = decode_counter(key, **v);
+    if (!d) return d.error();
+    value = *d;
+  }
+  cache_.emplace(key, value);
+  return value;
+}
+
+result<std::vector<std::uint64_t>> counter_store::next(std::span<const counter_request> requests) {
+  for (const auto& r : requests) OTAFLOW_TRY(check_request(r));
+  if (requests.empty()) return std::vector<std::uint64_t>();
+  std::vector<std::string> keys;
+  keys.reserve(requests.size());
+  for (const auto& r : requests) keys.push_back(row_key(r.iccid, r.kvn));
+
+  // Held across the synced write: a concurrent batch must not hand out a value
+  // above ours and persist before us, or a crash in between would lose it.
+  std::lock_guard lock(mu_);
+
+  // Read every uncached counter with one MultiGet.
+  std::vector<std::size_t> misses;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!cache_.count(keys[i])) misses.push_back(i);
+  }
+  if (!misses.empty()) {
+    std::vector<rocksdb::Slice> ks;
+    for (auto i : misses) ks.emplace_back(keys[i]);
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(ks.size(), db_.handle(column::counters));
+    std::vector<std::string> values;
+    auto st = db_.raw().MultiGet(rocksdb::ReadOptions(), cfs, ks, &values);
+    for (std::size_t j = 0; j < misses.size(); ++j) {
+      const auto& key = keys[misses[j]];
+      std::uint64_t v = 0;
+      if (st[j].ok()) {
+        auto d = decode_counter(key, values[j]);
+        if (!d) return d.error();
+        v = *d;
+      } else if (!st[j].IsNotFound()) {
+        return rocksdb_error(st[j], "read of " + describe(key));
+      }
+      cache_.emplace(key, v);  // a duplicate key in the batch keeps the first read
+    }
+  }
+
+  // Advance in a scratch map; the cache changes only once the write is durable.
+  std::unordered_map<std::string_view, std::uint64_t> pending;
+  std::vector<std::uint64_t> out;
+  out.reserve(keys.size());
+  for (const auto& key : keys) {
+    auto [it, fresh] = pending.try_emplace(key, 0);
+    if (fresh) it->second = cache_.at(key);
+    if (it->second >= counter_max) {
+      return make_error(errc::conflict, describe(key) +
+                                            " is exhausted (40-bit limit reached); no counter of "
+                                            "this batch was used");
+    }
+    out.push_back(++it->second);
+  }
+  rocksdb::WriteBatch b;
+  for (const auto& [key, v] : pending) {
+    b.Put(db_.handle(column::counters), slice(key), slice(encode_counter(v)));
+  }
+  OTAFLOW_TRY(db_.commit(b, true));
+  for (const auto& [key, v] : pending) cache_[std::string(key)] = v;
+  return out;
+}
+
+result<std::uint64_t> counter_store::get(std::string_view iccid, std::uint8_t kvn) {
+  OTAFLOW_TRY(check_request({iccid, kvn}));
+  std::lock_guard lock(mu_);
+  return load_locked(row_key(iccid, kvn));
+}
+
+status counter_store::set(std::string_view iccid, std::uint8_t kvn, std::uint64_t value) {
+  OTAFLOW_TRY(check_request({iccid, kvn}));
+  const std::string key = row_key(iccid, kvn);
+  if (value > counter_max) {
+    return make_error(errc::bad_value,
+                      describe(key) + ": " + std::to_string(value) + " does not fit in 5 octets");
+  }
+  std::lock_guard lock(mu_);
+  auto cur = load_locked(key);
+  if (!cur) return cur.error();
+  if (value < *cur) {
+    return make_error(errc::conflict, describe(key) + ": cannot lower it from " +
+                                          std::to_string(*cur) + " to " + std::to_string(value) +
+                                          " (counter values would be reused)");
+  }
+  rocksdb::WriteBatch b;
+  b.Put(db_.handle(column::counters), slice(key), slice(encode_counter(value)));
+  OTAFLOW_TRY(db_.commit(b, true));
+  cache_[key] = value;
+  return {};
+}
+
+void counter_store::clear_cache() {
+  std::lock_guard lock(mu_);
+  cache_.clear();
+}
+
+std::size_t counter_store::cached() const {
+  std::lock_guard lock(mu_);
+  return cache_.size();
+}
+
+}  // namespace otaflow::storage

@@ -1,0 +1,346 @@
+#include "storage/csv_import.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "storage/identifiers.hpp"
+#include "storage/record_io.hpp"
+
+namespace otaflow::storage {
+namespace {
+
+constexpr std::size_t max_keysets = 15;  // KVN is a 4-bit field of KIc/KID
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void wipe(std::string& s) noexcept {
+  secure_wipe({reinterpret_cast<std::uint8_t*>(s.data()), s.size()});
+}
+
+// Splits one CSV line (RFC 4180 quoting within the line). nullopt: an
+// unterminated quote (fields spanning lines are not supported).
+std::optional<std::vector<std::string>> split(std::string_view line) {
+  std::vector<std::string> out;
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(trim(field));
+      wipe(field);
+      field.clear();
+    } else {
+      field += c;
+    }
+  }
+  if (quoted) {
+    wipe(field);
+    return std::nullopt;
+  }
+  out.push_back(trim(field));
+  wipe(field);
+  return out;
+}
+
+// Column names that hold secrets a vendor file often carries (PIN1, PUK1,
+// ADM1, OP, KIC/KID/KIK of keysets out of range...): never stored in clear.
+bool secret_column(const std::string& n) {
+  static const char* const prefixes[] = {"pin", "puk", "adm", "kic", "kid", "kik"};
+  for (const char* p : prefixes) {
+    if (n.rfind(p, 0) == 0) return true;
+  }
+  return n == "k" || n == "op" || n.find("key") != std::string::npos ||
+         n.find("secret") != std::string::npos || n.find("pass") != std::string::npos;
+}
+
+struct layout {
+  std::size_t columns = 0;
+  std::size_t iccid = 0, imsi = 0, ki = 0, opc = 0;
+  std::optional<std::size_t> msisdn;
+  struct keyset_cols {
+    std::uint8_t kvn;
+    std::size_t kic, kid, kik;
+  };
+  std::vector<keyset_cols> keysets;
+  std::vector<std::pair<std::size_t, std::string>> attributes;
+  std::vector<std::string> ignored;
+};
+
+result<layout> parse_header(const std::vector<std::string>& names) {
+  layout l;
+  l.columns = names.size();
+  std::unordered_map<std::string, std::size_t> at;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string n = lower(names[i]);
+    if (n.empty()) {
+      return make_error(errc::bad_value,
+                        "header: column " + std::to_string(i + 1) + " has no name");
+    }
+    if (!at.emplace(n, i).second) {
+      return make_error(errc::bad_value, "header: column '" + n + "' appears twice");
+    }
+  }
+  std::set<std::string> used;
+  auto need = [&](const std::string& n, std::size_t& out) -> status {
+    auto it = at.find(n);
+    if (it == at.end()) return make_error(errc::bad_value, "header: missing column '" + n + "'");
+    out = it->second;
+    used.insert(n);
+    return {};
+  };
+  OTAFLOW_TRY(need("iccid", l.iccid));
+  OTAFLOW_TRY(need("imsi", l.imsi));
+  OTAFLOW_TRY(need("ki", l.ki));
+  OTAFLOW_TRY(need("opc", l.opc));
+  if (auto it = at.find("msisdn"); it != at.end()) {
+    l.msisdn = it->second;
+    used.insert("msisdn");
+  }
+  for (std::size_t v = 1; v <= max_keysets; ++v) {
+    const std::string s = std::to_string(v);
+    const bool any = at.count("kic" + s) || at.count("kid" + s) || at.count("kik" + s);
+    if (!any) continue;
+    layout::keyset_cols k{static_cast<std::uint8_t>(v), 0, 0, 0};
+    OTAFLOW_TRY(need("kic" + s, k.kic));
+    OTAFLOW_TRY(need("kid" + s, k.kid));
+    OTAFLOW_TRY(need("kik" + s, k.kik));
+    l.keysets.push_back(k);
+  }
+  if (l.keysets.empty()) {
+    return make_error(errc::bad_value, "header: no OTA keyset columns (kic1, kid1, kik1)");
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string n = lower(names[i]);
+    if (used.count(n)) continue;
+    if (secret_column(n)) {
+      l.ignored.push_back(n);
+    } else {
+      l.attributes.emplace_back(i, n);
+    }
+  }
+  return l;
+}
+
+// Parses a hex key field into a secret; the error names the column only.
+result<secret> parse_key(const std::string& column, const std::string& hex_text,
+                         bool (*length_ok)(std::size_t), const char* allowed) {
+  if (hex_text.empty()) return make_error(errc::bad_value, column + ": empty");
+  if (hex_text.size() % 2 != 0 || !length_ok(hex_text.size() / 2)) {
+    return make_error(errc::bad_length, column + ": " + std::to_string(hex_text.size()) +
+                                            " hex digits, expected " + allowed);
+  }
+  auto raw = from_hex(hex_text);
+  if (!raw) return make_error(errc::bad_value, column + ": not hexadecimal");
+  auto s = secret::from(*raw);
+  secure_wipe(*raw);
+  return s;
+}
+
+struct parsed_row {
+  std::size_t line = 0;
+  subscriber sub;
+  card_keys keys;
+};
+
+result<parsed_row> parse_row(const layout& l, const std::vector<std::string>& f) {
+  if (f.size() != l.columns) {
+    return make_error(errc::bad_length, "expected " + std::to_string(l.columns) + " fields, got " +
+                                            std::to_string(f.size()));
+  }
+  parsed_row r;
+  r.sub.iccid = f[l.iccid];
+  r.sub.imsi = f[l.imsi];
+  OTAFLOW_TRY(validate_iccid(r.sub.iccid));
+  OTAFLOW_TRY(validate_imsi(r.sub.imsi));
+  if (l.msisdn) {
+    std::string m = f[*l.msisdn];
+    if (!m.empty() && m.front() == '+') m.erase(0, 1);  // E.164 written with '+'
+    if (!m.empty()) OTAFLOW_TRY(validate_msisdn(m));
+    r.sub.msisdn = std::move(m);
+  }
+  auto ki = parse_key("ki", f[l.ki], auth_key_length_ok, "32 or 64");
+  if (!ki) return ki.error();
+  auto opc = parse_key("opc", f[l.opc], auth_key_length_ok, "32 or 64");
+  if (!opc) return opc.error();
+  r.keys.ki = std::move(*ki);
+  r.keys.opc = std::move(*opc);
+  for (const auto& k : l.keysets) {
+    const std::string v = std::to_string(k.kvn);
+    const int set = !f[k.kic].empty() + !f[k.kid].empty() + !f[k.kik].empty();
+    if (set == 0) continue;
+    if (set != 3) {
+      return make_error(errc::bad_value, "keyset " + v + ": kic" + v + ", kid" + v + ", kik" + v +
+                                             " must be all set or all empty");
+    }
+    keyset_keys ks;
+    for (auto [col, idx, out] :
+         {std::tuple{"kic", k.kic, &ks.kic}, std::tuple{"kid", k.kid, &ks.kid},
+          std::tuple{"kik", k.kik, &ks.kik}}) {
+      auto s = parse_key(col + v, f[idx], ota_key_length_ok, "32, 48 or 64");
+      if (!s) return s.error();
+      *out = std::move(*s);
+    }
+    r.keys.keysets.emplace(k.kvn, std::move(ks));
+    r.sub.keyset_versions.push_back(k.kvn);
+  }
+  if (r.keys.keysets.empty()) {
+    return make_error(errc::bad_value, "no OTA keyset: kic1, kid1, kik1 are empty");
+  }
+  for (const auto& [idx, n] : l.attributes) {
+    if (!f[idx].empty()) r.sub.attributes.emplace(n, f[idx]);
+  }
+  return r;
+}
+
+class importer {
+ public:
+  importer(state& st, const import_options& o) : st_(st), opt_(o) {}
+
+  void reject(std::size_t line, std::string reason) {
+    ++sum_.rejected;
+    if (sum_.errors.size() < opt_.max_errors) sum_.errors.push_back({line, std::move(reason)});
+  }
+
+  status add(parsed_row r) {
+    auto [it, fresh] = seen_.emplace(r.sub.iccid, r.line);
+    if (!fresh) {
+      reject(r.line, "iccid " + r.sub.iccid + " already on line " + std::to_string(it->second));
+      return {};
+    }
+    batch_.push_back(std::move(r));
+    if (batch_.size() >= opt_.batch_size) return flush();
+    return {};
+  }
+
+  status flush() {
+    if (batch_.empty()) return {};
+    std::vector<std::string> iccids;
+    iccids.reserve(batch_.size());
+    for (const auto& r : batch_) iccids.push_back(r.sub.iccid);
+    auto old = st_.subscribers().get_many(iccids);
+    if (!old) return old.error();
+    rocksdb::WriteBatch b;
+    std::uint64_t fresh = 0, replaced = 0;
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+      const auto& prev = (*old)[i];
+      OTAFLOW_TRY(st_.subscribers().stage_put(b, batch_[i].sub, prev ? &*prev : nullptr));
+      OTAFLOW_TRY(st_.keys().stage_put(b, batch_[i].sub.iccid, batch_[i].keys));
+      (prev ? replaced : fresh)++;
+    }
+    auto s = st_.database().commit(b, opt_.sync);
+    if (!s) {
+      return detail::with_context(
+          std::move(s).error(),
+          "import stopped after " + std::to_string(sum_.imported + sum_.updated) + " cards");
+    }
+    sum_.imported += fresh;
+    sum_.updated += replaced;
+    batch_.clear();
+    return {};
+  }
+
+  import_summary& summary() { return sum_; }
+
+ private:
+  state& st_;
+  import_options opt_;
+  import_summary sum_;
+  std::vector<parsed_row> batch_;
+  std::unordered_map<std::string, std::size_t> seen_;
+};
+
+}  // namespace
+
+bool ota_key_length_ok(std::size_t octets) noexcept {
+  return octets == 16 || octets == 24 || octets == 32;
+}
+
+bool auth_key_length_ok(std::size_t octets) noexcept {
+  return octets == 16 || octets == 32;
+}
+
+result<import_summary> import_csv(state& st, std::istream& in, const import_options& options) {
+  if (options.batch_size == 0 || options.batch_size > 100000) {
+    return make_error(
+        errc::bad_argument,
+        "import: batch_size " + std::to_string(options.batch_size) + " outside 1-100000");
+  }
+  std::string line;
+  std::size_t lineno = 0;
+  std::optional<layout> l;
+  importer imp(st, options);
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
+    if (trim(line).empty()) continue;
+    auto fields = split(line);
+    wipe(line);
+    if (!l) {
+      if (!fields) return make_error(errc::bad_value, "header: unterminated quoted field");
+      auto h = parse_header(*fields);
+      if (!h) return h.error();
+      l = std::move(*h);
+      imp.summary().ignored_columns = l->ignored;
+      continue;
+    }
+    if (!fields) {
+      imp.reject(lineno, "unterminated quoted field");
+      continue;
+    }
+    auto row = parse_row(*l, *fields);
+    for (auto& f : *fields) wipe(f);
+    if (!row) {
+      imp.reject(lineno, row.error().message);
+      continue;
+    }
+    row->line = lineno;
+    OTAFLOW_TRY(imp.add(std::move(*row)));
+  }
+  if (in.bad())
+    return make_error(errc::io, "import: read error after line " + std::to_string(lineno));
+  if (!l) return make_error(errc::bad_value, "header: the file is empty");
+  OTAFLOW_TRY(imp.flush());
+  return std::move(imp.summary());
+}
+
+result<import_summary> import_csv_file(state& st, const std::filesystem::path& file,
+                                       const import_options& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    return make_error(errc::io, file.string() + ": is a directory, not a CSV file");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return make_error(errc::io, file.string() + ": cannot be opened for reading");
+  auto r = import_csv(st, in, options);
+  if (!r) return detail::with_context(std::move(r).error(), file.string());
+  return r;
+}
+
+}  // namespace otaflow::storage

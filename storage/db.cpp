@@ -1,0 +1,224 @@
+#include "storage/db.hpp"
+
+#include <set>
+#include <system_error>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include "storage/key_cipher.hpp"
+#include "storage/record_io.hpp"
+
+namespace otaflow::storage {
+namespace {
+
+constexpr std::array<std::string_view, column_count> column_names = {
+    "subscribers", "keys", "counters", "campaigns", "jobs", "audit", "meta", "by_msisdn", "by_imsi",
+};
+
+constexpr std::string_view meta_schema = "schema_version";
+constexpr std::string_view meta_kek_check = "kek_check";
+// The check value: this text sealed under the KEK. Opening it proves the KEK
+// is the one the directory was created with, without storing anything about
+// the KEK itself.
+constexpr std::string_view kek_check_aad = "otaflow/meta/kek_check/v1";
+constexpr std::string_view kek_check_text = "otaflow key-encryption key check";
+
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+rocksdb::ColumnFamilyOptions family_options(std::string_view name,
+                                            const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions o;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  // Point lookups dominate (ICCID, MSISDN, counter): a bloom filter saves a
+  // block read for every absent key (e.g. import checking for new cards).
+  if (name != "audit" && name != "meta") {
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  // Sealed keys are random octets: compressing them only costs CPU.
+  o.compression = name == "keys" ? rocksdb::kNoCompression : rocksdb::kLZ4Compression;
+  return o;
+}
+
+}  // namespace
+
+std::string_view column_name(column c) noexcept {
+  return column_names[static_cast<std::size_t>(c)];
+}
+
+error rocksdb_error(const rocksdb::Status& s, std::string_view what) {
+  const bool retry = s.IsIOError() || s.IsBusy() || s.IsTryAgain() || s.IsTimedOut() ||
+                     s.IsNoSpace() || s.IsIncomplete();
+  const errc code = s.IsNotFound() ? errc::not_found
+                    : s.IsCorruption() || s.IsInvalidArgument() || s.IsNotSupported()
+                        ? errc::internal
+                        : errc::io;
+  return make_error(code, std::string(what) + ": " + s.ToString(),
+                    retry ? error_class::retriable : error_class::permanent);
+}
+
+result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
+  if (kek.size() != 32) {
+    return make_error(errc::bad_length,
+                      "key-encryption key: 32 octets needed, got " + std::to_string(kek.size()));
+  }
+  const auto& dir = options.dir;
+  const std::string where = "state directory " + dir.string();
+  if (dir.empty()) return make_error(errc::bad_argument, "state directory: no path given");
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(dir, ec);
+  if (ec) return make_error(errc::io, where + ": cannot be examined: " + ec.message());
+  if (exists && !std::filesystem::is_directory(dir, ec)) {
+    return make_error(errc::bad_argument, where + " is not a directory");
+  }
+  const bool initialised = exists && std::filesystem::exists(dir / "CURRENT", ec);
+  if (!initialised && !options.create_if_missing) {
+    return make_error(errc::not_found, where + " holds no otaflow state (no RocksDB CURRENT file)");
+  }
+
+  std::unique_ptr<db> d(new db());
+  d->dir_ = dir;
+  d->kek_ = std::move(kek);
+
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = options.create_if_missing;
+  dbo.create_missing_column_families = true;
+  dbo.max_background_jobs = options.background_jobs;
+  dbo.keep_log_file_num = 5;
+  if (options.statistics) {
+    d->stats_ = rocksdb::CreateDBStatistics();
+    dbo.statistics = d->stats_;
+  }
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+
+  // Open every family the directory has (a newer build may have added some),
+  // plus ours; RocksDB refuses to open a directory with a family left out.
+  std::vector<std::string> names(column_names.begin(), column_names.end());
+  if (initialised) {
+    std::vector<std::string> existing;
+    auto s = rocksdb::DB::ListColumnFamilies(dbo, dir.string(), &existing);
+    if (!s.ok()) {
+      return make_error(errc::io, "cannot open " + where + ": " + s.ToString());
+    }
+    const std::set<std::string> ours(names.begin(), names.end());
+    for (auto& n : existing) {
+      if (!ours.count(n) && n != rocksdb::kDefaultColumnFamilyName) names.push_back(n);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  descs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (auto& n : names) descs.emplace_back(n, family_options(n, cache));
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto s = rocksdb::DB::Open(dbo, dir.string(), descs, &handles, &d->db_);
+  if (!s.ok()) {
+    const std::string msg = s.ToString();
+    if (s.IsIOError() && msg.find("lock") != std::string::npos) {
+      return make_error(errc::conflict,
+                        where + " is in use by another process (its RocksDB LOCK is held): " + msg,
+                        error_class::retriable);
+    }
+    return make_error(errc::io, "cannot open " + where + ": " + msg);
+  }
+  // handles[0] is "default"; then ours in enum order; then any extra ones.
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    if (i >= 1 && i <= column_count) {
+      d->handles_[i - 1] = handles[i];
+    } else {
+      d->extra_handles_.push_back(handles[i]);
+    }
+  }
+  OTAFLOW_TRY(d->init_meta());
+  return d;
+}
+
+status db::init_meta() {
+  const std::string where = "state directory " + dir_.string();
+  auto schema = get(column::meta, meta_schema);
+  if (!schema) return schema.error();
+  auto check = get(column::meta, meta_kek_check);
+  if (!check) return check.error();
+
+  if (!schema->has_value() && !check->has_value()) {
+    // A new directory: record the layout version and the KEK check value.
+    auto sealed = seal(kek_, detail::as_bytes(kek_check_aad), detail::as_bytes(kek_check_text));
+    if (!sealed) return sealed.error();
+    rocksdb::WriteBatch b;
+    const std::string v = detail::be64(schema_version).substr(4);
+    b.Put(handle(column::meta), slice(meta_schema), slice(v));
+    b.Put(handle(column::meta), slice(meta_kek_check), slice(detail::as_chars(*sealed)));
+    return commit(b, true);
+  }
+  if (!schema->has_value() || !check->has_value()) {
+    return make_error(errc::internal,
+                      where + ": meta holds " +
+                          (schema->has_value() ? "no kek_check" : "no schema_version") +
+                          "; the directory is damaged");
+  }
+  const std::string& sv = **schema;
+  std::uint32_t version = 0;
+  if (sv.size() != 4) return make_error(errc::internal, where + ": malformed schema_version");
+  for (char c : sv) version = (version << 8) | static_cast<std::uint8_t>(c);
+  if (version != schema_version) {
+    return make_error(errc::unsupported, where + " has schema version " + std::to_string(version) +
+                                             ", this build reads version " +
+                                             std::to_string(schema_version));
+  }
+  auto plain = unseal(kek_, detail::as_bytes(kek_check_aad), detail::as_bytes(**check));
+  if (!plain || detail::as_chars(*plain) != kek_check_text) {
+    return make_error(
+        errc::verification,
+        "the key-encryption key does not match this state directory (" + dir_.string() + ")");
+  }
+  return {};
+}
+
+db::~db() {
+  if (db_ == nullptr) return;
+  for (auto* h : handles_) {
+    if (h != nullptr) (void)db_->DestroyColumnFamilyHandle(h);
+  }
+  for (auto* h : extra_handles_) (void)db_->DestroyColumnFamilyHandle(h);
+  (void)db_->Close();
+  delete db_;
+}
+
+status db::commit(rocksdb::WriteBatch& batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return rocksdb_error(s, "write to " + dir_.string());
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+result<std::optional<std::string>> db::get(column c, std::string_view key) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), handle(c), slice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return rocksdb_error(s, "read from " + std::string(column_name(c)));
+  return std::optional<std::string>(std::move(value));
+}
+
+std::unique_ptr<rocksdb::Iterator> db::iterate(column c, const rocksdb::ReadOptions& ro) const {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, handle(c)));
+}
+
+status db::flush() {
+  std::vector<rocksdb::ColumnFamilyHandle*> hs(handles_.begin(), handles_.end());
+  auto s = db_->Flush(rocksdb::FlushOptions(), hs);
+  if (!s.ok()) return rocksdb_error(s, "flush of " + dir_.string());
+  return {};
+}
+
+std::uint64_t db::wal_syncs() const noexcept {
+  return stats_ ? stats_->getTickerCount(rocksdb::WAL_FILE_SYNCED) : 0;
+}
+
+}  // namespace otaflow::storage

@@ -1,0 +1,109 @@
+#pragma once
+// The state directory: one RocksDB database with one column family per kind of
+// record (docs/storage.md lists the key layout of each). Opening it checks the
+// schema version and that the key-encryption key is the one the directory was
+// created with. All methods are thread-safe (RocksDB's DB is).
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/write_batch.h>
+
+#include "base/error.hpp"
+#include "storage/secret.hpp"
+
+namespace otaflow::storage {
+
+/// The column families of the state directory.
+enum class column : std::uint8_t {
+  subscribers,  ///< ICCID -> subscriber record
+  keys,         ///< ICCID \0 slot -> sealed key material
+  counters,     ///< ICCID \0 KVN -> last OTA counter handed out (5 octets)
+  campaigns,    ///< campaign id -> status + definition text
+  jobs,         ///< campaign id \0 ICCID -> job record
+  audit,        ///< sequence (u64 BE) -> audit record
+  meta,         ///< name -> schema version, KEK check value
+  by_msisdn,    ///< MSISDN -> ICCID
+  by_imsi,      ///< IMSI -> ICCID
+};
+inline constexpr std::size_t column_count = 9;
+
+/// The column family's name as stored in RocksDB ("subscribers", ...).
+[[nodiscard]] std::string_view column_name(column c) noexcept;
+
+/// Version of the key layout this build reads and writes (meta "schema_version").
+inline constexpr std::uint32_t schema_version = 1;
+
+/// Options of the state directory.
+struct db_options {
+  std::filesystem::path dir;                  ///< state directory (required)
+  bool create_if_missing = true;              ///< default true: initialise a new directory
+  std::size_t block_cache_bytes = 64u << 20;  ///< default 64 MiB, shared by all families
+  int background_jobs = 2;                    ///< default 2 flush/compaction threads
+  bool statistics = false;                    ///< default off: RocksDB tickers (tests, bench)
+};
+
+/// Maps a RocksDB status to an error naming what was being done; I/O, busy
+/// and out-of-space failures are retriable, corruption is permanent.
+[[nodiscard]] error rocksdb_error(const rocksdb::Status& s, std::string_view what);
+
+/// An open state directory.
+class db {
+ public:
+  /// Opens (or creates) the directory; errors say if it is locked by another
+  /// process, unreadable, of another schema, or sealed under another KEK.
+  [[nodiscard]] static result<std::unique_ptr<db>> open(const db_options& options, secret kek);
+
+  ~db();
+  db(const db&) = delete;
+  db& operator=(const db&) = delete;
+
+  /// The RocksDB handle, for the repositories.
+  [[nodiscard]] rocksdb::DB& raw() noexcept { return *db_; }
+  /// The handle of a column family.
+  [[nodiscard]] rocksdb::ColumnFamilyHandle* handle(column c) const noexcept {
+    return handles_[static_cast<std::size_t>(c)];
+  }
+  /// The key-encryption key the directory was opened with.
+  [[nodiscard]] const secret& kek() const noexcept { return kek_; }
+  /// The state directory.
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
+
+  /// Applies a batch atomically; with sync the WAL is fsynced before return.
+  [[nodiscard]] status commit(rocksdb::WriteBatch& batch, bool sync);
+  /// Reads one value; nullopt if absent.
+  [[nodiscard]] result<std::optional<std::string>> get(column c, std::string_view key) const;
+  /// An iterator over one column family.
+  [[nodiscard]] std::unique_ptr<rocksdb::Iterator> iterate(
+      column c, const rocksdb::ReadOptions& ro = rocksdb::ReadOptions()) const;
+  /// Flushes memtables to SST files (operations, tests).
+  [[nodiscard]] status flush();
+
+  /// Number of batches applied through commit() since open.
+  [[nodiscard]] std::uint64_t commits() const noexcept { return commits_.load(); }
+  /// WAL fsyncs since open (RocksDB ticker WAL_FILE_SYNCED); 0 without statistics.
+  [[nodiscard]] std::uint64_t wal_syncs() const noexcept;
+
+ private:
+  db() = default;
+  status init_meta();
+
+  std::filesystem::path dir_;
+  secret kek_;
+  std::shared_ptr<rocksdb::Statistics> stats_;
+  rocksdb::DB* db_ = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, column_count> handles_{};
+  std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;  // families of later versions
+  std::atomic<std::uint64_t> commits_{0};
+};
+
+}  // namespace otaflow::storage

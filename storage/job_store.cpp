@@ -1,0 +1,182 @@
+#include "storage/job_store.hpp"
+
+#include <array>
+
+#include "storage/campaign_store.hpp"
+#include "storage/record_io.hpp"
+
+namespace otaflow::storage {
+namespace {
+
+constexpr std::uint8_t record_version = 1;
+
+constexpr std::array<std::string_view, job_state_count> state_names = {
+    "queued",    "counter_reserved", "submitted", "accepted",
+    "delivered", "retry_wait",       "done",      "failed",
+};
+
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+// Flags octet: which optional fields follow.
+constexpr std::uint8_t has_por = 0x01;
+
+}  // namespace
+
+std::string_view name(job_state s) noexcept {
+  const auto i = static_cast<std::size_t>(s);
+  return i < state_names.size() ? state_names[i] : "unknown";
+}
+
+result<job_state> parse_job_state(std::string_view s) {
+  for (std::size_t i = 0; i < state_names.size(); ++i) {
+    if (state_names[i] == s) return static_cast<job_state>(i);
+  }
+  return make_error(errc::bad_value, "job state '" + std::string(s.substr(0, 32)) + "' unknown");
+}
+
+std::string job_store::row_key(std::string_view campaign_id, std::string_view iccid) {
+  std::string k;
+  k.reserve(campaign_id.size() + 1 + iccid.size());
+  k.append(campaign_id);
+  k += '\0';
+  k.append(iccid);
+  return k;
+}
+
+bytes job_store::encode(const job_record& r) {
+  byte_writer w;
+  w.u8(record_version);
+  w.u8(static_cast<std::uint8_t>(r.state));
+  w.u8(r.por_status ? has_por : 0);
+  if (r.por_status) w.u8(*r.por_status);
+  detail::put_varint(w, r.attempt);
+  detail::put_varint(w, static_cast<std::uint64_t>(r.created_ms));
+  detail::put_varint(w, static_cast<std::uint64_t>(r.updated_ms));
+  detail::put_varint(w, static_cast<std::uint64_t>(r.retry_at_ms));
+  detail::put_varint(w, r.counter);
+  detail::put_str(w, r.reason);
+  detail::put_str(w, r.variant);
+  detail::put_varint(w, r.message_ids.size());
+  for (const auto& m : r.message_ids) detail::put_str(w, m);
+  return w.take();
+}
+
+result<job_record> job_store::decode(byte_view value) {
+  byte_reader rd(value);
+  job_record r;
+  std::uint8_t version = 0, st = 0, flags = 0;
+  if (!rd.u8(version) || version != record_version) {
+    return make_error(errc::unsupported, "job record: unknown version");
+  }
+  auto bad = [] { return make_error(errc::truncated, "job record: truncated or malformed"); };
+  if (!rd.u8(st) || st >= job_state_count || !rd.u8(flags)) return bad();
+  r.state = static_cast<job_state>(st);
+  if (flags & has_por) {
+    std::uint8_t p = 0;
+    if (!rd.u8(p)) return bad();
+    r.por_status = p;
+  }
+  std::uint64_t attempt = 0, created = 0, updated = 0, retry = 0, n = 0;
+  if (!detail::get_varint(rd, attempt) || attempt > 0xFFFF || !detail::get_varint(rd, created) ||
+      !detail::get_varint(rd, updated) || !detail::get_varint(rd, retry) ||
+      !detail::get_varint(rd, r.counter) || !detail::get_str(rd, r.reason) ||
+      !detail::get_str(rd, r.variant) || !detail::get_varint(rd, n) || n > rd.remaining()) {
+    return bad();
+  }
+  r.attempt = static_cast<std::uint16_t>(attempt);
+  r.created_ms = static_cast<std::int64_t>(created);
+  r.updated_ms = static_cast<std::int64_t>(updated);
+  r.retry_at_ms = static_cast<std::int64_t>(retry);
+  r.message_ids.resize(static_cast<std::size_t>(n));
+  for (auto& m : r.message_ids) {
+    if (!detail::get_str(rd, m)) return bad();
+  }
+  if (!rd.empty()) return bad();
+  return r;
+}
+
+status job_store::stage(rocksdb::WriteBatch& b, const job_update& u) const {
+  OTAFLOW_TRY(validate_campaign_id(u.campaign_id));
+  if (u.iccid.empty())
+    return make_error(errc::bad_argument, "job of " + u.campaign_id + ": no ICCID");
+  const auto v = encode(u.record);
+  b.Put(db_.handle(column::jobs), slice(row_key(u.campaign_id, u.iccid)),
+        slice(detail::as_chars(v)));
+  return {};
+}
+
+status job_store::commit(std::span<const job_update> updates, std::span<const audit_event> events,
+                         audit_log& audit, bool sync) {
+  rocksdb::WriteBatch b;
+  for (const auto& u : updates) OTAFLOW_TRY(stage(b, u));
+  for (const auto& e : events) audit.stage(b, e);
+  return db_.commit(b, sync);
+}
+
+result<std::optional<job_record>> job_store::get(std::string_view campaign_id,
+                                                 std::string_view iccid) const {
+  auto v = db_.get(column::jobs, row_key(campaign_id, iccid));
+  if (!v) return v.error();
+  if (!v->has_value()) return std::optional<job_record>();
+  auto r = decode(detail::as_bytes(**v));
+  if (!r) {
+    return detail::with_context(std::move(r).error(),
+                                "job " + std::string(campaign_id) + "/" + std::string(iccid));
+  }
+  return std::optional<job_record>(std::move(*r));
+}
+
+result<job_page> job_store::list(std::string_view campaign_id, std::string_view after,
+                                 std::size_t max_items, bool active_only,
+                                 std::size_t max_examined) const {
+  job_page page;
+  page.resume_after = after;
+  const std::string prefix = row_key(campaign_id, "");
+  const std::string start = row_key(campaign_id, after);
+  auto it = db_.iterate(column::jobs);
+  it->Seek(slice(start));
+  if (!after.empty() && it->Valid() && it->key().ToStringView() == start) it->Next();
+  std::size_t examined = 0;
+  for (; it->Valid(); it->Next()) {
+    const auto key = it->key().ToStringView();
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (page.items.size() >= max_items || examined >= max_examined) return page;
+    ++examined;
+    const auto iccid = key.substr(prefix.size());
+    page.resume_after = iccid;
+    auto r = decode(detail::as_bytes(it->value().ToStringView()));
+    if (!r) {
+      return detail::with_context(std::move(r).error(),
+                                  "job " + std::string(campaign_id) + "/" + std::string(iccid));
+    }
+    if (active_only && is_terminal(r->state)) continue;
+    page.items.push_back({std::string(iccid), std::move(*r)});
+  }
+  if (!it->status().ok()) return rocksdb_error(it->status(), "jobs: list");
+  page.end = true;
+  return page;
+}
+
+result<std::map<job_state, std::uint64_t>> job_store::count_by_state(
+    std::string_view campaign_id) const {
+  std::map<job_state, std::uint64_t> out;
+  const std::string prefix = row_key(campaign_id, "");
+  auto it = db_.iterate(column::jobs);
+  for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+    const auto key = it->key().ToStringView();
+    if (key.substr(0, prefix.size()) != prefix) break;
+    // The state is the second octet of the record: no need to decode it all.
+    const auto v = it->value().ToStringView();
+    if (v.size() < 2 || static_cast<std::uint8_t>(v[1]) >= job_state_count) {
+      return make_error(errc::internal,
+                        "jobs of " + std::string(campaign_id) + ": malformed record");
+    }
+    ++out[static_cast<job_state>(v[1])];
+  }
+  if (!it->status().ok()) return rocksdb_error(it->status(), "jobs: count");
+  return out;
+}
+
+}  // namespace otaflow::storage

@@ -1,0 +1,112 @@
+#include "storage/key_cipher.hpp"
+
+#include <memory>
+#include <string>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace otaflow::storage {
+namespace {
+
+struct ctx_free {
+  void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
+};
+using ctx_ptr = std::unique_ptr<EVP_CIPHER_CTX, ctx_free>;
+
+// One context per thread, re-keyed per value: creating a context per call
+// costs more than the GCM work on a 100-octet value.
+EVP_CIPHER_CTX* thread_ctx() {
+  thread_local ctx_ptr ctx(EVP_CIPHER_CTX_new());
+  return ctx.get();
+}
+
+status check_kek(const secret& kek) {
+  if (kek.size() != 32) {
+    return make_error(errc::bad_length,
+                      "key-encryption key: 32 octets needed, got " + std::to_string(kek.size()));
+  }
+  return {};
+}
+
+error crypto_error(const char* what) {
+  return make_error(errc::internal, std::string("AES-256-GCM: ") + what + " failed");
+}
+
+}  // namespace
+
+result<bytes> seal(const secret& kek, byte_view aad, byte_view plaintext) {
+  OTAFLOW_TRY(check_kek(kek));
+  EVP_CIPHER_CTX* ctx = thread_ctx();
+  if (ctx == nullptr) return crypto_error("context allocation");
+  bytes out(sealed_overhead + plaintext.size());
+  out[0] = sealed_version;
+  std::uint8_t* nonce = out.data() + 1;
+  std::uint8_t* body = nonce + gcm_nonce_size;
+  std::uint8_t* tag = body + plaintext.size();
+  if (RAND_bytes(nonce, static_cast<int>(gcm_nonce_size)) != 1) return crypto_error("RAND_bytes");
+  // GCM's default IV length is 12 octets, so no parameter is needed.
+  if (EVP_EncryptInit_ex2(ctx, EVP_aes_256_gcm(), kek.view().data(), nonce, nullptr) != 1) {
+    return crypto_error("encrypt init");
+  }
+  int len = 0;
+  if (!aad.empty() &&
+      EVP_EncryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) {
+    return crypto_error("AAD");
+  }
+  if (!plaintext.empty() && EVP_EncryptUpdate(ctx, body, &len, plaintext.data(),
+                                              static_cast<int>(plaintext.size())) != 1) {
+    return crypto_error("encrypt");
+  }
+  if (EVP_EncryptFinal_ex(ctx, body + plaintext.size(), &len) != 1) return crypto_error("final");
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(gcm_tag_size), tag) != 1) {
+    return crypto_error("get tag");
+  }
+  return out;
+}
+
+result<bytes> unseal(const secret& kek, byte_view aad, byte_view sealed) {
+  OTAFLOW_TRY(check_kek(kek));
+  if (sealed.size() < sealed_overhead) {
+    return make_error(errc::truncated, "sealed value: " + std::to_string(sealed.size()) +
+                                           " octets, at least " + std::to_string(sealed_overhead) +
+                                           " needed");
+  }
+  if (sealed[0] != sealed_version) {
+    return make_error(errc::unsupported,
+                      "sealed value: version " + std::to_string(sealed[0]) + ", expected 1");
+  }
+  EVP_CIPHER_CTX* ctx = thread_ctx();
+  if (ctx == nullptr) return crypto_error("context allocation");
+  const std::uint8_t* nonce = sealed.data() + 1;
+  const std::uint8_t* body = nonce + gcm_nonce_size;
+  const std::size_t body_len = sealed.size() - sealed_overhead;
+  const std::uint8_t* tag = body + body_len;
+  if (EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), kek.view().data(), nonce, nullptr) != 1) {
+    return crypto_error("decrypt init");
+  }
+  int len = 0;
+  if (!aad.empty() &&
+      EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) {
+    return crypto_error("AAD");
+  }
+  bytes out(body_len);
+  if (body_len > 0 &&
+      EVP_DecryptUpdate(ctx, out.data(), &len, body, static_cast<int>(body_len)) != 1) {
+    return crypto_error("decrypt");
+  }
+  // OpenSSL takes a non-const pointer for the expected tag but only reads it.
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(gcm_tag_size),
+                          const_cast<std::uint8_t*>(tag)) != 1) {
+    return crypto_error("set tag");
+  }
+  if (EVP_DecryptFinal_ex(ctx, out.data() + body_len, &len) != 1) {
+    secure_wipe(out);
+    return make_error(errc::verification,
+                      "sealed value: authentication failed (wrong key-encryption key, value "
+                      "moved from another row, or altered)");
+  }
+  return out;
+}
+
+}  // namespace otaflow::storage

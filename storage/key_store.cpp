@@ -1,0 +1,175 @@
+#include "storage/key_store.hpp"
+
+#include "storage/key_cipher.hpp"
+#include "storage/record_io.hpp"
+
+namespace otaflow::storage {
+namespace {
+
+constexpr std::string_view aad_domain = "otaflow/keys/v1";
+
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+std::string prefix_of(std::string_view iccid) {
+  return std::string(iccid) + '\0';
+}
+
+// AAD = domain \0 row key: binds the value to its card and slot.
+bytes aad_for(const std::string& row) {
+  byte_writer w;
+  w.append(aad_domain);
+  w.u8(0);
+  w.append(row);
+  return w.take();
+}
+
+void put_secret(byte_writer& w, const secret& s) {
+  w.u8(static_cast<std::uint8_t>(s.size()));
+  w.append(s.view());
+}
+
+bool get_secret(byte_reader& r, secret& out) {
+  std::uint8_t n = 0;
+  byte_view v;
+  if (!r.u8(n) || n > secret::max_size || !r.take(n, v)) return false;
+  auto s = secret::from(v);
+  if (!s) return false;
+  out = std::move(*s);
+  return true;
+}
+
+// Wipes a plaintext buffer on every path out of the decoder.
+struct wipe_guard {
+  bytes& b;
+  ~wipe_guard() { secure_wipe(b); }
+};
+
+}  // namespace
+
+std::string key_store::auth_row(std::string_view iccid) {
+  return prefix_of(iccid) + 'a';
+}
+
+std::string key_store::keyset_row(std::string_view iccid, std::uint8_t kvn) {
+  return prefix_of(iccid) + 'k' + static_cast<char>(kvn);
+}
+
+status key_store::stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) const {
+  const std::string prefix = prefix_of(iccid);
+  auto it = db_.iterate(column::keys);
+  for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
+    b.Delete(db_.handle(column::keys), it->key());
+  }
+  if (!it->status().ok()) return rocksdb_error(it->status(), "scan of keys");
+  return {};
+}
+
+status key_store::stage_put(rocksdb::WriteBatch& b, std::string_view iccid,
+                            const card_keys& keys) const {
+  if (iccid.empty() || iccid.find('\0') != std::string_view::npos) {
+    return make_error(errc::bad_argument, "keys: ICCID empty or holding NUL");
+  }
+  // Drop every existing row first: a keyset missing from `keys` must not
+  // survive a re-import. Later puts in the same batch win over these deletes.
+  OTAFLOW_TRY(stage_erase(b, iccid));
+  auto write = [&](const std::string& row, bytes& plain) -> status {
+    wipe_guard g{plain};
+    const auto aad = aad_for(row);
+    auto sealed = seal(db_.kek(), aad, plain);
+    if (!sealed) return sealed.error();
+    b.Put(db_.handle(column::keys), slice(row), slice(detail::as_chars(*sealed)));
+    return {};
+  };
+  if (!keys.ki.empty() || !keys.opc.empty()) {
+    byte_writer w;
+    put_secret(w, keys.ki);
+    put_secret(w, keys.opc);
+    bytes plain = w.take();
+    OTAFLOW_TRY(write(auth_row(iccid), plain));
+  }
+  for (const auto& [kvn, ks] : keys.keysets) {
+    if (kvn > 15) {
+      return make_error(errc::bad_value, "keys of " + std::string(iccid) + ": keyset version " +
+                                             std::to_string(kvn) + " outside 0-15");
+    }
+    byte_writer w;
+    put_secret(w, ks.kic);
+    put_secret(w, ks.kid);
+    put_secret(w, ks.kik);
+    bytes plain = w.take();
+    OTAFLOW_TRY(write(keyset_row(iccid, kvn), plain));
+  }
+  return {};
+}
+
+status key_store::put(std::string_view iccid, const card_keys& keys, bool sync) {
+  rocksdb::WriteBatch b;
+  OTAFLOW_TRY(stage_put(b, iccid, keys));
+  return db_.commit(b, sync);
+}
+
+result<std::optional<bytes>> key_store::open_row(const std::string& row) const {
+  auto v = db_.get(column::keys, row);
+  if (!v) return v.error();
+  if (!v->has_value()) return std::optional<bytes>();
+  auto plain = unseal(db_.kek(), aad_for(row), detail::as_bytes(**v));
+  if (!plain) return plain.error();
+  return std::optional<bytes>(std::move(*plain));
+}
+
+result<keyset_keys> key_store::get_keyset(std::string_view iccid, std::uint8_t kvn) const {
+  const std::string row = keyset_row(iccid, kvn);
+  auto plain = open_row(row);
+  if (!plain) {
+    return detail::with_context(std::move(plain).error(),
+                                "keyset " + std::to_string(kvn) + " of " + std::string(iccid));
+  }
+  if (!plain->has_value()) {
+    return make_error(errc::not_found,
+                      "card " + std::string(iccid) + " has no keyset " + std::to_string(kvn));
+  }
+  wipe_guard g{**plain};
+  byte_reader r(**plain);
+  keyset_keys ks;
+  if (!get_secret(r, ks.kic) || !get_secret(r, ks.kid) || !get_secret(r, ks.kik) || !r.empty()) {
+    return make_error(errc::internal, "keyset " + std::to_string(kvn) + " of " +
+                                          std::string(iccid) + ": malformed record");
+  }
+  return ks;
+}
+
+result<card_keys> key_store::get(std::string_view iccid) const {
+  card_keys out;
+  bool any = false;
+  const std::string prefix = prefix_of(iccid);
+  auto it = db_.iterate(column::keys);
+  for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
+    const std::string row = it->key().ToString();
+    auto plain = unseal(db_.kek(), aad_for(row), detail::as_bytes(it->value().ToStringView()));
+    if (!plain) {
+      return detail::with_context(std::move(plain).error(), "keys of " + std::string(iccid));
+    }
+    wipe_guard g{*plain};
+    byte_reader r(*plain);
+    const std::string_view slot = std::string_view(row).substr(prefix.size());
+    bool ok = false;
+    if (slot == "a") {
+      ok = get_secret(r, out.ki) && get_secret(r, out.opc) && r.empty();
+    } else if (slot.size() == 2 && slot[0] == 'k') {
+      keyset_keys ks;
+      ok = get_secret(r, ks.kic) && get_secret(r, ks.kid) && get_secret(r, ks.kik) && r.empty();
+      if (ok) out.keysets.emplace(static_cast<std::uint8_t>(slot[1]), std::move(ks));
+    }
+    if (!ok) {
+      return make_error(errc::internal, "keys of " + std::string(iccid) + ": malformed row");
+    }
+    any = true;
+  }
+  if (!it->status().ok()) return rocksdb_error(it->status(), "scan of keys");
+  if (!any) return make_error(errc::not_found, "card " + std::string(iccid) + " has no keys");
+  return out;
+}
+
+}  // namespace otaflow::storage
