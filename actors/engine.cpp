@@ -205,10 +205,19 @@ struct route_entry {
   std::vector<std::string> ids;
 };
 
+struct orphan_receipt {
+  receipt r;
+  std::chrono::steady_clock::time_point at;
+};
+
 struct router_state {
   std::unordered_map<std::uint64_t, route_entry> by_tag;
   std::unordered_map<std::string, std::uint64_t> by_message_id;
   std::unordered_multimap<std::string, std::uint64_t> by_msisdn;
+  // Receipts whose message id is not known yet: with several binds the SMSC may send a
+  // receipt on another bind than the submit, and that bind's thread can overtake the
+  // submit_sm_resp. Kept briefly until the id is registered.
+  std::unordered_map<std::string, orphan_receipt> orphans;
 };
 
 caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
@@ -245,6 +254,13 @@ caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
         it->second.ids = s.ids;
         self->send(it->second.who,
                    job_event{ev_submit_ok{s.ids.empty() ? std::string() : s.ids.back()}});
+        for (const auto& id : s.ids) {
+          auto o = st.orphans.find(id);
+          if (o == st.orphans.end()) continue;
+          self->send(it->second.who,
+                     job_event{ev_receipt{o->second.r.state, std::move(o->second.r.error)}});
+          st.orphans.erase(o);
+        }
       },
       [=](submit_failed& f) {
         auto it = self->state.by_tag.find(f.tag);
@@ -260,7 +276,20 @@ caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
       [=](receipt& r) {
         auto& st = self->state;
         auto id = st.by_message_id.find(r.id);
-        if (id == st.by_message_id.end()) return;  // a receipt of a finished job
+        if (id == st.by_message_id.end()) {
+          // A finished job's receipt, or one that overtook its submit_sm_resp.
+          const auto now = std::chrono::steady_clock::now();
+          if (st.orphans.size() >= 10'000) {
+            std::erase_if(st.orphans, [&](const auto& kv) {
+              return now - kv.second.at > std::chrono::seconds(30);
+            });
+          }
+          if (st.orphans.size() < 100'000) {
+            auto key = r.id;
+            st.orphans.insert_or_assign(std::move(key), orphan_receipt{std::move(r), now});
+          }
+          return;
+        }
         auto it = st.by_tag.find(id->second);
         if (it == st.by_tag.end()) return;
         self->send(it->second.who, job_event{ev_receipt{r.state, std::move(r.error)}});

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/command.hpp"
+#include "sim/fleet.hpp"
 #include "base/log.hpp"
 #include "sim/card_gateway.hpp"
 #include "sim/smsc_config.hpp"
@@ -34,13 +35,15 @@ class null_cards final : public sim::card_gateway {
 };
 
 /// The virtual UICC fleet behind the simulator.
-// TODO(lead): wire sim/fleet.hpp (the UICC helper's `fleet : card_gateway`, built from the
-// CSV and the state dir) here; it was not in the tree when this command was written.
+// The virtual UICC fleet of a CSV (a generated one is recognised by its .meta sidecar);
+// card state persists under the state directory.
 result<std::unique_ptr<sim::card_gateway>> open_fleet(const std::string& csv,
                                                       const std::string& state_dir) {
-  return make_error(errc::unsupported, "--fleet " + csv + " --state " + state_dir +
-                                           ": the UICC fleet (sim/fleet.hpp) is not wired into "
-                                           "smsc-sim yet; use --null-cards for SMPP-only runs");
+  sim::fleet_options fo;
+  fo.state_dir = state_dir;
+  auto f = sim::fleet::from_csv(csv, fo);
+  if (!f) return f.error();
+  return std::unique_ptr<sim::card_gateway>(std::move(f).value());
 }
 
 [[noreturn]] void fail(const std::string& message) {
