@@ -1,8 +1,8 @@
 #pragma once
 // The file system of a typical USIM as constant tables: MF (TS 102 221 §13), DF.TELECOM
-// (TS 51.011 §10.5 / TS 31.102 §4.4), ADF.USIM (TS 31.102 §4.2) and the proprietary otaflow
-// key management DF. The virtual card builds its file system from these tables; EF contents
-// are coded by codec/ts31102_ef.hpp.
+// (TS 51.011 §10.5 / TS 31.102 §4.4), ADF.USIM (TS 31.102 §4.2) with its DF.5GS (§4.4.11) and
+// the proprietary otaflow key management DF. The virtual card builds its file system from these
+// tables; EF contents are coded by codec/ts31102_ef.hpp.
 //
 // Sizes are those of a typical card where the spec leaves them open (e.g. 5n with n >= 8);
 // access conditions are those the spec tables list for READ and UPDATE.
@@ -73,6 +73,18 @@ inline constexpr std::uint16_t ef_ad = 0x6FAD;
 /// (docs/formats/key-rotation-file.md).
 inline constexpr std::uint16_t df_otaflow = 0x7F66;
 inline constexpr std::uint16_t ef_otaflow_keys = 0x6F01;
+/// DF.5GS under ADF.USIM and its EFs (TS 31.102 §4.4.11; codecs in codec/ts31102_5gs.hpp).
+inline constexpr std::uint16_t df_5gs = 0x5FC0;
+inline constexpr std::uint16_t ef_5gs3gpp_loci = 0x4F01;
+inline constexpr std::uint16_t ef_5gsn3gpp_loci = 0x4F02;
+inline constexpr std::uint16_t ef_5gs3gpp_nsc = 0x4F03;
+inline constexpr std::uint16_t ef_5gsn3gpp_nsc = 0x4F04;
+inline constexpr std::uint16_t ef_5g_auth_keys = 0x4F05;
+inline constexpr std::uint16_t ef_uac_aic = 0x4F06;
+inline constexpr std::uint16_t ef_suci_calc_info = 0x4F07;
+inline constexpr std::uint16_t ef_opl5g = 0x4F08;
+inline constexpr std::uint16_t ef_supi_nai = 0x4F09;
+inline constexpr std::uint16_t ef_routing_indicator = 0x4F0A;
 }  // namespace fid
 
 /// USIM application AID: RID A000000087 + PIX 1002 (TS 101 220 Annex E / TS 31.102 §4.1)
@@ -127,6 +139,22 @@ inline constexpr ef_spec otaflow_files[] = {
   {fid::ef_otaflow_keys, "EF.OTAFLOW_KEYS", transparent, 64, 0, 0, never, adm,
    "docs/formats/key-rotation-file.md"},
 };
+
+/// DF.5GS (TS 31.102 §4.4.11; ref holds the clause). Sizes the spec leaves open: one NSC
+/// record of the minimum 57 bytes, SUCI_Calc_Info 256 bytes (room for two generations of
+/// profile A and B keys during a rotation), 4 OPL5G records, 64 bytes of SUPI_NAI.
+inline constexpr ef_spec df_5gs_files[] = {
+  {fid::ef_5gs3gpp_loci,      "EF.5GS3GPPLOCI",       transparent,  20,  0,  0x01, pin1, pin1, "4.4.11.2"},
+  {fid::ef_5gsn3gpp_loci,     "EF.5GSN3GPPLOCI",      transparent,  20,  0,  0x02, pin1, pin1, "4.4.11.3"},
+  {fid::ef_5gs3gpp_nsc,       "EF.5GS3GPPNSC",        linear_fixed, 57,  57, 0x03, pin1, pin1, "4.4.11.4"},
+  {fid::ef_5gsn3gpp_nsc,      "EF.5GSN3GPPNSC",       linear_fixed, 57,  57, 0x04, pin1, pin1, "4.4.11.5"},
+  {fid::ef_5g_auth_keys,      "EF.5GAUTHKEYS",        transparent,  68,  0,  0x05, pin1, pin1, "4.4.11.6"},
+  {fid::ef_uac_aic,           "EF.UAC_AIC",           transparent,  4,   0,  0x06, pin1, adm,  "4.4.11.7"},
+  {fid::ef_suci_calc_info,    "EF.SUCI_Calc_Info",    transparent,  256, 0,  0x07, pin1, adm,  "4.4.11.8"},
+  {fid::ef_opl5g,             "EF.OPL5G",             linear_fixed, 40,  10, 0x08, pin1, adm,  "4.4.11.9"},
+  {fid::ef_supi_nai,          "EF.SUPI_NAI",          transparent,  64,  0,  0x09, pin1, adm,  "4.4.11.10"},
+  {fid::ef_routing_indicator, "EF.Routing_Indicator", transparent,  4,   0,  0x0A, pin1, adm,  "4.4.11.11"},
+};
 // clang-format on
 
 /// A dedicated file (or ADF) with its EFs.
@@ -143,6 +171,7 @@ inline constexpr df_spec file_system[] = {
     {fid::df_telecom, "DF.TELECOM", fid::mf, telecom_files},
     {fid::adf_usim, "ADF.USIM", fid::mf, usim_files},
     {fid::df_otaflow, "DF.OTAFLOW", fid::mf, otaflow_files},
+    {fid::df_5gs, "DF.5GS", fid::adf_usim, df_5gs_files},
 };
 
 /// The EF with identifier ef under DF df, or nullptr.
