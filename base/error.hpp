@@ -54,6 +54,12 @@ template <class E>
   return error{make_error_code(code), std::move(message), cls};
 }
 
+/// Builds an error from an error_code that is already made (e.g. copied from another error).
+[[nodiscard]] inline error make_error(std::error_code code, std::string message,
+                                      error_class cls = error_class::permanent) {
+  return error{code, std::move(message), cls};
+}
+
 /// The value of a fallible operation, or the error that stopped it.
 template <class T>
 class [[nodiscard]] result {
