@@ -4,6 +4,10 @@
 //   Fresh*    fresh EVP contexts per message (algorithms fetched once, outside the loop)
 //   Batch*    make_openssl_backend(), 1024 jobs per run() (cached contexts, re-keyed per job)
 //   Single*   the single-message functions (thread-local cached contexts)
+//   Simd*     make_simd_backend() (secure/simd_backend.hpp), 1024 jobs per run(), in the same
+//             binary and run as the OpenSSL figures: SimdBest picks the widest DES kernel the
+//             CPU has, SimdAvx2 / SimdPortable pin narrower ones (skipped without the CPU
+//             feature). Design and figures: docs/crypto-simd.md.
 // Reported as items_per_second = messages/s. Debian's libbenchmark says "Library was built
 // as DEBUG"; its overhead is small against these per-message costs.
 #include <benchmark/benchmark.h>
@@ -12,10 +16,13 @@
 #include <openssl/params.h>
 
 #include <cstring>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "secure/scp80_algorithm.hpp"
+#include "secure/simd_backend.hpp"
 
 namespace {
 
@@ -109,9 +116,9 @@ void fresh_contexts(benchmark::State& state, const char* cipher_name, bool cmac)
 }
 
 // (b) The batch backend, 1024 jobs per run().
-void batch_backend(benchmark::State& state, cipher_alg calg, cc_alg ccalg) {
+void batch_backend(benchmark::State& state, cipher_alg calg, cc_alg ccalg,
+                   std::unique_ptr<crypto_backend> backend = make_openssl_backend()) {
   workload w(16);
-  auto backend = make_openssl_backend();
   std::vector<otaflow::status> cc_results(n_messages), cipher_results(n_messages);
   std::vector<cc_job> cc_jobs;
   std::vector<cipher_job> cipher_jobs;
@@ -129,6 +136,15 @@ void batch_backend(benchmark::State& state, cipher_alg calg, cc_alg ccalg) {
     if (!cc_results[i].ok() || !cipher_results[i].ok()) return fail(state, "job failed");
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n_messages));
+  state.SetLabel(std::string(backend->name()));
+}
+
+// (d) The SIMD backend, pinned to a DES level (AES always on AES-NI when the CPU has it).
+void simd_backend(benchmark::State& state, cipher_alg calg, cc_alg ccalg, simd_level level) {
+  if (level > best_simd_level()) return state.SkipWithError("CPU lacks this level");
+  simd_options o;
+  o.max_des_level = level;
+  batch_backend(state, calg, ccalg, make_simd_backend(o));
 }
 
 // (c) The single-message functions.
@@ -166,11 +182,28 @@ void BM_Aes128CbcCmac_SingleCalls(benchmark::State& s) {
   single_calls(s, cipher_alg::aes_cbc, cc_alg::aes_cmac);
 }
 
+void BM_Tdes2CbcMac_SimdBest(benchmark::State& s) {
+  simd_backend(s, cipher_alg::tdes2_cbc, cc_alg::tdes2_cbc_mac, best_simd_level());
+}
+void BM_Tdes2CbcMac_SimdAvx2(benchmark::State& s) {
+  simd_backend(s, cipher_alg::tdes2_cbc, cc_alg::tdes2_cbc_mac, simd_level::avx2);
+}
+void BM_Tdes2CbcMac_SimdPortable(benchmark::State& s) {
+  simd_backend(s, cipher_alg::tdes2_cbc, cc_alg::tdes2_cbc_mac, simd_level::portable);
+}
+void BM_Aes128CbcCmac_SimdBest(benchmark::State& s) {
+  simd_backend(s, cipher_alg::aes_cbc, cc_alg::aes_cmac, best_simd_level());
+}
+
 BENCHMARK(BM_Tdes2CbcMac_FreshContexts)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Tdes2CbcMac_BatchBackend)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Tdes2CbcMac_SingleCalls)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Tdes2CbcMac_SimdBest)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Tdes2CbcMac_SimdAvx2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Tdes2CbcMac_SimdPortable)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Aes128CbcCmac_FreshContexts)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Aes128CbcCmac_BatchBackend)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Aes128CbcCmac_SingleCalls)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Aes128CbcCmac_SimdBest)->Unit(benchmark::kMillisecond);
 
 }  // namespace
