@@ -9,6 +9,7 @@
 #include "actors/storage_ports.hpp"
 #include "base/log.hpp"
 #include "secure/scp80_algorithm.hpp"
+#include "secure/simd_backend.hpp"
 
 namespace otaflow::actors {
 namespace {
@@ -45,7 +46,7 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
     return make_error(errc::io, "cannot bind to the SMSC: " + bound.error().message,
                       error_class::retriable);
   }
-  auto backend = secure::make_openssl_backend();
+  auto backend = secure::make_best_backend();
   ota_packet_factory factory(state.counters(), *backend);
   storage_job_store store(state);
   runner_result out;
