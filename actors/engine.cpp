@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -73,6 +74,29 @@ using refill_atom = caf::atom_constant<caf::atom("refill")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using unroute_atom = caf::atom_constant<caf::atom("unroute")>;
 using por_atom = caf::atom_constant<caf::atom("por")>;
+// Service mode (actors/service.hpp).
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using park_atom = caf::atom_constant<caf::atom("park")>;
+using unpark_atom = caf::atom_constant<caf::atom("unpark")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+/// Registers or updates a campaign (ctx set), or changes its mode (ctx null, id set).
+struct svc_campaign {
+  std::string id;
+  std::shared_ptr<const campaign_ctx> ctx;
+  campaign_mode mode;
+};
+/// Cards to admit as jobs of a campaign.
+struct svc_admit {
+  std::string campaign;
+  std::shared_ptr<target_cursor> cursor;
+  std::uint64_t token;
+};
+/// Drops queued admissions whose token the predicate selects.
+struct svc_withdraw {
+  std::shared_ptr<std::function<bool(std::uint64_t)>> which;
+};
 
 }  // namespace otaflow::actors::msg
 
@@ -89,6 +113,10 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::card_box)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::job_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::submit_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::campaign_summary)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_campaign)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_admit)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_withdraw)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<std::uint64_t>)
 
 namespace otaflow::actors {
 namespace {
@@ -337,6 +365,8 @@ struct subscriber_state {
   std::shared_ptr<const campaign_ctx> campaign;
   job_record job;
   std::vector<bytes> segments;
+  bool paused = false;  // service mode: the campaign is paused, hold before a new attempt
+  bool parked = false;  // a retry fell due while paused: waiting for resume
 };
 
 struct shared_actors {
@@ -359,6 +389,14 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
 
   auto handle = [=](const job_event& ev) {
     auto& s = self->state;
+    // A paused campaign starts no new attempt: a due retry waits (parked) for resume.
+    const auto* due = std::get_if<ev_retry_due>(&ev);
+    if (due && s.paused && s.job.state == job_state::retry_wait &&
+        due->epoch == s.job.timer_epoch) {
+      s.parked = true;
+      self->send(owner, park_atom::value, s.tag);
+      return;
+    }
     const auto actions = transition(s.job, ev, s.campaign->def.policy.job, now_ms());
     for (const auto& a : actions) {
       if (std::holds_alternative<act_package>(a)) {
@@ -386,6 +424,15 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
   return {
       [=](start_atom) { handle(ev_start{}); },
       [=](const job_event& ev) { handle(ev); },
+      [=](pause_atom) { self->state.paused = true; },
+      [=](resume_atom) {
+        auto& s = self->state;
+        s.paused = false;
+        if (!s.parked) return;
+        s.parked = false;
+        self->send(owner, unpark_atom::value, s.tag);
+        handle(ev_retry_due{s.job.timer_epoch});
+      },
       [=](package_rep& rep) {
         auto& r = *rep.value;
         if (r.ok()) {
@@ -533,6 +580,401 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self) {
   };
 }
 
+
+// ---- service: continuous admission (otaflow serve) ---------------------------------------
+// Admissions (a cursor of cards and a token) are taken in arrival order as the window
+// allows. A card without a job gets a durable `queued` record through the journal before its
+// subscriber starts; a request to the journal after those entries ("sync") answers once they
+// are durable, and then the admission's token is reported. Cards with a terminal job, or
+// with a job in flight here, are skipped: triggers are idempotent.
+
+/// Gauges and totals shared with engine::stats() (written by the service actor only).
+struct service_counters {
+  std::atomic<std::uint64_t> admissions{0}, cards{0}, started{0}, queued_paused{0},
+      skipped_terminal{0}, skipped_active{0}, cancelled{0}, done{0}, failed{0}, in_flight{0},
+      parked{0}, waiting{0};
+};
+
+struct svc_campaign_entry {
+  std::shared_ptr<const campaign_ctx> ctx;
+  campaign_mode mode = campaign_mode::running;
+};
+
+struct svc_admission {
+  std::string campaign;
+  std::shared_ptr<target_cursor> cursor;
+  std::uint64_t token = 0;
+  std::deque<card_info> pending;  // taken from the cursor, not handled yet
+  std::uint64_t taken = 0;
+  std::uint64_t need_sync = 0;  // the journal sync that makes its entries durable
+  bool wrote_in_pump = false;   // sent journal entries in the current pump
+  bool exhausted = false;
+};
+
+struct svc_job {
+  caf::actor who;
+  std::string key;  // campaign \0 ICCID
+  std::string campaign;
+  bool parked = false;
+};
+
+struct service_state {
+  std::unordered_map<std::string, svc_campaign_entry> campaigns;
+  std::deque<svc_admission> queue;
+  std::unordered_map<std::uint64_t, svc_job> jobs;  // by tag
+  std::unordered_set<std::string> active;           // keys of jobs
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> awaiting;  // (sync id, token)
+  std::uint64_t next_tag = 1;
+  std::uint64_t syncs_sent = 0;
+  std::uint64_t syncs_done = 0;
+  std::size_t running = 0;
+  bool pump_scheduled = false;
+  bool stopping = false;
+  std::vector<caf::response_promise> stop_waiters;
+  std::shared_ptr<spdlog::logger> log = log::get("engine");
+};
+
+std::string job_key(const std::string& campaign, const std::string& iccid) {
+  std::string k;
+  k.reserve(campaign.size() + 1 + iccid.size());
+  k += campaign;
+  k += '\0';
+  k += iccid;
+  return k;
+}
+
+caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_actors shared,
+                            job_store* store, std::size_t window, std::size_t chunk,
+                            std::shared_ptr<service_counters> counters, admitted_fn on_admitted) {
+  window = std::max<std::size_t>(1, window);
+  chunk = std::max<std::size_t>(1, chunk);
+
+  auto gauges = [=] {
+    auto& st = self->state;
+    counters->in_flight = st.running;
+    counters->parked = st.jobs.size() - st.running;
+    counters->waiting = st.queue.size();
+  };
+
+  auto report_synced = [=] {
+    auto& st = self->state;
+    std::erase_if(st.awaiting, [&](const auto& a) {
+      if (a.first > st.syncs_done) return false;
+      if (on_admitted) on_admitted(a.second);
+      return true;
+    });
+  };
+
+  // Asks the journal to answer once everything sent to it so far is durable.
+  auto request_sync = [=]() -> std::uint64_t {
+    auto& st = self->state;
+    const auto id = ++st.syncs_sent;
+    self->request(shared.journal, caf::infinite, sync_atom::value).then([=](sync_atom) {
+      auto& s = self->state;
+      s.syncs_done = std::max(s.syncs_done, id);
+      report_synced();
+    });
+    return id;
+  };
+
+  auto journal_job = [=](const std::string& campaign, const std::string& iccid,
+                         const job_record& job) {
+    self->send(shared.journal, journal_entry{job_update{campaign, iccid, job}});
+  };
+
+  auto maybe_stopped = [=] {
+    auto& st = self->state;
+    if (!st.stopping || st.running != 0) return;
+    for (auto& p : st.stop_waiters) p.deliver(stop_atom::value);
+    st.stop_waiters.clear();
+  };
+
+  // Handles one card of an admission. Returns false when it must wait (window full) or
+  // could not be decided (storage error); the card stays pending then.
+  auto take_card = [=](svc_admission& a, const svc_campaign_entry& camp, card_info& card,
+                       bool& wrote) -> bool {
+    auto& st = self->state;
+    auto key = job_key(a.campaign, card.iccid);
+    if (st.active.count(key)) {
+      ++counters->skipped_active;
+      return true;
+    }
+    if (camp.mode == campaign_mode::running && st.running >= window) return false;
+    auto job = store->load(a.campaign, card.iccid);
+    if (!job) {
+      st.log->error("service: reading the job of {} / {} failed: {}", a.campaign, card.iccid,
+                    job.error().describe());
+      return false;
+    }
+    if (job->has_value() && is_terminal((*job)->state)) {
+      ++counters->skipped_terminal;
+      return true;
+    }
+    const auto now = now_ms();
+    switch (camp.mode) {
+      case campaign_mode::cancelled: {
+        job_record rec = job->value_or(job_record{});
+        (void)transition(rec, ev_cancel{"campaign cancelled"}, camp.ctx->def.policy.job, now);
+        journal_job(a.campaign, card.iccid, rec);
+        wrote = true;
+        ++counters->cancelled;
+        return true;
+      }
+      case campaign_mode::paused:
+        if (!job->has_value()) {
+          job_record rec;
+          rec.updated_ms = now;
+          journal_job(a.campaign, card.iccid, rec);
+          wrote = true;
+          ++counters->queued_paused;
+        }
+        return true;
+      case campaign_mode::running:
+        break;
+    }
+    job_record rec;
+    if (job->has_value()) {
+      rec = std::move(**job);
+    } else {
+      rec.updated_ms = now;
+      journal_job(a.campaign, card.iccid, rec);  // durable before the token is reported
+      wrote = true;
+    }
+    const auto tag = st.next_tag++;
+    auto who = self->spawn<caf::linked>(
+        subscriber, tag, std::make_shared<card_info>(std::move(card)),
+        std::optional<job_record>(std::move(rec)), camp.ctx, shared, caf::actor{self});
+    st.active.insert(key);
+    st.jobs.emplace(tag, svc_job{std::move(who), std::move(key), a.campaign, false});
+    ++st.running;
+    ++counters->started;
+    return true;
+  };
+
+  auto pump = [=] {
+    auto& st = self->state;
+    st.pump_scheduled = false;
+    if (st.stopping) return;
+    struct finished_admission {
+      std::uint64_t token;
+      bool this_pump;             // its last entries were sent in this run
+      std::uint64_t earlier_sync;  // else: the sync its entries wait for
+    };
+    bool wrote = false;
+    bool stalled = false;
+    std::vector<finished_admission> finished;
+    std::size_t budget = chunk;
+    while (!st.queue.empty() && budget > 0) {
+      auto& a = st.queue.front();
+      auto camp = st.campaigns.find(a.campaign);
+      if (camp == st.campaigns.end() || !camp->second.ctx) {
+        st.log->warn("service: admission for unknown campaign '{}' dropped", a.campaign);
+        finished.push_back({a.token, false, 0});
+        st.queue.pop_front();
+        continue;
+      }
+      if (a.pending.empty() && !a.exhausted) {
+        std::size_t want = budget;
+        if (camp->second.mode == campaign_mode::running) {
+          // A full window takes no new admission; one already taken is probed for its end
+          // (a one-card trigger is complete, and reported, once its cursor says so).
+          if (st.running >= window && a.taken == 0) break;
+          want = std::min(want, st.running >= window ? std::size_t{1} : window - st.running);
+        }
+        auto cards = a.cursor->next(want);
+        if (!cards) {
+          st.log->error("service: expanding the cards of campaign '{}' failed: {}", a.campaign,
+                        cards.error().describe());
+          stalled = true;
+          break;
+        }
+        if (cards->empty()) a.exhausted = true;
+        for (auto& c : *cards) a.pending.push_back(std::move(c));
+        a.taken += cards->size();
+        counters->cards += cards->size();
+      }
+      bool a_wrote = false;
+      bool blocked = false;
+      while (!a.pending.empty() && budget > 0) {
+        if (!take_card(a, camp->second, a.pending.front(), a_wrote)) {
+          blocked = true;
+          stalled = st.running < window;  // a storage error, not a full window
+          break;
+        }
+        a.pending.pop_front();
+        --budget;
+      }
+      if (a_wrote) {
+        wrote = true;
+        a.wrote_in_pump = true;
+      }
+      if (a.pending.empty() && a.exhausted) {
+        finished.push_back({a.token, a.wrote_in_pump, a.need_sync});
+        st.queue.pop_front();
+        continue;
+      }
+      if (blocked) break;
+    }
+    const std::uint64_t sync_id = wrote ? request_sync() : 0;
+    // Only the front admission can be left half taken.
+    if (!st.queue.empty() && st.queue.front().wrote_in_pump) {
+      st.queue.front().need_sync = sync_id;
+      st.queue.front().wrote_in_pump = false;
+    }
+    for (const auto& f : finished) {
+      if (f.token == 0) continue;
+      const auto sync = f.this_pump ? sync_id : f.earlier_sync;
+      if (sync > st.syncs_done) {
+        st.awaiting.emplace_back(sync, f.token);
+      } else if (on_admitted) {
+        on_admitted(f.token);
+      }
+    }
+    gauges();
+    if (stalled) {
+      // Storage trouble: try again a little later instead of spinning.
+      st.pump_scheduled = true;
+      self->delayed_send(self, std::chrono::milliseconds(500), refill_atom::value);
+      return;
+    }
+    // Yield between chunks (see the campaign actor): the rest goes through the mailbox.
+    if (!st.queue.empty() && budget == 0) {
+      st.pump_scheduled = true;
+      self->send(self, refill_atom::value);
+    }
+  };
+
+  auto schedule = [=] {
+    auto& st = self->state;
+    if (st.pump_scheduled) return;
+    st.pump_scheduled = true;
+    self->send(self, refill_atom::value);
+  };
+
+  auto to_jobs_of = [=](const std::string& campaign, const auto& m) {
+    for (auto& [tag, j] : self->state.jobs) {
+      if (j.campaign == campaign) self->send(j.who, m);
+    }
+  };
+
+  auto apply_mode = [=](const std::string& id, campaign_mode mode) {
+    auto& st = self->state;
+    auto it = st.campaigns.find(id);
+    if (it == st.campaigns.end()) return;
+    auto& e = it->second;
+    if (e.mode == campaign_mode::cancelled && mode != campaign_mode::cancelled) {
+      st.log->warn("service: campaign '{}' is cancelled; '{}' ignored", id, to_string(mode));
+      return;
+    }
+    const auto old = e.mode;
+    e.mode = mode;
+    if (old == mode) return;
+    st.log->info("service: campaign '{}' {}", id, to_string(mode));
+    switch (mode) {
+      case campaign_mode::paused:
+        to_jobs_of(id, pause_atom::value);
+        break;
+      case campaign_mode::running:
+        to_jobs_of(id, resume_atom::value);
+        break;
+      case campaign_mode::cancelled:
+        to_jobs_of(id, job_event{ev_cancel{"campaign cancelled"}});
+        break;
+    }
+    schedule();
+  };
+
+  return {
+      [=](refill_atom) { pump(); },
+      [=](svc_campaign& c) {
+        auto& st = self->state;
+        if (c.ctx) {
+          auto& e = st.campaigns[c.id];
+          const bool fresh = !e.ctx;
+          e.ctx = std::move(c.ctx);
+          if (fresh) e.mode = c.mode;
+          if (fresh) {
+            st.log->info("service: campaign '{}' registered ({})", c.id, to_string(c.mode));
+            schedule();
+            return;
+          }
+        }
+        apply_mode(c.id, c.mode);
+      },
+      [=](svc_admit& a) {
+        auto& st = self->state;
+        ++counters->admissions;
+        if (st.stopping) return;
+        svc_admission adm;
+        adm.campaign = std::move(a.campaign);
+        adm.cursor = std::move(a.cursor);
+        adm.token = a.token;
+        st.queue.push_back(std::move(adm));
+        gauges();
+        schedule();
+      },
+      [=](svc_withdraw& w) {
+        auto& st = self->state;
+        std::vector<std::uint64_t> out;
+        for (auto it = st.queue.begin(); it != st.queue.end();) {
+          if (it->token != 0 && (*w.which)(it->token)) {
+            out.push_back(it->token);
+            it = st.queue.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        gauges();
+        // Answer after the journal: admissions finished before are reported by then.
+        auto rp = self->make_response_promise();
+        self->request(shared.journal, caf::infinite, sync_atom::value)
+            .then([=](sync_atom) mutable { rp.deliver(std::move(out)); });
+      },
+      [=](job_finished& f) {
+        auto& st = self->state;
+        auto it = st.jobs.find(f.tag);
+        if (it == st.jobs.end()) return;
+        if (!it->second.parked) --st.running;
+        st.active.erase(it->second.key);
+        st.jobs.erase(it);
+        if (f.state == job_state::done) {
+          ++counters->done;
+        } else {
+          ++counters->failed;
+        }
+        gauges();
+        maybe_stopped();
+        schedule();
+      },
+      [=](park_atom, std::uint64_t tag) {
+        auto& st = self->state;
+        auto it = st.jobs.find(tag);
+        if (it == st.jobs.end() || it->second.parked) return;
+        it->second.parked = true;
+        --st.running;
+        gauges();
+        maybe_stopped();
+        schedule();
+      },
+      [=](unpark_atom, std::uint64_t tag) {
+        auto& st = self->state;
+        auto it = st.jobs.find(tag);
+        if (it == st.jobs.end() || !it->second.parked) return;
+        it->second.parked = false;
+        ++st.running;
+        gauges();
+      },
+      [=](stop_atom) {
+        auto& st = self->state;
+        st.stopping = true;
+        st.queue.clear();
+        gauges();
+        st.stop_waiters.push_back(self->make_response_promise());
+        maybe_stopped();
+      },
+  };
+}
+
 }  // namespace
 
 struct engine::impl {
@@ -545,6 +987,8 @@ struct engine::impl {
   std::unique_ptr<caf::actor_system> system;
   caf::actor crypto, journal_actor, router_actor;
   std::unique_ptr<router_listener> listener;
+  caf::actor service;  // service mode only
+  std::shared_ptr<service_counters> counters = std::make_shared<service_counters>();
 
   impl(engine_options o, packet_factory& f, transport& t, job_store& s, status_sink& k)
       : options(o), factory(f), tp(t), store(s), sink(k) {
@@ -564,6 +1008,8 @@ struct engine::impl {
 
   ~impl() {
     tp.set_listener(nullptr);
+    // The service first: its subscribers are linked to it and go with it.
+    if (service) caf::anon_send_exit(service, caf::exit_reason::user_shutdown);
     for (auto* a : {&crypto, &journal_actor, &router_actor}) {
       caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     }
@@ -603,6 +1049,92 @@ result<campaign_summary> engine::run(std::shared_ptr<const campaign_ctx> campaig
                  out = make_error(errc::internal, "campaign actor failed: " + sys.render(e));
                });
   return out;
+}
+
+std::string_view to_string(campaign_mode m) noexcept {
+  switch (m) {
+    case campaign_mode::running: return "running";
+    case campaign_mode::paused: return "paused";
+    case campaign_mode::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+status engine::start_service(service_options options, admitted_fn on_admitted) {
+  auto& i = *impl_;
+  if (i.service) return make_error(errc::conflict, "engine: the service is already started");
+  i.service = i.system->spawn(
+      service_actor,
+      shared_actors{i.crypto, i.journal_actor, i.router_actor, &i.factory}, &i.store,
+      options.window, i.options.expand_chunk, i.counters, std::move(on_admitted));
+  return {};
+}
+
+void engine::set_campaign(std::shared_ptr<const campaign_ctx> campaign, campaign_mode mode) {
+  if (!impl_->service || !campaign) return;
+  auto id = campaign->def.id;
+  caf::anon_send(impl_->service, svc_campaign{std::move(id), std::move(campaign), mode});
+}
+
+void engine::set_mode(const std::string& campaign, campaign_mode mode) {
+  if (!impl_->service) return;
+  caf::anon_send(impl_->service, svc_campaign{campaign, nullptr, mode});
+}
+
+void engine::admit(const std::string& campaign, std::unique_ptr<target_cursor> cards,
+                   std::uint64_t token) {
+  if (!impl_->service) return;
+  caf::anon_send(impl_->service,
+                 svc_admit{campaign, std::shared_ptr<target_cursor>(std::move(cards)), token});
+}
+
+std::vector<std::uint64_t> engine::withdraw(std::function<bool(std::uint64_t)> which) {
+  std::vector<std::uint64_t> out;
+  if (!impl_->service) return out;
+  caf::scoped_actor self{*impl_->system};
+  self->request(impl_->service, caf::infinite,
+                svc_withdraw{std::make_shared<std::function<bool(std::uint64_t)>>(
+                    std::move(which))})
+      .receive([&](std::vector<std::uint64_t>& tokens) { out = std::move(tokens); },
+               [&](caf::error&) {});
+  return out;
+}
+
+std::size_t engine::backlog() const noexcept {
+  return impl_->counters->in_flight.load() + impl_->counters->waiting.load();
+}
+
+service_stats engine::stats() const {
+  const auto& c = *impl_->counters;
+  service_stats s;
+  s.admissions = c.admissions;
+  s.cards = c.cards;
+  s.started = c.started;
+  s.queued_paused = c.queued_paused;
+  s.skipped_terminal = c.skipped_terminal;
+  s.skipped_active = c.skipped_active;
+  s.cancelled = c.cancelled;
+  s.done = c.done;
+  s.failed = c.failed;
+  s.in_flight = c.in_flight;
+  s.parked = c.parked;
+  s.waiting = c.waiting;
+  return s;
+}
+
+void engine::stop_service(std::chrono::milliseconds grace) {
+  auto& i = *impl_;
+  if (!i.service) return;
+  caf::scoped_actor self{*i.system};
+  self->request(i.service, grace, stop_atom::value)
+      .receive([](stop_atom) {},
+               [&](caf::error&) {
+                 log::get("engine")->warn("service: {} jobs still running after {} ms; their "
+                                          "state is durable and resumes at the next start",
+                                          i.counters->in_flight.load(), grace.count());
+               });
+  self->request(i.journal_actor, caf::infinite, sync_atom::value).receive([](sync_atom) {},
+                                                                          [](caf::error&) {});
 }
 
 }  // namespace otaflow::actors

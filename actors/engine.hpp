@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actors/engine_ports.hpp"
+#include "actors/service.hpp"
 
 namespace otaflow::actors {
 
@@ -62,6 +63,32 @@ class engine {
   [[nodiscard]] result<campaign_summary> run(std::shared_ptr<const campaign_ctx> campaign,
                                              std::unique_ptr<target_cursor> targets,
                                              progress_fn progress = {});
+
+  // ---- service mode (otaflow serve, actors/service.hpp) ----------------------------------
+
+  /// Starts the service actor; `on_admitted` reports admissions whose jobs are durable.
+  [[nodiscard]] status start_service(service_options options, admitted_fn on_admitted);
+  /// Registers a campaign or replaces its definition (jobs in flight keep the old one) and
+  /// sets its mode. A cancelled campaign stays cancelled.
+  void set_campaign(std::shared_ptr<const campaign_ctx> campaign, campaign_mode mode);
+  /// Changes the mode of a registered campaign: pause, resume (running) or cancel.
+  void set_mode(const std::string& campaign, campaign_mode mode);
+  /// Queues the cards of `cards` as jobs of a registered campaign; `token` (0: none) is
+  /// reported to on_admitted once all of them have a durable state. Admissions are taken in
+  /// the order they arrive, each as the window allows.
+  void admit(const std::string& campaign, std::unique_ptr<target_cursor> cards,
+             std::uint64_t token);
+  /// Drops queued admissions whose token `which` selects (a partition was revoked): those not
+  /// started at all and the rest of one partly taken. Returns their tokens once every job
+  /// already started is durable.
+  [[nodiscard]] std::vector<std::uint64_t> withdraw(std::function<bool(std::uint64_t)> which);
+  /// Jobs running plus admissions waiting: what a trigger consumer's back-pressure watches.
+  [[nodiscard]] std::size_t backlog() const noexcept;
+  /// Service-mode counters.
+  [[nodiscard]] service_stats stats() const;
+  /// Stops admitting, waits up to `grace` for running jobs to finish, then makes every
+  /// state change durable. Jobs still running keep their durable state for the next start.
+  void stop_service(std::chrono::milliseconds grace);
 
  private:
   struct impl;

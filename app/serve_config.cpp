@@ -1,0 +1,295 @@
+#include "app/serve_config.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/campaign_def.hpp"
+
+namespace otaflow::app {
+namespace {
+
+using nlohmann::json;
+
+error bad(const std::string& key, const std::string& what) {
+  return make_error(errc::bad_value, "config key '" + key + "': " + what);
+}
+
+// One handler per known key of a table; unknown keys are errors.
+using handler = std::function<status(const json&)>;
+
+status apply(const json& table, const std::string& prefix,
+             const std::map<std::string, handler>& handlers) {
+  if (!table.is_object()) return bad(prefix, "expected a table");
+  for (const auto& [k, v] : table.items()) {
+    const auto key = prefix.empty() ? k : prefix + "." + k;
+    auto h = handlers.find(k);
+    if (h == handlers.end())
+      return make_error(errc::bad_value, "config: unknown key '" + key + "'");
+    OTAFLOW_TRY(h->second(v));
+  }
+  return {};
+}
+
+handler str(std::string& out, std::string key, bool non_empty = true) {
+  return [&out, key, non_empty](const json& v) -> status {
+    if (!v.is_string()) return bad(key, "expected a string");
+    out = v.get<std::string>();
+    if (non_empty && out.empty()) return bad(key, "must not be empty");
+    return {};
+  };
+}
+
+template <class T>
+handler num(T& out, std::string key, double lo, double hi) {
+  return [&out, key, lo, hi](const json& v) -> status {
+    if (!v.is_number()) return bad(key, "expected a number");
+    const double d = v.get<double>();
+    if (d < lo || d > hi) {
+      std::ostringstream os;
+      os << "must be between " << lo << " and " << hi << ", got " << d;
+      return bad(key, os.str());
+    }
+    if constexpr (std::is_integral_v<T>) {
+      if (d != static_cast<double>(static_cast<long long>(d)))
+        return bad(key, "expected an integer");
+    }
+    out = static_cast<T>(d);
+    return {};
+  };
+}
+
+handler dur(std::chrono::milliseconds& out, std::string key) {
+  return [&out, key](const json& v) -> status {
+    if (v.is_number()) {
+      if (v.get<double>() < 0) return bad(key, "must not be negative");
+      out = std::chrono::milliseconds(static_cast<std::int64_t>(v.get<double>() * 1000));
+      return {};
+    }
+    if (!v.is_string()) return bad(key, "expected a duration like \"30s\"");
+    auto d = actors::parse_duration(v.get<std::string>());
+    if (!d) return bad(key, d.error().message);
+    out = *d;
+    return {};
+  };
+}
+
+// A table of librdkafka properties, passed through as strings.
+handler props(std::map<std::string, std::string>& out, std::string key) {
+  return [&out, key](const json& v) -> status {
+    if (!v.is_object()) return bad(key, "expected a table of librdkafka properties");
+    for (const auto& [k, p] : v.items()) {
+      if (p.is_string()) {
+        out[k] = p.get<std::string>();
+      } else if (p.is_boolean()) {
+        out[k] = p.get<bool>() ? "true" : "false";
+      } else if (p.is_number_integer()) {
+        out[k] = std::to_string(p.get<long long>());
+      } else {
+        return bad(key + "." + k, "expected a string, integer or boolean");
+      }
+    }
+    return {};
+  };
+}
+
+// A named client setting that maps onto one librdkafka property.
+handler prop(kafka::kafka_options& k, std::string property, std::string key) {
+  return [&k, property, key](const json& v) -> status {
+    if (!v.is_string()) return bad(key, "expected a string");
+    k.client_properties[property] = v.get<std::string>();
+    return {};
+  };
+}
+
+result<actors::smpp_options> parse_address(const std::string& hp, const std::string& key) {
+  const auto colon = hp.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == hp.size()) {
+    return bad(key, "expected HOST:PORT, got '" + hp + "'");
+  }
+  actors::smpp_options o;
+  o.host = hp.substr(0, colon);
+  const auto port_text = hp.substr(colon + 1);
+  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5) {
+    return bad(key, "bad port in '" + hp + "'");
+  }
+  const int port = std::stoi(port_text);
+  if (port <= 0 || port > 65535) return bad(key, "bad port in '" + hp + "'");
+  o.port = static_cast<std::uint16_t>(port);
+  return o;
+}
+
+status parse_smsc(const json& list, serve_config& c) {
+  if (!list.is_array() || list.empty()) return bad("smsc", "expected one or more [[smsc]] tables");
+  std::size_t i = 0;
+  for (const auto& e : list) {
+    const auto where = "smsc[" + std::to_string(i++) + "]";
+    if (!e.is_object()) return bad(where, "expected a table");
+    std::string address;
+    actors::smpp_options o;
+    int binds = 1;
+    OTAFLOW_TRY(apply(
+        e, where,
+        {{"address", str(address, where + ".address")},
+         {"system_id", str(o.system_id, where + ".system_id")},
+         {"password", str(o.password, where + ".password", false)},
+         {"system_type", str(o.system_type, where + ".system_type", false)},
+         {"source_addr", str(o.source_addr, where + ".source_addr")},
+         {"binds", num(binds, where + ".binds", 1, 64)},
+         {"rate", num(o.rate, where + ".rate", 0, 1e6)},
+         {"window", num(o.window, where + ".window", 1, 65535)},
+         {"enquire_link_interval", dur(o.enquire_link_interval, where + ".enquire_link_interval")},
+         {"response_timeout", dur(o.response_timeout, where + ".response_timeout")},
+         {"reconnect_max", dur(o.reconnect_max, where + ".reconnect_max")}}));
+    if (address.empty()) return bad(where + ".address", "missing");
+    if (o.system_id.empty()) return bad(where + ".system_id", "missing");
+    if (o.system_id.size() > 15)
+      return bad(where + ".system_id", "at most 15 characters (SMPP 3.4)");
+    if (o.password.size() > 8) return bad(where + ".password", "at most 8 characters (SMPP 3.4)");
+    auto ep = parse_address(address, where + ".address");
+    if (!ep) return ep.error();
+    o.host = ep->host;
+    o.port = ep->port;
+    for (int b = 0; b < binds; ++b) c.binds.push_back(o);
+  }
+  return {};
+}
+
+std::string default_instance_id(const std::filesystem::path& state_dir) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    std::snprintf(host, sizeof host, "host");
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(state_dir, ec);
+  const auto h = std::hash<std::string>{}((ec ? state_dir : abs).lexically_normal().string());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(h & 0xFFFFFFFFu));
+  std::string id = std::string(host) + "-" + buf;
+  // Keep it a legal part of a group id and readable.
+  for (auto& ch : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
+      ch = '_';
+  }
+  return id;
+}
+
+}  // namespace
+
+result<serve_config> parse_serve_config(std::string_view text, std::string_view source) {
+  toml::table tbl;
+  try {
+    tbl = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+       << e.description();
+    return make_error(errc::bad_value, os.str());
+  }
+  std::ostringstream os;
+  os << toml::json_formatter{tbl};
+  const json j = json::parse(os.str(), nullptr, false);
+  if (j.is_discarded()) return make_error(errc::internal, "config: TOML to JSON conversion failed");
+
+  serve_config c;
+  std::string state_dir, kek_file;
+  auto& k = c.kafka;
+  auto with_source = [&](status s) -> status {
+    if (s) return s;
+    return make_error(s.error().code, std::string(source) + ": " + s.error().message);
+  };
+  auto fail = [&](const error& e) -> error {
+    return make_error(e.code, std::string(source) + ": " + e.message);
+  };
+  const auto st = apply(
+      j, "",
+      {{"state_dir", str(state_dir, "state_dir")},
+       {"kek_file", str(kek_file, "kek_file")},
+       {"instance_id", str(c.instance_id, "instance_id")},
+       {"kafka",
+        [&](const json& v) {
+          return apply(
+              v, "kafka",
+              {{"brokers", str(k.brokers, "kafka.brokers")},
+               {"group_id", str(k.group_id, "kafka.group_id")},
+               {"triggers_topic", str(k.triggers_topic, "kafka.triggers_topic")},
+               {"status_topic", str(k.status_topic, "kafka.status_topic")},
+               {"dlq_topic", str(k.dlq_topic, "kafka.dlq_topic")},
+               {"alerts_topic", str(k.alerts_topic, "kafka.alerts_topic")},
+               {"client_id", prop(k, "client.id", "kafka.client_id")},
+               {"security_protocol", prop(k, "security.protocol", "kafka.security_protocol")},
+               {"sasl_mechanism", prop(k, "sasl.mechanisms", "kafka.sasl_mechanism")},
+               {"sasl_username", prop(k, "sasl.username", "kafka.sasl_username")},
+               {"sasl_password", prop(k, "sasl.password", "kafka.sasl_password")},
+               {"ssl_ca_location", prop(k, "ssl.ca.location", "kafka.ssl_ca_location")},
+               {"ssl_certificate_location",
+                prop(k, "ssl.certificate.location", "kafka.ssl_certificate_location")},
+               {"ssl_key_location", prop(k, "ssl.key.location", "kafka.ssl_key_location")},
+               {"ssl_key_password", prop(k, "ssl.key.password", "kafka.ssl_key_password")},
+               {"properties", props(k.client_properties, "kafka.properties")},
+               {"producer_properties", props(k.producer_properties, "kafka.producer_properties")},
+               {"consumer_properties", props(k.consumer_properties, "kafka.consumer_properties")}});
+        }},
+       {"smsc", [&](const json& v) { return parse_smsc(v, c); }},
+       {"engine",
+        [&](const json& v) {
+          return apply(
+              v, "engine",
+              {{"window", num(c.service.window, "engine.window", 1, 1'000'000)},
+               {"scheduler_threads",
+                num(c.engine.scheduler_threads, "engine.scheduler_threads", 0, 256)},
+               {"crypto_batch_max",
+                num(c.engine.crypto_batch_max, "engine.crypto_batch_max", 1, 65536)},
+               {"journal_batch_max",
+                num(c.engine.journal_batch_max, "engine.journal_batch_max", 1, 65536)},
+               {"expand_chunk", num(c.engine.expand_chunk, "engine.expand_chunk", 1, 65536)}});
+        }},
+       {"serve", [&](const json& v) {
+          auto& s = c.serve;
+          return apply(
+              v, "serve",
+              {{"poll_batch", num(s.poll_batch, "serve.poll_batch", 1, 100'000)},
+               {"resume_below", num(s.resume_below, "serve.resume_below", 0.1, 1)},
+               {"unknown_campaign_grace",
+                dur(s.unknown_campaign_grace, "serve.unknown_campaign_grace")},
+               {"shutdown_grace", dur(s.shutdown_grace, "serve.shutdown_grace")},
+               {"commit_interval", dur(s.commit_interval, "serve.commit_interval")},
+               {"create_topics_partitions",
+                num(s.create_topics_partitions, "serve.create_topics_partitions", 0, 10'000)},
+               {"create_topics_replication",
+                num(s.create_topics_replication, "serve.create_topics_replication", 1, 32)}});
+        }}});
+  OTAFLOW_TRY(with_source(st));
+
+  // Environment overrides (a container sets these rather than editing the file).
+  if (const char* e = std::getenv("OTAFLOW_STATE_DIR"); e && *e) state_dir = e;
+  if (const char* e = std::getenv("OTAFLOW_KAFKA_BROKERS"); e && *e) k.brokers = e;
+
+  if (state_dir.empty()) return fail(bad("state_dir", "missing"));
+  c.state_dir = state_dir;
+  if (!kek_file.empty()) c.kek.file = kek_file;
+  if (k.brokers.empty()) {
+    return fail(bad("kafka.brokers", "missing (or set OTAFLOW_KAFKA_BROKERS)"));
+  }
+  OTAFLOW_TRY(with_source(kafka::validate(k)));
+  if (c.binds.empty()) return fail(bad("smsc", "missing: at least one [[smsc]] table"));
+  if (c.instance_id.empty()) c.instance_id = default_instance_id(c.state_dir);
+  return c;
+}
+
+result<serve_config> load_serve_config(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(errc::io, "cannot read configuration file '" + path.string() + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_serve_config(ss.str(), path.string());
+}
+
+}  // namespace otaflow::app

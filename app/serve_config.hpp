@@ -1,0 +1,62 @@
+#pragma once
+// Configuration of `otaflow serve`: one TOML file (docs/CONFIGURATION.md documents every
+// key with its default; config/otaflow.example.toml is a complete example), with a few
+// environment overrides. Unknown keys are errors, so a typo never becomes a silent default.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/engine.hpp"
+#include "actors/smpp_client.hpp"
+#include "base/error.hpp"
+#include "kafka/config.hpp"
+#include "storage/kek.hpp"
+
+namespace otaflow::app {
+
+/// The [serve] table: the trigger loop's own settings.
+struct serve_options {
+  std::size_t poll_batch = 500;  ///< records per consumer poll (1..100000); default 500
+  /// Consumption resumes when jobs in flight + waiting admissions fall to this fraction of
+  /// [engine] window (0.1..1); it pauses when they reach the window. Default 0.75.
+  double resume_below = 0.75;
+  /// How long a trigger for a campaign not defined (yet) waits before it goes to the DLQ;
+  /// the campaign event may be on another partition. Default 30 s.
+  std::chrono::milliseconds unknown_campaign_grace{30'000};
+  /// On SIGTERM: how long running jobs may take to finish before the process exits (their
+  /// state is durable either way). Default 30 s.
+  std::chrono::milliseconds shutdown_grace{30'000};
+  /// How often durable offsets are committed and the status watermark stored. Default 200 ms.
+  std::chrono::milliseconds commit_interval{200};
+  /// Partitions for topics serve creates when they are missing (0: do not create). Default 0.
+  int create_topics_partitions = 0;
+  /// Replication factor of topics serve creates. Default 1.
+  int create_topics_replication = 1;
+};
+
+/// Everything `otaflow serve` reads from its configuration file and environment.
+struct serve_config {
+  std::filesystem::path state_dir;  ///< required (env OTAFLOW_STATE_DIR overrides)
+  storage::kek_source kek;          ///< kek_file, else the environment variable OTAFLOW_KEK
+  /// Names this instance's own consumer group for campaign and control events
+  /// (<group_id>.control.<instance_id>). Default: the host name and a hash of state_dir.
+  std::string instance_id;
+  kafka::kafka_options kafka;  ///< [kafka]; env OTAFLOW_KAFKA_BROKERS overrides brokers
+  std::vector<actors::smpp_options> binds;  ///< one per bind of every [[smsc]] entry
+  actors::engine_options engine;            ///< [engine]
+  actors::service_options service;          ///< [engine] window
+  serve_options serve;                      ///< [serve]
+};
+
+/// Parses the TOML text of a configuration (`source` names it in errors), then applies the
+/// environment overrides.
+[[nodiscard]] result<serve_config> parse_serve_config(std::string_view text,
+                                                      std::string_view source = "config");
+/// Reads and parses a configuration file.
+[[nodiscard]] result<serve_config> load_serve_config(const std::filesystem::path& path);
+
+}  // namespace otaflow::app

@@ -1,0 +1,80 @@
+#pragma once
+// The Kafka side of `otaflow serve` that produces: status events (keyed by ICCID, through
+// the status outbox, acknowledged when the broker has them) and dead-letter records. One
+// idempotent producer; records wait in librdkafka's queue while the brokers are away
+// (message.timeout.ms = 0 unless configured), so an outage delays statuses, never drops them.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "actors/service_outbox.hpp"
+#include "kafka/config.hpp"
+#include "kafka/events.hpp"
+#include "kafka/producer.hpp"
+
+namespace otaflow::app {
+
+/// Thread-safe list of finished tokens (admissions made durable, DLQ records delivered),
+/// filled by engine and producer threads, drained by the trigger loop.
+class completion_queue {
+ public:
+  /// Adds a finished token.
+  void push(std::uint64_t token) {
+    std::lock_guard lock(mu_);
+    tokens_.push_back(token);
+  }
+  /// Takes every token added so far.
+  [[nodiscard]] std::vector<std::uint64_t> take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(tokens_, {});
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::uint64_t> tokens_;
+};
+
+/// Status events and DLQ records to Kafka (see the file comment).
+class serve_producer final : public actors::acked_sink {
+ public:
+  /// A producer for opts; DLQ deliveries are reported to `dlq_done` with their token.
+  [[nodiscard]] static result<std::unique_ptr<serve_producer>> create(
+      const kafka::kafka_options& opts, completion_queue& dlq_done);
+  ~serve_producer() override;
+
+  /// Where status acknowledgements go; set once, before the first send().
+  void bind(actors::status_outbox* outbox) { outbox_ = outbox; }
+  /// Produces one status event; waits while librdkafka's queue is full.
+  void send(const actors::status_event& event, std::uint64_t seq) override;
+  /// Produces a dead-letter record; `token` is reported once the broker has it.
+  [[nodiscard]] status send_dlq(const kafka::dlq_record& record, std::uint64_t token);
+  /// Waits for outstanding records, at most `timeout`.
+  [[nodiscard]] status flush(std::chrono::milliseconds timeout);
+  /// Records produced and not yet acknowledged by the broker.
+  [[nodiscard]] std::size_t outstanding() const;
+  /// Status events the broker acknowledged.
+  [[nodiscard]] std::uint64_t acknowledged() const noexcept { return acked_.load(); }
+
+ private:
+  serve_producer(std::string status_topic, std::string dlq_topic, completion_queue& dlq_done)
+      : status_topic_(std::move(status_topic)),
+        dlq_topic_(std::move(dlq_topic)),
+        dlq_done_(dlq_done) {}
+  void delivered(const kafka::delivery_report& r);
+  status produce_waiting(const std::string& topic, std::string_view key, std::string_view payload,
+                         std::uint64_t id);
+
+  std::string status_topic_;
+  std::string dlq_topic_;
+  completion_queue& dlq_done_;
+  actors::status_outbox* outbox_ = nullptr;
+  std::unique_ptr<kafka::producer> producer_;
+  std::atomic<std::uint64_t> acked_{0};
+  std::atomic<std::int64_t> last_error_log_{0};
+};
+
+}  // namespace otaflow::app

@@ -1,0 +1,473 @@
+#include "app/serve_loop.hpp"
+
+#include <set>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/ota_packets.hpp"
+#include "actors/service_cursor.hpp"
+#include "actors/storage_cursor.hpp"
+#include "base/log.hpp"
+
+namespace otaflow::app {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const auto l = log::get("serve");
+  return l;
+}
+
+actors::campaign_mode mode_of(storage::campaign_status s) {
+  switch (s) {
+    case storage::campaign_status::paused:
+      return actors::campaign_mode::paused;
+    case storage::campaign_status::cancelled:
+      return actors::campaign_mode::cancelled;
+    case storage::campaign_status::running:
+    case storage::campaign_status::done:
+      break;
+  }
+  return actors::campaign_mode::running;
+}
+
+storage::campaign_status status_of(actors::campaign_mode m) {
+  switch (m) {
+    case actors::campaign_mode::paused:
+      return storage::campaign_status::paused;
+    case actors::campaign_mode::cancelled:
+      return storage::campaign_status::cancelled;
+    case actors::campaign_mode::running:
+      break;
+  }
+  return storage::campaign_status::running;
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A trigger's target selector, read through the campaign schema (one set of field rules).
+result<actors::target_def> parse_target(const nlohmann::json& target,
+                                        const actors::campaign_def& campaign) {
+  auto j = actors::to_json(campaign);
+  j["target"] = target;
+  auto c = actors::campaign_from_json(j);
+  if (!c) return c.error();
+  return std::move(c->target);
+}
+
+}  // namespace
+
+// ---- campaign_registry -------------------------------------------------------------------
+
+void campaign_registry::resume_jobs(const std::string& id, const actors::campaign_ctx& ctx) {
+  engine_.admit(
+      id, std::make_unique<actors::active_job_cursor>(state_, id, ctx.def.security.keyset()), 0);
+}
+
+result<std::size_t> campaign_registry::load() {
+  auto list = state_.campaigns().list();
+  if (!list) return list.error();
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& rec : *list) {
+    result<actors::campaign_def> def = make_error(errc::bad_value, "unknown format");
+    if (rec.format == "json") {
+      auto j = nlohmann::json::parse(rec.definition, nullptr, false);
+      def = j.is_discarded() ? result<actors::campaign_def>(make_error(errc::bad_value, "not JSON"))
+                             : actors::campaign_from_json(j);
+    } else if (rec.format == "toml") {
+      def = actors::campaign_from_toml(rec.definition, rec.id);
+    }
+    if (!def) {
+      logger()->error("campaign '{}': stored definition unusable: {}", rec.id, def.error().message);
+      continue;
+    }
+    auto ctx = actors::prepare_campaign(*def);
+    if (!ctx) {
+      logger()->error("campaign '{}': {}", rec.id, ctx.error().message);
+      continue;
+    }
+    const auto mode = mode_of(rec.status);
+    engine_.set_campaign(*ctx, mode);
+    campaigns_[rec.id] = entry{*ctx, mode};
+    definitions_[rec.id] = actors::to_json(*def).dump();
+    // Running jobs resume; a cancelled campaign's leftovers fail; a paused one waits.
+    if (mode != actors::campaign_mode::paused) resume_jobs(rec.id, **ctx);
+    ++n;
+  }
+  return n;
+}
+
+status campaign_registry::define(const actors::campaign_def& def) {
+  auto canonical = actors::to_json(def).dump();
+  std::lock_guard lock(mu_);
+  if (auto d = definitions_.find(def.id); d != definitions_.end() && d->second == canonical) {
+    return {};
+  }
+  auto ctx = actors::prepare_campaign(def);
+  if (!ctx) return ctx.error();
+  storage::campaign_record rec;
+  rec.id = def.id;
+  rec.status = storage::campaign_status::running;
+  rec.created_ms = wall_ms();
+  auto old = state_.campaigns().get(def.id);
+  if (!old) return old.error();
+  if (*old) {
+    rec.status = (*old)->status;
+    rec.created_ms = (*old)->created_ms;
+  }
+  rec.format = "json";
+  rec.definition = canonical;
+  rec.updated_ms = wall_ms();
+  OTAFLOW_TRY(state_.campaigns().put(rec));
+  const auto mode = mode_of(rec.status);
+  engine_.set_campaign(*ctx, mode);
+  const bool fresh = campaigns_.find(def.id) == campaigns_.end();
+  campaigns_[def.id] = entry{*ctx, mode};
+  definitions_[def.id] = std::move(canonical);
+  logger()->info("campaign '{}' {} ({})", def.id, fresh ? "defined" : "updated",
+                 storage::name(rec.status));
+  return {};
+}
+
+status campaign_registry::control(const std::string& id, kafka::control_action action) {
+  std::lock_guard lock(mu_);
+  auto it = campaigns_.find(id);
+  if (it == campaigns_.end()) {
+    return make_error(errc::not_found, "campaign '" + id + "' is not defined");
+  }
+  auto& e = it->second;
+  const auto mode = action == kafka::control_action::pause    ? actors::campaign_mode::paused
+                    : action == kafka::control_action::resume ? actors::campaign_mode::running
+                                                              : actors::campaign_mode::cancelled;
+  if (e.mode == mode) return {};
+  if (e.mode == actors::campaign_mode::cancelled) {
+    logger()->warn("campaign '{}' is cancelled: '{}' ignored", id, actors::to_string(mode));
+    return {};
+  }
+  OTAFLOW_TRY(state_.campaigns().set_status(id, status_of(mode)));
+  e.mode = mode;
+  engine_.set_mode(id, mode);
+  // Jobs held while paused run again; a cancel fails every job not in flight.
+  if (mode != actors::campaign_mode::paused) resume_jobs(id, *e.ctx);
+  return {};
+}
+
+std::optional<campaign_registry::entry> campaign_registry::find(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = campaigns_.find(id);
+  if (it == campaigns_.end()) return std::nullopt;
+  return it->second;
+}
+
+// ---- control_reader ----------------------------------------------------------------------
+
+control_reader::control_reader(campaign_registry& registry,
+                               std::unique_ptr<kafka::consumer> consumer)
+    : registry_(registry), consumer_(std::move(consumer)) {}
+
+result<std::unique_ptr<control_reader>> control_reader::start(const serve_config& config,
+                                                              campaign_registry& registry) {
+  auto opts = config.kafka;
+  opts.group_id = config.kafka.group_id + ".control." + config.instance_id;
+  auto c = kafka::consumer::create(opts, {opts.triggers_topic});
+  if (!c) return c.error();
+  std::unique_ptr<control_reader> r(new control_reader(registry, std::move(*c)));
+  r->thread_ = std::thread([p = r.get()] { p->loop(); });
+  logger()->info("control reader: group {}", opts.group_id);
+  return r;
+}
+
+control_reader::~control_reader() {
+  stop();
+}
+
+void control_reader::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (consumer_) {
+    (void)consumer_->close();
+    consumer_.reset();
+  }
+}
+
+void control_reader::loop() {
+  while (!stop_) {
+    auto msgs = consumer_->poll(1000, std::chrono::milliseconds(200));
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions;
+    for (const auto& m : msgs) {
+      if (m.err) continue;  // the client logs broker trouble
+      positions[{m.topic, m.partition}] = m.offset + 1;
+      auto ev = kafka::parse_trigger_event(m.payload);
+      if (!ev) continue;  // the trigger loop dead-letters it
+      if (auto* c = std::get_if<kafka::campaign_event>(&*ev)) {
+        auto def = actors::campaign_from_json(c->campaign);
+        if (!def) continue;
+        if (auto s = registry_.define(*def); !s) {
+          logger()->error("campaign '{}': {}", c->id, s.error().message);
+        }
+      } else if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
+        if (auto s = registry_.control(ctl->campaign, ctl->action); !s) {
+          logger()->warn("control event at {}[{}]@{}: {}", m.topic, m.partition, m.offset,
+                         s.error().message);
+        }
+      }
+    }
+    if (positions.empty()) continue;
+    std::vector<kafka::topic_partition> list;
+    for (const auto& [k, off] : positions) list.push_back({k.first, k.second, off});
+    if (auto s = consumer_->commit(list); !s) {
+      logger()->debug("control reader commit: {}", s.error().message);
+    }
+  }
+}
+
+// ---- trigger_loop ------------------------------------------------------------------------
+
+std::uint64_t trigger_loop::token_for(const kafka::message& m) {
+  const auto t = next_token_++;
+  tokens_.emplace(t, record_ref{{m.topic, m.partition}, m.offset});
+  return t;
+}
+
+void trigger_loop::done(const kafka::message& m) {
+  tracker_.done(m.topic, m.partition, m.offset);
+}
+
+void trigger_loop::dead_letter(const kafka::message& m, const std::string& reason) {
+  ++dead_lettered_;
+  logger()->warn("dead-letter {}[{}]@{}: {}", m.topic, m.partition, m.offset, reason);
+  kafka::dlq_record rec{reason, m.topic, m.partition, m.offset, m.payload};
+  if (auto s = producer_.send_dlq(rec, token_for(m)); !s) {
+    // Its offset is not committed: the record comes again after a restart.
+    logger()->error("dead-letter record for {}[{}]@{} not produced: {}", m.topic, m.partition,
+                    m.offset, s.error().message);
+  }
+}
+
+bool trigger_loop::unknown_campaign(const kafka::message& m, const std::string& campaign,
+                                    clock::time_point since) {
+  // The campaign event may sit on another partition, or the control reader may lag: wait.
+  if (clock::now() - since < config_.serve.unknown_campaign_grace) return false;
+  dead_letter(m, "campaign '" + campaign + "' is not defined");
+  return true;
+}
+
+bool trigger_loop::try_process(const kafka::message& m, clock::time_point since) {
+  auto ev = kafka::parse_trigger_event(m.payload);
+  if (!ev) {
+    dead_letter(m, ev.error().message);
+    return true;
+  }
+  if (auto* c = std::get_if<kafka::campaign_event>(&*ev)) {
+    // Applied by every instance's control reader; here it is only checked.
+    auto def = actors::campaign_from_json(c->campaign);
+    if (!def) {
+      dead_letter(m, def.error().message);
+      return true;
+    }
+    if (auto ctx = actors::prepare_campaign(*def); !ctx) {
+      dead_letter(m, "campaign '" + def->id + "': " + ctx.error().message);
+      return true;
+    }
+    done(m);
+    return true;
+  }
+  if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
+    if (!registry_.find(ctl->campaign)) return unknown_campaign(m, ctl->campaign, since);
+    done(m);
+    return true;
+  }
+  const auto& t = std::get<kafka::trigger_event>(*ev);
+  auto camp = registry_.find(t.campaign);
+  if (!camp) return unknown_campaign(m, t.campaign, since);
+  actors::target_def target;
+  if (!t.iccid.empty()) {
+    target.iccids = {t.iccid};
+  } else {
+    auto parsed = parse_target(*t.target, camp->ctx->def);
+    if (!parsed) {
+      dead_letter(m, "trigger: " + parsed.error().message);
+      return true;
+    }
+    target = std::move(*parsed);
+  }
+  const auto keyset = camp->ctx->def.security.keyset();
+  engine_.admit(t.campaign,
+                std::make_unique<actors::subscriber_cursor>(state_, std::move(target), keyset),
+                token_for(m));
+  return true;
+}
+
+void trigger_loop::handle(kafka::message&& m) {
+  if (m.err) {
+    logger()->debug("consumer: {}", m.err->message);
+    return;
+  }
+  tracker_.received(m.topic, m.partition, m.offset);
+  const partition_key key{m.topic, m.partition};
+  // Records of a partition are handled in order: one held back holds the ones behind it.
+  if (auto h = held_.find(key); h != held_.end() && !h->second.empty()) {
+    h->second.push_back({std::move(m), clock::now()});
+    ++held_count_;
+    return;
+  }
+  const auto now = clock::now();
+  if (!try_process(m, now)) {
+    held_[key].push_back({std::move(m), now});
+    ++held_count_;
+  }
+}
+
+void trigger_loop::retry_held() {
+  for (auto& [key, q] : held_) {
+    while (!q.empty() && try_process(q.front().msg, q.front().since)) {
+      q.pop_front();
+      --held_count_;
+    }
+  }
+}
+
+void trigger_loop::drain() {
+  for (const auto t : completions_.take()) {
+    auto it = tokens_.find(t);
+    if (it == tokens_.end()) continue;  // its partition was revoked meanwhile
+    tracker_.done(it->second.tp.first, it->second.tp.second, it->second.offset);
+    tokens_.erase(it);
+  }
+}
+
+void trigger_loop::commit(bool force) {
+  for (const auto& p : tracker_.take_commits()) to_commit_[{p.topic, p.partition}] = p.offset;
+  const auto now = clock::now();
+  if (to_commit_.empty() || (!force && now - last_commit_ < config_.serve.commit_interval)) return;
+  last_commit_ = now;
+  std::vector<kafka::topic_partition> list;
+  for (const auto& [k, off] : to_commit_) list.push_back({k.first, k.second, off});
+  if (auto s = consumer_->commit(list); !s) {
+    logger()->debug("commit of {} partitions: {} (retried)", list.size(), s.error().message);
+    return;
+  }
+  to_commit_.clear();
+}
+
+void trigger_loop::back_pressure() {
+  const auto window = std::max<std::size_t>(1, config_.service.window);
+  const auto low =
+      static_cast<std::size_t>(static_cast<double>(window) * config_.serve.resume_below);
+  const auto load = engine_.backlog() + held_count_;
+  if (!paused_ && load >= window) {
+    if (auto s = consumer_->pause(); s) {
+      paused_ = true;
+      logger()->debug("window full ({} jobs and admissions): consumption paused", load);
+    }
+  } else if (paused_ && load <= low) {
+    if (auto s = consumer_->resume(); s) {
+      paused_ = false;
+      logger()->debug("window below {}: consumption resumed", low);
+    }
+  }
+}
+
+void trigger_loop::on_rebalance(kafka::rebalance_event ev,
+                                const std::vector<kafka::topic_partition>& parts) {
+  std::set<partition_key> keys;
+  for (const auto& p : parts) keys.insert({p.topic, p.partition});
+  auto drop_held = [&] {
+    for (const auto& k : keys) {
+      auto h = held_.find(k);
+      if (h == held_.end()) continue;
+      held_count_ -= h->second.size();
+      held_.erase(h);
+    }
+  };
+  if (ev == kafka::rebalance_event::assigned) {
+    // Reading starts again at the committed offsets: nothing of before is pending.
+    drop_held();
+    for (const auto& k : keys) {
+      tracker_.forget(k.first, k.second);
+      to_commit_.erase(k);
+    }
+    return;
+  }
+  // Revoked or lost: the records not admitted yet are someone else's now. Withdraw them
+  // from the engine (admissions not taken yet: a suffix of each partition, since records
+  // are admitted in order), let the ones taken become durable, and commit that prefix.
+  drop_held();
+  std::unordered_set<std::uint64_t> mine;
+  for (const auto& [t, ref] : tokens_) {
+    if (keys.count(ref.tp)) mine.insert(t);
+  }
+  if (!mine.empty()) {
+    const auto withdrawn = engine_.withdraw([&mine](std::uint64_t t) { return mine.count(t) > 0; });
+    for (const auto t : withdrawn) tokens_.erase(t);
+    if (!withdrawn.empty()) {
+      logger()->info("rebalance: {} queued admissions withdrawn", withdrawn.size());
+    }
+  }
+  drain();
+  if (ev == kafka::rebalance_event::revoked) {
+    for (const auto& p : tracker_.take_commits()) to_commit_[{p.topic, p.partition}] = p.offset;
+    std::vector<kafka::topic_partition> list;
+    for (const auto& [k, off] : to_commit_) {
+      if (keys.count(k)) list.push_back({k.first, k.second, off});
+    }
+    if (auto s = consumer_->commit(list); !s) {
+      logger()->warn("rebalance: commit of {} partitions: {}", list.size(), s.error().message);
+    }
+  }
+  for (const auto& k : keys) {
+    tracker_.forget(k.first, k.second);
+    to_commit_.erase(k);
+  }
+  std::erase_if(tokens_, [&](const auto& kv) { return keys.count(kv.second.tp) > 0; });
+}
+
+status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void()>& tick) {
+  auto c = kafka::consumer::create(
+      config_.kafka, {config_.kafka.triggers_topic},
+      [this](kafka::rebalance_event ev, const std::vector<kafka::topic_partition>& parts) {
+        on_rebalance(ev, parts);
+      });
+  if (!c) return c.error();
+  consumer_ = std::move(*c);
+  logger()->info("consuming {} as group {} (window {})", config_.kafka.triggers_topic,
+                 config_.kafka.group_id, config_.service.window);
+  auto last_tick = clock::now();
+  bool reported_down = false;
+  while (!stop.load()) {
+    drain();
+    retry_held();
+    commit(false);
+    back_pressure();
+    const auto now = clock::now();
+    if (now - last_tick >= config_.serve.commit_interval) {
+      last_tick = now;
+      if (tick) tick();
+    }
+    if (!consumer_->brokers_reachable()) {
+      if (!reported_down)
+        logger()->warn("waiting for the Kafka brokers ({})", config_.kafka.brokers);
+      reported_down = true;
+    } else if (reported_down) {
+      reported_down = false;
+      logger()->info("Kafka brokers reachable again: consuming");
+    }
+    auto msgs = consumer_->poll(config_.serve.poll_batch, std::chrono::milliseconds(100));
+    for (auto& m : msgs) handle(std::move(m));
+  }
+  // Leaving the group runs the revoke callback: what is durable is committed there.
+  drain();
+  commit(true);
+  auto s = consumer_->close();
+  consumer_.reset();
+  return s;
+}
+
+}  // namespace otaflow::app

@@ -1,0 +1,141 @@
+#pragma once
+// The consuming side of `otaflow serve` (docs/EVENTS.md):
+//  - campaign_registry: the campaigns this instance knows, kept in storage and registered
+//    with the engine; pause/resume/cancel change their status.
+//  - control_reader: reads every campaign and control event of the triggers topic in this
+//    instance's own consumer group, so every instance of a group knows every campaign.
+//  - trigger_loop: the shared consumer group. Each record is handled in partition order;
+//    triggers become engine admissions; a record's offset is committed once its effects are
+//    durable (the contiguous prefix per partition); consumption pauses while the engine's
+//    window is full; malformed records go to the dead-letter topic.
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "actors/engine.hpp"
+#include "actors/service_offsets.hpp"
+#include "app/serve_config.hpp"
+#include "app/serve_kafka.hpp"
+#include "kafka/consumer.hpp"
+#include "storage/api.hpp"
+
+namespace otaflow::app {
+
+/// Campaigns known to this instance (thread-safe).
+class campaign_registry {
+ public:
+  struct entry {
+    std::shared_ptr<const actors::campaign_ctx> ctx;
+    actors::campaign_mode mode = actors::campaign_mode::running;
+  };
+
+  campaign_registry(storage::state& state, actors::engine& engine)
+      : state_(state), engine_(engine) {}
+  /// Registers every stored campaign with the engine and resumes their non-terminal jobs;
+  /// returns how many campaigns were loaded.
+  [[nodiscard]] result<std::size_t> load();
+  /// Stores and registers a definition (a campaign event); an unchanged one is a no-op.
+  [[nodiscard]] status define(const actors::campaign_def& def);
+  /// Pause, resume or cancel; errc::not_found for an unknown campaign.
+  [[nodiscard]] status control(const std::string& id, kafka::control_action action);
+  /// The campaign, if known.
+  [[nodiscard]] std::optional<entry> find(const std::string& id) const;
+
+ private:
+  void resume_jobs(const std::string& id, const actors::campaign_ctx& ctx);
+
+  storage::state& state_;
+  actors::engine& engine_;
+  mutable std::mutex mu_;
+  std::map<std::string, entry> campaigns_;
+  std::map<std::string, std::string> definitions_;  // canonical JSON of each
+};
+
+/// Applies campaign and control events from this instance's own consumer group (a thread).
+class control_reader {
+ public:
+  /// Subscribes as <group_id>.control.<instance_id> and starts reading.
+  [[nodiscard]] static result<std::unique_ptr<control_reader>> start(const serve_config& config,
+                                                                     campaign_registry& registry);
+  ~control_reader();
+  /// Stops reading and leaves the group.
+  void stop();
+
+ private:
+  control_reader(campaign_registry& registry, std::unique_ptr<kafka::consumer> consumer);
+  void loop();
+
+  campaign_registry& registry_;
+  std::unique_ptr<kafka::consumer> consumer_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+/// The shared consumer group of the triggers topic (see the file comment).
+class trigger_loop {
+ public:
+  trigger_loop(const serve_config& config, storage::state& state, actors::engine& engine,
+               campaign_registry& registry, serve_producer& producer, completion_queue& done)
+      : config_(config),
+        state_(state),
+        engine_(engine),
+        registry_(registry),
+        producer_(producer),
+        completions_(done) {}
+
+  /// Consumes until `stop` is set, then commits what is durable and leaves the group.
+  /// `tick` runs every commit interval (status watermark, statistics).
+  [[nodiscard]] status run(const std::atomic<bool>& stop, const std::function<void()>& tick);
+
+ private:
+  using partition_key = std::pair<std::string, std::int32_t>;
+  struct record_ref {
+    partition_key tp;
+    std::int64_t offset = 0;
+  };
+  struct held_record {
+    kafka::message msg;
+    std::chrono::steady_clock::time_point since;
+  };
+
+  void handle(kafka::message&& m);
+  bool try_process(const kafka::message& m, std::chrono::steady_clock::time_point since);
+  bool unknown_campaign(const kafka::message& m, const std::string& campaign,
+                        std::chrono::steady_clock::time_point since);
+  void dead_letter(const kafka::message& m, const std::string& reason);
+  std::uint64_t token_for(const kafka::message& m);
+  void done(const kafka::message& m);
+  void drain();
+  void retry_held();
+  void commit(bool force);
+  void back_pressure();
+  void on_rebalance(kafka::rebalance_event ev, const std::vector<kafka::topic_partition>& parts);
+
+  const serve_config& config_;
+  storage::state& state_;
+  actors::engine& engine_;
+  campaign_registry& registry_;
+  serve_producer& producer_;
+  completion_queue& completions_;
+  std::unique_ptr<kafka::consumer> consumer_;
+  actors::commit_tracker tracker_;
+  std::map<partition_key, std::deque<held_record>> held_;
+  std::size_t held_count_ = 0;
+  std::unordered_map<std::uint64_t, record_ref> tokens_;
+  std::uint64_t next_token_ = 1;
+  std::map<partition_key, std::int64_t> to_commit_;
+  std::chrono::steady_clock::time_point last_commit_{};
+  bool paused_ = false;
+  std::uint64_t dead_lettered_ = 0;
+};
+
+}  // namespace otaflow::app
