@@ -5,8 +5,8 @@
 #include <set>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 namespace otaflow::actors {
 namespace {
@@ -21,8 +21,8 @@ error field_error(const std::string& field, const std::string& what) {
 status only_keys(const json& obj, const std::string& where, std::set<std::string> allowed) {
   for (const auto& [k, v] : obj.items()) {
     if (!allowed.count(k)) {
-      return make_error(errc::bad_value, "campaign: unknown field '" +
-                                             (where.empty() ? k : where + "." + k) + "'");
+      return make_error(errc::bad_value,
+                        "campaign: unknown field '" + (where.empty() ? k : where + "." + k) + "'");
     }
   }
   return {};
@@ -31,7 +31,8 @@ status only_keys(const json& obj, const std::string& where, std::set<std::string
 result<std::uint64_t> hex_field(const json& obj, const std::string& key, const std::string& path,
                                 std::size_t digits) {
   const auto& v = obj.at(key);
-  if (!v.is_string()) return field_error(path, "expected a string of " + std::to_string(digits) + " hex digits");
+  if (!v.is_string())
+    return field_error(path, "expected a string of " + std::to_string(digits) + " hex digits");
   const auto s = v.get<std::string>();
   if (s.size() != digits) {
     return field_error(path, "expected " + std::to_string(digits) + " hex digits, got '" + s + "'");
@@ -82,7 +83,8 @@ result<T> number(const json& v, const std::string& field, T lo, T hi) {
     return field_error(field, os.str());
   }
   if constexpr (std::is_integral_v<T>) {
-    if (d != static_cast<double>(static_cast<T>(d))) return field_error(field, "expected an integer");
+    if (d != static_cast<double>(static_cast<T>(d)))
+      return field_error(field, "expected an integer");
   }
   return static_cast<T>(d);
 }
@@ -153,7 +155,8 @@ status parse_target(const json& t, target_def& out) {
     }
   }
   if (!out.all && out.iccids.empty() && out.imsi_prefix.empty() && out.attributes.empty()) {
-    return field_error("target", "selects nothing: set all = true, iccids, imsi_prefix or attributes");
+    return field_error("target",
+                       "selects nothing: set all = true, iccids, imsi_prefix or attributes");
   }
   return {};
 }
@@ -167,7 +170,8 @@ status parse_update(const json& u, update_def& out) {
       const auto where = "update.files[" + std::to_string(i++) + "]";
       if (!f.is_object()) return field_error(where, "expected a table");
       OTAFLOW_TRY(only_keys(f, where, {"path", "data", "offset"}));
-      if (!f.contains("path") || !f.contains("data")) return field_error(where, "needs path and data");
+      if (!f.contains("path") || !f.contains("data"))
+        return field_error(where, "needs path and data");
       file_update fu;
       auto p = parse_path(f["path"], where + ".path");
       if (!p) return p.error();
@@ -175,7 +179,8 @@ status parse_update(const json& u, update_def& out) {
       auto d = hex_bytes(f["data"], where + ".data");
       if (!d) return d.error();
       fu.data = std::move(d).value();
-      if (fu.data.empty() || fu.data.size() > 255) return field_error(where + ".data", "must hold 1 to 255 octets");
+      if (fu.data.empty() || fu.data.size() > 255)
+        return field_error(where + ".data", "must hold 1 to 255 octets");
       if (f.contains("offset")) {
         auto o = number<std::uint16_t>(f["offset"], where + ".offset", 0, 0x7FFF);
         if (!o) return o.error();
@@ -204,17 +209,21 @@ status parse_update(const json& u, update_def& out) {
       auto d = hex_bytes(r["data"], where + ".data");
       if (!d) return d.error();
       ru.data = std::move(d).value();
-      if (ru.data.empty() || ru.data.size() > 255) return field_error(where + ".data", "must hold 1 to 255 octets");
+      if (ru.data.empty() || ru.data.size() > 255)
+        return field_error(where + ".data", "must hold 1 to 255 octets");
       out.records.push_back(std::move(ru));
     }
   }
   if (u.contains("apdus")) {
-    if (!u["apdus"].is_array()) return field_error("update.apdus", "expected a list of hex strings");
+    if (!u["apdus"].is_array())
+      return field_error("update.apdus", "expected a list of hex strings");
     std::size_t i = 0;
     for (const auto& a : u["apdus"]) {
       auto d = hex_bytes(a, "update.apdus[" + std::to_string(i++) + "]");
       if (!d) return d.error();
-      if (d->size() < 4) return field_error("update.apdus[" + std::to_string(i - 1) + "]", "a C-APDU has at least 4 octets");
+      if (d->size() < 4)
+        return field_error("update.apdus[" + std::to_string(i - 1) + "]",
+                           "a C-APDU has at least 4 octets");
       out.apdus.push_back(std::move(d).value());
     }
   }
@@ -240,8 +249,9 @@ status parse_update(const json& u, update_def& out) {
 }
 
 status parse_policy(const json& p, policy_def& out) {
-  OTAFLOW_TRY(only_keys(p, "policy", {"rate", "window", "max_attempts", "por_timeout",
-                                      "retry_backoff", "retry_max", "max_resends"}));
+  OTAFLOW_TRY(only_keys(p, "policy",
+                        {"rate", "window", "max_attempts", "por_timeout", "retry_backoff",
+                         "retry_max", "max_resends"}));
   if (p.contains("rate")) {
     auto r = number<double>(p["rate"], "policy.rate", 0.01, 1e6);
     if (!r) return r.error();
@@ -302,7 +312,8 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   double value = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || value < 0) {
-    return make_error(errc::bad_value, "'" + std::string(text) + "' is not a duration (e.g. 30s, 500ms, 5m)");
+    return make_error(errc::bad_value,
+                      "'" + std::string(text) + "' is not a duration (e.g. 30s, 500ms, 5m)");
   }
   const std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
   double ms = 0;
@@ -315,7 +326,8 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   } else if (unit == "h") {
     ms = value * 3'600'000;
   } else {
-    return make_error(errc::bad_value, "'" + std::string(text) + "' has an unknown unit (ms, s, m, h)");
+    return make_error(errc::bad_value,
+                      "'" + std::string(text) + "' has an unknown unit (ms, s, m, h)");
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
@@ -357,7 +369,8 @@ result<campaign_def> campaign_from_toml(std::string_view text, std::string_view 
   std::ostringstream os;
   os << toml::json_formatter{tbl};
   json j = json::parse(os.str(), nullptr, false);
-  if (j.is_discarded()) return make_error(errc::internal, "campaign: TOML to JSON conversion failed");
+  if (j.is_discarded())
+    return make_error(errc::internal, "campaign: TOML to JSON conversion failed");
   auto c = campaign_from_json(j);
   if (!c) return make_error(errc::bad_value, std::string(source) + ": " + c.error().message);
   return c;
@@ -392,7 +405,8 @@ json to_json(const campaign_def& c) {
     u["files"].push_back(fj);
   }
   for (const auto& r : c.update.records) {
-    u["records"].push_back({{"path", path_string(r.path)}, {"record", r.record}, {"data", to_hex(r.data)}});
+    u["records"].push_back(
+        {{"path", path_string(r.path)}, {"record", r.record}, {"data", to_hex(r.data)}});
   }
   for (const auto& a : c.update.apdus) u["apdus"].push_back(to_hex(a));
   u["format"] = c.update.format == script_format::compact ? "compact" : "expanded";

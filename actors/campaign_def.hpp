@@ -60,14 +60,14 @@ struct update_def {
   std::vector<record_update> records;
   std::vector<bytes> apdus;  ///< raw C-APDUs appended after the file updates
   script_format format = script_format::compact;
-  std::uint8_t cla = 0x00;   ///< 00 for UICC (TS 102 221), A0 for SIM (TS 51.011)
+  std::uint8_t cla = 0x00;  ///< 00 for UICC (TS 102 221), A0 for SIM (TS 51.011)
 };
 
 /// How fast and how persistently.
 struct policy_def {
-  double rate = 200;               ///< SMS segments per second per SMPP bind
-  std::uint32_t window = 1000;     ///< cards in flight at once
-  job_policy job;                  ///< attempts, PoR timeout, back-off
+  double rate = 200;            ///< SMS segments per second per SMPP bind
+  std::uint32_t window = 1000;  ///< cards in flight at once
+  job_policy job;               ///< attempts, PoR timeout, back-off
 };
 
 struct campaign_def {

@@ -80,7 +80,8 @@ nlohmann::json summary_json(const campaign_summary& s) {
   j["por_status"] = por;
   if (!s.failure_reasons.empty()) j["failure_reasons"] = s.failure_reasons;
   if (s.resumed_terminal) j["resumed_terminal"] = s.resumed_terminal;
-  j["latency_ms"] = {{"p50", s.latency_p50_ms}, {"p99", s.latency_p99_ms}, {"max", s.latency_max_ms}};
+  j["latency_ms"] = {
+      {"p50", s.latency_p50_ms}, {"p99", s.latency_p99_ms}, {"max", s.latency_max_ms}};
   return j;
 }
 

@@ -16,7 +16,7 @@
 namespace otaflow::actors {
 
 struct runner_options {
-  std::vector<smpp_options> binds;          ///< at least one
+  std::vector<smpp_options> binds;                 ///< at least one
   std::chrono::milliseconds bind_timeout{10'000};  ///< give up when no bind succeeds in time
   engine_options engine;
 };
@@ -29,8 +29,8 @@ struct runner_result {
 /// Stores the campaign definition, binds to the SMSC(s) and runs every target to a
 /// terminal state (resuming earlier runs of the same campaign id).
 [[nodiscard]] result<runner_result> run_campaign(storage::state& state, const campaign_def& def,
-                                                 const runner_options& options,
-                                                 status_sink& sink, progress_fn progress = {});
+                                                 const runner_options& options, status_sink& sink,
+                                                 progress_fn progress = {});
 
 /// The summary as the JSON object the commands print.
 [[nodiscard]] nlohmann::json summary_json(const campaign_summary& s);

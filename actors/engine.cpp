@@ -149,10 +149,9 @@ caf::behavior crypto_stage(caf::stateful_actor<crypto_state>* self, packet_facto
     for (const auto& p : st.pending) reqs.push_back({p.tag, p.card, p.campaign});
     auto results = factory->package(reqs);
     for (std::size_t i = 0; i < st.pending.size(); ++i) {
-      auto r = i < results.size()
-                   ? std::make_shared<result<packaged>>(std::move(results[i]))
-                   : std::make_shared<result<packaged>>(
-                         make_error(errc::internal, "packet factory returned too few results"));
+      auto r = i < results.size() ? std::make_shared<result<packaged>>(std::move(results[i]))
+                                  : std::make_shared<result<packaged>>(make_error(
+                                        errc::internal, "packet factory returned too few results"));
       self->send(st.pending[i].reply_to, package_rep{std::move(r)});
     }
     st.pending.clear();
@@ -180,8 +179,8 @@ struct journal_state {
   std::shared_ptr<spdlog::logger> log = log::get("engine");
 };
 
-caf::behavior journal(caf::stateful_actor<journal_state>* self, job_store* store,
-                      status_sink* sink, std::size_t batch_max) {
+caf::behavior journal(caf::stateful_actor<journal_state>* self, job_store* store, status_sink* sink,
+                      std::size_t batch_max) {
   auto flush = [=] {
     auto& st = self->state;
     st.flush_scheduled = false;
@@ -193,7 +192,8 @@ caf::behavior journal(caf::stateful_actor<journal_state>* self, job_store* store
       if (s.ok()) break;
       st.log->error("journal: saving {} job updates failed (attempt {}): {}", st.pending.size(),
                     attempt + 1, s.error().describe());
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 10 << std::min(attempt, 6))));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(1000, 10 << std::min(attempt, 6))));
     }
     std::vector<status_event> events;
     events.reserve(st.pending.size());
@@ -345,7 +345,9 @@ class router_listener final : public transport_listener {
                         bool retriable) override {
     caf::anon_send(router_, submit_failed{tag, status, std::move(reason), retriable});
   }
-  void on_submit_lost(std::uint64_t tag) override { caf::anon_send(router_, lost_atom::value, tag); }
+  void on_submit_lost(std::uint64_t tag) override {
+    caf::anon_send(router_, lost_atom::value, tag);
+  }
   void on_receipt(std::string id, std::uint8_t state, std::string error) override {
     caf::anon_send(router_, receipt{std::move(id), state, std::move(error)});
   }
@@ -580,7 +582,6 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self) {
   };
 }
 
-
 // ---- service: continuous admission (otaflow serve) ---------------------------------------
 // Admissions (a cursor of cards and a token) are taken in arrival order as the window
 // allows. A card without a job gets a durable `queued` record through the journal before its
@@ -621,8 +622,8 @@ struct svc_job {
 struct service_state {
   std::unordered_map<std::string, svc_campaign_entry> campaigns;
   std::deque<svc_admission> queue;
-  std::unordered_map<std::uint64_t, svc_job> jobs;  // by tag
-  std::unordered_set<std::string> active;           // keys of jobs
+  std::unordered_map<std::uint64_t, svc_job> jobs;                // by tag
+  std::unordered_set<std::string> active;                         // keys of jobs
   std::vector<std::pair<std::uint64_t, std::uint64_t>> awaiting;  // (sync id, token)
   std::uint64_t next_tag = 1;
   std::uint64_t syncs_sent = 0;
@@ -757,7 +758,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
     if (st.stopping) return;
     struct finished_admission {
       std::uint64_t token;
-      bool this_pump;             // its last entries were sent in this run
+      bool this_pump;              // its last entries were sent in this run
       std::uint64_t earlier_sync;  // else: the sync its entries wait for
     };
     bool wrote = false;
@@ -927,8 +928,9 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
         gauges();
         // Answer after the journal: admissions finished before are reported by then.
         auto rp = self->make_response_promise();
-        self->request(shared.journal, caf::infinite, sync_atom::value)
-            .then([=](sync_atom) mutable { rp.deliver(std::move(out)); });
+        self->request(shared.journal, caf::infinite, sync_atom::value).then([=](sync_atom) mutable {
+          rp.deliver(std::move(out));
+        });
       },
       [=](job_finished& f) {
         auto& st = self->state;
@@ -999,8 +1001,8 @@ struct engine::impl {
     system = std::make_unique<caf::actor_system>(cfg);
     crypto = system->spawn<caf::detached>(crypto_stage, &factory,
                                           std::max<std::size_t>(1, options.crypto_batch_max));
-    journal_actor = system->spawn<caf::detached>(journal, &store, &sink,
-                                                 std::max<std::size_t>(1, options.journal_batch_max));
+    journal_actor = system->spawn<caf::detached>(
+        journal, &store, &sink, std::max<std::size_t>(1, options.journal_batch_max));
     router_actor = system->spawn(router, &tp);
     listener = std::make_unique<router_listener>(router_actor);
     tp.set_listener(listener.get());
@@ -1035,8 +1037,8 @@ result<campaign_summary> engine::run(std::shared_ptr<const campaign_ctx> campaig
     st.ctx = std::move(campaign);
     st.cursor = std::move(targets);
     st.store = &impl_->store;
-    st.shared = shared_actors{impl_->crypto, impl_->journal_actor, impl_->router_actor,
-                              &impl_->factory};
+    st.shared =
+        shared_actors{impl_->crypto, impl_->journal_actor, impl_->router_actor, &impl_->factory};
     st.chunk = std::max<std::size_t>(1, impl_->options.expand_chunk);
     st.progress = std::move(progress);
   }
@@ -1053,9 +1055,12 @@ result<campaign_summary> engine::run(std::shared_ptr<const campaign_ctx> campaig
 
 std::string_view to_string(campaign_mode m) noexcept {
   switch (m) {
-    case campaign_mode::running: return "running";
-    case campaign_mode::paused: return "paused";
-    case campaign_mode::cancelled: return "cancelled";
+    case campaign_mode::running:
+      return "running";
+    case campaign_mode::paused:
+      return "paused";
+    case campaign_mode::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -1064,8 +1069,7 @@ status engine::start_service(service_options options, admitted_fn on_admitted) {
   auto& i = *impl_;
   if (i.service) return make_error(errc::conflict, "engine: the service is already started");
   i.service = i.system->spawn(
-      service_actor,
-      shared_actors{i.crypto, i.journal_actor, i.router_actor, &i.factory}, &i.store,
+      service_actor, shared_actors{i.crypto, i.journal_actor, i.router_actor, &i.factory}, &i.store,
       options.window, i.options.expand_chunk, i.counters, std::move(on_admitted));
   return {};
 }
@@ -1092,9 +1096,9 @@ std::vector<std::uint64_t> engine::withdraw(std::function<bool(std::uint64_t)> w
   std::vector<std::uint64_t> out;
   if (!impl_->service) return out;
   caf::scoped_actor self{*impl_->system};
-  self->request(impl_->service, caf::infinite,
-                svc_withdraw{std::make_shared<std::function<bool(std::uint64_t)>>(
-                    std::move(which))})
+  self->request(
+          impl_->service, caf::infinite,
+          svc_withdraw{std::make_shared<std::function<bool(std::uint64_t)>>(std::move(which))})
       .receive([&](std::vector<std::uint64_t>& tokens) { out = std::move(tokens); },
                [&](caf::error&) {});
   return out;
@@ -1129,12 +1133,13 @@ void engine::stop_service(std::chrono::milliseconds grace) {
   self->request(i.service, grace, stop_atom::value)
       .receive([](stop_atom) {},
                [&](caf::error&) {
-                 log::get("engine")->warn("service: {} jobs still running after {} ms; their "
-                                          "state is durable and resumes at the next start",
-                                          i.counters->in_flight.load(), grace.count());
+                 log::get("engine")->warn(
+                     "service: {} jobs still running after {} ms; their "
+                     "state is durable and resumes at the next start",
+                     i.counters->in_flight.load(), grace.count());
                });
-  self->request(i.journal_actor, caf::infinite, sync_atom::value).receive([](sync_atom) {},
-                                                                          [](caf::error&) {});
+  self->request(i.journal_actor, caf::infinite, sync_atom::value)
+      .receive([](sync_atom) {}, [](caf::error&) {});
 }
 
 }  // namespace otaflow::actors

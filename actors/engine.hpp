@@ -20,10 +20,10 @@ namespace otaflow::actors {
 
 /// Engine tuning. Every field has a default that suits one 2-core machine.
 struct engine_options {
-  std::size_t scheduler_threads = 0;   ///< CAF worker threads; 0 = hardware concurrency
-  std::size_t crypto_batch_max = 2048; ///< packaging requests per crypto batch (>= 1)
-  std::size_t journal_batch_max = 8192;///< job updates per durable batch (>= 1)
-  std::size_t expand_chunk = 256;      ///< cards fetched from the cursor per refill step
+  std::size_t scheduler_threads = 0;     ///< CAF worker threads; 0 = hardware concurrency
+  std::size_t crypto_batch_max = 2048;   ///< packaging requests per crypto batch (>= 1)
+  std::size_t journal_batch_max = 8192;  ///< job updates per durable batch (>= 1)
+  std::size_t expand_chunk = 256;        ///< cards fetched from the cursor per refill step
 };
 
 /// Counts of a finished (or interrupted) campaign run.

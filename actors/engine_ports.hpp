@@ -33,14 +33,14 @@ struct card_info {
 /// A campaign ready to run: its definition and the script every card gets.
 struct campaign_ctx {
   campaign_def def;
-  bytes script;                 ///< TS 102 226 script (the secured data)
-  std::uint8_t commands = 0;    ///< C-APDUs in the script (for the PoR's executed count)
+  bytes script;               ///< TS 102 226 script (the secured data)
+  std::uint8_t commands = 0;  ///< C-APDUs in the script (for the PoR's executed count)
 };
 
 // ---- packaging ----------------------------------------------------------------------
 
 struct package_request {
-  std::uint64_t tag;            ///< the job's tag (echoed)
+  std::uint64_t tag;  ///< the job's tag (echoed)
   const card_info* card;
   const campaign_ctx* campaign;
 };
@@ -87,8 +87,8 @@ class transport_listener {
   /// Every segment was accepted; the SMSC's message ids in segment order.
   virtual void on_submitted(std::uint64_t tag, std::vector<std::string> message_ids) = 0;
   /// A segment was refused with a final status (throttling is retried by the session).
-  virtual void on_submit_failed(std::uint64_t tag, std::uint32_t command_status,
-                                std::string reason, bool retriable) = 0;
+  virtual void on_submit_failed(std::uint64_t tag, std::uint32_t command_status, std::string reason,
+                                bool retriable) = 0;
   /// The connection dropped before every submit_sm_resp arrived.
   virtual void on_submit_lost(std::uint64_t tag) = 0;
   /// A delivery receipt (SMPP 3.4 message_state).

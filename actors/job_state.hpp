@@ -32,17 +32,17 @@ enum class job_state : std::uint8_t {
 /// Everything the engine remembers about one (campaign, card).
 struct job_record {
   job_state state = job_state::queued;
-  std::uint16_t attempt = 0;       ///< delivery attempts started (1 = first)
-  std::uint16_t resends = 0;       ///< submits lost with a connection and sent again
-  std::vector<std::uint64_t> counters;  ///< CNTR of every packet sent for this job, oldest first
-  std::string message_id;          ///< SMSC message id of the current attempt
+  std::uint16_t attempt = 0;               ///< delivery attempts started (1 = first)
+  std::uint16_t resends = 0;               ///< submits lost with a connection and sent again
+  std::vector<std::uint64_t> counters;     ///< CNTR of every packet sent for this job, oldest first
+  std::string message_id;                  ///< SMSC message id of the current attempt
   std::optional<std::uint8_t> por_status;  ///< last PoR status code (TS 102 225 §5.2.2)
   std::optional<std::uint16_t> last_sw;    ///< last status word of the card's script response
-  std::string reason;              ///< why the job failed or is retrying (never a key)
-  std::string variant;             ///< update variant chosen for this card
-  std::uint32_t timer_epoch = 0;   ///< invalidates timers armed before the last transition
-  std::int64_t updated_ms = 0;     ///< wall clock of the last change (ms since epoch)
-  std::int64_t started_ms = 0;     ///< wall clock when the first attempt started
+  std::string reason;                      ///< why the job failed or is retrying (never a key)
+  std::string variant;                     ///< update variant chosen for this card
+  std::uint32_t timer_epoch = 0;           ///< invalidates timers armed before the last transition
+  std::int64_t updated_ms = 0;             ///< wall clock of the last change (ms since epoch)
+  std::int64_t started_ms = 0;             ///< wall clock when the first attempt started
 
   bool operator==(const job_record&) const = default;
 };

@@ -81,7 +81,8 @@ result<std::shared_ptr<campaign_ctx>> prepare_campaign(campaign_def def) {
                                           " commands; at most 255 fit a PoR's count");
   }
   auto script = encode_script(cmds, def.update.format);
-  if (!script) return make_error(errc::bad_value, "cannot encode the script: " + script.error().message);
+  if (!script)
+    return make_error(errc::bad_value, "cannot encode the script: " + script.error().message);
   // One command packet carries the whole script; 65535 octets is CPL's limit and far
   // beyond what an SMS concatenation of 255 parts holds.
   if (script->size() > 255 * 130) {
@@ -151,7 +152,8 @@ std::vector<result<packaged>> ota_packet_factory::package(
       continue;
     }
     if (!packets[i]) {
-      out.emplace_back(make_error(errc::bad_value, "securing the packet: " + packets[i].error().message));
+      out.emplace_back(
+          make_error(errc::bad_value, "securing the packet: " + packets[i].error().message));
       continue;
     }
     codec::concat_options co;

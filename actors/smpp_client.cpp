@@ -102,9 +102,9 @@ class smpp_transport::session {
     if (!last_error_.empty()) {
       return make_error(errc::io, "SMSC " + where + ": " + last_error_, error_class::retriable);
     }
-    return make_error(errc::io, "SMSC " + where + ": not bound after " +
-                                    std::to_string(timeout.count()) + " ms",
-                      error_class::retriable);
+    return make_error(
+        errc::io, "SMSC " + where + ": not bound after " + std::to_string(timeout.count()) + " ms",
+        error_class::retriable);
   }
 
   smpp_stats stats() const {
@@ -343,9 +343,9 @@ class smpp_transport::session {
       // Back off and send the same segment again; this is pacing, not a failure.
       --a.sent;
       pending_.emplace_front(rid, seg);
-      throttle_backoff_ = std::min(
-          opt_.throttle_max,
-          throttle_backoff_.count() == 0 ? opt_.throttle_min : throttle_backoff_ * 2);
+      throttle_backoff_ =
+          std::min(opt_.throttle_max,
+                   throttle_backoff_.count() == 0 ? opt_.throttle_min : throttle_backoff_ * 2);
       throttle_until_ = clock_type::now() + throttle_backoff_;
       count([](smpp_stats& s) { ++s.throttled; });
       return;
@@ -354,8 +354,9 @@ class smpp_transport::session {
     auto* l = listener_.load();
     if (p.status != smpp::command_status::esme_rok) {
       count([](smpp_stats& s) { ++s.submit_failed; });
-      if (l) l->on_submit_failed(a.req.tag, static_cast<std::uint32_t>(p.status),
-                                 status_text(p.status), status_retriable(p.status));
+      if (l)
+        l->on_submit_failed(a.req.tag, static_cast<std::uint32_t>(p.status), status_text(p.status),
+                            status_retriable(p.status));
       active_.erase(it);
       return;
     }
@@ -475,8 +476,8 @@ class smpp_transport::session {
                 active_.erase(it);
               }
             } else {
-              log_->warn("bind {}: generic_nack {} for sequence {}", index_,
-                         status_text(p.status), p.sequence_number);
+              log_->warn("bind {}: generic_nack {} for sequence {}", index_, status_text(p.status),
+                         p.sequence_number);
             }
             return true;
           } else {
@@ -522,8 +523,7 @@ class smpp_transport::session {
       off += **len;
       auto p = smpp::decode(whole);
       if (!p.ok()) {
-        log_->warn("bind {}: undecodable PDU ({}): {}", index_, whole.size(),
-                   p.error().message);
+        log_->warn("bind {}: undecodable PDU ({}): {}", index_, whole.size(), p.error().message);
         if (auto h = smpp::decode_header(whole); h.ok() && !smpp::is_response(h->id)) {
           respond(smpp::generic_nack{}, h->sequence_number, smpp::to_command_status(p.error()));
         }
@@ -541,8 +541,8 @@ class smpp_transport::session {
 
   bool flush_out() {
     while (out_off_ < outbuf_.size()) {
-      const auto n = ::send(fd_, outbuf_.data() + out_off_, outbuf_.size() - out_off_,
-                            MSG_NOSIGNAL);
+      const auto n =
+          ::send(fd_, outbuf_.data() + out_off_, outbuf_.size() - out_off_, MSG_NOSIGNAL);
       if (n > 0) {
         out_off_ += static_cast<std::size_t>(n);
         continue;
@@ -631,8 +631,9 @@ class smpp_transport::session {
         auto w = now < throttle_until_ ? throttle_until_ - now : bucket_.wait_time(now);
         timeout = std::min(timeout, std::chrono::ceil<std::chrono::milliseconds>(w));
       }
-      pollfd fds[2] = {{fd_, static_cast<short>(POLLIN | (out_off_ < outbuf_.size() ? POLLOUT : 0)), 0},
-                       {wake_fd_, POLLIN, 0}};
+      pollfd fds[2] = {
+          {fd_, static_cast<short>(POLLIN | (out_off_ < outbuf_.size() ? POLLOUT : 0)), 0},
+          {wake_fd_, POLLIN, 0}};
       const int rc = ::poll(fds, 2, static_cast<int>(timeout.count()));
       if (rc < 0 && errno != EINTR) {
         close_socket(std::string("poll: ") + std::strerror(errno));
@@ -728,7 +729,9 @@ smpp_transport::smpp_transport(std::vector<smpp_options> binds) {
   }
 }
 
-smpp_transport::~smpp_transport() { stop(); }
+smpp_transport::~smpp_transport() {
+  stop();
+}
 
 void smpp_transport::set_listener(transport_listener* listener) {
   for (auto& s : sessions_) s->set_listener(listener);

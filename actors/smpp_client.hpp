@@ -24,20 +24,20 @@ namespace otaflow::actors {
 struct smpp_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 2775;
-  std::string system_id;                ///< at most 15 characters
-  std::string password;                 ///< at most 8 characters
-  std::string system_type = "OTA";      ///< at most 12 characters
-  std::string source_addr = "8500";     ///< the OTA server's address; PoRs come back to it
+  std::string system_id;             ///< at most 15 characters
+  std::string password;              ///< at most 8 characters
+  std::string system_type = "OTA";   ///< at most 12 characters
+  std::string source_addr = "8500";  ///< the OTA server's address; PoRs come back to it
   std::uint8_t source_ton = 0x00;
   std::uint8_t source_npi = 0x01;
-  std::uint8_t dest_ton = 0x01;         ///< international
-  std::uint8_t dest_npi = 0x01;         ///< ISDN/E.164
-  std::uint8_t data_coding = 0xF6;      ///< 8-bit, class 2 (TS 23.038 §4)
+  std::uint8_t dest_ton = 0x01;             ///< international
+  std::uint8_t dest_npi = 0x01;             ///< ISDN/E.164
+  std::uint8_t data_coding = 0xF6;          ///< 8-bit, class 2 (TS 23.038 §4)
   std::uint8_t registered_delivery = 0x01;  ///< receipt on final success or failure
-  std::size_t window = 512;             ///< outstanding submit_sm (1..65535)
-  double rate = 0;                      ///< segments per second; 0 = unpaced
+  std::size_t window = 512;                 ///< outstanding submit_sm (1..65535)
+  double rate = 0;                          ///< segments per second; 0 = unpaced
   std::chrono::milliseconds enquire_link_interval{30'000};
-  std::chrono::milliseconds response_timeout{30'000};   ///< for any request we sent
+  std::chrono::milliseconds response_timeout{30'000};  ///< for any request we sent
   std::chrono::milliseconds reconnect_min{200};
   std::chrono::milliseconds reconnect_max{10'000};
   std::chrono::milliseconds throttle_min{20};

@@ -8,28 +8,44 @@ namespace {
 // The engine's states map one to one onto the stored ones.
 storage::job_state to_stored(job_state s) {
   switch (s) {
-    case job_state::queued: return storage::job_state::queued;
-    case job_state::packaging: return storage::job_state::counter_reserved;
-    case job_state::submitting: return storage::job_state::submitted;
-    case job_state::accepted: return storage::job_state::accepted;
-    case job_state::delivered: return storage::job_state::delivered;
-    case job_state::retry_wait: return storage::job_state::retry_wait;
-    case job_state::done: return storage::job_state::done;
-    case job_state::failed: return storage::job_state::failed;
+    case job_state::queued:
+      return storage::job_state::queued;
+    case job_state::packaging:
+      return storage::job_state::counter_reserved;
+    case job_state::submitting:
+      return storage::job_state::submitted;
+    case job_state::accepted:
+      return storage::job_state::accepted;
+    case job_state::delivered:
+      return storage::job_state::delivered;
+    case job_state::retry_wait:
+      return storage::job_state::retry_wait;
+    case job_state::done:
+      return storage::job_state::done;
+    case job_state::failed:
+      return storage::job_state::failed;
   }
   return storage::job_state::queued;
 }
 
 job_state from_stored(storage::job_state s) {
   switch (s) {
-    case storage::job_state::queued: return job_state::queued;
-    case storage::job_state::counter_reserved: return job_state::packaging;
-    case storage::job_state::submitted: return job_state::submitting;
-    case storage::job_state::accepted: return job_state::accepted;
-    case storage::job_state::delivered: return job_state::delivered;
-    case storage::job_state::retry_wait: return job_state::retry_wait;
-    case storage::job_state::done: return job_state::done;
-    case storage::job_state::failed: return job_state::failed;
+    case storage::job_state::queued:
+      return job_state::queued;
+    case storage::job_state::counter_reserved:
+      return job_state::packaging;
+    case storage::job_state::submitted:
+      return job_state::submitting;
+    case storage::job_state::accepted:
+      return job_state::accepted;
+    case storage::job_state::delivered:
+      return job_state::delivered;
+    case storage::job_state::retry_wait:
+      return job_state::retry_wait;
+    case storage::job_state::done:
+      return job_state::done;
+    case storage::job_state::failed:
+      return job_state::failed;
   }
   return job_state::queued;
 }

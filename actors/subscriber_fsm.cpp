@@ -23,9 +23,9 @@ std::string hex2(std::uint8_t v) {
 }
 
 std::string_view receipt_state_name(std::uint8_t s) noexcept {
-  static constexpr std::array<std::string_view, 9> names = {
-      "SCHEDULED", "ENROUTE", "DELIVERED", "EXPIRED", "DELETED",
-      "UNDELIVERABLE", "ACCEPTED", "UNKNOWN", "REJECTED"};
+  static constexpr std::array<std::string_view, 9> names = {"SCHEDULED", "ENROUTE", "DELIVERED",
+                                                            "EXPIRED",   "DELETED", "UNDELIVERABLE",
+                                                            "ACCEPTED",  "UNKNOWN", "REJECTED"};
   return s < names.size() ? names[s] : "UNKNOWN";
 }
 
@@ -34,8 +34,7 @@ std::string_view receipt_state_name(std::uint8_t s) noexcept {
 // §10.2.1.1), 62 xx / 63 xx warnings).
 bool script_sw_ok(std::uint16_t sw) noexcept {
   const auto sw1 = static_cast<std::uint8_t>(sw >> 8);
-  return sw == 0x9000 || sw1 == 0x61 || sw1 == 0x91 || sw1 == 0x62 || sw1 == 0x63 ||
-         sw1 == 0x9F;
+  return sw == 0x9000 || sw1 == 0x61 || sw1 == 0x91 || sw1 == 0x62 || sw1 == 0x63 || sw1 == 0x9F;
 }
 
 class machine {
@@ -247,20 +246,34 @@ duration backoff(const job_policy& policy, std::uint16_t attempt) noexcept {
 
 std::string_view por_status_name(std::uint8_t status) noexcept {
   switch (status) {
-    case 0x00: return "PoR OK";
-    case 0x01: return "RC/CC/DS failed";
-    case 0x02: return "CNTR low";
-    case 0x03: return "CNTR high";
-    case 0x04: return "CNTR blocked";
-    case 0x05: return "ciphering error";
-    case 0x06: return "unidentified security error";
-    case 0x07: return "insufficient memory";
-    case 0x08: return "more time";
-    case 0x09: return "TAR unknown";
-    case 0x0A: return "insufficient security level";
-    case 0x0B: return "response by SMS-SUBMIT";
-    case 0x0C: return "response by USSD";
-    default: return status >= 0xC0 && status != 0xFF ? "proprietary" : "reserved";
+    case 0x00:
+      return "PoR OK";
+    case 0x01:
+      return "RC/CC/DS failed";
+    case 0x02:
+      return "CNTR low";
+    case 0x03:
+      return "CNTR high";
+    case 0x04:
+      return "CNTR blocked";
+    case 0x05:
+      return "ciphering error";
+    case 0x06:
+      return "unidentified security error";
+    case 0x07:
+      return "insufficient memory";
+    case 0x08:
+      return "more time";
+    case 0x09:
+      return "TAR unknown";
+    case 0x0A:
+      return "insufficient security level";
+    case 0x0B:
+      return "response by SMS-SUBMIT";
+    case 0x0C:
+      return "response by USSD";
+    default:
+      return status >= 0xC0 && status != 0xFF ? "proprietary" : "reserved";
   }
 }
 
@@ -272,22 +285,30 @@ bool por_status_retriable(std::uint8_t status) noexcept {
 
 std::string_view to_string(job_state s) noexcept {
   switch (s) {
-    case job_state::queued: return "queued";
-    case job_state::packaging: return "packaging";
-    case job_state::submitting: return "submitting";
-    case job_state::accepted: return "accepted";
-    case job_state::delivered: return "delivered";
-    case job_state::retry_wait: return "retry_wait";
-    case job_state::done: return "done";
-    case job_state::failed: return "failed";
+    case job_state::queued:
+      return "queued";
+    case job_state::packaging:
+      return "packaging";
+    case job_state::submitting:
+      return "submitting";
+    case job_state::accepted:
+      return "accepted";
+    case job_state::delivered:
+      return "delivered";
+    case job_state::retry_wait:
+      return "retry_wait";
+    case job_state::done:
+      return "done";
+    case job_state::failed:
+      return "failed";
   }
   return "unknown";
 }
 
 std::optional<job_state> job_state_from_string(std::string_view s) noexcept {
-  for (auto st : {job_state::queued, job_state::packaging, job_state::submitting,
-                  job_state::accepted, job_state::delivered, job_state::retry_wait,
-                  job_state::done, job_state::failed}) {
+  for (auto st :
+       {job_state::queued, job_state::packaging, job_state::submitting, job_state::accepted,
+        job_state::delivered, job_state::retry_wait, job_state::done, job_state::failed}) {
     if (to_string(st) == s) return st;
   }
   return std::nullopt;

@@ -18,52 +18,78 @@ using duration = std::chrono::milliseconds;
 
 /// Retry and timeout policy of a campaign.
 struct job_policy {
-  std::uint16_t max_attempts = 3;          ///< delivery attempts before `failed` (>= 1)
-  duration por_timeout{30'000};            ///< from submit_sm_resp to the PoR
-  duration retry_base{5'000};              ///< first back-off; doubles each attempt
-  duration retry_max{300'000};             ///< back-off ceiling
-  std::uint16_t max_resends = 5;           ///< submits lost with the connection, resent
+  std::uint16_t max_attempts = 3;  ///< delivery attempts before `failed` (>= 1)
+  duration por_timeout{30'000};    ///< from submit_sm_resp to the PoR
+  duration retry_base{5'000};      ///< first back-off; doubles each attempt
+  duration retry_max{300'000};     ///< back-off ceiling
+  std::uint16_t max_resends = 5;   ///< submits lost with the connection, resent
 };
 
 // ---- events -------------------------------------------------------------------------
 
-struct ev_start {};                              ///< a trigger, or a resume after restart
-struct ev_packaged { std::uint64_t counter; };   ///< the packet is secured with this CNTR
-struct ev_package_failed { std::string reason; bool retriable; };
-struct ev_submit_ok { std::string message_id; };
+struct ev_start {};  ///< a trigger, or a resume after restart
+struct ev_packaged {
+  std::uint64_t counter;
+};  ///< the packet is secured with this CNTR
+struct ev_package_failed {
+  std::string reason;
+  bool retriable;
+};
+struct ev_submit_ok {
+  std::string message_id;
+};
 /// submit_sm_resp with an error status (throttling is handled by the session, not here).
-struct ev_submit_failed { std::uint32_t command_status; std::string reason; bool retriable; };
+struct ev_submit_failed {
+  std::uint32_t command_status;
+  std::string reason;
+  bool retriable;
+};
 /// The connection dropped before submit_sm_resp: the message may or may not be at the SMSC.
 struct ev_submit_lost {};
 /// A delivery receipt (SMPP 3.4 message_state: 2 delivered, 3 expired, 5 undeliverable, ...).
-struct ev_receipt { std::uint8_t message_state; std::string error; };
+struct ev_receipt {
+  std::uint8_t message_state;
+  std::string error;
+};
 /// A Proof-of-Receipt for one of this job's packets.
 struct ev_por {
-  std::uint64_t counter;       ///< CNTR echoed by the card
-  std::uint8_t status;         ///< TS 102 225 §5.2.2 status code
-  bool verified;               ///< PoR integrity check passed (or the PoR was unsecured by design)
+  std::uint64_t counter;  ///< CNTR echoed by the card
+  std::uint8_t status;    ///< TS 102 225 §5.2.2 status code
+  bool verified;          ///< PoR integrity check passed (or the PoR was unsecured by design)
   std::optional<std::uint16_t> script_sw;  ///< last SW of the script response, if any
-  std::uint8_t executed = 0;   ///< commands the card executed
-  std::uint8_t expected = 0;   ///< commands in the script
+  std::uint8_t executed = 0;               ///< commands the card executed
+  std::uint8_t expected = 0;               ///< commands in the script
 };
-struct ev_por_timeout { std::uint32_t epoch; };
-struct ev_retry_due { std::uint32_t epoch; };
-struct ev_cancel { std::string reason; };
+struct ev_por_timeout {
+  std::uint32_t epoch;
+};
+struct ev_retry_due {
+  std::uint32_t epoch;
+};
+struct ev_cancel {
+  std::string reason;
+};
 
-using job_event = std::variant<ev_start, ev_packaged, ev_package_failed, ev_submit_ok,
-                               ev_submit_failed, ev_submit_lost, ev_receipt, ev_por,
-                               ev_por_timeout, ev_retry_due, ev_cancel>;
+using job_event =
+    std::variant<ev_start, ev_packaged, ev_package_failed, ev_submit_ok, ev_submit_failed,
+                 ev_submit_lost, ev_receipt, ev_por, ev_por_timeout, ev_retry_due, ev_cancel>;
 
 // ---- actions ------------------------------------------------------------------------
 
-struct act_package {};                            ///< reserve a counter, secure the packet
-struct act_submit {};                             ///< hand the secured packet to an SMPP session
-struct act_arm_por_timer { duration after; std::uint32_t epoch; };
-struct act_arm_retry_timer { duration after; std::uint32_t epoch; };
-struct act_persist {};                            ///< state changed: persist and emit a status
+struct act_package {};  ///< reserve a counter, secure the packet
+struct act_submit {};   ///< hand the secured packet to an SMPP session
+struct act_arm_por_timer {
+  duration after;
+  std::uint32_t epoch;
+};
+struct act_arm_retry_timer {
+  duration after;
+  std::uint32_t epoch;
+};
+struct act_persist {};  ///< state changed: persist and emit a status
 
-using job_action = std::variant<act_package, act_submit, act_arm_por_timer, act_arm_retry_timer,
-                                act_persist>;
+using job_action =
+    std::variant<act_package, act_submit, act_arm_por_timer, act_arm_retry_timer, act_persist>;
 
 /// Applies one event. Returns the actions to run, in order. Events that do not fit
 /// the state (late receipts, stale timers, a PoR after `done`) change nothing.

@@ -44,8 +44,7 @@ result<actors::smpp_options> parse_endpoint(const std::string& hp) {
 }
 
 result<std::unique_ptr<storage::state>> open_state(const std::string& dir,
-                                                   const std::string& kek_file,
-                                                   bool create) {
+                                                   const std::string& kek_file, bool create) {
   storage::db_options o;
   o.dir = dir;
   o.create_if_missing = create;
@@ -105,16 +104,14 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
   if (!iccid.empty()) {
     auto job = s.jobs().get(id, iccid);
     if (!job || !*job) {
-      std::fprintf(stderr, "otaflow: campaign '%s' has no job for ICCID %s\n", id.c_str(), iccid.c_str());
+      std::fprintf(stderr, "otaflow: campaign '%s' has no job for ICCID %s\n", id.c_str(),
+                   iccid.c_str());
       return 1;
     }
     const auto j = actors::from_stored(**job);
-    nlohmann::json out = {{"campaign", id},
-                          {"iccid", iccid},
-                          {"state", actors::to_string(j.state)},
-                          {"attempt", j.attempt},
-                          {"reason", j.reason},
-                          {"updated_ms", j.updated_ms}};
+    nlohmann::json out = {
+        {"campaign", id},       {"iccid", iccid},     {"state", actors::to_string(j.state)},
+        {"attempt", j.attempt}, {"reason", j.reason}, {"updated_ms", j.updated_ms}};
     if (j.por_status) out["por_status"] = *j.por_status;
     if (!j.counters.empty()) out["counter"] = j.counters.back();
     if (!j.message_id.empty()) out["message_id"] = j.message_id;
@@ -134,12 +131,9 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
     if (state == storage::job_state::done) done += n;
     if (state == storage::job_state::failed) failed += n;
   }
-  nlohmann::json out = {{"campaign", id},
-                        {"status", std::string(storage::name((*camp)->status))},
-                        {"cards", cards},
-                        {"done", done},
-                        {"failed", failed},
-                        {"in_progress", cards - done - failed},
+  nlohmann::json out = {{"campaign", id},   {"status", std::string(storage::name((*camp)->status))},
+                        {"cards", cards},   {"done", done},
+                        {"failed", failed}, {"in_progress", cards - done - failed},
                         {"states", states}};
   std::cout << out.dump() << std::endl;
   return 0;
@@ -158,7 +152,8 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   run_cmd->add_option("--password", a->password, "SMPP password")->required();
   run_cmd->add_option("--binds", a->binds, "Parallel SMPP binds")->capture_default_str();
   run_cmd->add_option("--window", a->window, "Cards in flight (overrides policy.window)");
-  run_cmd->add_option("--kek-file", a->kek_file, "File with the key-encryption key (else OTAFLOW_KEK)");
+  run_cmd->add_option("--kek-file", a->kek_file,
+                      "File with the key-encryption key (else OTAFLOW_KEK)");
   run_cmd->add_option("--bind-timeout", a->bind_timeout_s, "Seconds to wait for the first bind")
       ->capture_default_str();
   run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();

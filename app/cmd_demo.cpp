@@ -15,8 +15,8 @@
 #include <random>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <openssl/rand.h>
+#include <nlohmann/json.hpp>
 
 #include "actors/campaign_runner.hpp"
 #include "app/command.hpp"
@@ -228,7 +228,8 @@ int run_demo(const demo_args& a) {
     ro.binds.push_back(o);
   }
   progress_line bar(a.json ? 0 : a.cards + a.unknown);
-  auto r = actors::run_campaign(**st, def, ro, sink, a.json ? actors::progress_fn{} : bar.callback());
+  auto r =
+      actors::run_campaign(**st, def, ro, sink, a.json ? actors::progress_fn{} : bar.callback());
   bar.finish();
   if (!r) return fail("running the campaign", r.error());
   (void)(*producer)->flush(std::chrono::seconds(30));
@@ -259,8 +260,8 @@ int run_demo(const demo_args& a) {
                {"failed", smsc_sum.failed},
                {"pors", smsc_sum.pors},
                {"receipts", smsc_sum.receipts}};
-  j["smpp_client"] = {{"submits", r->smpp.submits}, {"throttled", r->smpp.throttled},
-                      {"lost", r->smpp.lost}};
+  j["smpp_client"] = {
+      {"submits", r->smpp.submits}, {"throttled", r->smpp.throttled}, {"lost", r->smpp.lost}};
   if (!a.json) {
     std::fprintf(stderr,
                  "demo: %llu of %llu cards done, %llu failed; EF_FPLMN verified on %llu cards; "
@@ -283,11 +284,13 @@ int run_demo(const demo_args& a) {
 const command_registrar reg("demo", [](CLI::App& root) {
   auto a = std::make_shared<demo_args>();
   auto* cmd = root.add_subcommand(
-      "demo", "Run the whole chain in one process: fleet, SMSC simulator, engine, Kafka (embedded)");
+      "demo",
+      "Run the whole chain in one process: fleet, SMSC simulator, engine, Kafka (embedded)");
   cmd->add_option("--cards", a->cards, "Cards in the fleet")->capture_default_str();
   cmd->add_option("--unknown", a->unknown, "Extra subscribers unknown to the network")
       ->capture_default_str();
-  cmd->add_option("--absent", a->absent, "Fraction of cards absent at first")->capture_default_str();
+  cmd->add_option("--absent", a->absent, "Fraction of cards absent at first")
+      ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Fleet seed")->capture_default_str();
   cmd->add_option("--window", a->window, "Cards in flight")->capture_default_str();
   cmd->add_option("--binds", a->binds, "SMPP binds")->capture_default_str();

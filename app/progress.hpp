@@ -16,7 +16,9 @@ class progress_line {
  public:
   /// total 0 = unknown (no bar, counts only).
   explicit progress_line(std::uint64_t total = 0)
-      : total_(total), tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+      : total_(total),
+        tty_(::isatty(STDERR_FILENO) == 1),
+        start_(std::chrono::steady_clock::now()) {}
 
   void update(const actors::campaign_progress& p) {
     if (!tty_) return;
@@ -26,15 +28,19 @@ class progress_line {
     const double rate = secs > 0 ? static_cast<double>(p.terminal) / secs : 0;
     if (total_ > 0) {
       constexpr int width = 30;
-      const int filled = static_cast<int>(width * std::min<double>(1.0, static_cast<double>(p.terminal) / static_cast<double>(total_)));
-      std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu  done %llu  failed %llu  in flight %llu  %.0f cards/s ",
-                   filled, "##############################", width - filled, "",
-                   static_cast<unsigned long long>(p.terminal), static_cast<unsigned long long>(total_),
-                   static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.failed),
-                   static_cast<unsigned long long>(p.in_flight), rate);
+      const int filled =
+          static_cast<int>(width * std::min<double>(1.0, static_cast<double>(p.terminal) /
+                                                             static_cast<double>(total_)));
+      std::fprintf(
+          stderr, "\r[%.*s%*s] %llu/%llu  done %llu  failed %llu  in flight %llu  %.0f cards/s ",
+          filled, "##############################", width - filled, "",
+          static_cast<unsigned long long>(p.terminal), static_cast<unsigned long long>(total_),
+          static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.failed),
+          static_cast<unsigned long long>(p.in_flight), rate);
     } else {
       std::fprintf(stderr, "\r%llu cards  done %llu  failed %llu  in flight %llu  %.0f cards/s ",
-                   static_cast<unsigned long long>(p.terminal), static_cast<unsigned long long>(p.done),
+                   static_cast<unsigned long long>(p.terminal),
+                   static_cast<unsigned long long>(p.done),
                    static_cast<unsigned long long>(p.failed),
                    static_cast<unsigned long long>(p.in_flight), rate);
     }

@@ -29,17 +29,16 @@ std::string to_hex(byte_view data) {
 
 result<bytes> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) {
-    return make_error(errc::bad_value,
-                      "hex string has an odd number of digits (" + std::to_string(hex.size()) + ")");
+    return make_error(errc::bad_value, "hex string has an odd number of digits (" +
+                                           std::to_string(hex.size()) + ")");
   }
   bytes out(hex.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
     const int hi = nibble(hex[2 * i]);
     const int lo = nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return make_error(errc::bad_value,
-                        "hex string has a non-hex character at position " +
-                            std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+      return make_error(errc::bad_value, "hex string has a non-hex character at position " +
+                                             std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
     }
     out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }

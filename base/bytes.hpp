@@ -109,7 +109,8 @@ class byte_writer {
   }
   /// Big-endian unsigned integer in n (<= 8) bytes.
   void uint_be(std::size_t n, std::uint64_t v) {
-    for (std::size_t i = n; i > 0; --i) buf_->push_back(static_cast<std::uint8_t>(v >> (8 * (i - 1))));
+    for (std::size_t i = n; i > 0; --i)
+      buf_->push_back(static_cast<std::uint8_t>(v >> (8 * (i - 1))));
   }
   void append(byte_view v) { buf_->insert(buf_->end(), v.begin(), v.end()); }
   void append(std::string_view s) { buf_->insert(buf_->end(), s.begin(), s.end()); }

@@ -8,18 +8,30 @@ class base_category_impl final : public std::error_category {
   const char* name() const noexcept override { return "otaflow"; }
   std::string message(int c) const override {
     switch (static_cast<errc>(c)) {
-      case errc::ok: return "ok";
-      case errc::truncated: return "truncated input";
-      case errc::bad_value: return "bad value";
-      case errc::bad_length: return "bad length";
-      case errc::unsupported: return "unsupported";
-      case errc::too_long: return "too long";
-      case errc::bad_argument: return "bad argument";
-      case errc::verification: return "verification failed";
-      case errc::io: return "i/o error";
-      case errc::not_found: return "not found";
-      case errc::conflict: return "conflict";
-      case errc::internal: return "internal error";
+      case errc::ok:
+        return "ok";
+      case errc::truncated:
+        return "truncated input";
+      case errc::bad_value:
+        return "bad value";
+      case errc::bad_length:
+        return "bad length";
+      case errc::unsupported:
+        return "unsupported";
+      case errc::too_long:
+        return "too long";
+      case errc::bad_argument:
+        return "bad argument";
+      case errc::verification:
+        return "verification failed";
+      case errc::io:
+        return "i/o error";
+      case errc::not_found:
+        return "not found";
+      case errc::conflict:
+        return "conflict";
+      case errc::internal:
+        return "internal error";
     }
     return "unknown";
   }

@@ -16,17 +16,17 @@ enum class error_class { permanent, retriable };
 /// Error codes of base/ (other folders define their own enum + category).
 enum class errc {
   ok = 0,
-  truncated,        ///< input ended before a length field was satisfied
-  bad_value,        ///< a field holds a value the spec does not allow
-  bad_length,       ///< a length field disagrees with the data
-  unsupported,      ///< valid per spec but not implemented
-  too_long,         ///< the output would exceed a limit (e.g. 140 octets of TP-UD)
-  bad_argument,     ///< a caller passed an invalid argument
-  verification,     ///< a checksum/signature/counter check failed
-  io,               ///< an I/O operation failed
-  not_found,        ///< a looked-up entity does not exist
-  conflict,         ///< state does not allow the operation
-  internal,         ///< a bug: an invariant was broken
+  truncated,     ///< input ended before a length field was satisfied
+  bad_value,     ///< a field holds a value the spec does not allow
+  bad_length,    ///< a length field disagrees with the data
+  unsupported,   ///< valid per spec but not implemented
+  too_long,      ///< the output would exceed a limit (e.g. 140 octets of TP-UD)
+  bad_argument,  ///< a caller passed an invalid argument
+  verification,  ///< a checksum/signature/counter check failed
+  io,            ///< an I/O operation failed
+  not_found,     ///< a looked-up entity does not exist
+  conflict,      ///< state does not allow the operation
+  internal,      ///< a bug: an invariant was broken
 };
 
 const std::error_category& base_category() noexcept;
@@ -65,7 +65,7 @@ template <class T>
 class [[nodiscard]] result {
  public:
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  result(otaflow::error err) : v_(std::in_place_index<1>, std::move(err)) {}   // NOLINT
+  result(otaflow::error err) : v_(std::in_place_index<1>, std::move(err)) {}  // NOLINT
 
   [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -110,8 +110,8 @@ template <>
 struct std::is_error_code_enum<otaflow::errc> : std::true_type {};
 
 /// Propagates the error of a result expression; otherwise yields nothing.
-#define OTAFLOW_TRY(expr)                                  \
-  do {                                                     \
-    auto&& otaflow_try_r_ = (expr);                        \
+#define OTAFLOW_TRY(expr)                                    \
+  do {                                                       \
+    auto&& otaflow_try_r_ = (expr);                          \
     if (!otaflow_try_r_.ok()) return otaflow_try_r_.error(); \
   } while (0)
