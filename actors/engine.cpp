@@ -478,7 +478,29 @@ struct campaign_state {
   std::optional<error> failure;
 };
 
-caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self) {
+// What the campaign actor starts from; handed over as a spawn argument so that nothing
+// touches the actor's state from outside (a no-argument spawn also trips UBSan inside
+// CAF 0.17's init_fun_factory, which dereferences an empty argument tuple).
+struct campaign_setup {
+  std::shared_ptr<const campaign_ctx> ctx;
+  std::unique_ptr<target_cursor> cursor;
+  job_store* store = nullptr;
+  shared_actors shared;
+  std::size_t chunk = 256;
+  progress_fn progress;
+};
+
+caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
+                             std::shared_ptr<campaign_setup> setup) {
+  {
+    auto& st = self->state;
+    st.ctx = std::move(setup->ctx);
+    st.cursor = std::move(setup->cursor);
+    st.store = setup->store;
+    st.shared = setup->shared;
+    st.chunk = setup->chunk;
+    st.progress = std::move(setup->progress);
+  }
   auto finish = [=] {
     auto& st = self->state;
     // Every state change sent to the journal is durable before the summary is out.
@@ -1028,20 +1050,15 @@ engine::~engine() = default;
 result<campaign_summary> engine::run(std::shared_ptr<const campaign_ctx> campaign,
                                      std::unique_ptr<target_cursor> targets, progress_fn progress) {
   auto& sys = *impl_->system;
-  auto actor = sys.spawn(campaign_actor);
-  // Initialise the campaign actor's state before it runs anything: it has not been
-  // scheduled yet (its only messages come from us below).
-  {
-    auto* ptr = caf::actor_cast<caf::stateful_actor<campaign_state>*>(actor);
-    auto& st = ptr->state;
-    st.ctx = std::move(campaign);
-    st.cursor = std::move(targets);
-    st.store = &impl_->store;
-    st.shared =
-        shared_actors{impl_->crypto, impl_->journal_actor, impl_->router_actor, &impl_->factory};
-    st.chunk = std::max<std::size_t>(1, impl_->options.expand_chunk);
-    st.progress = std::move(progress);
-  }
+  auto setup = std::make_shared<campaign_setup>();
+  setup->ctx = std::move(campaign);
+  setup->cursor = std::move(targets);
+  setup->store = &impl_->store;
+  setup->shared =
+      shared_actors{impl_->crypto, impl_->journal_actor, impl_->router_actor, &impl_->factory};
+  setup->chunk = std::max<std::size_t>(1, impl_->options.expand_chunk);
+  setup->progress = std::move(progress);
+  auto actor = sys.spawn(campaign_actor, std::move(setup));
   caf::scoped_actor self{sys};
   result<campaign_summary> out = make_error(errc::internal, "campaign ended without a summary");
   std::optional<error> failure;
