@@ -460,24 +460,6 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
 
 // ---- campaign: lazy expansion with a bounded window -------------------------------------
 
-struct campaign_state {
-  std::shared_ptr<const campaign_ctx> ctx;
-  std::unique_ptr<target_cursor> cursor;
-  job_store* store = nullptr;
-  shared_actors shared;
-  std::size_t chunk = 256;
-  std::uint64_t next_tag = 1;
-  std::uint64_t in_flight = 0;
-  bool exhausted = false;
-  bool refill_scheduled = false;
-  campaign_summary summary;
-  std::vector<std::uint32_t> latencies;
-  std::chrono::steady_clock::time_point started;
-  progress_fn progress;
-  caf::response_promise done_promise;
-  std::optional<error> failure;
-};
-
 // What the campaign actor starts from; handed over as a spawn argument so that nothing
 // touches the actor's state from outside (a no-argument spawn also trips UBSan inside
 // CAF 0.17's init_fun_factory, which dereferences an empty argument tuple).
@@ -490,17 +472,21 @@ struct campaign_setup {
   progress_fn progress;
 };
 
+struct campaign_state : campaign_setup {
+  std::uint64_t next_tag = 1;
+  std::uint64_t in_flight = 0;
+  bool exhausted = false;
+  bool refill_scheduled = false;
+  campaign_summary summary;
+  std::vector<std::uint32_t> latencies;
+  std::chrono::steady_clock::time_point started;
+  caf::response_promise done_promise;
+  std::optional<error> failure;
+};
+
 caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
                              std::shared_ptr<campaign_setup> setup) {
-  {
-    auto& st = self->state;
-    st.ctx = std::move(setup->ctx);
-    st.cursor = std::move(setup->cursor);
-    st.store = setup->store;
-    st.shared = setup->shared;
-    st.chunk = setup->chunk;
-    st.progress = std::move(setup->progress);
-  }
+  static_cast<campaign_setup&>(self->state) = std::move(*setup);
   auto finish = [=] {
     auto& st = self->state;
     // Every state change sent to the journal is durable before the summary is out.
