@@ -1,5 +1,7 @@
 #include "actors/campaign_def.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -7,6 +9,8 @@
 
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
+
+#include "secure/suci.hpp"
 
 namespace otaflow::actors {
 namespace {
@@ -125,8 +129,80 @@ status parse_security(const json& s, security_def& out) {
   return {};
 }
 
+// ---- selection criteria shared by [target] and rule conditions ---------------------------
+
+result<std::string> digits_field(const json& v, const std::string& field) {
+  if (!v.is_string()) return field_error(field, "expected a string of digits");
+  auto s = v.get<std::string>();
+  if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return field_error(field, "expected 1 to 20 digits, got '" + s + "'");
+  }
+  return s;
+}
+
+// ["001010000000000", "001010000004999"]: inclusive, the same number of digits.
+result<imsi_range> parse_imsi_range(const json& v, const std::string& field) {
+  if (!v.is_array() || v.size() != 2) {
+    return field_error(field, "expected [\"first IMSI\", \"last IMSI\"]");
+  }
+  auto first = digits_field(v[0], field + "[0]");
+  if (!first) return first.error();
+  auto last = digits_field(v[1], field + "[1]");
+  if (!last) return last.error();
+  if (first->size() != last->size()) {
+    return field_error(field, "'" + *first + "' and '" + *last + "' differ in length");
+  }
+  if (*last < *first) return field_error(field, "'" + *last + "' is below '" + *first + "'");
+  return imsi_range{std::move(*first), std::move(*last)};
+}
+
+status parse_imsi_ranges(const json& v, const std::string& field, std::vector<imsi_range>& out) {
+  if (!v.is_array() || v.empty()) return field_error(field, "expected a list of [first, last]");
+  // One range alone may be given without the outer list.
+  if (v[0].is_string()) {
+    auto r = parse_imsi_range(v, field);
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+    return {};
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto r = parse_imsi_range(v[i], field + "[" + std::to_string(i) + "]");
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  return {};
+}
+
+// A key version (TS 102 225 §5.1.2: the high nibble of KIc/KID), or a list of them.
+status parse_keysets(const json& v, const std::string& field, std::vector<std::uint8_t>& out) {
+  auto one = [&](const json& n, const std::string& f) -> status {
+    auto k = number<std::uint8_t>(n, f, 0, 15);
+    if (!k) return k.error();
+    out.push_back(*k);
+    return {};
+  };
+  if (!v.is_array()) return one(v, field);
+  if (v.empty()) return field_error(field, "expected at least one key version");
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    OTAFLOW_TRY(one(v[i], field + "[" + std::to_string(i) + "]"));
+  }
+  return {};
+}
+
+status parse_attributes(const json& v, const std::string& field,
+                        std::map<std::string, std::string>& out) {
+  if (!v.is_object()) return field_error(field, "expected a table");
+  for (const auto& [k, val] : v.items()) {
+    if (!val.is_string()) return field_error(field + "." + k, "expected a string");
+    out[k] = val.get<std::string>();
+  }
+  return {};
+}
+
 status parse_target(const json& t, target_def& out) {
-  OTAFLOW_TRY(only_keys(t, "target", {"all", "iccids", "imsi_prefix", "attributes"}));
+  OTAFLOW_TRY(only_keys(t, "target",
+                        {"all", "iccids", "imsi_prefix", "iccid_prefix", "attributes",
+                         "imsi_ranges", "keysets"}));
   if (t.contains("all")) {
     if (!t["all"].is_boolean()) return field_error("target.all", "expected true or false");
     out.all = t["all"].get<bool>();
@@ -148,21 +224,132 @@ status parse_target(const json& t, target_def& out) {
     }
   }
   if (t.contains("attributes")) {
-    if (!t["attributes"].is_object()) return field_error("target.attributes", "expected a table");
-    for (const auto& [k, v] : t["attributes"].items()) {
-      if (!v.is_string()) return field_error("target.attributes." + k, "expected a string");
-      out.attributes[k] = v.get<std::string>();
+    OTAFLOW_TRY(parse_attributes(t["attributes"], "target.attributes", out.attributes));
+  }
+  if (t.contains("iccid_prefix")) {
+    auto p = digits_field(t["iccid_prefix"], "target.iccid_prefix");
+    if (!p) return p.error();
+    out.iccid_prefix = std::move(*p);
+  }
+  if (t.contains("imsi_ranges")) {
+    OTAFLOW_TRY(parse_imsi_ranges(t["imsi_ranges"], "target.imsi_ranges", out.imsi_ranges));
+  }
+  if (t.contains("keysets")) {
+    OTAFLOW_TRY(parse_keysets(t["keysets"], "target.keysets", out.keysets));
+  }
+  if (!out.all && out.iccids.empty() && out.imsi_prefix.empty() && out.attributes.empty() &&
+      out.iccid_prefix.empty() && out.imsi_ranges.empty() && out.keysets.empty()) {
+    return field_error("target",
+                       "selects nothing: set all = true, iccids, imsi_prefix, iccid_prefix, "
+                       "imsi_ranges, keysets or attributes");
+  }
+  return {};
+}
+
+status parse_suci_key(const json& k, const std::string& where, suci_key_def& out) {
+  if (!k.contains("scheme") || !k.contains("key_id") || !k.contains("public_key"))
+    return field_error(where, "needs scheme, key_id and public_key");
+  const auto sch = k["scheme"].is_string() ? k["scheme"].get<std::string>() : "";
+  if (sch == "A" || sch == "a") {
+    out.scheme_id = 1;
+  } else if (sch == "B" || sch == "b") {
+    out.scheme_id = 2;
+  } else {
+    return field_error(where + ".scheme", "expected \"A\" (X25519) or \"B\" (secp256r1)");
+  }
+  auto id = number<std::uint8_t>(k["key_id"], where + ".key_id", 1, 255);
+  if (!id) return id.error();
+  out.key_id = *id;
+  auto pk = hex_bytes(k["public_key"], where + ".public_key");
+  if (!pk) return pk.error();
+  auto sid = secure::suci::scheme_from_id(out.scheme_id);
+  if (auto st = secure::suci::check_public_key(*sid, *pk); !st)
+    return field_error(where + ".public_key", st.error().message);
+  out.public_key = std::move(*pk);
+  return {};
+}
+
+status parse_suci_update(const json& v, suci_update_def& out) {
+  if (!v.is_object()) return field_error("update.suci", "expected a table");
+  OTAFLOW_TRY(only_keys(v, "update.suci",
+                        {"scheme", "key_id", "public_key", "replace", "keep", "null_fallback",
+                         "routing_indicator", "file_size"}));
+  OTAFLOW_TRY(parse_suci_key(v, "update.suci", out.key));
+  for (const char* flag : {"replace", "null_fallback"}) {
+    if (!v.contains(flag)) continue;
+    if (!v[flag].is_boolean())
+      return field_error(std::string("update.suci.") + flag, "expected true or false");
+    (std::string_view(flag) == "replace" ? out.replace : out.null_fallback) = v[flag].get<bool>();
+  }
+  if (v.contains("keep")) {
+    if (!v["keep"].is_array()) return field_error("update.suci.keep", "expected a list of tables");
+    std::size_t i = 0;
+    for (const auto& k : v["keep"]) {
+      const auto where = "update.suci.keep[" + std::to_string(i++) + "]";
+      if (!k.is_object()) return field_error(where, "expected a table");
+      OTAFLOW_TRY(only_keys(k, where, {"scheme", "key_id", "public_key"}));
+      suci_key_def kd;
+      OTAFLOW_TRY(parse_suci_key(k, where, kd));
+      out.keep.push_back(std::move(kd));
     }
   }
-  if (!out.all && out.iccids.empty() && out.imsi_prefix.empty() && out.attributes.empty()) {
-    return field_error("target",
-                       "selects nothing: set all = true, iccids, imsi_prefix or attributes");
+  if (out.replace && !out.keep.empty())
+    return field_error("update.suci.keep", "needs replace = false (replace keeps no other key)");
+  std::set<std::uint8_t> ids{out.key.key_id};
+  for (const auto& k : out.keep) {
+    if (!ids.insert(k.key_id).second)
+      return field_error("update.suci.keep",
+                         "key_id " + std::to_string(k.key_id) + " is listed twice");
+  }
+  if (v.contains("routing_indicator")) {
+    const auto ri = v["routing_indicator"].is_string()
+                        ? v["routing_indicator"].get<std::string>()
+                        : std::string("?");
+    if (ri.empty() || ri.size() > 4 || ri.find_first_not_of("0123456789") != std::string::npos)
+      return field_error("update.suci.routing_indicator",
+                         "expected 1 to 4 decimal digits, got '" + ri + "'");
+    out.routing_indicator = ri;
+  }
+  if (v.contains("file_size")) {
+    auto n = number<std::uint16_t>(v["file_size"], "update.suci.file_size", 4, 0x7FFF);
+    if (!n) return n.error();
+    out.file_size = *n;
+  }
+  return {};
+}
+
+status parse_keys_update(const json& v, keys_update_def& out) {
+  if (!v.is_object()) return field_error("update.keys", "expected a table");
+  OTAFLOW_TRY(only_keys(v, "update.keys", {"rotate"}));
+  if (!v.contains("rotate") || !v["rotate"].is_array() || v["rotate"].empty())
+    return field_error("update.keys.rotate", "expected a list of \"ki\" and/or \"opc\"");
+  out.ki = out.opc = false;
+  for (const auto& k : v["rotate"]) {
+    const auto name = k.is_string() ? k.get<std::string>() : "";
+    if (name == "ki") {
+      out.ki = true;
+    } else if (name == "opc") {
+      out.opc = true;
+    } else {
+      return field_error("update.keys.rotate", "expected \"ki\" or \"opc\", got " + k.dump());
+    }
   }
   return {};
 }
 
 status parse_update(const json& u, update_def& out) {
-  OTAFLOW_TRY(only_keys(u, "update", {"files", "records", "apdus", "format", "cla"}));
+  OTAFLOW_TRY(
+      only_keys(u, "update", {"files", "records", "apdus", "format", "cla", "suci", "keys"}));
+  if (u.contains("suci")) {
+    suci_update_def su;
+    OTAFLOW_TRY(parse_suci_update(u["suci"], su));
+    out.suci = std::move(su);
+  }
+  if (u.contains("keys")) {
+    keys_update_def ku;
+    OTAFLOW_TRY(parse_keys_update(u["keys"], ku));
+    out.keys = ku;
+  }
   if (u.contains("files")) {
     if (!u["files"].is_array()) return field_error("update.files", "expected a list of tables");
     std::size_t i = 0;
@@ -242,8 +429,41 @@ status parse_update(const json& u, update_def& out) {
     if (!c) return c.error();
     out.cla = static_cast<std::uint8_t>(*c);
   }
-  if (out.files.empty() && out.records.empty() && out.apdus.empty()) {
-    return field_error("update", "has nothing to send: give files, records or apdus");
+  if (out.files.empty() && out.records.empty() && out.apdus.empty() && !out.suci && !out.keys) {
+    return field_error("update", "has nothing to send: give files, records, apdus, suci or keys");
+  }
+  return {};
+}
+
+// ---- time windows and validity ([policy] not_before, not_after, send_window, timezone) ----
+
+status parse_time_policy(const json& p, time_policy& out) {
+  for (const char* k : {"not_before", "not_after"}) {
+    if (!p.contains(k)) continue;
+    const auto field = std::string("policy.") + k;
+    if (!p[k].is_string()) return field_error(field, "expected an RFC 3339 date-time string");
+    auto t = parse_rfc3339(p[k].get<std::string>());
+    if (!t) return field_error(field, t.error().message);
+    (std::string_view(k) == "not_before" ? out.not_before_ms : out.not_after_ms) = *t;
+  }
+  if (out.not_before_ms && out.not_after_ms && *out.not_after_ms <= *out.not_before_ms) {
+    return field_error("policy.not_after", "must be later than policy.not_before");
+  }
+  if (p.contains("send_window")) {
+    if (!p["send_window"].is_string()) {
+      return field_error("policy.send_window", "expected a string like \"08:00-20:00\"");
+    }
+    auto w = parse_send_window(p["send_window"].get<std::string>());
+    if (!w) return field_error("policy.send_window", w.error().message);
+    out.window = *w;
+  }
+  if (p.contains("timezone")) {
+    if (!p["timezone"].is_string()) {
+      return field_error("policy.timezone", "expected a UTC offset string like \"+01:00\"");
+    }
+    auto o = parse_utc_offset(p["timezone"].get<std::string>());
+    if (!o) return field_error("policy.timezone", o.error().message);
+    out.utc_offset_min = *o;
   }
   return {};
 }
@@ -251,7 +471,8 @@ status parse_update(const json& u, update_def& out) {
 status parse_policy(const json& p, policy_def& out) {
   OTAFLOW_TRY(only_keys(p, "policy",
                         {"rate", "window", "max_attempts", "por_timeout", "retry_backoff",
-                         "retry_max", "max_resends"}));
+                         "retry_max", "max_resends", "not_before", "not_after", "send_window",
+                         "timezone"}));
   if (p.contains("rate")) {
     auto r = number<double>(p["rate"], "policy.rate", 0.01, 1e6);
     if (!r) return r.error();
@@ -286,6 +507,222 @@ status parse_policy(const json& p, policy_def& out) {
     auto d = duration_field(p["retry_max"], "policy.retry_max");
     if (!d) return d.error();
     out.job.retry_max = *d;
+  }
+  OTAFLOW_TRY(parse_time_policy(p, out.time));
+  return {};
+}
+
+// ---- alerts ([alerts]) --------------------------------------------------------------------
+
+status parse_alerts(const json& a, alert_policy& out) {
+  OTAFLOW_TRY(only_keys(a, "alerts",
+                        {"enabled", "min_cards", "window", "por_error_rate", "undeliverable_rate",
+                         "timeout_rate", "throttle_rate", "pause_on_alert"}));
+  for (const char* k : {"enabled", "pause_on_alert"}) {
+    if (a.contains(k) && !a[k].is_boolean()) {
+      return field_error(std::string("alerts.") + k, "expected true or false");
+    }
+  }
+  if (a.contains("enabled")) out.enabled = a["enabled"].get<bool>();
+  if (a.contains("pause_on_alert")) out.pause_on_alert = a["pause_on_alert"].get<bool>();
+  if (a.contains("window")) {
+    auto w = number<std::uint32_t>(a["window"], "alerts.window", 1, 1'000'000);
+    if (!w) return w.error();
+    out.window = *w;
+  }
+  if (a.contains("min_cards")) {
+    auto m = number<std::uint32_t>(a["min_cards"], "alerts.min_cards", 1, 1'000'000);
+    if (!m) return m.error();
+    out.min_cards = *m;
+  }
+  if (out.min_cards > out.window) {
+    return field_error("alerts.min_cards", "must not exceed alerts.window (" +
+                                               std::to_string(out.window) + "), got " +
+                                               std::to_string(out.min_cards));
+  }
+  const std::pair<const char*, double*> rates[] = {{"por_error_rate", &out.por_error_rate},
+                                                   {"undeliverable_rate", &out.undeliverable_rate},
+                                                   {"timeout_rate", &out.timeout_rate},
+                                                   {"throttle_rate", &out.throttle_rate}};
+  for (const auto& [k, dst] : rates) {
+    if (!a.contains(k)) continue;
+    auto r = number<double>(a[k], std::string("alerts.") + k, 0.0, 1.0);
+    if (!r) return r.error();
+    *dst = *r;
+  }
+  return {};
+}
+
+json alerts_json(const alert_policy& a) {
+  return {{"enabled", a.enabled},
+          {"min_cards", a.min_cards},
+          {"window", a.window},
+          {"por_error_rate", a.por_error_rate},
+          {"undeliverable_rate", a.undeliverable_rate},
+          {"timeout_rate", a.timeout_rate},
+          {"throttle_rate", a.throttle_rate},
+          {"pause_on_alert", a.pause_on_alert}};
+}
+
+// ---- variants and rules ([[variant]], [[rule]]) -------------------------------------------
+
+// Re-labels an error of a section parser (which names "update.files[0]" etc.) with the
+// variant it belongs to.
+error in_variant(const error& e, const std::string& where) {
+  static constexpr std::string_view prefix = "campaign field '";
+  auto msg = e.message;
+  if (msg.rfind(prefix, 0) == 0) {
+    msg.insert(prefix.size(), where + ".");
+  } else if (msg.rfind("campaign: unknown field '", 0) == 0) {
+    msg.insert(std::string_view("campaign: unknown field '").size(), where + ".");
+  } else {
+    msg = where + ": " + msg;
+  }
+  return make_error(e.code, msg, e.cls);
+}
+
+bool valid_variant_name(const std::string& n) {
+  if (n.empty() || n.size() > 32) return false;
+  return std::all_of(n.begin(), n.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+  });
+}
+
+status parse_variants(const json& v, const json* top_security, std::vector<variant_def>& out) {
+  if (!v.is_array() || v.empty()) return field_error("variant", "expected a list of tables");
+  if (v.size() > 64) return field_error("variant", "at most 64 variants");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto where = "variant[" + std::to_string(i) + "]";
+    const auto& e = v[i];
+    if (!e.is_object()) return field_error(where, "expected a table");
+    OTAFLOW_TRY(only_keys(e, where, {"name", "security", "update"}));
+    variant_def d;
+    if (!e.contains("name") || !e["name"].is_string() ||
+        !valid_variant_name(e["name"].get<std::string>())) {
+      return field_error(where + ".name", "missing or not 1-32 of A-Z a-z 0-9 . _ -");
+    }
+    d.name = e["name"].get<std::string>();
+    if (!names.insert(d.name).second) {
+      return field_error(where + ".name", "duplicate variant name '" + d.name + "'");
+    }
+    const json* sec = e.contains("security") ? &e["security"] : top_security;
+    if (!sec) {
+      return field_error(where + ".security", "missing (and no top-level [security] to inherit)");
+    }
+    if (!sec->is_object()) return field_error(where + ".security", "expected a table");
+    if (auto st = parse_security(*sec, d.security); !st) {
+      return e.contains("security") ? in_variant(st.error(), where) : st.error();
+    }
+    if (!e.contains("update")) return field_error(where + ".update", "missing table");
+    if (!e["update"].is_object()) return field_error(where + ".update", "expected a table");
+    if (auto st = parse_update(e["update"], d.update); !st) return in_variant(st.error(), where);
+    out.push_back(std::move(d));
+  }
+  return {};
+}
+
+status parse_file_conditions(const json& v, const std::string& field,
+                             std::vector<file_condition>& out) {
+  auto one = [&](const json& f, const std::string& where) -> status {
+    if (!f.is_object()) return field_error(where, "expected a table {path, data}");
+    OTAFLOW_TRY(only_keys(f, where, {"path", "data", "offset"}));
+    if (!f.contains("path") || !f.contains("data")) {
+      return field_error(where, "needs path and data");
+    }
+    file_condition c;
+    auto p = parse_path(f["path"], where + ".path");
+    if (!p) return p.error();
+    c.path = std::move(*p);
+    auto d = hex_bytes(f["data"], where + ".data");
+    if (!d) return d.error();
+    if (d->empty() || d->size() > 255) {
+      return field_error(where + ".data", "must hold 1 to 255 octets");
+    }
+    c.data = std::move(*d);
+    if (f.contains("offset")) {
+      auto o = number<std::uint16_t>(f["offset"], where + ".offset", 0, 0x7FFF);
+      if (!o) return o.error();
+      c.offset = *o;
+    }
+    out.push_back(std::move(c));
+    return {};
+  };
+  if (!v.is_array()) return one(v, field);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    OTAFLOW_TRY(one(v[i], field + "[" + std::to_string(i) + "]"));
+  }
+  return {};
+}
+
+status parse_condition(const json& w, const std::string& where, condition_def& out) {
+  if (!w.is_object()) return field_error(where, "expected a table");
+  OTAFLOW_TRY(only_keys(w, where,
+                        {"attributes", "subscription_type", "vendor", "card_profile",
+                         "imsi_prefix", "iccid_prefix", "imsi_range", "imsi_ranges", "keyset",
+                         "keysets", "file_is", "file_not"}));
+  if (w.contains("attributes")) {
+    OTAFLOW_TRY(parse_attributes(w["attributes"], where + ".attributes", out.attributes));
+  }
+  // Shortcuts for the attributes a vendor file usually carries.
+  for (const char* k : {"subscription_type", "vendor", "card_profile"}) {
+    if (!w.contains(k)) continue;
+    if (!w[k].is_string()) return field_error(where + "." + k, "expected a string");
+    out.attributes[k] = w[k].get<std::string>();
+  }
+  for (const char* k : {"imsi_prefix", "iccid_prefix"}) {
+    if (!w.contains(k)) continue;
+    auto p = digits_field(w[k], where + "." + k);
+    if (!p) return p.error();
+    (std::string_view(k) == "imsi_prefix" ? out.imsi_prefix : out.iccid_prefix) = std::move(*p);
+  }
+  for (const char* k : {"imsi_range", "imsi_ranges"}) {
+    if (w.contains(k)) OTAFLOW_TRY(parse_imsi_ranges(w[k], where + "." + k, out.imsi_ranges));
+  }
+  for (const char* k : {"keyset", "keysets"}) {
+    if (w.contains(k)) OTAFLOW_TRY(parse_keysets(w[k], where + "." + k, out.keysets));
+  }
+  if (w.contains("file_is")) {
+    OTAFLOW_TRY(parse_file_conditions(w["file_is"], where + ".file_is", out.file_is));
+  }
+  if (w.contains("file_not")) {
+    OTAFLOW_TRY(parse_file_conditions(w["file_not"], where + ".file_not", out.file_not));
+  }
+  return {};
+}
+
+status parse_rules(const json& v, const std::vector<variant_def>& variants,
+                   std::vector<rule_def>& out) {
+  if (!v.is_array() || v.empty()) return field_error("rule", "expected a list of tables");
+  if (v.size() > 1000) return field_error("rule", "at most 1000 rules");
+  std::string known;
+  for (const auto& d : variants) known += (known.empty() ? "" : ", ") + d.name;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto where = "rule[" + std::to_string(i) + "]";
+    const auto& e = v[i];
+    if (!e.is_object()) return field_error(where, "expected a table");
+    OTAFLOW_TRY(only_keys(e, where, {"variant", "skip", "when"}));
+    rule_def r;
+    if (e.contains("variant") == e.contains("skip")) {
+      return field_error(where, "needs either variant = \"name\" or skip = \"reason\"");
+    }
+    if (e.contains("variant")) {
+      if (!e["variant"].is_string()) return field_error(where + ".variant", "expected a name");
+      r.variant = e["variant"].get<std::string>();
+      const bool found = std::any_of(variants.begin(), variants.end(),
+                                     [&](const variant_def& d) { return d.name == r.variant; });
+      if (!found) {
+        return field_error(where + ".variant",
+                           "unknown variant '" + r.variant + "' (variants: " + known + ")");
+      }
+    } else {
+      if (!e["skip"].is_string() || e["skip"].get<std::string>().empty()) {
+        return field_error(where + ".skip", "expected the reason as a non-empty string");
+      }
+      r.skip = e["skip"].get<std::string>();
+    }
+    if (e.contains("when")) OTAFLOW_TRY(parse_condition(e["when"], where + ".when", r.when));
+    out.push_back(std::move(r));
   }
   return {};
 }
@@ -334,7 +771,9 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
 result<campaign_def> campaign_from_json(const json& j) {
   if (!j.is_object()) return make_error(errc::bad_value, "campaign: expected an object");
-  OTAFLOW_TRY(only_keys(j, "", {"id", "security", "target", "update", "policy"}));
+  OTAFLOW_TRY(
+      only_keys(j, "", {"id", "security", "target", "update", "policy", "variant", "rule",
+                        "alerts"}));
   campaign_def c;
   if (!j.contains("id") || !j["id"].is_string() || j["id"].get<std::string>().empty()) {
     return field_error("id", "missing or not a non-empty string");
@@ -343,15 +782,41 @@ result<campaign_def> campaign_from_json(const json& j) {
   if (c.id.size() > 64 || c.id.find_first_of(std::string("\0/ \t\n", 5)) != std::string::npos) {
     return field_error("id", "at most 64 characters, without spaces, '/' or NUL");
   }
+  // With [[variant]] tables each variant has its update (and may inherit [security]);
+  // without, the top-level [security] and [update] are the one implicit variant.
+  const bool variants = j.contains("variant");
   for (const char* k : {"security", "target", "update"}) {
+    if (variants && std::string_view(k) != "target") continue;
     if (!j.contains(k) || !j[k].is_object()) return field_error(k, "missing table");
   }
-  OTAFLOW_TRY(parse_security(j["security"], c.security));
+  if (variants && j.contains("update")) {
+    return field_error("update",
+                       "not allowed with [[variant]] tables: give each variant its update");
+  }
+  if (j.contains("security")) {
+    if (!j["security"].is_object()) return field_error("security", "expected a table");
+    OTAFLOW_TRY(parse_security(j["security"], c.security));
+  }
   OTAFLOW_TRY(parse_target(j["target"], c.target));
-  OTAFLOW_TRY(parse_update(j["update"], c.update));
+  if (variants) {
+    OTAFLOW_TRY(parse_variants(j["variant"], j.contains("security") ? &j["security"] : nullptr,
+                               c.variants));
+  } else {
+    OTAFLOW_TRY(parse_update(j["update"], c.update));
+  }
+  if (j.contains("rule")) {
+    OTAFLOW_TRY(parse_rules(j["rule"], effective_variants(c), c.rules));
+  } else if (c.variants.size() > 1) {
+    return field_error("rule", "a campaign with " + std::to_string(c.variants.size()) +
+                                   " variants needs [[rule]] tables to choose between them");
+  }
   if (j.contains("policy")) {
     if (!j["policy"].is_object()) return field_error("policy", "expected a table");
     OTAFLOW_TRY(parse_policy(j["policy"], c.policy));
+  }
+  if (j.contains("alerts")) {
+    if (!j["alerts"].is_object()) return field_error("alerts", "expected a table");
+    OTAFLOW_TRY(parse_alerts(j["alerts"], c.alerts));
   }
   return c;
 }
@@ -384,34 +849,126 @@ result<campaign_def> load_campaign_file(const std::string& path) {
   return campaign_from_toml(ss.str(), path);
 }
 
+std::vector<variant_def> effective_variants(const campaign_def& c) {
+  if (!c.variants.empty()) return c.variants;
+  return {variant_def{std::string(default_variant_name), c.security, c.update}};
+}
+
+std::string path_text(const std::vector<std::uint16_t>& path) {
+  return path_string(path);
+}
+
+namespace {
+
+json security_json(const security_def& s) {
+  return {{"spi", hex_n(s.spi, 4)},
+          {"kic", hex_n(s.kic, 2)},
+          {"kid", hex_n(s.kid, 2)},
+          {"tar", hex_n(s.tar, 6)},
+          {"cc_length", s.cc_length}};
+}
+
+json ranges_json(const std::vector<imsi_range>& rs) {
+  json out = json::array();
+  for (const auto& r : rs) out.push_back({r.first, r.last});
+  return out;
+}
+
+json files_json(const std::vector<file_condition>& fs) {
+  json out = json::array();
+  for (const auto& f : fs) {
+    json fj = {{"path", path_string(f.path)}, {"data", to_hex(f.data)}};
+    if (f.offset) fj["offset"] = f.offset;
+    out.push_back(fj);
+  }
+  return out;
+}
+
+json condition_json(const condition_def& w) {
+  json o = json::object();
+  if (!w.attributes.empty()) o["attributes"] = w.attributes;
+  if (!w.imsi_prefix.empty()) o["imsi_prefix"] = w.imsi_prefix;
+  if (!w.iccid_prefix.empty()) o["iccid_prefix"] = w.iccid_prefix;
+  if (!w.imsi_ranges.empty()) o["imsi_ranges"] = ranges_json(w.imsi_ranges);
+  if (!w.keysets.empty()) o["keysets"] = w.keysets;
+  if (!w.file_is.empty()) o["file_is"] = files_json(w.file_is);
+  if (!w.file_not.empty()) o["file_not"] = files_json(w.file_not);
+  return o;
+}
+
+json update_json(const update_def& up) {
+  json u = json::object();
+  for (const auto& f : up.files) {
+    json fj = {{"path", path_string(f.path)}, {"data", to_hex(f.data)}};
+    if (f.offset) fj["offset"] = f.offset;
+    u["files"].push_back(fj);
+  }
+  for (const auto& r : up.records) {
+    u["records"].push_back(
+        {{"path", path_string(r.path)}, {"record", r.record}, {"data", to_hex(r.data)}});
+  }
+  for (const auto& a : up.apdus) u["apdus"].push_back(to_hex(a));
+  u["format"] = up.format == script_format::compact ? "compact" : "expanded";
+  u["cla"] = hex_n(up.cla, 2);
+  if (up.suci) {
+    auto key_json = [](const suci_key_def& k) {
+      return json{{"scheme", k.scheme_id == 1 ? "A" : "B"},
+                  {"key_id", k.key_id},
+                  {"public_key", to_hex(k.public_key)}};
+    };
+    json s = key_json(up.suci->key);
+    s["replace"] = up.suci->replace;
+    for (const auto& k : up.suci->keep) s["keep"].push_back(key_json(k));
+    s["null_fallback"] = up.suci->null_fallback;
+    if (up.suci->routing_indicator) s["routing_indicator"] = *up.suci->routing_indicator;
+    s["file_size"] = up.suci->file_size;
+    u["suci"] = s;
+  }
+  if (up.keys) {
+    json rotate = json::array();
+    if (up.keys->ki) rotate.push_back("ki");
+    if (up.keys->opc) rotate.push_back("opc");
+    u["keys"] = {{"rotate", rotate}};
+  }
+  return u;
+}
+
+}  // namespace
+
 json to_json(const campaign_def& c) {
   json j;
   j["id"] = c.id;
-  j["security"] = {{"spi", hex_n(c.security.spi, 4)},
-                   {"kic", hex_n(c.security.kic, 2)},
-                   {"kid", hex_n(c.security.kid, 2)},
-                   {"tar", hex_n(c.security.tar, 6)},
-                   {"cc_length", c.security.cc_length}};
+  j["security"] = security_json(c.security);
   json t = json::object();
   if (c.target.all) t["all"] = true;
   if (!c.target.iccids.empty()) t["iccids"] = c.target.iccids;
   if (!c.target.imsi_prefix.empty()) t["imsi_prefix"] = c.target.imsi_prefix;
   if (!c.target.attributes.empty()) t["attributes"] = c.target.attributes;
+  if (!c.target.iccid_prefix.empty()) t["iccid_prefix"] = c.target.iccid_prefix;
+  if (!c.target.imsi_ranges.empty()) t["imsi_ranges"] = ranges_json(c.target.imsi_ranges);
+  if (!c.target.keysets.empty()) t["keysets"] = c.target.keysets;
   j["target"] = t;
-  json u = json::object();
-  for (const auto& f : c.update.files) {
-    json fj = {{"path", path_string(f.path)}, {"data", to_hex(f.data)}};
-    if (f.offset) fj["offset"] = f.offset;
-    u["files"].push_back(fj);
+  if (c.variants.empty()) {
+    j["update"] = update_json(c.update);
+  } else {
+    for (const auto& v : c.variants) {
+      j["variant"].push_back(
+          {{"name", v.name},
+           {"security", security_json(v.security)},
+           {"update", update_json(v.update)}});
+    }
   }
-  for (const auto& r : c.update.records) {
-    u["records"].push_back(
-        {{"path", path_string(r.path)}, {"record", r.record}, {"data", to_hex(r.data)}});
+  for (const auto& r : c.rules) {
+    json rj = json::object();
+    if (r.skip.empty()) {
+      rj["variant"] = r.variant;
+    } else {
+      rj["skip"] = r.skip;
+    }
+    auto w = condition_json(r.when);
+    if (!w.empty()) rj["when"] = std::move(w);
+    j["rule"].push_back(std::move(rj));
   }
-  for (const auto& a : c.update.apdus) u["apdus"].push_back(to_hex(a));
-  u["format"] = c.update.format == script_format::compact ? "compact" : "expanded";
-  u["cla"] = hex_n(c.update.cla, 2);
-  j["update"] = u;
   j["policy"] = {{"rate", c.policy.rate},
                  {"window", c.policy.window},
                  {"max_attempts", c.policy.job.max_attempts},
@@ -419,6 +976,12 @@ json to_json(const campaign_def& c) {
                  {"por_timeout", std::to_string(c.policy.job.por_timeout.count()) + "ms"},
                  {"retry_backoff", std::to_string(c.policy.job.retry_base.count()) + "ms"},
                  {"retry_max", std::to_string(c.policy.job.retry_max.count()) + "ms"}};
+  const auto& tp = c.policy.time;
+  if (tp.not_before_ms) j["policy"]["not_before"] = format_rfc3339(*tp.not_before_ms);
+  if (tp.not_after_ms) j["policy"]["not_after"] = format_rfc3339(*tp.not_after_ms);
+  if (tp.window) j["policy"]["send_window"] = format_send_window(*tp.window);
+  if (tp.utc_offset_min != 0) j["policy"]["timezone"] = format_utc_offset(tp.utc_offset_min);
+  j["alerts"] = alerts_json(c.alerts);
   return j;
 }
 

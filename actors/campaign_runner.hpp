@@ -19,6 +19,14 @@ struct runner_options {
   std::vector<smpp_options> binds;                 ///< at least one
   std::chrono::milliseconds bind_timeout{10'000};  ///< give up when no bind succeeds in time
   engine_options engine;
+  /// Run a paused campaign (it becomes running). Without it a paused campaign is refused
+  /// with errc::conflict; a cancelled one always is.
+  bool resume = false;
+  /// Told every alert of the run (after a pausing alert's pause is durable).
+  std::function<void(const alert&)> on_alert{};
+  /// Poll DIR/control for pause / resume / cancel requests (actors/campaign_control.hpp)
+  /// about this often while the campaign runs; 0 = never.
+  std::chrono::milliseconds control_poll{1000};
 };
 
 struct runner_result {
@@ -34,6 +42,8 @@ struct runner_result {
 
 /// The summary as the JSON object the commands print.
 [[nodiscard]] nlohmann::json summary_json(const campaign_summary& s);
+/// An alert as JSON, in the form of the alerts topic (docs/EVENTS.md).
+[[nodiscard]] nlohmann::json alert_json(const alert& a);
 
 /// Counts status events (the sink when nothing consumes them).
 class counting_sink final : public status_sink {

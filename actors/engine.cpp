@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <caf/all.hpp>
 
+#include "actors/alert_monitor.hpp"
+#include "actors/time_window.hpp"
 #include "base/log.hpp"
 
 // ---- messages -------------------------------------------------------------------------
@@ -37,6 +40,7 @@ struct job_finished {
   std::optional<std::uint8_t> por_status;
   std::string reason;
   std::int64_t latency_ms;
+  std::string variant{};
 };
 struct submitted {
   std::uint64_t tag;
@@ -98,6 +102,36 @@ struct svc_withdraw {
   std::shared_ptr<std::function<bool(std::uint64_t)>> which;
 };
 
+// Alerts, campaign control and time windows.
+/// How a bind answered one submit_sm of a job (transport -> router -> subscriber).
+struct bind_outcome {
+  std::uint64_t tag;
+  std::size_t bind;
+  submit_outcome outcome;
+};
+/// Outcomes of one job for the alerts actor.
+struct alert_feed {
+  std::string campaign;
+  std::optional<std::size_t> bind;
+  std::vector<alert_outcome> outcomes;
+};
+/// Registers (or updates) a campaign's alert policy and the actor that pauses it.
+struct alert_register {
+  std::string campaign;
+  alert_policy policy;
+  caf::actor controller;
+};
+struct alert_unregister {
+  std::string campaign;
+};
+/// An alert raised for a campaign, told to its controller.
+struct alert_fired {
+  alert a;
+};
+using gate_atom = caf::atom_constant<caf::atom("gate")>;  // look at the time gate again
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+
 }  // namespace otaflow::actors::msg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::package_req)
@@ -117,6 +151,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_campaign)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_admit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_withdraw)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<std::uint64_t>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::bind_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_feed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_register)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_unregister)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_fired)
 
 namespace otaflow::actors {
 namespace {
@@ -127,6 +166,20 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The name of a card's variant as jobs and status events carry it ("" when none applies).
+std::string variant_name(const campaign_ctx& ctx, const card_info& card) {
+  return card.variant >= 0 ? ctx.variant_of(card).def.name : std::string();
+}
+
+// A card no variant applies to: its one terminal state, without a subscriber or an SMS.
+job_record skipped_job(const campaign_ctx& ctx, const card_info& card,
+                       std::optional<job_record> job, std::int64_t now) {
+  job_record rec = job.value_or(job_record{});
+  rec.variant = variant_name(ctx, card);
+  (void)transition(rec, ev_skip{card.skip}, ctx.def.policy.job, now);
+  return rec;
 }
 
 // ---- crypto stage: batches packaging requests ------------------------------------------
@@ -301,6 +354,10 @@ caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
         if (it == self->state.by_tag.end()) return;
         self->send(it->second.who, job_event{ev_submit_lost{}});
       },
+      [=](bind_outcome& b) {
+        auto it = self->state.by_tag.find(b.tag);
+        if (it != self->state.by_tag.end()) self->send(it->second.who, b);
+      },
       [=](receipt& r) {
         auto& st = self->state;
         auto id = st.by_message_id.find(r.id);
@@ -354,10 +411,68 @@ class router_listener final : public transport_listener {
   void on_mo(std::string from, bytes ud) override {
     caf::anon_send(router_, mo{std::move(from), std::move(ud)});
   }
+  void on_submit_outcome(std::uint64_t tag, std::size_t bind, submit_outcome o) override {
+    caf::anon_send(router_, bind_outcome{tag, bind, o});
+  }
 
  private:
   caf::actor router_;
 };
+
+// ---- alerts: failure-rate windows of every campaign (actors/alert_monitor.hpp) ---------------
+// Subscribers send the outcomes of their events (and of their binds' submit_sm); an alert is
+// logged, handed to the engine's alert handler (which makes a pause durable and publishes the
+// event), then told to the campaign's controller, which pauses the campaign if it says so.
+
+using alert_fn = std::function<void(const alert&)>;
+
+struct alerts_state {
+  struct entry {
+    alert_monitor monitor;
+    caf::actor controller;
+  };
+  std::unordered_map<std::string, entry> campaigns;
+  std::shared_ptr<spdlog::logger> log = log::get("alerts");
+};
+
+caf::behavior alerts_actor(caf::stateful_actor<alerts_state>* self, transport* tp,
+                           const alert_fn* on_alert, const std::function<std::int64_t()>* clock) {
+  return {
+      [=](alert_register& r) {
+        auto& m = self->state.campaigns;
+        auto it = m.find(r.campaign);
+        if (it == m.end()) {
+          m.emplace(r.campaign, alerts_state::entry{alert_monitor(r.campaign, r.policy),
+                                                    std::move(r.controller)});
+        } else {
+          it->second.monitor.set_policy(r.policy);
+          it->second.controller = std::move(r.controller);
+        }
+      },
+      [=](alert_unregister& u) { self->state.campaigns.erase(u.campaign); },
+      [=](alert_feed& f) {
+        auto& st = self->state;
+        auto it = st.campaigns.find(f.campaign);
+        if (it == st.campaigns.end()) return;
+        const auto bind = f.bind ? tp->bind_name(*f.bind) : std::string();
+        const auto now = *clock ? (*clock)() : now_ms();
+        for (const auto& o : f.outcomes) {
+          for (auto& a : it->second.monitor.observe(o, bind, now)) {
+            if (a.cleared) {
+              st.log->info("campaign '{}': {}", a.campaign, a.message);
+              continue;
+            }
+            st.log->warn("ALERT campaign '{}' {}: {} (action: {})", a.campaign, to_string(a.kind),
+                         a.message, a.paused ? "paused" : "none");
+            if (*on_alert) (*on_alert)(a);
+            // Ahead of the job_finished messages queued there: fewer cards start meanwhile.
+            self->send<caf::message_priority::high>(it->second.controller,
+                                                    alert_fired{std::move(a)});
+          }
+        }
+      },
+  };
+}
 
 // ---- subscriber: one card in flight -----------------------------------------------------
 
@@ -367,16 +482,38 @@ struct subscriber_state {
   std::shared_ptr<const campaign_ctx> campaign;
   job_record job;
   std::vector<bytes> segments;
-  bool paused = false;  // service mode: the campaign is paused, hold before a new attempt
-  bool parked = false;  // a retry fell due while paused: waiting for resume
+  bool paused = false;  // the campaign is paused: hold before a new attempt
+  bool parked = false;  // holding a new attempt (paused, or outside the send window)
+  std::optional<job_event> held;  // the event that starts the held attempt
+  bool wake_armed = false;        // a wake-up at the send window's opening is pending
+  std::optional<std::size_t> bind;  // the SMSC bind of the current attempt (alerts)
 };
+
+using clock_fn = std::function<std::int64_t()>;
 
 struct shared_actors {
   caf::actor crypto;
   caf::actor journal;
   caf::actor router;
   packet_factory* factory;
+  caf::actor alerts{};
+  const clock_fn* clock = nullptr;  // wall clock of time windows (engine::set_clock)
 };
+
+std::int64_t wall_now(const shared_actors& s) {
+  return s.clock && *s.clock ? (*s.clock)() : now_ms();
+}
+
+// Whether the event would start a new delivery attempt (what pauses and send windows hold).
+bool starts_attempt(const job_record& job, const job_event& ev) {
+  if (std::holds_alternative<ev_start>(ev)) {
+    return job.state == job_state::queued || job.state == job_state::retry_wait;
+  }
+  if (const auto* due = std::get_if<ev_retry_due>(&ev)) {
+    return job.state == job_state::retry_wait && due->epoch == job.timer_epoch;
+  }
+  return false;
+}
 
 caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint64_t tag,
                          std::shared_ptr<card_info> card, std::optional<job_record> job,
@@ -387,17 +524,46 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
   st.card = std::move(card);
   st.campaign = std::move(campaign);
   if (job) st.job = std::move(*job);
+  st.job.variant = variant_name(*st.campaign, *st.card);
   self->send(shared.router, route{tag, st.card->msisdn, self});
 
-  auto handle = [=](const job_event& ev) {
+  auto handle = [=](const job_event& event) {
     auto& s = self->state;
-    // A paused campaign starts no new attempt: a due retry waits (parked) for resume.
-    const auto* due = std::get_if<ev_retry_due>(&ev);
-    if (due && s.paused && s.job.state == job_state::retry_wait &&
-        due->epoch == s.job.timer_epoch) {
-      s.parked = true;
-      self->send(owner, park_atom::value, s.tag);
-      return;
+    const job_event* evp = &event;
+    const job_event expired = ev_expired{};
+    if (starts_attempt(s.job, event)) {
+      // A paused campaign, or one outside its send window (or before not_before), starts no
+      // new attempt: the job holds (parked for its owner) until resume or the window opens.
+      // After not_after it fails instead.
+      const auto now = wall_now(shared);
+      const auto gate = check_time(s.campaign->def.policy.time, now);
+      if (gate.kind == time_gate::expired) {
+        evp = &expired;
+      } else if (s.paused || gate.kind == time_gate::wait) {
+        s.held = event;
+        if (!s.parked) {
+          s.parked = true;
+          self->send(owner, park_atom::value, s.tag);
+        }
+        if (!s.paused && !s.wake_armed) {
+          s.wake_armed = true;
+          const auto wait = std::max<std::int64_t>(1, gate.until_ms - now);
+          self->delayed_send(self, std::chrono::milliseconds(wait), wake_atom::value);
+        }
+        return;
+      }
+      if (s.parked) {  // the attempt goes ahead (or the job expires): running again
+        s.parked = false;
+        s.held.reset();
+        self->send(owner, unpark_atom::value, s.tag);
+      }
+    }
+    const job_event& ev = *evp;
+    if (s.campaign->def.alerts.enabled && shared.alerts) {
+      auto outcomes = classify(s.job, ev);
+      if (!outcomes.empty()) {
+        self->send(shared.alerts, alert_feed{s.campaign->def.id, s.bind, std::move(outcomes)});
+      }
     }
     const auto actions = transition(s.job, ev, s.campaign->def.policy.job, now_ms());
     for (const auto& a : actions) {
@@ -410,14 +576,18 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
       } else if (auto* r = std::get_if<act_arm_retry_timer>(&a)) {
         self->delayed_send(self, r->after, job_event{ev_retry_due{r->epoch}});
       } else if (std::holds_alternative<act_persist>(a)) {
-        self->send(shared.journal,
-                   journal_entry{job_update{s.campaign->def.id, s.card->iccid, s.job}});
+        job_update u{s.campaign->def.id, s.card->iccid, s.job};
+        // What the card now holds, for rules on known files (PoR OK: the script ran).
+        if (s.job.state == job_state::done && s.card->variant >= 0) {
+          u.written = s.campaign->variant_of(*s.card).def.update.files;
+        }
+        self->send(shared.journal, journal_entry{std::move(u)});
       }
     }
     if (is_terminal(s.job.state)) {
       self->send(shared.router, unroute_atom::value, s.tag);
       self->send(owner, job_finished{s.tag, s.job.state, s.job.por_status, s.job.reason,
-                                     s.job.updated_ms - s.job.started_ms});
+                                     s.job.updated_ms - s.job.started_ms, s.job.variant});
       self->quit();
     }
   };
@@ -430,10 +600,25 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
       [=](resume_atom) {
         auto& s = self->state;
         s.paused = false;
-        if (!s.parked) return;
-        s.parked = false;
-        self->send(owner, unpark_atom::value, s.tag);
-        handle(ev_retry_due{s.job.timer_epoch});
+        if (!s.held) return;
+        const auto held = *s.held;
+        handle(held);  // starts the attempt, or holds on for the send window
+      },
+      [=](wake_atom) {
+        auto& s = self->state;
+        s.wake_armed = false;
+        if (s.paused || !s.held) return;
+        const auto held = *s.held;
+        handle(held);
+      },
+      [=](bind_outcome& b) {
+        auto& s = self->state;
+        s.bind = b.bind;
+        if (!s.campaign->def.alerts.enabled || !shared.alerts) return;
+        self->send(shared.alerts,
+                   alert_feed{s.campaign->def.id, b.bind,
+                              {alert_outcome{alert_kind::throttle,
+                                             b.outcome == submit_outcome::throttled, 0}}});
       },
       [=](package_rep& rep) {
         auto& r = *rep.value;
@@ -453,7 +638,7 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
           return;
         }
         handle(ev_por{por->counter, por->status, por->verified, por->script_sw, por->executed,
-                      s.campaign->commands});
+                      s.campaign->variant_of(*s.card).commands});
       },
   };
 }
@@ -482,6 +667,13 @@ struct campaign_state : campaign_setup {
   std::chrono::steady_clock::time_point started;
   caf::response_promise done_promise;
   std::optional<error> failure;
+  // Control (pause / resume / cancel, alerts) and time windows.
+  campaign_mode mode = campaign_mode::running;
+  std::unordered_map<std::uint64_t, caf::actor> live;  // subscribers alive, by tag
+  std::unordered_set<std::uint64_t> parked;           // of those, holding a new attempt
+  bool expired = false;     // not_after passed: every job not terminal fails
+  bool gate_armed = false;  // a gate_atom is pending (the send window opens later)
+  bool finishing = false;
 };
 
 caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
@@ -489,6 +681,18 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
   static_cast<campaign_setup&>(self->state) = std::move(*setup);
   auto finish = [=] {
     auto& st = self->state;
+    if (st.finishing) return;
+    st.finishing = true;
+    // Paused: jobs holding a new attempt stay as they are stored (retry_wait or queued) and
+    // resume with the next run; their actors go now.
+    for (auto& [tag, who] : st.live) {
+      self->send(st.shared.router, unroute_atom::value, tag);
+      self->send_exit(who, caf::exit_reason::user_shutdown);
+    }
+    st.live.clear();
+    st.summary.paused = st.mode == campaign_mode::paused;
+    st.summary.cancelled = st.mode == campaign_mode::cancelled;
+    if (st.shared.alerts) self->send(st.shared.alerts, alert_unregister{st.ctx->def.id});
     // Every state change sent to the journal is durable before the summary is out.
     self->request(st.shared.journal, caf::infinite, sync_atom::value).then([=](sync_atom) {
       auto& s = self->state;
@@ -510,21 +714,93 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
   };
 
   auto count_terminal = [=](job_state state, const std::optional<std::uint8_t>& por,
-                            const std::string& reason) {
+                            const std::string& reason, const std::string& variant) {
     auto& s = self->state.summary;
     ++s.cards;
+    auto* v = variant.empty() ? nullptr : &s.variants[variant];
+    if (v) ++v->cards;
     if (state == job_state::done) {
       ++s.done;
+      if (v) ++v->done;
+    } else if (state == job_state::skipped) {
+      ++s.skipped;
+      ++s.skip_reasons[reason];
+      if (v) ++v->skipped;
     } else {
       ++s.failed;
       ++s.failure_reasons[reason];
+      if (v) ++v->failed;
     }
     if (por) ++s.por_status[*por];
+  };
+
+  // Ends the run when nothing is left to do: every card terminal, or the campaign paused
+  // and every job left holding, or cancelled and every job failed.
+  auto maybe_finish = [=] {
+    auto& st = self->state;
+    if (st.finishing) return;
+    if ((st.exhausted && st.in_flight == 0) ||
+        (st.mode == campaign_mode::paused && st.in_flight == st.parked.size()) ||
+        (st.mode == campaign_mode::cancelled && st.in_flight == 0)) {
+      finish();
+    }
+  };
+
+  auto expire = [=] {
+    auto& st = self->state;
+    if (st.expired) return;
+    st.expired = true;
+    log::get("engine")->warn(
+        "campaign '{}': validity expired (not_after {}); jobs not terminal fail", st.ctx->def.id,
+        format_rfc3339(*st.ctx->def.policy.time.not_after_ms));
+    for (auto& [tag, who] : st.live) self->send(who, job_event{ev_expired{}});
+  };
+
+  auto set_mode = [=](campaign_mode mode, const std::string& why) {
+    auto& st = self->state;
+    if (st.mode == mode || st.mode == campaign_mode::cancelled) return;
+    st.mode = mode;
+    log::get("engine")->warn("campaign '{}' {}{}", st.ctx->def.id, to_string(mode), why);
+    for (auto& [tag, who] : st.live) {
+      switch (mode) {
+        case campaign_mode::paused:
+          self->send(who, pause_atom::value);
+          break;
+        case campaign_mode::running:
+          self->send(who, resume_atom::value);
+          break;
+        case campaign_mode::cancelled:
+          self->send(who, job_event{ev_cancel{"campaign cancelled"}});
+          break;
+      }
+    }
+    if (!st.refill_scheduled) {
+      st.refill_scheduled = true;
+      self->send(self, refill_atom::value);
+    }
   };
 
   auto refill = [=] {
     auto& st = self->state;
     st.refill_scheduled = false;
+    if (st.finishing) return;
+    // Paused or cancelled: no new card starts. Before not_before or outside the send window:
+    // none either, until it opens. After not_after: every card fails (below).
+    if (st.mode != campaign_mode::running) return maybe_finish();
+    const auto now = wall_now(st.shared);
+    const auto gate = check_time(st.ctx->def.policy.time, now);
+    if (gate.kind == time_gate::expired) {
+      expire();
+    } else if (gate.kind == time_gate::wait) {
+      if (!st.gate_armed) {
+        st.gate_armed = true;
+        log::get("engine")->info("campaign '{}': outside its send window; sleeping until {}",
+                                 st.ctx->def.id, format_rfc3339(gate.until_ms));
+        const auto wait = std::max<std::int64_t>(1, gate.until_ms - now);
+        self->delayed_send(self, std::chrono::milliseconds(wait), gate_atom::value);
+      }
+      return maybe_finish();
+    }
     const auto window = st.ctx->def.policy.window;
     while (!st.exhausted && st.in_flight < window) {
       const auto want = std::min<std::size_t>(st.chunk, window - st.in_flight);
@@ -548,12 +824,29 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
         if (job->has_value() && is_terminal((*job)->state)) {
           // Resumed run: this card already has its one terminal state.
           ++st.summary.resumed_terminal;
-          count_terminal((*job)->state, (*job)->por_status, (*job)->reason);
+          count_terminal((*job)->state, (*job)->por_status, (*job)->reason, (*job)->variant);
+          continue;
+        }
+        if (!c.skip.empty()) {
+          auto rec = skipped_job(*st.ctx, c, std::move(*job), now_ms());
+          self->send(st.shared.journal, journal_entry{job_update{st.ctx->def.id, c.iccid, rec}});
+          count_terminal(rec.state, rec.por_status, rec.reason, rec.variant);
+          continue;
+        }
+        if (st.expired) {
+          // Past not_after: the job fails without a subscriber or an SMS.
+          job_record rec = job->value_or(job_record{});
+          rec.variant = variant_name(*st.ctx, c);
+          (void)transition(rec, ev_expired{}, st.ctx->def.policy.job, now_ms());
+          self->send(st.shared.journal, journal_entry{job_update{st.ctx->def.id, c.iccid, rec}});
+          count_terminal(rec.state, rec.por_status, rec.reason, rec.variant);
           continue;
         }
         ++st.in_flight;
-        self->spawn(subscriber, st.next_tag++, std::make_shared<card_info>(std::move(c)),
-                    std::move(*job), st.ctx, st.shared, caf::actor{self});
+        const auto tag = st.next_tag++;
+        auto who = self->spawn(subscriber, tag, std::make_shared<card_info>(std::move(c)),
+                               std::move(*job), st.ctx, st.shared, caf::actor{self});
+        st.live.emplace(tag, std::move(who));
       }
       // Yield between chunks: CAF 0.17's scheduler degrades when one handler sends
       // to very many actors at once (docs/DEPENDENCIES).
@@ -563,22 +856,54 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
         return;
       }
     }
-    if (st.exhausted && st.in_flight == 0) finish();
+    maybe_finish();
   };
 
   return {
       [=](start_atom) -> caf::result<campaign_summary> {
-        self->state.done_promise = self->make_response_promise<campaign_summary>();
-        self->state.started = std::chrono::steady_clock::now();
-        self->state.summary.campaign = self->state.ctx->def.id;
+        auto& st = self->state;
+        st.done_promise = self->make_response_promise<campaign_summary>();
+        st.started = std::chrono::steady_clock::now();
+        st.summary.campaign = st.ctx->def.id;
+        if (st.shared.alerts) {
+          self->send(st.shared.alerts, alert_register{st.ctx->def.id, st.ctx->def.alerts, self});
+        }
+        if (const auto& na = st.ctx->def.policy.time.not_after_ms) {
+          const auto left = *na - wall_now(st.shared);
+          self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(0, left) + 1),
+                             expire_atom::value);
+        }
         refill();
-        return self->state.done_promise;
+        return st.done_promise;
       },
       [=](refill_atom) { refill(); },
+      [=](gate_atom) {
+        self->state.gate_armed = false;
+        if (!self->state.refill_scheduled) refill();
+      },
+      [=](expire_atom) {
+        if (!self->state.refill_scheduled) refill();
+      },
+      [=](svc_campaign& c) { set_mode(c.mode, ""); },
+      [=](alert_fired& f) {
+        auto& st = self->state;
+        const bool pause = f.a.paused && st.mode == campaign_mode::running;
+        st.summary.alerts.push_back(std::move(f.a));
+        if (pause) {
+          set_mode(campaign_mode::paused, " by an alert: " + st.summary.alerts.back().message);
+        }
+      },
+      [=](park_atom, std::uint64_t tag) {
+        self->state.parked.insert(tag);
+        maybe_finish();
+      },
+      [=](unpark_atom, std::uint64_t tag) { self->state.parked.erase(tag); },
       [=](job_finished& f) {
         auto& st = self->state;
+        st.live.erase(f.tag);
+        st.parked.erase(f.tag);
         --st.in_flight;
-        count_terminal(f.state, f.por_status, f.reason);
+        count_terminal(f.state, f.por_status, f.reason, f.variant);
         if (f.state == job_state::done && f.latency_ms >= 0) {
           st.latencies.push_back(static_cast<std::uint32_t>(f.latency_ms));
         }
@@ -601,7 +926,7 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
 struct service_counters {
   std::atomic<std::uint64_t> admissions{0}, cards{0}, started{0}, queued_paused{0},
       skipped_terminal{0}, skipped_active{0}, cancelled{0}, done{0}, failed{0}, in_flight{0},
-      parked{0}, waiting{0};
+      parked{0}, waiting{0}, skipped{0}, expired{0}, queued_window{0};
 };
 
 struct svc_campaign_entry {
@@ -641,7 +966,10 @@ struct service_state {
   bool stopping = false;
   std::vector<caf::response_promise> stop_waiters;
   std::shared_ptr<spdlog::logger> log = log::get("engine");
+  std::unordered_set<std::string> gate_armed;  // campaigns waiting for their send window
 };
+
+using reopen_fn = std::function<void(const std::string&)>;
 
 std::string job_key(const std::string& campaign, const std::string& iccid) {
   std::string k;
@@ -654,9 +982,18 @@ std::string job_key(const std::string& campaign, const std::string& iccid) {
 
 caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_actors shared,
                             job_store* store, std::size_t window, std::size_t chunk,
-                            std::shared_ptr<service_counters> counters, admitted_fn on_admitted) {
+                            std::shared_ptr<service_counters> counters, admitted_fn on_admitted,
+                            const reopen_fn* on_reopen) {
   window = std::max<std::size_t>(1, window);
   chunk = std::max<std::size_t>(1, chunk);
+
+  // Wakes the service when a campaign's send window opens (or not_before passes): its jobs
+  // queued meanwhile are admitted again through the reopen handler.
+  auto arm_gate = [=](const std::string& campaign, std::int64_t until) {
+    if (!self->state.gate_armed.insert(campaign).second) return;
+    const auto left = std::max<std::int64_t>(1, until - wall_now(shared));
+    self->delayed_send(self, std::chrono::milliseconds(left), gate_atom::value, campaign);
+  };
 
   auto gauges = [=] {
     auto& st = self->state;
@@ -720,6 +1057,38 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       return true;
     }
     const auto now = now_ms();
+    if (!card.skip.empty()) {
+      // No variant applies: terminal at once, whatever the campaign's mode.
+      journal_job(a.campaign, card.iccid, skipped_job(*camp.ctx, card, std::move(*job), now));
+      wrote = true;
+      ++counters->skipped;
+      return true;
+    }
+    // Time windows: past not_after the job fails; outside the send window (or before
+    // not_before) it is queued durably like a paused campaign's, and admitted again when the
+    // window opens.
+    if (camp.mode != campaign_mode::cancelled) {
+      const auto gate = check_time(camp.ctx->def.policy.time, wall_now(shared));
+      if (gate.kind == time_gate::expired) {
+        job_record rec = job->value_or(job_record{});
+        (void)transition(rec, ev_expired{}, camp.ctx->def.policy.job, now);
+        journal_job(a.campaign, card.iccid, rec);
+        wrote = true;
+        ++counters->expired;
+        return true;
+      }
+      if (gate.kind == time_gate::wait && camp.mode == campaign_mode::running) {
+        if (!job->has_value()) {
+          job_record rec;
+          rec.updated_ms = now;
+          journal_job(a.campaign, card.iccid, rec);
+          wrote = true;
+        }
+        ++counters->queued_window;
+        arm_gate(a.campaign, gate.until_ms);
+        return true;
+      }
+    }
     switch (camp.mode) {
       case campaign_mode::cancelled: {
         job_record rec = job->value_or(job_record{});
@@ -898,6 +1267,13 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       [=](svc_campaign& c) {
         auto& st = self->state;
         if (c.ctx) {
+          if (shared.alerts) {
+            self->send(shared.alerts, alert_register{c.id, c.ctx->def.alerts, self});
+          }
+          if (const auto& na = c.ctx->def.policy.time.not_after_ms) {
+            const auto left = std::max<std::int64_t>(0, *na - wall_now(shared)) + 1;
+            self->delayed_send(self, std::chrono::milliseconds(left), expire_atom::value, c.id);
+          }
           auto& e = st.campaigns[c.id];
           const bool fresh = !e.ctx;
           e.ctx = std::move(c.ctx);
@@ -956,6 +1332,32 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
         maybe_stopped();
         schedule();
       },
+      [=](alert_fired& f) {
+        if (f.a.paused) apply_mode(f.a.campaign, campaign_mode::paused);
+      },
+      [=](gate_atom, const std::string& id) {
+        auto& st = self->state;
+        st.gate_armed.erase(id);
+        auto it = st.campaigns.find(id);
+        if (it == st.campaigns.end() || !it->second.ctx) return;
+        const auto gate = check_time(it->second.ctx->def.policy.time, wall_now(shared));
+        if (gate.kind == time_gate::wait) {
+          arm_gate(id, gate.until_ms);
+          return;
+        }
+        st.log->info("service: campaign '{}': send window open; queued jobs admitted", id);
+        if (*on_reopen) (*on_reopen)(id);
+      },
+      [=](expire_atom, const std::string& id) {
+        auto& st = self->state;
+        auto it = st.campaigns.find(id);
+        if (it == st.campaigns.end() || !it->second.ctx) return;
+        const auto gate = check_time(it->second.ctx->def.policy.time, wall_now(shared));
+        if (gate.kind != time_gate::expired) return;  // a newer definition moved not_after
+        st.log->warn("service: campaign '{}': validity expired; jobs not terminal fail", id);
+        to_jobs_of(id, job_event{ev_expired{}});
+        if (*on_reopen) (*on_reopen)(id);  // jobs queued meanwhile fail when admitted
+      },
       [=](park_atom, std::uint64_t tag) {
         auto& st = self->state;
         auto it = st.jobs.find(tag);
@@ -999,6 +1401,17 @@ struct engine::impl {
   std::unique_ptr<router_listener> listener;
   caf::actor service;  // service mode only
   std::shared_ptr<service_counters> counters = std::make_shared<service_counters>();
+  // Alerts, clock and campaign control (set before run() / start_service()).
+  caf::actor alerts;
+  alert_fn on_alert;
+  clock_fn clock;
+  reopen_fn on_reopen;
+  std::mutex runs_mu;
+  std::map<std::string, caf::actor> runs;  // campaign actors of run(), by campaign id
+
+  shared_actors shared() {
+    return shared_actors{crypto, journal_actor, router_actor, &factory, alerts, &clock};
+  }
 
   impl(engine_options o, packet_factory& f, transport& t, job_store& s, status_sink& k)
       : options(o), factory(f), tp(t), store(s), sink(k) {
@@ -1012,6 +1425,7 @@ struct engine::impl {
     journal_actor = system->spawn<caf::detached>(
         journal, &store, &sink, std::max<std::size_t>(1, options.journal_batch_max));
     router_actor = system->spawn(router, &tp);
+    alerts = system->spawn(alerts_actor, &tp, &on_alert, &clock);
     listener = std::make_unique<router_listener>(router_actor);
     tp.set_listener(listener.get());
   }
@@ -1020,7 +1434,7 @@ struct engine::impl {
     tp.set_listener(nullptr);
     // The service first: its subscribers are linked to it and go with it.
     if (service) caf::anon_send_exit(service, caf::exit_reason::user_shutdown);
-    for (auto* a : {&crypto, &journal_actor, &router_actor}) {
+    for (auto* a : {&crypto, &journal_actor, &router_actor, &alerts}) {
       caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     }
     system->await_all_actors_done();
@@ -1040,11 +1454,15 @@ result<campaign_summary> engine::run(std::shared_ptr<const campaign_ctx> campaig
   setup->ctx = std::move(campaign);
   setup->cursor = std::move(targets);
   setup->store = &impl_->store;
-  setup->shared =
-      shared_actors{impl_->crypto, impl_->journal_actor, impl_->router_actor, &impl_->factory};
+  setup->shared = impl_->shared();
   setup->chunk = std::max<std::size_t>(1, impl_->options.expand_chunk);
   setup->progress = std::move(progress);
+  const auto id = setup->ctx->def.id;
   auto actor = sys.spawn(campaign_actor, std::move(setup));
+  {
+    std::lock_guard lock(impl_->runs_mu);
+    impl_->runs[id] = actor;
+  }
   caf::scoped_actor self{sys};
   result<campaign_summary> out = make_error(errc::internal, "campaign ended without a summary");
   std::optional<error> failure;
@@ -1053,7 +1471,23 @@ result<campaign_summary> engine::run(std::shared_ptr<const campaign_ctx> campaig
                [&](caf::error& e) {
                  out = make_error(errc::internal, "campaign actor failed: " + sys.render(e));
                });
+  {
+    std::lock_guard lock(impl_->runs_mu);
+    impl_->runs.erase(id);
+  }
   return out;
+}
+
+void engine::set_clock(std::function<std::int64_t()> clock) {
+  impl_->clock = std::move(clock);
+}
+
+void engine::set_alert_handler(std::function<void(const alert&)> handler) {
+  impl_->on_alert = std::move(handler);
+}
+
+void engine::set_reopen_handler(std::function<void(const std::string&)> handler) {
+  impl_->on_reopen = std::move(handler);
 }
 
 std::string_view to_string(campaign_mode m) noexcept {
@@ -1072,8 +1506,8 @@ status engine::start_service(service_options options, admitted_fn on_admitted) {
   auto& i = *impl_;
   if (i.service) return make_error(errc::conflict, "engine: the service is already started");
   i.service = i.system->spawn(
-      service_actor, shared_actors{i.crypto, i.journal_actor, i.router_actor, &i.factory}, &i.store,
-      options.window, i.options.expand_chunk, i.counters, std::move(on_admitted));
+      service_actor, i.shared(), &i.store,
+      options.window, i.options.expand_chunk, i.counters, std::move(on_admitted), &i.on_reopen);
   return {};
 }
 
@@ -1084,6 +1518,13 @@ void engine::set_campaign(std::shared_ptr<const campaign_ctx> campaign, campaign
 }
 
 void engine::set_mode(const std::string& campaign, campaign_mode mode) {
+  {
+    // A campaign run by run() (campaign run): its campaign actor changes mode.
+    std::lock_guard lock(impl_->runs_mu);
+    if (auto it = impl_->runs.find(campaign); it != impl_->runs.end()) {
+      caf::anon_send(it->second, svc_campaign{campaign, nullptr, mode});
+    }
+  }
   if (!impl_->service) return;
   caf::anon_send(impl_->service, svc_campaign{campaign, nullptr, mode});
 }
@@ -1120,6 +1561,9 @@ service_stats engine::stats() const {
   s.queued_paused = c.queued_paused;
   s.skipped_terminal = c.skipped_terminal;
   s.skipped_active = c.skipped_active;
+  s.skipped = c.skipped;
+  s.expired = c.expired;
+  s.queued_window = c.queued_window;
   s.cancelled = c.cancelled;
   s.done = c.done;
   s.failed = c.failed;

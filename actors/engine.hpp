@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/alert_monitor.hpp"
 #include "actors/engine_ports.hpp"
 #include "actors/service.hpp"
 
@@ -26,19 +27,33 @@ struct engine_options {
   std::size_t expand_chunk = 256;        ///< cards fetched from the cursor per refill step
 };
 
+/// Terminal states of the cards of one update variant.
+struct variant_counts {
+  std::uint64_t cards = 0;
+  std::uint64_t done = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t skipped = 0;  ///< the variant was chosen but the card lacks its keyset
+};
+
 /// Counts of a finished (or interrupted) campaign run.
 struct campaign_summary {
   std::string campaign;
   std::uint64_t cards = 0;
   std::uint64_t done = 0;
   std::uint64_t failed = 0;
+  std::uint64_t skipped = 0;           ///< no variant applies to the card; nothing sent
   std::uint64_t resumed_terminal = 0;  ///< cards already terminal before this run
+  std::map<std::string, variant_counts> variants;      ///< by variant name
+  std::map<std::string, std::uint64_t> skip_reasons;  ///< why cards were skipped
   double seconds = 0;
   std::map<std::uint8_t, std::uint64_t> por_status;  ///< last PoR status per card
   std::map<std::string, std::uint64_t> failure_reasons;
   double latency_p50_ms = 0;  ///< first attempt to terminal state, cards done in this run
   double latency_p99_ms = 0;
   double latency_max_ms = 0;
+  bool paused = false;        ///< the run ended because the campaign was paused (alert, command)
+  bool cancelled = false;     ///< the run ended because the campaign was cancelled
+  std::vector<alert> alerts;  ///< alerts raised during the run, in order
 };
 
 /// Progress of a running campaign, reported every few hundred cards.
@@ -59,7 +74,21 @@ class engine {
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
 
+  /// The wall clock (ms since the Unix epoch) time windows and validity periods are judged by;
+  /// tests fake it. Default: the system clock. Call before run() or start_service().
+  void set_clock(std::function<std::int64_t()> clock);
+  /// Called from an engine thread for every alert raised, before the campaign pauses itself
+  /// when the alert says so (make the pause durable and publish the alert here). Call before
+  /// run() or start_service().
+  void set_alert_handler(std::function<void(const alert&)> handler);
+  /// Service mode: called from an engine thread when a campaign whose jobs were held back by
+  /// its send window (or not_before) may send again, or has expired: admit its non-terminal
+  /// jobs again (as for a resume). Call before start_service().
+  void set_reopen_handler(std::function<void(const std::string&)> handler);
+
   /// Runs a campaign until every target is terminal; resumes jobs found in the store.
+  /// Ends early when the campaign is paused (set_mode or an alert; every job left holds its
+  /// durable state) or cancelled (jobs in flight fail); the summary says which.
   [[nodiscard]] result<campaign_summary> run(std::shared_ptr<const campaign_ctx> campaign,
                                              std::unique_ptr<target_cursor> targets,
                                              progress_fn progress = {});
@@ -71,7 +100,8 @@ class engine {
   /// Registers a campaign or replaces its definition (jobs in flight keep the old one) and
   /// sets its mode. A cancelled campaign stays cancelled.
   void set_campaign(std::shared_ptr<const campaign_ctx> campaign, campaign_mode mode);
-  /// Changes the mode of a registered campaign: pause, resume (running) or cancel.
+  /// Changes the mode of a registered campaign, or of the campaign run() is running: pause,
+  /// resume (running) or cancel.
   void set_mode(const std::string& campaign, campaign_mode mode);
   /// Queues the cards of `cards` as jobs of a registered campaign; `token` (0: none) is
   /// reported to on_admitted once all of them have a durable state. Admissions are taken in

@@ -16,6 +16,7 @@
 #include "actors/job_state.hpp"
 #include "base/bytes.hpp"
 #include "base/error.hpp"
+#include "codec/iso7816_apdu.hpp"
 #include "storage/secret.hpp"
 
 namespace otaflow::actors {
@@ -25,16 +26,39 @@ struct card_info {
   std::string iccid;
   std::string imsi;
   std::string msisdn;
-  storage::secret kic_key;  ///< ciphering key of the campaign's keyset
-  storage::secret kid_key;  ///< checksum key of the campaign's keyset
-  std::string problem;      ///< set when the card cannot be served (unknown, no keyset, ...)
+  storage::secret kic_key;  ///< ciphering key of the keyset of the card's variant
+  storage::secret kid_key;  ///< checksum key of the keyset of the card's variant
+  std::string problem;      ///< set when the card cannot be served (unknown, no MSISDN, ...)
+  int variant = 0;          ///< index in campaign_ctx::variants; -1 when none applies
+  std::string skip{};       ///< set: no variant applies (rules, keyset); ends `skipped`, no SMS
 };
 
-/// A campaign ready to run: its definition and the script every card gets.
-struct campaign_ctx {
-  campaign_def def;
+/// One update variant ready to send: its definition and the script its cards get.
+struct prepared_variant {
+  variant_def def;
   bytes script;               ///< TS 102 226 script (the secured data)
   std::uint8_t commands = 0;  ///< C-APDUs in the script (for the PoR's executed count)
+  /// update.keys: the script differs per card. These are its commands, the key rotation
+  /// file's UPDATE BINARY at `key_file_at` holding a placeholder the packet factory replaces
+  /// with the card's sealed file (`script` is then the placeholder version). Empty otherwise.
+  std::vector<codec::command_apdu> per_card{};
+  std::size_t key_file_at = 0;
+};
+
+/// A campaign ready to run: its definition and one prepared variant per effective variant
+/// (effective_variants(def), same order; the cursor's card_info::variant indexes it).
+struct campaign_ctx {
+  campaign_def def;
+  std::vector<prepared_variant> variants;
+
+  /// The variant of a card (an out-of-range index gets an empty default variant).
+  [[nodiscard]] const prepared_variant& variant_of(const card_info& card) const noexcept {
+    static const prepared_variant none{
+        variant_def{std::string(default_variant_name), {}, {}}, {}, 0};
+    return card.variant >= 0 && static_cast<std::size_t>(card.variant) < variants.size()
+               ? variants[static_cast<std::size_t>(card.variant)]
+               : none;
+  }
 };
 
 // ---- packaging ----------------------------------------------------------------------
@@ -80,6 +104,9 @@ struct submit_request {
   std::vector<bytes> segments;  ///< TP-UD with UDH, one submit_sm each
 };
 
+/// How an SMSC bind answered one submit_sm (per-bind accounting for alerts).
+enum class submit_outcome : std::uint8_t { accepted, rejected, throttled };
+
 /// Receives what the SMPP sessions learn. Called from transport threads.
 class transport_listener {
  public:
@@ -96,6 +123,10 @@ class transport_listener {
                           std::string error) = 0;
   /// A mobile-originated message (a PoR) from a card.
   virtual void on_mo(std::string from_msisdn, bytes user_data) = 0;
+  /// Every submit_sm_resp of a segment of `tag`, on bind number `bind` (alerts: throttling
+  /// and receipts per bind). Throttled segments are resent by the session.
+  virtual void on_submit_outcome(std::uint64_t /*tag*/, std::size_t /*bind*/,
+                                 submit_outcome /*outcome*/) {}
 };
 
 /// SMPP sessions to one or more SMSC binds. submit() is thread-safe.
@@ -104,6 +135,10 @@ class transport {
   virtual ~transport() = default;
   virtual void set_listener(transport_listener* listener) = 0;
   virtual void submit(submit_request request) = 0;
+  /// How alerts name bind number `bind` (e.g. "smsc.example.net:2775/0").
+  [[nodiscard]] virtual std::string bind_name(std::size_t bind) const {
+    return "bind " + std::to_string(bind);
+  }
 };
 
 // ---- durable state ------------------------------------------------------------------
@@ -112,6 +147,9 @@ struct job_update {
   std::string campaign;
   std::string iccid;
   job_record job;
+  /// Set with the `done` state: the files the job wrote, recorded as what the engine knows
+  /// of the card (storage/card_file_store.hpp) in the same batch.
+  std::vector<file_update> written{};
 };
 
 /// Status event of one state change (docs/EVENTS.md).

@@ -11,7 +11,7 @@
 
 namespace otaflow::actors {
 
-/// Where a (campaign, card) job stands. `done` and `failed` are terminal.
+/// Where a (campaign, card) job stands. `done`, `failed` and `skipped` are terminal.
 enum class job_state : std::uint8_t {
   queued,      ///< waiting for a packet (first attempt or a retry that is due)
   packaging,   ///< the crypto stage is securing its packet (counter reserved)
@@ -21,12 +21,13 @@ enum class job_state : std::uint8_t {
   retry_wait,  ///< a retriable failure; the next attempt waits for its back-off
   done,        ///< the card answered with a PoR OK and the script succeeded
   failed,      ///< permanent failure or attempts exhausted; `reason` says why
+  skipped,     ///< no variant applies to the card (no rule matched, keyset missing): no SMS
 };
 
 [[nodiscard]] std::string_view to_string(job_state s) noexcept;
 [[nodiscard]] std::optional<job_state> job_state_from_string(std::string_view s) noexcept;
 [[nodiscard]] constexpr bool is_terminal(job_state s) noexcept {
-  return s == job_state::done || s == job_state::failed;
+  return s == job_state::done || s == job_state::failed || s == job_state::skipped;
 }
 
 /// Everything the engine remembers about one (campaign, card).

@@ -1,10 +1,17 @@
 #include "actors/ota_packets.hpp"
 
+#include <algorithm>
+#include <map>
+#include <optional>
+
 #include "codec/iso7816_apdu.hpp"
+#include "codec/otaflow_keyfile.hpp"
 #include "codec/ts102225_packet.hpp"
 #include "codec/ts102225_spi.hpp"
 #include "codec/ts102226_script.hpp"
+#include "codec/ts31102_5gs.hpp"
 #include "codec/ts31115_sms.hpp"
+#include "secure/key_rotation.hpp"
 #include "secure/scp80.hpp"
 
 namespace otaflow::actors {
@@ -45,9 +52,66 @@ result<bytes> encode_script(const std::vector<codec::command_apdu>& cmds, script
   return codec::expanded_script(cmds);
 }
 
+// UPDATE BINARY, ISO 7816-4 §7.2.5; P1-P2 = offset (b8 of P1 = 0).
+codec::command_apdu update_binary(std::uint8_t cla, std::uint16_t offset, bytes data) {
+  codec::command_apdu u;
+  u.cla = cla;
+  u.ins = 0xD6;
+  u.p1 = static_cast<std::uint8_t>(offset >> 8);
+  u.p2 = static_cast<std::uint8_t>(offset);
+  u.data = std::move(data);
+  return u;
+}
+
+// TS 31.102 §4.4.11: ADF.USIM / DF.5GS / EF.SUCI_Calc_Info and EF.Routing_Indicator, and the
+// otaflow key rotation file MF / DF.OTAFLOW / EF.OTAFLOW_KEYS (docs/formats/).
+const std::vector<std::uint16_t> suci_calc_info_path = {0x3F00, 0x7FFF, 0x5FC0, 0x4F07};
+const std::vector<std::uint16_t> routing_indicator_path = {0x3F00, 0x7FFF, 0x5FC0, 0x4F0A};
+const std::vector<std::uint16_t> key_file_path = {0x3F00, 0x7F66, 0x6F01};
+
+// Appends UPDATE BINARYs writing `content` from offset 0 in near-equal chunks of at most
+// 255 octets (short APDUs).
+void write_whole_file(std::vector<codec::command_apdu>& cmds, std::uint8_t cla,
+                      const bytes& content) {
+  const std::size_t parts = (content.size() + 254) / 255;
+  const std::size_t chunk = (content.size() + parts - 1) / parts;
+  for (std::size_t off = 0; off < content.size(); off += chunk) {
+    const std::size_t n = std::min(chunk, content.size() - off);
+    cmds.push_back(update_binary(cla, static_cast<std::uint16_t>(off),
+                                 bytes(content.begin() + static_cast<std::ptrdiff_t>(off),
+                                       content.begin() + static_cast<std::ptrdiff_t>(off + n))));
+  }
+}
+
 }  // namespace
 
-result<std::shared_ptr<campaign_ctx>> prepare_campaign(campaign_def def) {
+result<bytes> suci_calc_info_content(const suci_update_def& u) {
+  codec::ts31102::ef_suci_calc_info info;
+  auto add = [&](const suci_key_def& k) {
+    info.keys.push_back({k.key_id, k.public_key});
+    info.schemes.push_back({k.scheme_id, static_cast<std::uint8_t>(info.keys.size())});
+  };
+  add(u.key);
+  if (!u.replace)
+    for (const auto& k : u.keep) add(k);
+  if (u.null_fallback) info.schemes.push_back({0, 0});
+  if (auto st = codec::ts31102::check_suci_calc_info(info); !st)
+    return make_error(errc::bad_value, "update.suci: " + st.error().message);
+  byte_writer w;
+  if (auto st = codec::ts31102::encode_suci_calc_info(info, u.file_size, w); !st)
+    return make_error(st.error().code, "update.suci: " + st.error().message +
+                                           " (file_size " + std::to_string(u.file_size) + ")");
+  return w.take();
+}
+
+namespace {
+
+// Builds one variant's script; errors name the variant when the campaign has [[variant]]s.
+result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
+  const auto& def = v;  // the fields below are the variant's security and update
+  auto where = [&](const std::string& msg) {
+    return named ? "variant '" + v.name + "': " + msg : msg;
+  };
   std::vector<codec::command_apdu> cmds;
   const auto cla = def.update.cla;
   std::vector<std::uint16_t> current;
@@ -71,30 +135,73 @@ result<std::shared_ptr<campaign_ctx>> prepare_campaign(campaign_def def) {
     u.data = r.data;
     cmds.push_back(std::move(u));
   }
+  if (def.update.suci) {
+    // The whole EF.SUCI_Calc_Info is written, 'FF' padded, so no tail of an older, longer
+    // content survives (docs/formats/suci.md §2).
+    auto content = suci_calc_info_content(*def.update.suci);
+    if (!content) return make_error(content.error().code, where(content.error().message));
+    select_path(cmds, cla, suci_calc_info_path, current);
+    write_whole_file(cmds, cla, *content);
+    if (def.update.suci->routing_indicator) {
+      byte_writer ri;
+      const auto& digits = def.update.suci->routing_indicator;
+      if (auto st = codec::ts31102::encode_routing_indicator(digits, ri); !st)
+        return make_error(errc::bad_value,
+                          where("update.suci.routing_indicator: " + st.error().message));
+      select_path(cmds, cla, routing_indicator_path, current);
+      cmds.push_back(update_binary(cla, 0, ri.take()));
+    }
+  }
+  std::optional<std::size_t> key_file_at;
+  if (def.update.keys) {
+    // A placeholder the packet factory replaces per card (docs/formats/key-rotation-file.md).
+    select_path(cmds, cla, key_file_path, current);
+    key_file_at = cmds.size();
+    cmds.push_back(update_binary(cla, 0, bytes(codec::keyfile::file_size, 0xFF)));
+  }
   for (const auto& raw : def.update.apdus) {
     auto a = codec::decode_command_apdu(raw);
-    if (!a) return make_error(errc::bad_value, "update.apdus: " + a.error().message);
+    if (!a) return make_error(errc::bad_value, where("update.apdus: " + a.error().message));
     cmds.push_back(std::move(a).value());
   }
   if (cmds.size() > 255) {
-    return make_error(errc::too_long, "the script has " + std::to_string(cmds.size()) +
-                                          " commands; at most 255 fit a PoR's count");
+    return make_error(errc::too_long, where("the script has " + std::to_string(cmds.size()) +
+                                            " commands; at most 255 fit a PoR's count"));
   }
   auto script = encode_script(cmds, def.update.format);
-  if (!script)
-    return make_error(errc::bad_value, "cannot encode the script: " + script.error().message);
+  if (!script) {
+    return make_error(errc::bad_value,
+                      where("cannot encode the script: " + script.error().message));
+  }
   // One command packet carries the whole script; 65535 octets is CPL's limit and far
   // beyond what an SMS concatenation of 255 parts holds.
   if (script->size() > 255 * 130) {
-    return make_error(errc::too_long, "the script is " + std::to_string(script->size()) +
-                                          " octets; too long for one concatenated SMS");
+    return make_error(errc::too_long, where("the script is " + std::to_string(script->size()) +
+                                            " octets; too long for one concatenated SMS"));
   }
   auto spi = codec::decode_spi(def.security.spi);
-  if (!spi) return make_error(errc::bad_value, "security.spi: " + spi.error().message);
+  if (!spi) return make_error(errc::bad_value, where("security.spi: " + spi.error().message));
+  prepared_variant out;
+  out.def = v;
+  out.script = std::move(script).value();
+  out.commands = static_cast<std::uint8_t>(cmds.size());
+  if (key_file_at) {
+    out.per_card = std::move(cmds);
+    out.key_file_at = *key_file_at;
+  }
+  return out;
+}
+
+}  // namespace
+
+result<std::shared_ptr<campaign_ctx>> prepare_campaign(campaign_def def) {
   auto ctx = std::make_shared<campaign_ctx>();
+  for (const auto& v : effective_variants(def)) {
+    auto p = prepare_variant(v, !def.variants.empty());
+    if (!p) return p.error();
+    ctx->variants.push_back(std::move(*p));
+  }
   ctx->def = std::move(def);
-  ctx->script = std::move(script).value();
-  ctx->commands = static_cast<std::uint8_t>(cmds.size());
   return ctx;
 }
 
@@ -108,7 +215,9 @@ std::vector<result<packaged>> ota_packet_factory::package(
   std::vector<storage::counter_request> creq;
   creq.reserve(requests.size());
   for (const auto& r : requests) {
-    if (r.card->problem.empty()) creq.push_back({r.card->iccid, r.campaign->def.security.keyset()});
+    if (r.card->problem.empty()) {
+      creq.push_back({r.card->iccid, r.campaign->variant_of(*r.card).def.security.keyset()});
+    }
   }
   auto reserved = counters_.next(creq);
   if (!reserved) {
@@ -122,12 +231,17 @@ std::vector<result<packaged>> ota_packet_factory::package(
   for (std::size_t i = 0, k = 0; i < requests.size(); ++i) {
     if (requests[i].card->problem.empty()) counters[i] = (*reserved)[k++];
   }
+  // 1b. Key rotation (update.keys): the cards' own scripts, their new keys durable first.
+  std::vector<bytes> own_scripts(requests.size());
+  std::vector<std::optional<error>> own_failures(requests.size());
+  rotation_scripts(requests, own_scripts, own_failures);
   // 2. SCP80 for the batch.
   std::vector<secure::command_request> sreq;
   sreq.reserve(requests.size());
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
-    const auto& sec = r.campaign->def.security;
+    const auto& variant = r.campaign->variant_of(*r.card);
+    const auto& sec = variant.def.security;
     secure::command_request c;
     if (!r.card->problem.empty()) {
       sreq.push_back(c);  // placeholder; its result is replaced below
@@ -141,7 +255,7 @@ std::vector<result<packaged>> ota_packet_factory::package(
     c.params.kic_key = r.card->kic_key.view();
     c.params.kid_key = r.card->kid_key.view();
     c.params.cc_length = sec.cc_length;
-    c.data = r.campaign->script;
+    c.data = own_scripts[i].empty() ? byte_view(variant.script) : byte_view(own_scripts[i]);
     sreq.push_back(c);
   }
   auto packets = secure::secure_commands(sreq, backend_);
@@ -149,6 +263,10 @@ std::vector<result<packaged>> ota_packet_factory::package(
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (!requests[i].card->problem.empty()) {
       out.emplace_back(make_error(errc::not_found, requests[i].card->problem));
+      continue;
+    }
+    if (own_failures[i]) {
+      out.emplace_back(std::move(*own_failures[i]));
       continue;
     }
     if (!packets[i]) {
@@ -168,11 +286,141 @@ std::vector<result<packaged>> ota_packet_factory::package(
   return out;
 }
 
+void ota_packet_factory::rotation_scripts(std::span<const package_request> requests,
+                                          std::vector<bytes>& scripts,
+                                          std::vector<std::optional<error>>& failures) {
+  // A card's new Ki/OPc are drawn once per (campaign, card) and kept pending, sealed, in the
+  // key store before any packet carries them; a retry sends the same keys under the same
+  // sequence, which the card accepts as a repeat. The card's PoR OK makes them current, a
+  // failure drops them (storage_ports.cpp). No key reaches a log or an error message.
+  struct work {
+    std::size_t i;
+    storage::pending_auth_keys keys;
+    storage::secret kik;
+    std::uint8_t keyset;
+  };
+  std::vector<work> todo;
+  rocksdb::WriteBatch batch;
+  bool staged = false;
+  std::map<std::string, std::uint32_t> issued;  // sequences drawn in this batch, per card
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    const auto& v = r.campaign->variant_of(*r.card);
+    if (!r.card->problem.empty() || v.per_card.empty()) continue;
+    const auto& iccid = r.card->iccid;
+    auto fail = [&](std::string why, error_class cls = error_class::permanent) {
+      failures[i] = make_error(errc::not_found, "key rotation: " + std::move(why), cls);
+    };
+    const std::uint8_t keyset = v.def.security.keyset();
+    if (!state_) {
+      fail("the packet factory has no key store");
+      continue;
+    }
+    if (keyset == 0) {
+      fail("keyset 0 cannot carry a KIK (key versions 1..15)");
+      continue;
+    }
+    auto ks = state_->keys().get_keyset(iccid, keyset);
+    if (!ks) {
+      fail(ks.error().message, ks.error().cls);
+      continue;
+    }
+    if (ks->kik.size() != 16) {
+      fail("the KIK of keyset " + std::to_string(keyset) + " is not a 16-octet AES key");
+      continue;
+    }
+    auto pending = state_->keys().get_pending(iccid, r.campaign->def.id);
+    if (!pending) {
+      fail(pending.error().message, pending.error().cls);
+      continue;
+    }
+    if (!*pending) {
+      const auto& want = *v.def.update.keys;
+      secure::subscriber_keys current;
+      if (!want.ki || !want.opc) {
+        auto cur = state_->keys().get(iccid);
+        const bool have = cur && cur->ki.size() == 16 && cur->opc.size() == 16;
+        if (!have) {
+          fail("the repository holds no 16-octet Ki and OPc to keep");
+          continue;
+        }
+        std::copy(cur->ki.view().begin(), cur->ki.view().end(), current.ki.begin());
+        std::copy(cur->opc.view().begin(), cur->opc.view().end(), current.opc.begin());
+      }
+      std::uint32_t last = 0;
+      if (auto it = issued.find(iccid); it != issued.end()) {
+        last = it->second;
+      } else {
+        auto seq = state_->keys().issued_sequence(iccid);
+        if (!seq) {
+          fail(seq.error().message, seq.error().cls);
+          continue;
+        }
+        last = *seq;
+      }
+      if (last == 0xFFFFFFFF) {
+        fail("the card's key rotation sequence is exhausted");
+        continue;
+      }
+      auto drawn = secure::draw_subscriber_keys(current, want.ki, want.opc);
+      if (!drawn) {
+        fail(drawn.error().message, error_class::retriable);
+        continue;
+      }
+      storage::pending_auth_keys p;
+      p.ki = *storage::secret::from(drawn->ki);
+      p.opc = *storage::secret::from(drawn->opc);
+      p.sequence = last + 1;
+      if (auto st = state_->keys().stage_pending(batch, iccid, r.campaign->def.id, p); !st) {
+        fail(st.error().message, st.error().cls);
+        continue;
+      }
+      issued[iccid] = p.sequence;
+      staged = true;
+      *pending = std::move(p);
+    }
+    todo.push_back({i, std::move(**pending), std::move(ks->kik), keyset});
+  }
+  if (staged) {
+    if (auto st = state_->database().commit(batch, true); !st) {
+      for (const auto& w : todo)
+        failures[w.i] = make_error(errc::io, "key rotation: storing the new keys: " +
+                                                 st.error().message,
+                                   error_class::retriable);
+      return;
+    }
+  }
+  for (auto& w : todo) {
+    const auto& r = requests[w.i];
+    const auto& v = r.campaign->variant_of(*r.card);
+    secure::subscriber_keys keys;
+    std::copy(w.keys.ki.view().begin(), w.keys.ki.view().end(), keys.ki.begin());
+    std::copy(w.keys.opc.view().begin(), w.keys.opc.view().end(), keys.opc.begin());
+    codec::keyfile::header hdr;
+    hdr.kik_index = w.keyset;
+    hdr.sequence = w.keys.sequence;
+    auto image = secure::seal_key_file(w.kik.view(), hdr, keys);
+    if (!image) {
+      failures[w.i] = make_error(errc::bad_value, "key rotation: " + image.error().message);
+      continue;
+    }
+    std::vector<codec::command_apdu> cmds = v.per_card;
+    cmds[v.key_file_at].data = std::move(*image);
+    auto script = encode_script(cmds, v.def.update.format);
+    if (!script) {
+      failures[w.i] = make_error(errc::bad_value, "key rotation: " + script.error().message);
+      continue;
+    }
+    scripts[w.i] = std::move(*script);
+  }
+}
+
 result<por_info> ota_packet_factory::open_por(const card_info& card, const campaign_ctx& campaign,
                                               byte_view user_data) {
   auto packet = codec::response_from_tp_ud(user_data);
   if (!packet) return packet.error();
-  const auto& sec = campaign.def.security;
+  const auto& variant = campaign.variant_of(card);
+  const auto& sec = variant.def.security;
   secure::response_security rs;
   rs.spi = *codec::decode_spi(sec.spi);
   rs.kic = sec.kic;
@@ -193,7 +441,7 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
   // says the packet failed); a PoR OK must be verified.
   p.verified = report.valid && (report.response.secured || p.status != 0);
   if (p.status == 0 && report.valid && !report.response.data.empty()) {
-    if (campaign.def.update.format == script_format::compact) {
+    if (variant.def.update.format == script_format::compact) {
       auto r = codec::decode_compact_response(report.response.data);
       if (r) {
         p.script_sw = r->last_sw;

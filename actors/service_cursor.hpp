@@ -2,7 +2,8 @@
 // The non-terminal jobs of one campaign, as cards: what service mode resumes at start,
 // when a paused campaign runs again, and what a cancel fails. Pages through the jobs
 // family (ICCID order, terminal jobs skipped) and loads each card as subscriber_cursor does
-// (keys of the campaign's keyset; unknown cards come back with `problem` set).
+// (variant by the campaign's rules, keys of its keyset; unknown cards come back with
+// `problem` set, cards no variant applies to with `skip`).
 
 #include <string>
 
@@ -13,14 +14,14 @@ namespace otaflow::actors {
 
 class active_job_cursor final : public target_cursor {
  public:
-  active_job_cursor(storage::state& state, std::string campaign, std::uint8_t keyset)
-      : state_(state), campaign_(std::move(campaign)), keyset_(keyset) {}
+  active_job_cursor(storage::state& state, std::string campaign, campaign_def def)
+      : state_(state), campaign_(std::move(campaign)), def_(std::move(def)) {}
   [[nodiscard]] result<std::vector<card_info>> next(std::size_t n) override;
 
  private:
   storage::state& state_;
   std::string campaign_;
-  std::uint8_t keyset_;
+  campaign_def def_;
   std::string after_;
   bool end_ = false;
 };

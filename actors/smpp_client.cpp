@@ -112,6 +112,10 @@ class smpp_transport::session {
     return stats_;
   }
 
+  std::string name() const {
+    return opt_.host + ":" + std::to_string(opt_.port) + "/" + std::to_string(index_);
+  }
+
  private:
   struct active_req {
     submit_request req;
@@ -348,10 +352,18 @@ class smpp_transport::session {
                    throttle_backoff_.count() == 0 ? opt_.throttle_min : throttle_backoff_ * 2);
       throttle_until_ = clock_type::now() + throttle_backoff_;
       count([](smpp_stats& s) { ++s.throttled; });
+      if (auto* l = listener_.load()) {
+        l->on_submit_outcome(a.req.tag, index_, submit_outcome::throttled);
+      }
       return;
     }
     throttle_backoff_ = std::chrono::milliseconds(0);
     auto* l = listener_.load();
+    if (l) {
+      l->on_submit_outcome(a.req.tag, index_,
+                           p.status == smpp::command_status::esme_rok ? submit_outcome::accepted
+                                                                       : submit_outcome::rejected);
+    }
     if (p.status != smpp::command_status::esme_rok) {
       count([](smpp_stats& s) { ++s.submit_failed; });
       if (l)
@@ -746,6 +758,10 @@ void smpp_transport::submit(submit_request request) {
 status smpp_transport::wait_bound(std::chrono::milliseconds timeout) {
   for (auto& s : sessions_) OTAFLOW_TRY(s->wait_bound(timeout));
   return {};
+}
+
+std::string smpp_transport::bind_name(std::size_t bind) const {
+  return bind < sessions_.size() ? sessions_[bind]->name() : transport::bind_name(bind);
 }
 
 smpp_stats smpp_transport::stats() const {

@@ -63,6 +63,8 @@ class smpp_transport final : public transport {
 
   void set_listener(transport_listener* listener) override;
   void submit(submit_request request) override;
+  /// "HOST:PORT/N": the SMSC address and the session's number.
+  [[nodiscard]] std::string bind_name(std::size_t bind) const override;
 
   /// Waits until every session is bound. Fails with the reason (connection refused,
   /// ESME_RINVPASWD, ...) when a session cannot bind within the timeout.

@@ -1,5 +1,7 @@
 #include "actors/storage_ports.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace otaflow::actors {
@@ -24,6 +26,8 @@ storage::job_state to_stored(job_state s) {
       return storage::job_state::done;
     case job_state::failed:
       return storage::job_state::failed;
+    case job_state::skipped:
+      return storage::job_state::skipped;
   }
   return storage::job_state::queued;
 }
@@ -46,6 +50,8 @@ job_state from_stored(storage::job_state s) {
       return job_state::done;
     case storage::job_state::failed:
       return job_state::failed;
+    case storage::job_state::skipped:
+      return job_state::skipped;
   }
   return job_state::queued;
 }
@@ -108,7 +114,43 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
     e.details = d.dump();
     audit.push_back(std::move(e));
   }
-  return state_.jobs().commit(rows, audit, state_.audit(), sync);
+  // update.keys: a terminal state settles the Ki/OPc drawn for the job (key_store "pending
+  // keys") in the batch that records it: `done` (PoR OK) makes them the card's, `failed` or
+  // `skipped` drops them. The audit record says which, never the keys.
+  rocksdb::WriteBatch b;
+  bool keys_settled = false;
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    const auto& u = updates[i];
+    if (!is_terminal(u.job.state)) continue;
+    const bool done = u.job.state == job_state::done;
+    auto settled = done ? state_.keys().stage_commit_pending(b, u.iccid, u.campaign)
+                        : state_.keys().stage_drop_pending(b, u.iccid, u.campaign);
+    if (!settled) return settled.error();
+    if (!*settled) continue;
+    keys_settled = true;
+    auto d = nlohmann::json::parse(audit[i].details, nullptr, false);
+    if (!d.is_discarded()) {
+      d["key_rotation"] = done ? "committed" : "dropped";
+      audit[i].details = d.dump();
+    }
+  }
+  if (!keys_settled && std::none_of(updates.begin(), updates.end(), [](const job_update& u) {
+        return !u.written.empty();
+      })) {
+    return state_.jobs().commit(rows, audit, state_.audit(), sync);
+  }
+  // Jobs that ended `done` record what they wrote in the same batch, so the known files
+  // never run ahead of (or behind) the job that wrote them.
+  for (const auto& r : rows) OTAFLOW_TRY(state_.jobs().stage(b, r));
+  for (const auto& e : audit) (void)state_.audit().stage(b, e);
+  for (const auto& u : updates) {
+    for (const auto& f : u.written) {
+      OTAFLOW_TRY(state_.card_files().stage(
+          b, u.iccid, path_text(f.path),
+          storage::known_file{f.offset, f.data, u.campaign, u.job.updated_ms}));
+    }
+  }
+  return state_.database().commit(b, sync);
 }
 
 }  // namespace otaflow::actors

@@ -108,6 +108,7 @@ class machine {
         break;
       case job_state::done:
       case job_state::failed:
+      case job_state::skipped:
         break;
     }
   }
@@ -225,6 +226,17 @@ class machine {
     fail("cancelled: " + e.reason);
   }
 
+  void on(const ev_expired&) {
+    if (is_terminal(job_.state)) return;
+    fail("validity expired");
+  }
+
+  void on(const ev_skip& e) {
+    if (is_terminal(job_.state)) return;
+    job_.reason = e.reason;
+    enter(job_state::skipped);
+  }
+
   job_record& job_;
   const job_policy& policy_;
   std::int64_t now_;
@@ -301,6 +313,8 @@ std::string_view to_string(job_state s) noexcept {
       return "done";
     case job_state::failed:
       return "failed";
+    case job_state::skipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -308,7 +322,8 @@ std::string_view to_string(job_state s) noexcept {
 std::optional<job_state> job_state_from_string(std::string_view s) noexcept {
   for (auto st :
        {job_state::queued, job_state::packaging, job_state::submitting, job_state::accepted,
-        job_state::delivered, job_state::retry_wait, job_state::done, job_state::failed}) {
+        job_state::delivered, job_state::retry_wait, job_state::done, job_state::failed,
+        job_state::skipped}) {
     if (to_string(st) == s) return st;
   }
   return std::nullopt;

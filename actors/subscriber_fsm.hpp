@@ -69,10 +69,19 @@ struct ev_retry_due {
 struct ev_cancel {
   std::string reason;
 };
+/// No variant of the campaign applies to the card (no rule matched, or the chosen variant's
+/// keyset is missing): the job ends `skipped` without sending anything.
+struct ev_skip {
+  std::string reason;
+};
+/// The campaign's validity period ended (policy.not_after): a job not terminal fails with
+/// the reason "validity expired".
+struct ev_expired {};
 
 using job_event =
     std::variant<ev_start, ev_packaged, ev_package_failed, ev_submit_ok, ev_submit_failed,
-                 ev_submit_lost, ev_receipt, ev_por, ev_por_timeout, ev_retry_due, ev_cancel>;
+                 ev_submit_lost, ev_receipt, ev_por, ev_por_timeout, ev_retry_due, ev_cancel,
+                 ev_skip, ev_expired>;
 
 // ---- actions ------------------------------------------------------------------------
 

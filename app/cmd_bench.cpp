@@ -7,6 +7,7 @@
 // message); "batch" is make_best_backend() (secure/simd_backend.hpp). Rates are messages per
 // second of this thread's CPU time, so that other processes on a shared machine do not skew
 // them. Before timing, both backends must produce identical bytes (exit 1 otherwise).
+// `otaflow bench sim`: the SMSC simulator and the fleet end to end (app/bench_sim.cpp).
 
 #include <time.h>
 
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/bench_sim.hpp"
 #include "app/command.hpp"
 #include "base/bytes.hpp"
 #include "secure/scp80_algorithm.hpp"
@@ -170,6 +172,7 @@ const command_registrar reg("bench", [](CLI::App& root) {
   crypto->add_option("--seconds", args->seconds, "Minimum CPU seconds per measurement (default 1)")
       ->check(CLI::Range(0.01, 600.0));
   crypto->callback([args] { run_crypto(*args); });
+  add_bench_sim(*cmd);
 });
 
 }  // namespace

@@ -202,6 +202,9 @@ int run_demo(const demo_args& a) {
   if (auto s = (*cluster)->create_topic("ota.status", 4); !s) {
     return fail("creating ota.status", s.error());
   }
+  if (auto s = (*cluster)->create_topic("ota.alerts", 1); !s) {
+    return fail("creating ota.alerts", s.error());
+  }
   kafka::kafka_options ko;
   ko.brokers = (*cluster)->bootstraps();
   std::atomic<std::uint64_t> delivered{0}, delivery_errors{0};
@@ -227,6 +230,10 @@ int run_demo(const demo_args& a) {
     o.window = 1024;
     ro.binds.push_back(o);
   }
+  // Alerts (docs/EVENTS.md) go to the embedded cluster's alerts topic and the summary.
+  ro.on_alert = [&](const actors::alert& al) {
+    (void)(*producer)->produce("ota.alerts", al.campaign, kafka::serialise(to_kafka(al)));
+  };
   progress_line bar(a.json ? 0 : a.cards + a.unknown);
   auto r =
       actors::run_campaign(**st, def, ro, sink, a.json ? actors::progress_fn{} : bar.callback());
@@ -278,6 +285,7 @@ int run_demo(const demo_args& a) {
   }
   std::cout << j.dump() << std::endl;
   cleanup();
+  if (r->summary.paused) return 3;  // paused by an alert (or a pause request): like campaign run
   return r->summary.cards == a.cards + a.unknown && mismatched == 0 ? 0 : 1;
 }
 

@@ -15,6 +15,7 @@
 #include "actors/service_outbox.hpp"
 #include "actors/smpp_client.hpp"
 #include "app/command.hpp"
+#include "app/kafka_status_sink.hpp"
 #include "app/serve_config.hpp"
 #include "app/serve_kafka.hpp"
 #include "app/serve_loop.hpp"
@@ -79,7 +80,8 @@ int run(const std::string& config_path) {
     const int p = cfg->serve.create_topics_partitions, r = cfg->serve.create_topics_replication;
     const std::vector<kafka::topic_spec> topics = {{cfg->kafka.triggers_topic, p, r},
                                                    {cfg->kafka.status_topic, p, r},
-                                                   {cfg->kafka.dlq_topic, 1, r}};
+                                                   {cfg->kafka.dlq_topic, 1, r},
+                                                   {cfg->kafka.alerts_topic, 1, r}};
     // Short attempts, so that a broker down at start is reported while serve waits.
     while (!g_stop) {
       auto s = kafka::ensure_topics(cfg->kafka, topics, std::chrono::seconds(3));
@@ -104,16 +106,34 @@ int run(const std::string& config_path) {
   log->info("{} SMSC binds up", cfg->binds.size());
 
   auto backend = secure::make_openssl_backend();
-  actors::ota_packet_factory factory(state.counters(), *backend);
+  actors::ota_packet_factory factory(state.counters(), *backend, &state);
   int rc = 0;
   {
     actors::engine eng(cfg->engine, factory, tp, **outbox, **outbox);
+    // Alerts go to the alerts topic; a pausing alert pauses the campaign as a Kafka pause
+    // command would (stored status, then the engine). Send windows that open re-admit jobs.
+    std::atomic<campaign_registry*> registry_ptr{nullptr};
+    eng.set_alert_handler([&](const actors::alert& a) {
+      if (auto s = (*producer)->send_alert(to_kafka(a)); !s) {
+        log->error("alert for campaign '{}' not produced: {}", a.campaign, s.error().message);
+      }
+      if (auto* reg = registry_ptr.load(); a.paused && reg) {
+        if (auto s = reg->control(a.campaign, kafka::control_action::pause); !s) {
+          log->error("campaign '{}': pausing on the alert failed: {}", a.campaign,
+                     s.error().message);
+        }
+      }
+    });
+    eng.set_reopen_handler([&](const std::string& id) {
+      if (auto* reg = registry_ptr.load()) reg->reopen(id);
+    });
     if (auto s = eng.start_service(cfg->service,
                                    [&completions](std::uint64_t t) { completions.push(t); });
         !s) {
       fail(s.error().message);
     }
     campaign_registry registry(state, eng);
+    registry_ptr = &registry;
     auto loaded = registry.load();
     if (!loaded) fail("loading campaigns: " + loaded.error().message);
     log->info("{} campaigns loaded; their unfinished jobs resume", *loaded);
@@ -150,6 +170,7 @@ int run(const std::string& config_path) {
     (*control)->stop();
     log->info("waiting up to {} ms for running jobs", cfg->serve.shutdown_grace.count());
     eng.stop_service(cfg->serve.shutdown_grace);
+    registry_ptr = nullptr;  // the registry goes before the engine
   }
   tp.stop();
   if (auto s = (*producer)->flush(std::chrono::seconds(10)); !s) {

@@ -1,3 +1,7 @@
+// `otaflow sim suci --state DIR --iccid ICCID [--json]`: the SUCI the card's handset sends
+// (sim/card_suci.hpp). `otaflow sim authenticate --state DIR --iccid ICCID --rand HEX --autn
+// HEX`: the card's answer to AUTHENTICATE (RES/CK/IK, AUTS or a MAC failure); the new SQN_MS
+// is persisted unless a running simulator holds the state directory.
 // `otaflow sim show --state DIR --iccid ICCID`: one card of a virtual UICC fleet as JSON:
 // its numbers, the files that differ from their personalised defaults (path, name, hex),
 // the OTA counters per keyset, the last PoR status, the key rotation sequence and SQN_MS.
@@ -14,8 +18,11 @@
 
 #include "app/command.hpp"
 #include "base/bytes.hpp"
+#include "codec/iso7816_apdu.hpp"
+#include "secure/suci.hpp"
 #include "sim/fleet.hpp"
 #include "sim/fleet_store.hpp"
+#include "sim/ota_card.hpp"
 
 namespace otaflow::app {
 namespace {
@@ -23,6 +30,9 @@ namespace {
 struct options {
   std::string state_dir;
   std::string iccid;
+  std::string rand_hex;  // authenticate
+  std::string autn_hex;  // authenticate
+  bool json = false;     // suci
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -102,6 +112,112 @@ void run_show(const options& o) {
   std::cout << out.dump(2) << std::endl;
 }
 
+/// One card of the recorded fleet as a live virtual card, with the store it came from (opened
+/// for writing when no simulator holds it, so AUTHENTICATE's SQN_MS is kept; else read-only).
+struct live_card {
+  std::unique_ptr<sim::fleet_store> store;
+  bool writable = false;
+  std::unique_ptr<sim::virtual_card> card;
+  sim::card_profile profile = sim::default_card_profile();
+};
+
+std::unique_ptr<live_card> open_card(const options& o) {
+  auto out = std::make_unique<live_card>();
+  auto store = sim::fleet_store::open(o.state_dir, false);
+  out->writable = store.ok();
+  if (!store) store = sim::fleet_store::open(o.state_dir, true);
+  if (!store) fail(store.error().message);
+  out->store = std::move(*store);
+  auto m = out->store->meta();
+  if (!m) fail(m.error().message);
+  if (!*m) fail("state dir " + o.state_dir + ": no fleet recorded (never opened by a fleet)");
+  const auto meta = nlohmann::json::parse(**m, nullptr, false);
+  if (meta.is_discarded()) fail("state dir " + o.state_dir + ": unreadable fleet record");
+  auto source = recorded_source(meta);
+  if (!source) fail("state dir " + o.state_dir + ": the fleet's CSV is gone");
+  auto index = source->find_iccid(o.iccid);
+  if (!index) fail("iccid " + o.iccid + ": not a card of this fleet");
+  auto id = source->identity(*index);
+  if (!id) fail(id.error().message);
+  auto st = out->store->load(o.iccid);
+  if (!st) fail(st.error().message);
+  out->card = std::make_unique<sim::virtual_card>(std::move(*id),
+                                                  st->value_or(sim::card_state{}), out->profile);
+  return out;
+}
+
+/// Writes back what a command changed on the card (when the store is writable).
+bool persist(live_card& c, const std::string& iccid) {
+  auto& st = c.card->data().state();
+  if (!c.writable || !st.dirty()) return false;
+  if (auto s = c.store->save(iccid, st); !s) fail(s.error().message);
+  st.clear_dirty();
+  return true;
+}
+
+void run_suci(const options& o) {
+  auto c = open_card(o);
+  auto s = c->card->compute_suci();
+  if (!s) fail("iccid " + o.iccid + ": " + s.error().message);
+  if (!o.json) {
+    std::cout << s->text << std::endl;
+    return;
+  }
+  nlohmann::ordered_json out;
+  out["iccid"] = o.iccid;
+  out["suci"] = s->text;
+  out["scheme"] = s->value.scheme_id;
+  auto sch = secure::suci::scheme_from_id(s->value.scheme_id);
+  out["scheme_name"] = sch ? secure::suci::scheme_name(*sch) : "?";
+  out["key_id"] = s->value.hn_key_id;
+  out["routing_indicator"] = s->value.routing_indicator;
+  out["computed_by"] = s->by_usim ? "usim" : "me";
+  std::cout << out.dump(2) << std::endl;
+}
+
+void run_authenticate(const options& o) {
+  auto rand = from_hex(o.rand_hex);
+  if (!rand || rand->size() != 16) usage_error("--rand: expected 32 hex digits");
+  auto autn = from_hex(o.autn_hex);
+  if (!autn || autn->size() != 16) usage_error("--autn: expected 32 hex digits");
+  auto c = open_card(o);
+  // TS 31.102 §7.1.2: AUTHENTICATE, 3G context (P2 81), data = L RAND L AUTN; the handset has
+  // selected the USIM and verified PIN1 (the fleet's terminal session has PIN1 rights).
+  codec::command_apdu sel{0x00, codec::ins::select, 0x00, 0x0C, {0x7F, 0xFF}, std::nullopt};
+  if (auto r = c->card->transmit(sel); r.sw != 0x9000) fail("selecting ADF.USIM failed");
+  codec::command_apdu a{0x00, codec::ins::authenticate, 0x00, 0x81, {}, 256};
+  a.data.push_back(16);
+  a.data.insert(a.data.end(), rand->begin(), rand->end());
+  a.data.push_back(16);
+  a.data.insert(a.data.end(), autn->begin(), autn->end());
+  const auto r = c->card->transmit(a);
+  nlohmann::ordered_json out;
+  out["iccid"] = o.iccid;
+  char swtext[8];
+  std::snprintf(swtext, sizeof swtext, "%04x", r.sw);
+  out["sw"] = swtext;
+  // Response (TS 31.102 §7.1.2.1): DB L RES L CK L IK, or DC L AUTS.
+  byte_reader rd(r.data);
+  std::uint8_t tag = 0, n = 0;
+  byte_view v;
+  if (r.sw == 0x9000 && rd.u8(tag) && tag == 0xDB) {
+    out["status"] = "success";
+    for (const char* name : {"res", "ck", "ik"}) {
+      if (!rd.u8(n) || !rd.take(n, v)) fail("malformed AUTHENTICATE response");
+      out[name] = to_hex(v);
+    }
+  } else if (r.sw == 0x9000 && tag == 0xDC && rd.u8(n) && rd.take(n, v)) {
+    out["status"] = "sync_failure";
+    out["auts"] = to_hex(v);
+  } else if (r.sw == 0x9862) {
+    out["status"] = "mac_failure";
+  } else {
+    out["status"] = "error";
+  }
+  out["persisted"] = persist(*c, o.iccid);
+  std::cout << out.dump(2) << std::endl;
+}
+
 const command_registrar reg("sim", [](CLI::App& root) {
   auto* cmd = root.add_subcommand("sim", "Inspect the virtual UICC fleet's cards");
   cmd->require_subcommand(1);
@@ -112,6 +228,23 @@ const command_registrar reg("sim", [](CLI::App& root) {
   show->add_option("--state", o->state_dir, "The fleet's state directory (RocksDB)")->required();
   show->add_option("--iccid", o->iccid, "ICCID of the card")->required();
   show->callback([o] { run_show(*o); });
+
+  auto* suci = cmd->add_subcommand("suci",
+                                   "Print the SUCI the card's handset sends (GET IDENTITY when "
+                                   "the USIM computes it, else the ME's computation)");
+  suci->add_option("--state", o->state_dir, "The fleet's state directory (RocksDB)")->required();
+  suci->add_option("--iccid", o->iccid, "ICCID of the card")->required();
+  suci->add_flag("--json", o->json, "Print JSON with the scheme, key id and routing indicator");
+  suci->callback([o] { run_suci(*o); });
+
+  auto* auth = cmd->add_subcommand("authenticate",
+                                   "Send AUTHENTICATE (3G context) to the card and print its "
+                                   "answer as JSON");
+  auth->add_option("--state", o->state_dir, "The fleet's state directory (RocksDB)")->required();
+  auth->add_option("--iccid", o->iccid, "ICCID of the card")->required();
+  auth->add_option("--rand", o->rand_hex, "RAND, 32 hex digits")->required();
+  auth->add_option("--autn", o->autn_hex, "AUTN, 32 hex digits")->required();
+  auth->callback([o] { run_authenticate(*o); });
 });
 
 }  // namespace

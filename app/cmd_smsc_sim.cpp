@@ -1,17 +1,21 @@
 // `otaflow smsc-sim --listen HOST:PORT --fleet fleet.csv --state DIR [--system-id ID
 // --password PW] [--config FILE] [--null-cards]`: runs the SMSC simulator (SMPP 3.4 server,
 // docs/smsc-simulator.md) in front of the virtual UICC fleet until SIGTERM/SIGINT, logs one
-// line per bind and prints the summary on exit.
+// line per bind and prints the summary on exit: the counters as a table, then, as the last
+// stdout line, one JSON object (binds, submits, receipts, delivered, the fleet's PoR status
+// histogram keyed by two lower-case hex digits, cards changed) that scripts read.
 
 #include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "app/command.hpp"
-#include "sim/fleet.hpp"
 #include "base/log.hpp"
 #include "sim/card_gateway.hpp"
+#include "sim/fleet.hpp"
 #include "sim/smsc_config.hpp"
 #include "sim/smsc_server.hpp"
 
@@ -34,16 +38,46 @@ class null_cards final : public sim::card_gateway {
   sim::mt_outcome deliver(std::string_view, byte_view) override { return {}; }
 };
 
-/// The virtual UICC fleet behind the simulator.
-// The virtual UICC fleet of a CSV (a generated one is recognised by its .meta sidecar);
-// card state persists under the state directory.
-result<std::unique_ptr<sim::card_gateway>> open_fleet(const std::string& csv,
-                                                      const std::string& state_dir) {
+/// The virtual UICC fleet of a CSV (a generated one is recognised by its .meta sidecar);
+/// card state persists under the state directory.
+result<std::unique_ptr<sim::fleet>> open_fleet(const std::string& csv,
+                                               const std::string& state_dir) {
   sim::fleet_options fo;
   fo.state_dir = state_dir;
-  auto f = sim::fleet::from_csv(csv, fo);
-  if (!f) return f.error();
-  return std::unique_ptr<sim::card_gateway>(std::move(f).value());
+  return sim::fleet::from_csv(csv, fo);
+}
+
+/// The one-line JSON summary: the SMSC's counters and the fleet's (when there is one).
+nlohmann::ordered_json summary_json(const sim::smsc_summary& s, const sim::fleet* f) {
+  nlohmann::ordered_json j;
+  j["binds"] = s.binds;
+  j["bind_failures"] = s.bind_failures;
+  j["submits"] = s.submits;
+  j["accepted"] = s.accepted;
+  j["rejected"] = s.rejected;
+  j["throttled"] = s.throttled;
+  j["generic_nacks"] = s.generic_nacks;
+  j["attempts"] = s.attempts;
+  j["delivered"] = s.delivered;
+  j["failed"] = s.failed;
+  j["expired"] = s.expired;
+  j["receipts"] = s.receipts;
+  j["pors"] = s.pors;
+  // Without a fleet (--null-cards) the fleet's figures are zero.
+  const sim::fleet_stats fs = f ? f->stats() : sim::fleet_stats{};
+  nlohmann::ordered_json hist = nlohmann::ordered_json::object();
+  for (std::size_t st = 0; st < fs.por_status.size(); ++st) {
+    if (fs.por_status[st] == 0) continue;
+    char key[3];
+    std::snprintf(key, sizeof key, "%02x", static_cast<unsigned>(st));
+    hist[key] = fs.por_status[st];
+  }
+  j["por_status"] = hist;
+  j["cards_changed"] = fs.cards_changed;
+  j["cards_in_memory"] = fs.cards_in_memory;
+  j["card_bytes_in_memory"] = fs.bytes_in_memory;
+  j["unknown_msisdns"] = fs.unknown;
+  return j;
 }
 
 [[noreturn]] void fail(const std::string& message) {
@@ -65,6 +99,7 @@ void run(const options& o) {
   if (auto st = sim::validate(cfg); !st) usage_error(st.error().message);
 
   std::unique_ptr<sim::card_gateway> cards;
+  const sim::fleet* fleet = nullptr;
   if (o.null_cards) {
     cards = std::make_unique<null_cards>();
   } else {
@@ -73,6 +108,7 @@ void run(const options& o) {
     }
     auto f = open_fleet(o.fleet_csv, o.state_dir);
     if (!f) fail(f.error().message);
+    fleet = f->get();
     cards = std::move(*f);
   }
 
@@ -90,7 +126,9 @@ void run(const options& o) {
   sigwait(&stop_signals, &sig);
   log::get("smsc")->info("signal {} received, stopping", sig);
   server.stop();
-  std::printf("%s", server.summary().to_string().c_str());
+  const auto summary = server.summary();
+  std::printf("%s", summary.to_string().c_str());
+  std::printf("%s\n", summary_json(summary, fleet).dump().c_str());
   std::fflush(stdout);
 }
 

@@ -1,8 +1,11 @@
 // `otaflow subscribers import --state DIR [--kek-file PATH] FILE.csv`: loads a
 // SIM vendor's output file into the profile repository and prints a JSON
 // summary. `otaflow subscribers show --state DIR ICCID` prints one card's
-// record (never its keys). The KEK comes from OTAFLOW_KEK or --kek-file.
+// record (never its keys). `otaflow subscribers auth-vector --state DIR --sqn N ICCID`
+// prints an AKA vector from the card's Ki/OPc in force (the HSS's view, never the keys).
+// The KEK comes from OTAFLOW_KEK or --kek-file.
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -11,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/command.hpp"
+#include "secure/key_rotation.hpp"
+#include "secure/milenage.hpp"
 #include "storage/api.hpp"
 #include "storage/csv_import.hpp"
 
@@ -23,6 +28,8 @@ struct options {
   std::string file;
   std::string iccid;
   std::size_t batch_size = 1000;
+  std::uint64_t sqn = 0;     // auth-vector
+  std::string rand_hex;      // auth-vector
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -78,6 +85,37 @@ void run_show(const options& o) {
   std::cout << out.dump(2) << std::endl;
 }
 
+// The HSS/AuC side of AKA (TS 33.102 §6.3.2) from the repository's Ki/OPc in force: RAND,
+// AUTN for the given SQN (AMF 8000) and XRES. Shows which keys the repository holds (after a
+// key rotation campaign: the rotated ones) without printing any key.
+void run_auth_vector(const options& o) {
+  auto st = open_state(o, false);
+  auto keys = st->keys().get(o.iccid);
+  if (!keys) fail(keys.error().message);
+  if (keys->ki.size() != 16 || keys->opc.size() != 16)
+    fail("subscriber " + o.iccid + ": no 16-octet Ki and OPc in the repository");
+  secure::block128 rand{};
+  if (o.rand_hex.empty()) {
+    if (!secure::random_bytes(rand).ok()) fail("cannot draw RAND");
+  } else {
+    auto r = from_hex(o.rand_hex);
+    if (!r || r->size() != 16) usage_error("--rand: expected 32 hex digits");
+    std::copy(r->begin(), r->end(), rand.begin());
+  }
+  if (o.sqn >= (std::uint64_t{1} << 48)) usage_error("--sqn: at most 48 bits");
+  auto m = secure::milenage::create(keys->ki.view(), keys->opc.view());
+  if (!m) fail(m.error().message);
+  auto autn = secure::make_autn(*m, rand, o.sqn, {0x80, 0x00});
+  auto out2345 = m->f2345(rand);
+  if (!autn || !out2345) fail("Milenage failed");
+  nlohmann::ordered_json out = {{"iccid", o.iccid},
+                                {"rand", to_hex(rand)},
+                                {"sqn", o.sqn},
+                                {"autn", to_hex(*autn)},
+                                {"xres", to_hex(out2345->res)}};
+  std::cout << out.dump(2) << std::endl;
+}
+
 const command_registrar reg("subscribers", [](CLI::App& root) {
   auto* cmd = root.add_subcommand("subscribers", "Manage the subscriber/profile repository");
   cmd->require_subcommand(1);
@@ -100,6 +138,18 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
                    "File holding the key-encryption key; default: $OTAFLOW_KEK");
   show->add_option("iccid", o->iccid, "ICCID")->required();
   show->callback([o] { run_show(*o); });
+
+  auto* av = cmd->add_subcommand("auth-vector",
+                                 "Print an authentication vector (RAND, AUTN, XRES) from the "
+                                 "card's Ki/OPc in force (never the keys)");
+  av->add_option("--state", o->state_dir, "State directory (RocksDB)")->required();
+  av->add_option("--kek-file", o->kek_file,
+                 "File holding the key-encryption key; default: $OTAFLOW_KEK");
+  av->add_option("--sqn", o->sqn, "Sequence number (48 bits) the card must find fresh")
+      ->required();
+  av->add_option("--rand", o->rand_hex, "RAND, 32 hex digits (default: random)");
+  av->add_option("iccid", o->iccid, "ICCID")->required();
+  av->callback([o] { run_auth_vector(*o); });
 });
 
 }  // namespace

@@ -24,6 +24,21 @@ kafka::status_event to_kafka(const actors::status_event& e) {
   return k;
 }
 
+kafka::alert_event to_kafka(const actors::alert& a) {
+  kafka::alert_event k;
+  k.campaign = a.campaign;
+  k.bind = a.bind;
+  k.kind = std::string(actors::to_string(a.kind));
+  k.rate = a.rate;
+  k.threshold = a.threshold;
+  k.sample = a.sample;
+  k.count = a.count;
+  k.action = a.paused ? "paused" : "none";
+  k.message = a.message;
+  k.ts = a.ts_ms;
+  return k;
+}
+
 void kafka_status_sink::emit(std::span<const actors::status_event> events) {
   for (const auto& e : events) {
     const auto payload = kafka::serialise(to_kafka(e));

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/alert_monitor.hpp"
 #include "actors/engine_ports.hpp"
 #include "kafka/events.hpp"
 #include "kafka/producer.hpp"
@@ -28,5 +29,7 @@ class kafka_status_sink final : public actors::status_sink {
 
 /// The Kafka form of an engine status event.
 [[nodiscard]] kafka::status_event to_kafka(const actors::status_event& e);
+/// The Kafka form of an engine alert.
+[[nodiscard]] kafka::alert_event to_kafka(const actors::alert& a);
 
 }  // namespace otaflow::app

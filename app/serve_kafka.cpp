@@ -10,6 +10,8 @@ namespace {
 
 // DLQ records carry their token with this bit set; status events carry their audit sequence.
 constexpr std::uint64_t dlq_bit = std::uint64_t{1} << 63;
+// Alert events carry this id (nothing waits for their acknowledgement).
+constexpr std::uint64_t alert_bit = std::uint64_t{1} << 62;
 
 std::int64_t steady_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -33,6 +35,7 @@ result<std::unique_ptr<serve_producer>> serve_producer::create(const kafka::kafk
       kafka::producer::create(o, [raw](const kafka::delivery_report& r) { raw->delivered(r); });
   if (!prod) return prod.error();
   p->producer_ = std::move(*prod);
+  p->alerts_topic_ = opts.alerts_topic;
   return p;
 }
 
@@ -42,6 +45,10 @@ serve_producer::~serve_producer() {
 }
 
 void serve_producer::delivered(const kafka::delivery_report& r) {
+  if (r.id == alert_bit) {
+    if (r.err) log::get("serve")->error("alert event not delivered: {}", r.err->message);
+    return;
+  }
   const bool dlq = (r.id & dlq_bit) != 0;
   if (r.err) {
     // Not acknowledged: a status stays in the outbox (sent again at the next start), a DLQ
@@ -92,6 +99,10 @@ void serve_producer::send(const actors::status_event& event, std::uint64_t seq) 
 status serve_producer::send_dlq(const kafka::dlq_record& record, std::uint64_t token) {
   const auto payload = kafka::serialise(record);
   return produce_waiting(dlq_topic_, {}, payload, token | dlq_bit);
+}
+
+status serve_producer::send_alert(const kafka::alert_event& alert) {
+  return produce_waiting(alerts_topic_, alert.campaign, kafka::serialise(alert), alert_bit);
 }
 
 status serve_producer::flush(std::chrono::milliseconds timeout) {

@@ -52,6 +52,8 @@ class serve_producer final : public actors::acked_sink {
   void send(const actors::status_event& event, std::uint64_t seq) override;
   /// Produces a dead-letter record; `token` is reported once the broker has it.
   [[nodiscard]] status send_dlq(const kafka::dlq_record& record, std::uint64_t token);
+  /// Produces an alert event on the alerts topic, keyed by campaign.
+  [[nodiscard]] status send_alert(const kafka::alert_event& alert);
   /// Waits for outstanding records, at most `timeout`.
   [[nodiscard]] status flush(std::chrono::milliseconds timeout);
   /// Records produced and not yet acknowledged by the broker.
@@ -70,6 +72,7 @@ class serve_producer final : public actors::acked_sink {
 
   std::string status_topic_;
   std::string dlq_topic_;
+  std::string alerts_topic_ = "ota.alerts";
   completion_queue& dlq_done_;
   actors::status_outbox* outbox_ = nullptr;
   std::unique_ptr<kafka::producer> producer_;

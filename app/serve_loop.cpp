@@ -67,7 +67,7 @@ result<actors::target_def> parse_target(const nlohmann::json& target,
 
 void campaign_registry::resume_jobs(const std::string& id, const actors::campaign_ctx& ctx) {
   engine_.admit(
-      id, std::make_unique<actors::active_job_cursor>(state_, id, ctx.def.security.keyset()), 0);
+      id, std::make_unique<actors::active_job_cursor>(state_, id, ctx.def), 0);
 }
 
 result<std::size_t> campaign_registry::load() {
@@ -157,6 +157,12 @@ status campaign_registry::control(const std::string& id, kafka::control_action a
   // Jobs held while paused run again; a cancel fails every job not in flight.
   if (mode != actors::campaign_mode::paused) resume_jobs(id, *e.ctx);
   return {};
+}
+
+void campaign_registry::reopen(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = campaigns_.find(id);
+  if (it != campaigns_.end()) resume_jobs(id, *it->second.ctx);
 }
 
 std::optional<campaign_registry::entry> campaign_registry::find(const std::string& id) const {
@@ -298,10 +304,10 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     }
     target = std::move(*parsed);
   }
-  const auto keyset = camp->ctx->def.security.keyset();
-  engine_.admit(t.campaign,
-                std::make_unique<actors::subscriber_cursor>(state_, std::move(target), keyset),
-                token_for(m));
+  engine_.admit(
+      t.campaign,
+      std::make_unique<actors::subscriber_cursor>(state_, camp->ctx->def, std::move(target)),
+      token_for(m));
   return true;
 }
 

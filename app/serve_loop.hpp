@@ -49,6 +49,8 @@ class campaign_registry {
   [[nodiscard]] status control(const std::string& id, kafka::control_action action);
   /// The campaign, if known.
   [[nodiscard]] std::optional<entry> find(const std::string& id) const;
+  /// Admits a campaign's non-terminal jobs again (its send window opened, or it expired).
+  void reopen(const std::string& id);
 
  private:
   void resume_jobs(const std::string& id, const actors::campaign_ctx& ctx);

@@ -40,6 +40,8 @@ inline constexpr std::uint8_t unblock_pin = 0x2C;
 inline constexpr std::uint8_t deactivate_file = 0x04;
 inline constexpr std::uint8_t activate_file = 0x44;
 inline constexpr std::uint8_t authenticate = 0x88;  ///< RUN GSM ALGORITHM in TS 51.011
+/// GET IDENTITY (TS 102 221 §11.1.23; SUCI context in TS 31.102 §7.5).
+inline constexpr std::uint8_t get_identity = 0x78;
 inline constexpr std::uint8_t get_challenge = 0x84;
 inline constexpr std::uint8_t manage_channel = 0x70;
 inline constexpr std::uint8_t get_data = 0xCA;

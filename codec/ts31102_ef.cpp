@@ -867,6 +867,11 @@ result<bytes> default_content(const ef_spec& spec, const card_profile& prof) {
                          service::msisdn, service::data_download_sms_pp, service::shall_be_one,
                          service::oplmn_wact, service::hplmn_wact})
         set_service(ust, n, true);
+      // DF.5GS is part of the card (ts31102_files.hpp): 5GS mobility management (122), 5G
+      // security parameters (123), subscription identifier privacy (124), SUCI calculation by
+      // the USIM (125, GET IDENTITY) and UAC access identities (126). 17 bytes hold
+      // services 1..136 (TS 31.102 §4.2.8).
+      for (unsigned n : {122u, 123u, 124u, 125u, 126u}) set_service(ust, n, true);
       ust.resize(spec.size, 0x00);
       w.append(ust);
       break;

@@ -118,7 +118,7 @@ inline constexpr ef_spec usim_files[] = {
   {fid::ef_keys_ps,    "EF.KeysPS",    transparent,  33,       0,   0x09, pin1,   pin1, "4.2.4"},
   {fid::ef_plmn_wact,  "EF.PLMNwAcT",  transparent,  5 * 8,    0,   0x0A, pin1,   pin1, "4.2.5"},
   {fid::ef_hpplmn,     "EF.HPPLMN",    transparent,  1,        0,   0x12, pin1,   adm,  "4.2.6"},
-  {fid::ef_ust,        "EF.UST",       transparent,  8,        0,   0x04, pin1,   adm,  "4.2.8"},
+  {fid::ef_ust,        "EF.UST",       transparent,  17,       0,   0x04, pin1,   adm,  "4.2.8"},
   {fid::ef_spn,        "EF.SPN",       transparent,  17,       0,   0,    always, adm,  "4.2.12"},
   {fid::ef_acc,        "EF.ACC",       transparent,  2,        0,   0x06, pin1,   adm,  "4.2.15"},
   {fid::ef_fplmn,      "EF.FPLMN",     transparent,  3 * 4,    0,   0x0D, pin1,   pin1, "4.2.16"},

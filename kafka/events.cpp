@@ -346,10 +346,13 @@ std::string serialise(const alert_event& ev) {
   j["type"] = "alert";
   j["campaign"] = ev.campaign;
   if (ev.bind) j["bind"] = *ev.bind;
-  j["metric"] = ev.metric;
-  j["value"] = ev.value;
+  j["kind"] = ev.kind;
+  j["rate"] = ev.rate;
   j["threshold"] = ev.threshold;
+  j["sample"] = ev.sample;
+  j["count"] = ev.count;
   j["action"] = ev.action;
+  j["message"] = ev.message;
   j["ts"] = ev.ts;
   return dump(j);
 }
@@ -368,10 +371,16 @@ result<alert_event> parse_alert_event(std::string_view payload) {
   alert_event ev;
   OTAFLOW_ASSIGN(ev.campaign, f.string("campaign"));
   OTAFLOW_ASSIGN(ev.bind, f.optional_string("bind"));
-  OTAFLOW_ASSIGN(ev.metric, f.string("metric"));
-  OTAFLOW_ASSIGN(ev.value, f.number("value"));
+  OTAFLOW_ASSIGN(ev.kind, f.string("kind"));
+  OTAFLOW_ASSIGN(ev.rate, f.number("rate"));
   OTAFLOW_ASSIGN(ev.threshold, f.number("threshold"));
+  std::int64_t n = 0;
+  OTAFLOW_ASSIGN(n, f.integer("sample", 0, std::numeric_limits<std::int64_t>::max()));
+  ev.sample = static_cast<std::uint64_t>(n);
+  OTAFLOW_ASSIGN(n, f.integer("count", 0, std::numeric_limits<std::int64_t>::max()));
+  ev.count = static_cast<std::uint64_t>(n);
   OTAFLOW_ASSIGN(ev.action, f.string("action"));
+  OTAFLOW_ASSIGN(ev.message, f.string("message", false));
   OTAFLOW_ASSIGN(ev.ts, f.integer("ts", 0, std::numeric_limits<std::int64_t>::max()));
   return ev;
 }

@@ -88,14 +88,19 @@ struct dlq_record {
 /// Reads a DLQ record back, decoding a base64 payload.
 [[nodiscard]] result<dlq_record> parse_dlq_record(std::string_view payload);
 
-/// {"type":"alert","campaign","bind"?,"metric","value","threshold","action","ts"}.
+/// {"type":"alert","campaign","bind"?,"kind","rate","threshold","sample","count","action",
+///  "message","ts"}: a failure rate of a campaign (or of one SMSC bind in it) crossed its
+/// threshold (actors/alert_monitor.hpp).
 struct alert_event {
   std::string campaign;
-  std::optional<std::string> bind;  ///< the SMSC bind concerned, if the metric is per bind
-  std::string metric;               ///< e.g. "failure_rate"
-  double value = 0;
+  std::optional<std::string> bind;  ///< the SMSC bind concerned, when the window is per bind
+  std::string kind;                 ///< "por_error", "undeliverable", "timeout", "throttle"
+  double rate = 0;                  ///< bad outcomes / sample
   double threshold = 0;
-  std::string action;  ///< what otaflow did, e.g. "pause" or "none"
+  std::uint64_t sample = 0;  ///< outcomes in the sliding window
+  std::uint64_t count = 0;   ///< bad outcomes in it
+  std::string action;        ///< what otaflow did: "paused" or "none"
+  std::string message;       ///< e.g. "PoR 01 on 100 of 100 PoRs (RC/CC/DS failed); ..."
   std::int64_t ts = 0;
 
   friend bool operator==(const alert_event&, const alert_event&) = default;

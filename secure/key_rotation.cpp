@@ -1,6 +1,7 @@
 #include "secure/key_rotation.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <memory>
@@ -154,6 +155,20 @@ result<opened_key_file> open_key_file(byte_view kik, byte_view image, std::uint3
                                           " is not above the last applied " +
                                           std::to_string(last_sequence));
   return out;
+}
+
+status random_bytes(std::span<std::uint8_t> out) {
+  if (out.empty()) return {};
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1)
+    return make_error(errc::internal, "OpenSSL: RAND_bytes failed (no entropy?)");
+  return {};
+}
+
+result<subscriber_keys> draw_subscriber_keys(const subscriber_keys& current, bool ki, bool opc) {
+  subscriber_keys k = current;
+  if (ki) OTAFLOW_TRY(random_bytes(k.ki));
+  if (opc) OTAFLOW_TRY(random_bytes(k.opc));
+  return k;
 }
 
 }  // namespace otaflow::secure

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "base/bytes.hpp"
 #include "base/error.hpp"
@@ -36,6 +37,12 @@ struct opened_key_file {
   codec::keyfile::header hdr;
   subscriber_keys keys;
 };
+
+/// Fills `out` from OpenSSL's CSPRNG (RAND_bytes): new Ki/OPc for a key rotation.
+[[nodiscard]] status random_bytes(std::span<std::uint8_t> out);
+/// New random keys: fresh Ki when `ki`, fresh OPc when `opc`; the others keep `current`'s.
+[[nodiscard]] result<subscriber_keys> draw_subscriber_keys(const subscriber_keys& current, bool ki,
+                                                           bool opc);
 
 /// Key check value: the first 3 bytes of AES-128(key, 16 zero bytes).
 [[nodiscard]] result<std::array<std::uint8_t, 3>> key_check_value(byte_view key);

@@ -225,111 +225,200 @@ std::vector<result<bytes>> secure_commands(std::span<const command_request> requ
   return out;
 }
 
-command_report inspect_command(byte_view packet, const key_lookup& keys) {
+namespace {
+
+/// One command packet on its way through inspect_command / inspect_commands: the checks
+/// before the crypto (open_header), between deciphering and the checksum (open_deciphered),
+/// and after it (open_verified). The single and the batch path share these steps, so they
+/// answer the same report for the same packet and keys.
+struct command_opening {
   command_report r;
-  auto fail = [&r](scp80_errc code, std::string why) -> command_report& {
+  bool done = false;  ///< r is final: a check failed
+  codec::command_packet_view v;
+  integrity_choice ic;
+  std::size_t ilen = 0;
+  std::optional<cipher_alg> cipher;
+  const keyset* kic_set = nullptr;
+  const keyset* kid_set = nullptr;
+  bytes plain;                             ///< CNTR..end, deciphered in place
+  bytes mac_input;                         ///< CPL..PCNTR ‖ data ‖ padding, when RC or CC
+  bytes expected;                          ///< the RC/CC computed over mac_input
+  std::optional<codec::command_inner> in;  ///< views into plain
+
+  command_opening() = default;
+  command_opening(const command_opening&) = delete;
+  command_opening& operator=(const command_opening&) = delete;
+  ~command_opening() { secure_wipe(plain); }
+
+  void fail(scp80_errc code, std::string why) {
     r.status = static_cast<por_status>(code);
     r.failure = make_error(code, std::move(why));
-    return r;
-  };
-  constexpr auto e06 = scp80_errc::unidentified_security_error;
+    done = true;
+  }
+  /// Whether the secured part must be deciphered (with kic_set's key) before open_deciphered.
+  [[nodiscard]] bool needs_decipher() const noexcept { return !done && cipher.has_value(); }
+  /// Whether a CC must be computed into `expected` (with kid_set's key) before open_verified.
+  [[nodiscard]] bool needs_cc() const noexcept { return !done && ic.kind == codec::integrity::cc; }
+};
 
+constexpr auto e06 = scp80_errc::unidentified_security_error;
+
+/// Parses the header, picks the algorithms, looks the keys up, copies the secured part.
+void open_header(command_opening& o, byte_view packet, const key_lookup& keys) {
   auto v = codec::parse_command_packet(packet);
-  if (!v) return fail(e06, v.error().message);
-  auto& c = r.command;
+  if (!v) return o.fail(e06, v.error().message);
+  o.v = *v;
+  auto& c = o.r.command;
   c.spi_raw = v->spi;
   c.kic = v->kic;
   c.kid = v->kid;
   c.tar = v->tar;
-  r.header_known = true;
+  o.r.header_known = true;
 
   auto s = codec::decode_spi(v->spi);
-  if (!s) return fail(e06, s.error().message);
+  if (!s) return o.fail(e06, s.error().message);
   c.spi = *s;
 
-  const std::size_t ilen = v->integrity_length();
+  o.ilen = v->integrity_length();
   auto ic = choose_integrity(s->command_integrity, v->kid, "command");
-  if (!ic) return fail(e06, ic.error().message);
+  if (!ic) return o.fail(e06, ic.error().message);
+  o.ic = *ic;
   switch (ic->kind) {
     case codec::integrity::none:
-      if (ilen != 0)
-        return fail(e06, "command packet: CHL " + num(v->chl) + " announces " + num(ilen) +
-                             " octets of RC/CC/DS but SPI asks for none");
+      if (o.ilen != 0)
+        return o.fail(e06, "command packet: CHL " + num(v->chl) + " announces " + num(o.ilen) +
+                               " octets of RC/CC/DS but SPI asks for none");
       break;
     case codec::integrity::rc:
-      if (ilen != rc_length(ic->rc))
-        return fail(e06, "command packet: CHL announces " + num(ilen) + " octets of RC, " +
-                             std::string(name(ic->rc)) + " has " + num(rc_length(ic->rc)));
+      if (o.ilen != rc_length(ic->rc))
+        return o.fail(e06, "command packet: CHL announces " + num(o.ilen) + " octets of RC, " +
+                               std::string(name(ic->rc)) + " has " + num(rc_length(ic->rc)));
       break;
     case codec::integrity::cc:
-      if (!cc_length_ok(ic->cc, ilen))
-        return fail(e06, "command packet: CHL announces " + num(ilen) + " octets of CC, " +
-                             std::string(name(ic->cc)) + " allows 4.." + num(block_size(ic->cc)));
+      if (!cc_length_ok(ic->cc, o.ilen))
+        return o.fail(e06, "command packet: CHL announces " + num(o.ilen) + " octets of CC, " +
+                               std::string(name(ic->cc)) + " allows 4.." + num(block_size(ic->cc)));
       break;
     default:
       break;
   }
 
-  std::optional<cipher_alg> cipher;
-  const keyset* kic_set = nullptr;
   if (s->ciphered) {
     auto a = cipher_from_kic(v->kic);
-    if (!a) return fail(e06, a.error().message);
-    cipher = *a;
-    kic_set = keys ? keys(v->tar, v->kic >> 4) : nullptr;
-    if (!kic_set)
-      return fail(e06, "no keyset of version " + num(v->kic >> 4) + " for TAR " + hex(v->tar, 6) +
-                           " (KIc)");
-    if (auto k = check_key(*a, kic_set->kic_key.size()); !k) return fail(e06, k.error().message);
+    if (!a) return o.fail(e06, a.error().message);
+    o.cipher = *a;
+    o.kic_set = keys ? keys(v->tar, v->kic >> 4) : nullptr;
+    if (!o.kic_set)
+      return o.fail(e06, "no keyset of version " + num(v->kic >> 4) + " for TAR " + hex(v->tar, 6) +
+                             " (KIc)");
+    if (auto k = check_key(*a, o.kic_set->kic_key.size()); !k)
+      return o.fail(e06, k.error().message);
   }
-  const keyset* kid_set = nullptr;
   if (ic->kind == codec::integrity::cc) {
-    kid_set = keys ? keys(v->tar, v->kid >> 4) : nullptr;
-    if (!kid_set)
-      return fail(e06, "no keyset of version " + num(v->kid >> 4) + " for TAR " + hex(v->tar, 6) +
-                           " (KID)");
-    if (auto k = check_key(ic->cc, kid_set->kid_key.size()); !k)
-      return fail(e06, k.error().message);
+    o.kid_set = keys ? keys(v->tar, v->kid >> 4) : nullptr;
+    if (!o.kid_set)
+      return o.fail(e06, "no keyset of version " + num(v->kid >> 4) + " for TAR " + hex(v->tar, 6) +
+                             " (KID)");
+    if (auto k = check_key(ic->cc, o.kid_set->kid_key.size()); !k)
+      return o.fail(e06, k.error().message);
   }
 
-  bytes plain(v->secured.begin(), v->secured.end());
-  if (cipher) {
-    const std::size_t block = block_size(*cipher);
-    if (plain.empty() || plain.size() % block != 0)
-      return fail(scp80_errc::ciphering_error,
-                  "command packet: " + num(plain.size()) + " ciphered octets, not a multiple of " +
-                      std::string(name(*cipher)) + "'s block of " + num(block));
-    if (auto d = decrypt(*cipher, kic_set->kic_key, plain); !d)
-      return fail(scp80_errc::ciphering_error, d.error().message);
+  o.plain.assign(v->secured.begin(), v->secured.end());
+  if (o.cipher) {
+    const std::size_t block = block_size(*o.cipher);
+    if (o.plain.empty() || o.plain.size() % block != 0)
+      return o.fail(scp80_errc::ciphering_error, "command packet: " + num(o.plain.size()) +
+                                                     " ciphered octets, not a multiple of " +
+                                                     std::string(name(*o.cipher)) + "'s block of " +
+                                                     num(block));
   }
-  auto in = codec::parse_command_inner(plain, ilen);
-  if (!in) return fail(cipher ? scp80_errc::ciphering_error : e06, in.error().message);
+}
+
+/// After deciphering (`deciphered` is its outcome; ok when nothing was ciphered): parses
+/// CNTR, PCNTR and the checksum field, lays out the checksum input, computes an RC.
+void open_deciphered(command_opening& o, const status& deciphered) {
+  if (o.done) return;
+  if (!deciphered) return o.fail(scp80_errc::ciphering_error, deciphered.error().message);
+  auto in = codec::parse_command_inner(o.plain, o.ilen);
+  if (!in) return o.fail(o.cipher ? scp80_errc::ciphering_error : e06, in.error().message);
+  auto& c = o.r.command;
   c.counter = in->counter;
   c.pcntr = in->pcntr;
   c.integrity.assign(in->integrity.begin(), in->integrity.end());
-  r.counter_known = true;
-
-  if (ic->kind != codec::integrity::none) {
-    bytes mac_input;
-    mac_input.reserve(codec::command_clear_size + 6 + in->data.size());
-    mac_input.assign(v->clear.begin(), v->clear.end());
-    mac_input.insert(mac_input.end(), plain.begin(), plain.begin() + 6);
-    mac_input.insert(mac_input.end(), in->data.begin(), in->data.end());
-    bytes expected(ilen);
-    status st = ic->kind == codec::integrity::rc
-                    ? compute_rc(ic->rc, mac_input, expected)
-                    : compute_cc(ic->cc, kid_set->kid_key, mac_input, expected);
-    if (!st) return fail(e06, st.error().message);
-    if (!equal_ct(expected, in->integrity))
-      return fail(scp80_errc::rc_cc_ds_failed,
-                  std::string("command packet: ") +
-                      (ic->kind == codec::integrity::rc ? "RC" : "CC") + " mismatch for TAR " +
-                      hex(v->tar, 6));
+  o.r.counter_known = true;
+  o.in = *in;
+  if (o.ic.kind == codec::integrity::none) return;
+  o.mac_input.reserve(codec::command_clear_size + 6 + in->data.size());
+  o.mac_input.assign(o.v.clear.begin(), o.v.clear.end());
+  o.mac_input.insert(o.mac_input.end(), o.plain.begin(), o.plain.begin() + 6);
+  o.mac_input.insert(o.mac_input.end(), in->data.begin(), in->data.end());
+  o.expected.assign(o.ilen, 0);
+  if (o.ic.kind == codec::integrity::rc) {
+    if (auto st = compute_rc(o.ic.rc, o.mac_input, o.expected); !st)
+      return o.fail(e06, st.error().message);
   }
-  const auto data = in->unpadded();
-  c.data.assign(data.begin(), data.end());
-  secure_wipe(plain);
-  return r;
+}
+
+/// After the CC (`checked` is its outcome; ok for RC or none): compares in constant time and
+/// hands the data out.
+void open_verified(command_opening& o, const status& checked) {
+  if (o.done) return;
+  if (!checked) return o.fail(e06, checked.error().message);
+  if (o.ic.kind != codec::integrity::none && !equal_ct(o.expected, o.in->integrity))
+    return o.fail(scp80_errc::rc_cc_ds_failed,
+                  std::string("command packet: ") +
+                      (o.ic.kind == codec::integrity::rc ? "RC" : "CC") + " mismatch for TAR " +
+                      hex(o.v.tar, 6));
+  const auto data = o.in->unpadded();
+  o.r.command.data.assign(data.begin(), data.end());
+}
+
+}  // namespace
+
+command_report inspect_command(byte_view packet, const key_lookup& keys) {
+  command_opening o;
+  open_header(o, packet, keys);
+  status st;
+  if (o.needs_decipher()) st = decrypt(*o.cipher, o.kic_set->kic_key, o.plain);
+  open_deciphered(o, st);
+  st = {};
+  if (o.needs_cc()) st = compute_cc(o.ic.cc, o.kid_set->kid_key, o.mac_input, o.expected);
+  open_verified(o, st);
+  return std::move(o.r);
+}
+
+std::vector<command_report> inspect_commands(std::span<const command_to_inspect> items,
+                                             crypto_backend& backend) {
+  const std::size_t n = items.size();
+  std::vector<command_opening> o(n);
+  for (std::size_t i = 0; i < n; ++i) open_header(o[i], items[i].packet, items[i].keys);
+
+  // Stage 1: every deciphering (the checksum sits inside the ciphered part).
+  std::vector<status> deciphered(n);
+  std::vector<cipher_job> cipher_jobs;
+  for (std::size_t i = 0; i < n; ++i)
+    if (o[i].needs_decipher())
+      cipher_jobs.push_back(
+          {*o[i].cipher, o[i].kic_set->kic_key, o[i].plain, false, &deciphered[i]});
+  if (!cipher_jobs.empty()) backend.run(std::span<cipher_job>(cipher_jobs));
+  for (std::size_t i = 0; i < n; ++i) open_deciphered(o[i], deciphered[i]);
+
+  // Stage 2: every CC.
+  std::vector<status> checked(n);
+  std::vector<cc_job> cc_jobs;
+  for (std::size_t i = 0; i < n; ++i)
+    if (o[i].needs_cc())
+      cc_jobs.push_back(
+          {o[i].ic.cc, o[i].kid_set->kid_key, o[i].mac_input, o[i].expected, &checked[i]});
+  if (!cc_jobs.empty()) backend.run(std::span<cc_job>(cc_jobs));
+
+  std::vector<command_report> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    open_verified(o[i], checked[i]);
+    out.push_back(std::move(o[i].r));
+  }
+  return out;
 }
 
 result<opened_command> open_command(byte_view packet, const key_lookup& keys) {

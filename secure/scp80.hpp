@@ -122,6 +122,19 @@ struct command_report {
 /// keyset, DS, a checksum length that does not fit the algorithm). TAR unknown (09) and the
 /// counter check are the caller's (see check_counter).
 [[nodiscard]] command_report inspect_command(byte_view packet, const key_lookup& keys);
+/// One command packet of a batch to open, with the key lookup of its card.
+struct command_to_inspect {
+  byte_view packet;  ///< from CPL; must outlive the call
+  key_lookup keys;
+};
+
+/// Opens many command packets at once (the card side of many cards, e.g. the simulator's
+/// fleet): every deciphering, then every CC, runs as cipher_job / cc_job spans on backend.
+/// reports[i] belongs to items[i] and equals inspect_command(items[i].packet, items[i].keys)
+/// (statuses, fields and data; failure messages of a crypto step may word the reason
+/// differently).
+[[nodiscard]] std::vector<command_report> inspect_commands(
+    std::span<const command_to_inspect> items, crypto_backend& backend);
 /// inspect_command as a result: the opened command, or the failure (see por_status_of).
 [[nodiscard]] result<opened_command> open_command(byte_view packet, const key_lookup& keys);
 

@@ -5,6 +5,7 @@
 // plus any MO SMS-SUBMITs the UICC sent in reaction (PoR by SMS-SUBMIT, TS 31.115).
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,13 @@ struct mt_outcome {
   std::vector<mo_message> mo; ///< MO messages the UICC sent back (e.g. PoR by SMS-SUBMIT)
 };
 
+/// One MT short message of a batch (card_gateway::deliver_batch).
+struct mt_delivery {
+  std::string_view msisdn;
+  byte_view sms_deliver_tpdu;
+  mt_outcome outcome;  ///< written by deliver_batch
+};
+
 /// Delivers MT short messages to virtual cards. Implementations are thread-safe and
 /// serialise the messages of one card.
 class card_gateway {
@@ -40,6 +48,12 @@ class card_gateway {
   virtual ~card_gateway() = default;
   /// Delivers one SMS-DELIVER TPDU to the card reachable at msisdn.
   virtual mt_outcome deliver(std::string_view msisdn, byte_view sms_deliver_tpdu) = 0;
+  /// Delivers the SMs of a batch in order (those of one card one after the other) and
+  /// writes each outcome; the result equals deliver() on each in turn. The default does just
+  /// that; the fleet opens the batch's secured packets in one crypto batch first.
+  virtual void deliver_batch(std::span<mt_delivery> batch) {
+    for (auto& d : batch) d.outcome = deliver(d.msisdn, d.sms_deliver_tpdu);
+  }
 };
 
 }  // namespace otaflow::sim

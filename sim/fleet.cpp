@@ -11,6 +11,8 @@
 
 #include "base/log.hpp"
 #include "codec/ts23040_tpdu.hpp"
+#include "secure/simd_backend.hpp"
+#include "sim/home_network.hpp"
 
 namespace otaflow::sim {
 
@@ -32,7 +34,9 @@ std::optional<std::uint64_t> msisdn_number(std::string_view m) noexcept {
 
 class generated_card_source final : public card_source {
  public:
-  generated_card_source(fleet_meta meta, fleet_deriver d) : meta_(std::move(meta)) {
+  generated_card_source(fleet_meta meta, fleet_deriver d,
+                        std::shared_ptr<const bytes> suci_calc_info)
+      : meta_(std::move(meta)), suci_calc_info_(std::move(suci_calc_info)) {
     pool_.push_back(std::move(d));
   }
 
@@ -58,7 +62,9 @@ class generated_card_source final : public card_source {
                                              " is outside the fleet of " +
                                              std::to_string(meta_.count));
     auto d = borrow();
-    return d.get().card(index);
+    card_identity id = d.get().card(index);
+    id.suci_calc_info = suci_calc_info_;  // the fleet's home network keys (home_network.hpp)
+    return id;
   }
 
   std::string describe_json() const override {
@@ -111,6 +117,7 @@ class generated_card_source final : public card_source {
   }
 
   fleet_meta meta_;
+  std::shared_ptr<const bytes> suci_calc_info_;
   mutable std::mutex mu_;
   mutable std::vector<fleet_deriver> pool_;
 };
@@ -358,9 +365,11 @@ result<std::unique_ptr<card_source>> generated_source(std::string seed, std::uin
     return make_error(errc::bad_argument, "fleet of " + std::to_string(count) +
                                               " cards exceeds the numbering's capacity " +
                                               std::to_string(n.capacity()));
+  auto calc_info = personalised_suci_calc_info(seed);
+  if (!calc_info) return std::move(calc_info).error();
   fleet_meta meta{std::move(seed), count, std::move(n)};
-  return std::unique_ptr<card_source>(
-      std::make_unique<generated_card_source>(std::move(meta), std::move(*d)));
+  return std::unique_ptr<card_source>(std::make_unique<generated_card_source>(
+      std::move(meta), std::move(*d), std::move(*calc_info)));
 }
 
 result<std::unique_ptr<card_source>> csv_source(const std::filesystem::path& csv) {
@@ -435,7 +444,8 @@ result<std::unique_ptr<fleet>> fleet::from_csv(const std::filesystem::path& csv,
   return open(std::move(*s), std::move(options));
 }
 
-result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index) {
+result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index,
+                                                     std::optional<card_identity> known) {
   {
     std::lock_guard lk(cache_mu_);
     auto it = cache_.find(index);
@@ -445,7 +455,7 @@ result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index) {
       return it->second->card;
     }
   }
-  auto id = source_->identity(index);
+  auto id = known ? result<card_identity>(std::move(*known)) : source_->identity(index);
   if (!id) return std::move(id).error();
   card_state st;
   if (store_) {
@@ -460,8 +470,21 @@ result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index) {
   return std::make_shared<virtual_card>(std::move(*id), std::move(st), options_.profile);
 }
 
+void fleet::mark_changed(std::uint64_t index) {
+  const std::uint64_t chunk = index >> 16;
+  if (chunk >= changed_.size()) changed_.resize(chunk + 1);
+  auto& bits = changed_[chunk];
+  if (!bits) bits = std::make_unique<std::array<std::uint64_t, 1024>>();
+  std::uint64_t& word = (*bits)[(index >> 6) & 1023];
+  const std::uint64_t bit = std::uint64_t{1} << (index & 63);
+  if (word & bit) return;
+  word |= bit;
+  ++cards_changed_;
+}
+
 void fleet::release(std::uint64_t index, const std::shared_ptr<virtual_card>& card) {
   auto& st = card->data().state();
+  const bool changed = st.dirty();
   if (st.dirty() && store_) {
     auto s = store_->save(card->data().identity().iccid, st);
     if (s) {
@@ -477,6 +500,7 @@ void fleet::release(std::uint64_t index, const std::shared_ptr<virtual_card>& ca
       card->approx_bytes() + 16 + sizeof(entry) + 32 + 32 + 4 * malloc_overhead;
   std::vector<std::shared_ptr<virtual_card>> dropped;  // destroyed after the lock
   std::lock_guard lk(cache_mu_);
+  if (changed) mark_changed(index);
   auto it = cache_.find(index);
   if (it == cache_.end()) {
     auto e = std::make_unique<entry>();
@@ -507,6 +531,12 @@ void fleet::release(std::uint64_t index, const std::shared_ptr<virtual_card>& ca
   }
 }
 
+std::shared_ptr<virtual_card> fleet::peek(std::uint64_t index) const {
+  std::lock_guard lk(cache_mu_);
+  auto it = cache_.find(index);
+  return it == cache_.end() ? nullptr : it->second->card;
+}
+
 mt_outcome fleet::deliver(std::string_view msisdn, byte_view tpdu) {
   const auto index = source_->find_msisdn(msisdn);
   if (!index) {
@@ -515,8 +545,13 @@ mt_outcome fleet::deliver(std::string_view msisdn, byte_view tpdu) {
     o.result = mt_outcome::kind::unknown_subscriber;
     return o;
   }
-  std::lock_guard lk(stripe(*index));
-  auto card = acquire(*index);
+  return deliver_to(*index, msisdn, tpdu, nullptr, std::nullopt);
+}
+
+mt_outcome fleet::deliver_to(std::uint64_t index, std::string_view msisdn, byte_view tpdu,
+                             preopened_command* preopened, std::optional<card_identity> known) {
+  std::lock_guard lk(stripe(index));
+  auto card = acquire(index, std::move(known));
   if (!card) {
     log::get("fleet")->error("msisdn={}: {}", msisdn, card.error().message);
     mt_outcome o;
@@ -524,9 +559,53 @@ mt_outcome fleet::deliver(std::string_view msisdn, byte_view tpdu) {
     return o;
   }
   delivered_.fetch_add(1, std::memory_order_relaxed);
-  mt_outcome out = (*card)->receive_sms(tpdu);
-  release(*index, *card);
+  mt_outcome out = (*card)->receive_sms(tpdu, preopened);
+  if (const auto st = (*card)->last_sms_por_status())
+    por_counts_[static_cast<std::uint8_t>(*st)].fetch_add(1, std::memory_order_relaxed);
+  if (preopened && preopened->used) batch_opened_.fetch_add(1, std::memory_order_relaxed);
+  release(index, *card);
   return out;
+}
+
+void fleet::deliver_batch(std::span<mt_delivery> batch) {
+  if (!options_.batch_verify || batch.size() < 2) {
+    for (auto& d : batch) d.outcome = deliver(d.msisdn, d.sms_deliver_tpdu);
+    return;
+  }
+  // Open every secured packet of the batch in one crypto batch. The keys come from the
+  // cards' identities, which never change: a cached card's, else the source's (derived once
+  // here and handed to acquire). No card lock is held meanwhile; each card checks that the
+  // report fits the packet and keys it ends up with (ota_sms_pp.hpp).
+  const std::size_t n = batch.size();
+  std::vector<std::optional<std::uint64_t>> index(n);
+  std::vector<std::optional<card_identity>> ids(n);
+  std::vector<std::shared_ptr<virtual_card>> cached(n);
+  std::vector<preopen_request> requests(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    index[i] = source_->find_msisdn(batch[i].msisdn);
+    requests[i].sms_deliver_tpdu = batch[i].sms_deliver_tpdu;
+    if (!index[i]) continue;
+    cached[i] = peek(*index[i]);
+    if (cached[i]) {
+      requests[i].identity = &cached[i]->data().identity();
+    } else if (auto id = source_->identity(*index[i])) {
+      ids[i] = std::move(*id);
+      requests[i].identity = &*ids[i];
+    }
+  }
+  thread_local std::unique_ptr<secure::crypto_backend> backend = secure::make_best_backend();
+  auto pre = preopen_commands(requests, options_.profile, *backend);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& d = batch[i];
+    if (!index[i]) {
+      unknown_.fetch_add(1, std::memory_order_relaxed);
+      d.outcome = {};
+      d.outcome.result = mt_outcome::kind::unknown_subscriber;
+      continue;
+    }
+    d.outcome = deliver_to(*index[i], d.msisdn, d.sms_deliver_tpdu, pre[i] ? &*pre[i] : nullptr,
+                           std::move(ids[i]));
+  }
 }
 
 status fleet::visit(std::uint64_t index, const std::function<void(virtual_card&)>& fn) {
@@ -548,13 +627,17 @@ fleet_stats fleet::stats() const {
     std::lock_guard lk(cache_mu_);
     s.cards_in_memory = cache_.size();
     s.bytes_in_memory = bytes_;
+    s.cards_changed = cards_changed_;
   }
+  for (std::size_t i = 0; i < por_counts_.size(); ++i)
+    s.por_status[i] = por_counts_[i].load(std::memory_order_relaxed);
   s.materialised = materialised_.load();
   s.loaded = loaded_.load();
   s.evicted = evicted_.load();
   s.persisted = persisted_.load();
   s.delivered = delivered_.load();
   s.unknown = unknown_.load();
+  s.batch_opened = batch_opened_.load();
   return s;
 }
 

@@ -14,6 +14,7 @@
 //    remembers everything.
 //  - deliver() is thread-safe; the messages of one card are serialised (striped mutexes).
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +35,7 @@
 #include "sim/fleet_generate.hpp"
 #include "sim/fleet_store.hpp"
 #include "sim/ota_card.hpp"
+#include "sim/ota_sms_pp.hpp"
 
 namespace otaflow::sim {
 
@@ -49,6 +52,10 @@ struct fleet_options {
   bool sync_writes = false;
   /// The card profile of every card (default_card_profile()).
   card_profile profile = default_card_profile();
+  /// Default true: deliver_batch() deciphers and checks the CC of a batch's secured packets
+  /// in one batch on secure::make_best_backend() (SIMD 3DES/AES); false: every card opens its
+  /// packets itself, one at a time (OpenSSL). Same outcomes and PoR octets either way.
+  bool batch_verify = true;
 };
 
 /// Counters of a fleet.
@@ -58,9 +65,13 @@ struct fleet_stats {
   std::uint64_t materialised = 0;     ///< cards built (first touches and reloads)
   std::uint64_t loaded = 0;           ///< of which with a stored state
   std::uint64_t evicted = 0;
-  std::uint64_t persisted = 0;  ///< state writes
-  std::uint64_t delivered = 0;  ///< deliver() calls that reached a card
-  std::uint64_t unknown = 0;    ///< deliver() calls for MSISDNs not in the fleet
+  std::uint64_t persisted = 0;      ///< state writes
+  std::uint64_t delivered = 0;      ///< deliver() calls that reached a card
+  std::uint64_t unknown = 0;        ///< deliver() calls for MSISDNs not in the fleet
+  std::uint64_t cards_changed = 0;  ///< distinct cards whose state changed since open()
+  std::uint64_t batch_opened = 0;   ///< command packets the cards took from a crypto batch
+  /// PoRs the cards computed, by status octet (TS 102 225 §5.2: 00 ok, 01 RC/CC failed, ...).
+  std::array<std::uint64_t, 256> por_status{};
 };
 
 /// Where a fleet's cards come from.
@@ -110,6 +121,9 @@ class fleet final : public card_gateway {
   /// Delivers one SMS-DELIVER to the handset of an MSISDN (virtual_card::receive_sms);
   /// unknown MSISDNs answer kind::unknown_subscriber.
   mt_outcome deliver(std::string_view msisdn, byte_view sms_deliver_tpdu) override;
+  /// Opens the batch's secured packets in one crypto batch (fleet_options::batch_verify),
+  /// then delivers each SM as deliver() does.
+  void deliver_batch(std::span<mt_delivery> batch) override;
 
   /// Runs fn on card `index` under its lock, then persists what changed. Errors: index out
   /// of range, identity or state that cannot be read.
@@ -126,11 +140,20 @@ class fleet final : public card_gateway {
   struct entry;
   fleet(std::unique_ptr<card_source> source, fleet_options options,
         std::unique_ptr<fleet_store> store);
-  /// The card of an index, materialised when needed; caller holds the index's stripe.
-  result<std::shared_ptr<virtual_card>> acquire(std::uint64_t index);
+  /// The card of an index, materialised when needed (from `known` when given, else from
+  /// the source); caller holds the index's stripe.
+  result<std::shared_ptr<virtual_card>> acquire(std::uint64_t index,
+                                                std::optional<card_identity> known = {});
+  /// The cached card of an index, or nullptr; no lock on the card is taken.
+  std::shared_ptr<virtual_card> peek(std::uint64_t index) const;
+  /// deliver() to a known card index, with its packet maybe opened ahead.
+  mt_outcome deliver_to(std::uint64_t index, std::string_view msisdn, byte_view tpdu,
+                        preopened_command* preopened, std::optional<card_identity> known);
   /// Persists a dirty card and updates its LRU position and size; caller holds the stripe.
   void release(std::uint64_t index, const std::shared_ptr<virtual_card>& card);
   std::mutex& stripe(std::uint64_t index) { return stripes_[index % stripes_.size()]; }
+  /// Records that card `index` changed; caller holds cache_mu_.
+  void mark_changed(std::uint64_t index);
 
   std::unique_ptr<card_source> source_;
   fleet_options options_;
@@ -141,9 +164,13 @@ class fleet final : public card_gateway {
   std::unordered_map<std::uint64_t, std::unique_ptr<entry>> cache_;
   std::list<std::uint64_t> lru_;  ///< most recently used first
   std::size_t bytes_ = 0;
+  /// Cards changed since open(): a bitmap in chunks of 65536 cards, allocated on first use.
+  std::vector<std::unique_ptr<std::array<std::uint64_t, 1024>>> changed_;
+  std::uint64_t cards_changed_ = 0;
+  std::array<std::atomic<std::uint64_t>, 256> por_counts_{};
 
   std::atomic<std::uint64_t> materialised_{0}, loaded_{0}, evicted_{0}, persisted_{0},
-      delivered_{0}, unknown_{0};
+      delivered_{0}, unknown_{0}, batch_opened_{0};
 };
 
 }  // namespace otaflow::sim

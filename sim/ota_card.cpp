@@ -119,7 +119,8 @@ response_apdu virtual_card::envelope(const command_apdu& c) {
   if (c.data.empty()) return {{}, sw::wrong_length};
   if (profile_.envelope_status != 0) return {{}, profile_.envelope_status};
   if (!reassembler_) reassembler_ = std::make_unique<codec::packet_reassembler>(16);
-  auto eo = sms_pp_download(data_, profile_, *reassembler_, c.data);
+  auto eo = sms_pp_download(data_, profile_, *reassembler_, c.data, preopened_);
+  if (eo.status) sms_por_status_ = eo.status;
   if (reassembler_->pending() == 0) reassembler_.reset();
   for (const auto& s : eo.submits) {
     auto cmd = send_short_message_command(++command_number_, s);
@@ -160,8 +161,9 @@ response_apdu virtual_card::terminal_response(const command_apdu& c) {
   return {{}, toolkit_sw()};
 }
 
-mt_outcome virtual_card::receive_sms(byte_view tpdu) {
+mt_outcome virtual_card::receive_sms(byte_view tpdu, preopened_command* preopened) {
   mt_outcome o;
+  sms_por_status_.reset();
   auto d = tp::decode_deliver(tpdu);
   if (!d) {
     o.result = mt_outcome::kind::error;
@@ -184,8 +186,10 @@ mt_outcome virtual_card::receive_sms(byte_view tpdu) {
     o.deliver_report_tpdu = report(o.fcs, *d, {});
     return o;
   }
+  preopened_ = preopened;
   response_apdu r =
       transmit(command_apdu{codec::cla::uicc, codec::ins::envelope, 0, 0, std::move(*env), {}});
+  preopened_ = nullptr;
   bytes data = r.data;
   for (int guard = 0; (r.sw1() == 0x61 || r.sw1() == 0x9F) && guard < 16; ++guard) {
     const std::uint8_t cla = r.sw1() == 0x9F ? codec::cla::gsm : codec::cla::iso;

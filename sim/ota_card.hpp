@@ -18,13 +18,17 @@
 // parses the `02 71 00` header regardless.
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "base/bytes.hpp"
 #include "codec/iso7816_apdu.hpp"
+#include "codec/ts102225_packet.hpp"
 #include "codec/ts31115_sms.hpp"
 #include "sim/card_gateway.hpp"
 #include "sim/card_profile.hpp"
+#include "sim/card_suci.hpp"
+#include "sim/ota_sms_pp.hpp"
 #include "sim/uicc_apdu.hpp"
 #include "sim/uicc_card.hpp"
 
@@ -43,8 +47,20 @@ class virtual_card {
   /// transmit() for encoded APDU bytes; undecodable bytes answer 6700.
   [[nodiscard]] codec::response_apdu transmit(byte_view apdu);
 
-  /// The handset receives one SMS-DELIVER TPDU (TS 31.111 §7.1.1 as above).
-  [[nodiscard]] mt_outcome receive_sms(byte_view sms_deliver_tpdu);
+  /// The handset receives one SMS-DELIVER TPDU (TS 31.111 §7.1.1 as above). `preopened`
+  /// (may be null): its command packet opened ahead in a crypto batch (ota_sms_pp.hpp).
+  [[nodiscard]] mt_outcome receive_sms(byte_view sms_deliver_tpdu,
+                                       preopened_command* preopened = nullptr);
+
+  /// The status of the PoR the card computed for the SM of the last receive_sms() (nullopt
+  /// when that SM completed no command packet): the fleet's PoR statistics.
+  [[nodiscard]] std::optional<codec::por_status> last_sms_por_status() const noexcept {
+    return sms_por_status_;
+  }
+
+  /// The SUCI the handset sends (sim/card_suci.hpp): GET IDENTITY when EF.UST has services
+  /// 124 and 125, else computed by the ME from the USIM's files. Goes through transmit().
+  [[nodiscard]] result<card_suci> compute_suci();
 
   /// The card's data (identity, state, contents).
   [[nodiscard]] uicc_data& data() noexcept { return data_; }
@@ -68,6 +84,8 @@ class virtual_card {
   std::uint8_t command_number_ = 0;
   bytes pending_;  ///< ENVELOPE response data waiting for GET RESPONSE
   std::uint16_t pending_sw_ = 0x9000;
+  std::optional<codec::por_status> sms_por_status_;  ///< of the current/last receive_sms()
+  preopened_command* preopened_ = nullptr;  ///< for the ENVELOPE of the current receive_sms()
 };
 
 /// The proactive command SEND SHORT MESSAGE (TS 102 223 §6.6.9) carrying an SMS-SUBMIT.

@@ -1,5 +1,6 @@
 #include "sim/ota_sms_pp.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "codec/iso7816_sw.hpp"
@@ -119,10 +120,101 @@ std::vector<bytes> por_submits(byte_view packet, const tp::address& da, std::uin
   return out;
 }
 
+/// The command packet of an SM that carries a whole one (what the card would reassemble at
+/// once), or nullopt: not (U)SIM data download, no IE 70, or a part of a concatenation.
+std::optional<bytes> single_command_packet(byte_view tpdu) {
+  auto d = tp::decode_deliver(tpdu);
+  if (!d || d->pid != tp::pid_usim_data_download || tp::dcs_message_class(d->dcs) != 2)
+    return std::nullopt;
+  if (!d->udhi || tp::dcs_alphabet(d->dcs) != tp::alphabet::eight_bit) return std::nullopt;
+  auto split = codec::split_ud(d->ud);
+  if (!split) return std::nullopt;
+  const auto& udh = split->header;
+  if (!udh.has(codec::iei::command_packet) || udh.has(codec::iei::concat_8bit) ||
+      udh.has(codec::iei::concat_16bit))
+    return std::nullopt;
+  return bytes(split->body.begin(), split->body.end());
+}
+
+/// Whether a recorded keyset is the one a lookup gives now (both absent, or equal keys).
+bool same_keyset(const std::optional<secure::keyset>& a, const secure::keyset* b) noexcept {
+  if (!a || !b) return !a && !b;
+  return a->version == b->version && equal_ct(a->kic_key, b->kic_key) &&
+         equal_ct(a->kid_key, b->kid_key);
+}
+
 }  // namespace
 
+preopened_command::~preopened_command() {
+  for (auto* k : {&kic_set, &kid_set}) {
+    if (*k) {
+      secure_wipe((*k)->kic_key);
+      secure_wipe((*k)->kid_key);
+    }
+  }
+  secure_wipe(report.command.data);
+}
+
+bool preopened_command::matches(byte_view p, const secure::keyset* kic,
+                                const secure::keyset* kid) const noexcept {
+  return p.size() == packet.size() && std::equal(p.begin(), p.end(), packet.begin()) &&
+         same_keyset(kic_set, kic) && same_keyset(kid_set, kid);
+}
+
+std::vector<std::optional<preopened_command>> preopen_commands(
+    std::span<const preopen_request> requests, const card_profile& profile,
+    secure::crypto_backend& backend) {
+  std::vector<std::optional<preopened_command>> out(requests.size());
+  std::vector<std::size_t> which;
+  which.reserve(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& rq = requests[i];
+    if (!rq.identity) continue;
+    auto packet = single_command_packet(rq.sms_deliver_tpdu);
+    if (!packet || packet->size() < codec::command_clear_size) continue;
+    // The checks process_command_packet makes before opening: the TAR's application and
+    // its minimum security level (09 and 0A need no crypto).
+    const auto& pk = *packet;
+    const std::uint32_t tar = (std::uint32_t{pk[7]} << 16) | (std::uint32_t{pk[8]} << 8) | pk[9];
+    const tar_application* app = profile.find(tar);
+    if (!app) continue;
+    auto spi = codec::decode_spi(static_cast<std::uint16_t>((pk[3] << 8) | pk[4]));
+    if (!spi || !meets(*spi, app->msl)) continue;
+    // The keysets keyset_cache::get gives for KIc's and KID's key versions.
+    auto get = [&](std::uint8_t v) -> std::optional<secure::keyset> {
+      if (v == 0 || v > 15 || !app->allows_keyset(v)) return std::nullopt;
+      const ota_keyset* ks = rq.identity->keyset(v);
+      if (!ks) return std::nullopt;
+      return secure::keyset{v, ks->kic, ks->kid};
+    };
+    preopened_command pc;
+    pc.kic_set = get(static_cast<std::uint8_t>(pk[5] >> 4));
+    pc.kid_set = get(static_cast<std::uint8_t>(pk[6] >> 4));
+    pc.packet = std::move(*packet);
+    out[i] = std::move(pc);
+    which.push_back(i);
+  }
+  if (which.empty()) return out;
+  std::vector<secure::command_to_inspect> items;
+  items.reserve(which.size());
+  for (std::size_t i : which) {
+    const preopened_command& pc = *out[i];
+    const secure::keyset* kic = pc.kic_set ? &*pc.kic_set : nullptr;
+    const secure::keyset* kid = pc.kid_set ? &*pc.kid_set : nullptr;
+    items.push_back({pc.packet, [kic, kid](std::uint32_t, std::uint8_t v) -> const secure::keyset* {
+                       if (kic && kic->version == v) return kic;
+                       if (kid && kid->version == v) return kid;
+                       return nullptr;
+                     }});
+  }
+  auto reports = secure::inspect_commands(items, backend);
+  for (std::size_t k = 0; k < which.size(); ++k) out[which[k]]->report = std::move(reports[k]);
+  return out;
+}
+
 packet_outcome process_command_packet(uicc_data& card, const card_profile& profile,
-                                      byte_view packet, const tp::address& originator) {
+                                      byte_view packet, const tp::address& originator,
+                                      preopened_command* preopened) {
   packet_outcome out;
   if (packet.size() < codec::command_clear_size) {
     // Not even SPI and TAR: there is nothing to address a PoR to.
@@ -205,7 +297,14 @@ packet_outcome process_command_packet(uicc_data& card, const card_profile& profi
 
   keyset_cache keys(card.identity(), *app);
   const secure::key_lookup lookup = [&keys](std::uint32_t, std::uint8_t v) { return keys.get(v); };
-  auto report = secure::inspect_command(packet, lookup);
+  secure::command_report report;
+  if (preopened && preopened->matches(packet, keys.get(static_cast<std::uint8_t>(plan.kic >> 4)),
+                                      keys.get(static_cast<std::uint8_t>(plan.kid >> 4)))) {
+    report = std::move(preopened->report);  // opened in the fleet's crypto batch
+    preopened->used = true;
+  } else {
+    report = secure::inspect_command(packet, lookup);
+  }
   if (report.counter_known) plan.counter = report.command.counter;
   if (report.status != por_status::ok) return finish(report.status, false, {});
 
@@ -256,7 +355,8 @@ result<bytes> sms_pp_envelope_data(byte_view tpdu, const std::optional<tp::addre
 }
 
 envelope_outcome sms_pp_download(uicc_data& card, const card_profile& profile,
-                                 codec::packet_reassembler& reassembler, byte_view data) {
+                                 codec::packet_reassembler& reassembler, byte_view data,
+                                 preopened_command* preopened) {
   envelope_outcome o;
   o.response.sw = codec::sw::ok;
   auto fail = [&o](std::uint16_t s) -> envelope_outcome& {
@@ -287,7 +387,7 @@ envelope_outcome sms_pp_download(uicc_data& card, const card_profile& profile,
   auto r = reassembler.add(d->oa.digits, d->ud);
   if (!r) return fail(codec::sw::technical_problem);
   if (!*r || (*r)->kind != codec::packet_kind::command) return o;
-  auto p = process_command_packet(card, profile, (*r)->packet, d->oa);
+  auto p = process_command_packet(card, profile, (*r)->packet, d->oa, preopened);
   o.response.data = std::move(p.report_ud);
   o.submits = std::move(p.submits);
   o.status = p.status;

@@ -24,8 +24,17 @@
 // the stored one, so that a later checked packet cannot replay it; mode "no counter" leaves
 // it. The keyset of a packet is the KID key version when it carries RC/CC, else the KIc key
 // version when ciphered, else 0.
+//
+// Batch opening (issue 6: the batch crypto stage serves the card side too): the fleet hands
+// the SMs a worker took together to preopen_commands(), which deciphers and checks the CC of
+// every single-SMS command packet among them in one secure::inspect_commands() batch. Each
+// card then gets its preopened_command with the SM; process_command_packet() uses its report
+// instead of opening the packet again only when the packet it reassembled is the same octets
+// and the card's key lookup gives the same keys, so the outcome and the PoR octets are exactly
+// those of the one-at-a-time path.
 
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -33,6 +42,7 @@
 #include "codec/ts102225_packet.hpp"
 #include "codec/ts23040_tpdu.hpp"
 #include "codec/ts31115_sms.hpp"
+#include "secure/scp80.hpp"
 #include "sim/card_profile.hpp"
 #include "sim/uicc_card.hpp"
 
@@ -45,11 +55,46 @@ struct packet_outcome {
   std::vector<bytes> submits;               ///< SMS-SUBMIT TPDUs to send (PoR by SMS-SUBMIT)
 };
 
+/// A command packet opened ahead of its card (preopen_commands): the report
+/// secure::inspect_command gives for it with the card's keys, and the keysets the lookup
+/// gave, so that the card can tell whether the report still applies. Keys are wiped.
+struct preopened_command {
+  bytes packet;                           ///< the command packet (from CPL)
+  secure::command_report report;          ///< what opening it gave
+  std::optional<secure::keyset> kic_set;  ///< keyset of KIc's key version, if the card has it
+  std::optional<secure::keyset> kid_set;  ///< keyset of KID's key version, if the card has it
+  bool used = false;                      ///< the card took the report instead of opening
+
+  preopened_command() = default;
+  preopened_command(preopened_command&&) noexcept = default;
+  preopened_command& operator=(preopened_command&&) noexcept = default;
+  ~preopened_command();
+  /// Whether this is the opening of `p` with these keys (key lookup of the card's TAR).
+  [[nodiscard]] bool matches(byte_view p, const secure::keyset* kic,
+                             const secure::keyset* kid) const noexcept;
+};
+
+/// One SM of a batch whose command packet may be opened ahead of its card.
+struct preopen_request {
+  const card_identity* identity = nullptr;  ///< the card's keys (must outlive the call)
+  byte_view sms_deliver_tpdu;
+};
+
+/// Opens, in one crypto batch on `backend`, the command packets of the SMs that hold a whole
+/// command packet in one SM (TP-PID 7F, class 2 8-bit data, UDH with IE 70 and no
+/// concatenation) for an application of `profile` whose minimum security level the SPI
+/// meets; the others (nullopt) are left to the card.
+[[nodiscard]] std::vector<std::optional<preopened_command>> preopen_commands(
+    std::span<const preopen_request> requests, const card_profile& profile,
+    secure::crypto_backend& backend);
+
 /// Processes one secured command packet (from CPL) from `originator` (the TP-OA of the SM,
-/// the TP-DA of a PoR by SMS-SUBMIT).
+/// the TP-DA of a PoR by SMS-SUBMIT). With `preopened` matching the packet and the card's
+/// keys, its report stands for opening the packet (and is moved out).
 [[nodiscard]] packet_outcome process_command_packet(uicc_data& card, const card_profile& profile,
                                                     byte_view packet,
-                                                    const codec::tpdu::address& originator);
+                                                    const codec::tpdu::address& originator,
+                                                    preopened_command* preopened = nullptr);
 
 /// What the card answers to an SMS-PP download ENVELOPE.
 struct envelope_outcome {
@@ -62,9 +107,11 @@ struct envelope_outcome {
 /// [86 address], 8B SMS-DELIVER TPDU }). A malformed BER-TLV or a missing 8B answers 6A80,
 /// an undecodable SMS-DELIVER 6F00; an SM that is not a command packet (no UDHI / IE 70, not
 /// 8-bit data) or a part of an incomplete concatenation answers 9000 without data.
+/// `preopened` (may be null) goes to process_command_packet.
 [[nodiscard]] envelope_outcome sms_pp_download(uicc_data& card, const card_profile& profile,
                                                codec::packet_reassembler& reassembler,
-                                               byte_view envelope_data);
+                                               byte_view envelope_data,
+                                               preopened_command* preopened = nullptr);
 
 /// Builds the ENVELOPE data D1 { 82 02 83 81, [86 service centre], 8B tpdu } an ME sends
 /// (TS 31.111 §7.1.1.2; the service centre address is optional here: nullopt omits 86).

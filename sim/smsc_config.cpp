@@ -195,6 +195,9 @@ status validate(const smsc_config& c) {
   if (c.smsc_system_id.size() > 15) return config_error("system_id", "longer than 15 characters");
   if (c.deliver_window == 0) return config_error("deliver_window", "must be >= 1");
   if (c.workers == 0 || c.workers > 256) return config_error("workers", "must be in [1, 256]");
+  if (c.worker_batch == 0 || c.worker_batch > 4096) {
+    return config_error("worker_batch", "must be in [1, 4096]");
+  }
   if (c.max_binds == 0) return config_error("max_binds", "must be >= 1");
   if (c.max_pdu_length < 16) return config_error("max_pdu_length", "must be >= 16");
   if (c.faults.delivery_delay.max_ms < c.faults.delivery_delay.min_ms) {
@@ -237,6 +240,7 @@ result<smsc_config> parse_smsc_config(std::string_view toml_text, smsc_config ba
       {"tps_per_bind", double_field("tps_per_bind", c.tps_per_bind)},
       {"tps_burst", int_field("tps_burst", c.tps_burst)},
       {"workers", int_field("workers", c.workers, 1, 256)},
+      {"worker_batch", int_field("worker_batch", c.worker_batch, 1, 4096)},
       {"retry_schedule_ms",
        [&c](const toml::node& n) { return apply_retry_schedule(n, c.retry_schedule_ms); }},
       {"default_validity_s", int_field("default_validity_s", c.default_validity_s)},

@@ -55,6 +55,9 @@ struct smsc_config {
   double tps_per_bind = 0.0;                 ///< default 0 = unlimited: submits/s per bind
   std::uint32_t tps_burst = 0;               ///< default 0 = max(1, tps): token bucket depth
   std::uint32_t workers = 2;                 ///< default 2, >= 1: threads calling the gateway
+  /// Default 256, [1, 4096]: messages a worker hands the gateway at once (the fleet opens
+  /// their secured packets in one crypto batch); fewer when less is queued.
+  std::uint32_t worker_batch = 256;
   /// Delay before each retry of an absent/busy card (ms); exhausted = EXPIRED.
   std::vector<std::uint32_t> retry_schedule_ms{1000, 5000, 30000, 120000, 600000};
   std::uint32_t default_validity_s = 86400;   ///< default 1 day: validity without validity_period

@@ -15,19 +15,20 @@
 #include <deque>
 #include <functional>
 #include <queue>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/token_bucket.hpp"
 #include "codec/ts23040_tpdu.hpp"
 #include "sim/smsc_fault.hpp"
 #include "sim/smsc_message.hpp"
 #include "sim/smsc_net.hpp"
 #include "sim/smsc_protocol.hpp"
 #include "sim/smsc_time.hpp"
-#include "sim/smsc_token_bucket.hpp"
 #include "sim/smsc_worker_pool.hpp"
 
 namespace otaflow::sim {
@@ -94,7 +95,7 @@ struct link {
   bool dirty = false;     // in dirty_links
   bool closing = false;   // close once `out` is flushed
   bool dead = false;
-  smsc_token_bucket bucket{0, 0};
+  token_bucket bucket{0, 0};
   steady::time_point opened;
   steady::time_point last_rx;
   std::uint32_t next_seq = 1;
@@ -181,25 +182,45 @@ struct smsc_server::impl {
   steady::time_point next_housekeeping;
 
   // ---- worker side ----
-  void attempt(smsc_message& m) {
-    m.to_esme.clear();
-    m.pors = 0;
-    mt_outcome outcome;
-    auto tpdu = build_sms_deliver(m, wall::now(), cfg.scts_timezone_quarters);
-    if (!tpdu) {
-      outcome.result = mt_outcome::kind::error;
-      outcome.fcs = codec::tpdu::fcs_unspecified;
-    } else {
-      try {
-        outcome = gw.deliver(m.dest.addr, *tpdu);
-      } catch (const std::exception& e) {
-        log->error("card gateway threw for msisdn={} message={}: {}", m.dest.addr, m.id, e.what());
-        outcome = {};
+  /// One delivery attempt for each message of a worker's batch: the SMS-DELIVERs go to the
+  /// gateway together (deliver_batch), each outcome is applied to its message.
+  void attempt_batch(std::span<smsc_message* const> ms) {
+    thread_local std::vector<bytes> tpdus;
+    thread_local std::vector<mt_delivery> batch;
+    thread_local std::vector<smsc_message*> in_batch;
+    tpdus.clear();
+    batch.clear();
+    in_batch.clear();
+    const auto now = wall::now();
+    for (smsc_message* m : ms) {
+      m->to_esme.clear();
+      m->pors = 0;
+      auto tpdu = build_sms_deliver(*m, now, cfg.scts_timezone_quarters);
+      if (!tpdu) {
+        mt_outcome outcome;
         outcome.result = mt_outcome::kind::error;
         outcome.fcs = codec::tpdu::fcs_unspecified;
+        apply_outcome(*m, outcome, wall::now());
+        continue;
+      }
+      tpdus.push_back(std::move(*tpdu));
+      in_batch.push_back(m);
+    }
+    for (std::size_t i = 0; i < in_batch.size(); ++i)
+      batch.push_back({in_batch[i]->dest.addr, tpdus[i], {}});
+    try {
+      gw.deliver_batch(batch);
+    } catch (const std::exception& e) {
+      log->error("card gateway threw for a batch of {} messages: {}", batch.size(), e.what());
+      for (auto& d : batch) {
+        d.outcome = {};
+        d.outcome.result = mt_outcome::kind::error;
+        d.outcome.fcs = codec::tpdu::fcs_unspecified;
       }
     }
-    apply_outcome(m, outcome, wall::now());
+    const auto done_at = wall::now();
+    for (std::size_t i = 0; i < in_batch.size(); ++i)
+      apply_outcome(*in_batch[i], batch[i].outcome, done_at);
   }
 
   // ---- messages ----
@@ -701,7 +722,7 @@ struct smsc_server::impl {
     l->state = h.id == cmd::bind_receiver      ? link_state::rx
                : h.id == cmd::bind_transmitter ? link_state::tx
                                                : link_state::trx;
-    l->bucket = smsc_token_bucket(cfg.tps_per_bind, cfg.tps_burst);
+    l->bucket = token_bucket(cfg.tps_per_bind, cfg.tps_burst);
     log->info("link {} {}: {} system_id={} ok", l->id, l->peer, kind, req.system_id);
     if (l->receives()) {
       route& r = routes[l->system_id];
@@ -941,7 +962,8 @@ status smsc_server::start() {
   ev.data.u64 = k_wakeup;
   ::epoll_ctl(d.epfd.get(), EPOLL_CTL_ADD, d.wake.get(), &ev);
   d.pool = std::make_unique<smsc_worker_pool<smsc_message>>(
-      d.cfg.workers, [&d](smsc_message& m) { d.attempt(m); }, d.wake.get());
+      d.cfg.workers, [&d](std::span<smsc_message* const> ms) { d.attempt_batch(ms); }, d.wake.get(),
+      d.cfg.worker_batch);
   d.started = true;
   d.io = std::thread([&d] { d.run(); });
   d.log->info("SMSC simulator listening on {}:{} ({} workers, window {}, tps/bind {})",

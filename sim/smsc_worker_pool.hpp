@@ -1,8 +1,10 @@
 #pragma once
-// A small pool of threads that run one function on queued jobs and hand the
-// finished jobs back in batches. The producer/consumer is a single I/O thread;
-// it learns that finished jobs wait through an eventfd (written only when the
-// done list goes from empty to non-empty, so a burst costs one wake-up).
+// A small pool of threads that run one function on batches of queued jobs and hand
+// the finished jobs back. A worker takes up to `batch` queued jobs at once, so the
+// function sees the messages that arrived together (the fleet opens their secured
+// packets in one crypto batch). The producer/consumer is a single I/O thread; it
+// learns that finished jobs wait through an eventfd (written only when the done list
+// goes from empty to non-empty, so a burst costs one wake-up).
 
 #include <algorithm>
 #include <condition_variable>
@@ -10,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -18,12 +21,15 @@ namespace otaflow::sim {
 template <class Job>
 class smsc_worker_pool {
  public:
-  using work_fn = std::function<void(Job&)>;
+  using work_fn = std::function<void(std::span<Job* const>)>;
 
-  /// Starts `threads` workers running `fn`; notify_fd (an eventfd, or -1) is signalled
-  /// when finished jobs are ready to be collected.
-  smsc_worker_pool(unsigned threads, work_fn fn, int notify_fd)
-      : fn_(std::move(fn)), notify_fd_(notify_fd) {
+  /// Starts `threads` workers running `fn` on batches of up to `batch` jobs (at least 1);
+  /// notify_fd (an eventfd, or -1) is signalled when finished jobs are ready to be collected.
+  smsc_worker_pool(unsigned threads, work_fn fn, int notify_fd, std::size_t batch = 16)
+      : fn_(std::move(fn)),
+        notify_fd_(notify_fd),
+        batch_(std::max<std::size_t>(1, batch)),
+        nthreads_(threads) {
     for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
   }
   smsc_worker_pool(const smsc_worker_pool&) = delete;
@@ -97,12 +103,16 @@ class smsc_worker_pool {
         std::unique_lock lk(mu_);
         cv_.wait(lk, [this] { return stopping_ || !jobs_.empty(); });
         if (stopping_) return;
-        // Take a few at a time: fewer lock round trips, still fair between workers.
-        const std::size_t n = std::min<std::size_t>(jobs_.size(), 16);
+        // Take a batch at a time: fewer lock round trips, and the gateway sees together
+        // what arrived together. With less queued than two batches, split it with the
+        // other workers rather than leave them idle.
+        std::size_t n = std::min<std::size_t>(jobs_.size(), batch_);
+        if (jobs_.size() < 2 * batch_ && nthreads_ > 1)
+          n = std::max<std::size_t>(1, std::min(n, (jobs_.size() + 1) / 2));
         batch.assign(jobs_.begin(), jobs_.begin() + static_cast<std::ptrdiff_t>(n));
         jobs_.erase(jobs_.begin(), jobs_.begin() + static_cast<std::ptrdiff_t>(n));
       }
-      for (Job* j : batch) fn_(*j);
+      fn_(std::span<Job* const>(batch));
       bool was_empty = false;
       {
         std::lock_guard lk(done_mu_);
@@ -118,6 +128,8 @@ class smsc_worker_pool {
 
   work_fn fn_;
   int notify_fd_;
+  std::size_t batch_;
+  unsigned nthreads_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job*> jobs_;

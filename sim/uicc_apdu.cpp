@@ -5,8 +5,11 @@
 
 #include "codec/iso7816_sw.hpp"
 #include "codec/otaflow_keyfile.hpp"
+#include "codec/ts31102_5gs.hpp"
+#include "codec/ts31102_ef.hpp"
 #include "secure/key_rotation.hpp"
 #include "secure/milenage.hpp"
+#include "sim/card_suci.hpp"
 
 namespace otaflow::sim {
 
@@ -218,6 +221,7 @@ response_apdu uicc_session::process(const command_apdu& c) {
   // Which class each instruction uses: ISO (00) or TS 102 221 proprietary (80), plus A0.
   bool known = true;
   bool wants_iso = true;
+  bool either = false;  // GET IDENTITY: CLA 0X or 8X accepted (docs/formats/suci.md)
   switch (c.ins) {
     case ins::select:
     case ins::read_binary:
@@ -231,6 +235,9 @@ response_apdu uicc_session::process(const command_apdu& c) {
     case ins::status:
       wants_iso = false;
       break;
+    case ins::get_identity:
+      either = true;
+      break;
     default:
       known = false;
   }
@@ -238,8 +245,9 @@ response_apdu uicc_session::process(const command_apdu& c) {
     pending_.clear();
     return reply(sw::ins_not_supported);
   }
-  if (!gsm && (wants_iso ? !iso : !prop)) return reply(sw::cla_not_supported);
-  if (gsm && c.ins == ins::authenticate) return reply(sw::ins_not_supported);
+  if (!gsm && !either && (wants_iso ? !iso : !prop)) return reply(sw::cla_not_supported);
+  if (gsm && (c.ins == ins::authenticate || c.ins == ins::get_identity))
+    return reply(sw::ins_not_supported);
 
   if (c.ins != ins::get_response) pending_.clear();
   response_apdu r;
@@ -267,6 +275,9 @@ response_apdu uicc_session::process(const command_apdu& c) {
       break;
     case ins::authenticate:
       r = authenticate(c);
+      break;
+    case ins::get_identity:
+      r = get_identity(c);
       break;
     case ins::verify:
       r = verify(c, gsm);
@@ -545,7 +556,18 @@ response_apdu uicc_session::update_key_file(const bytes& image) {
   if (!hdr) return reply(sw::wrong_data);
   const ota_keyset* ks = card_.identity().keyset(hdr->kik_index);
   if (!ks) return reply(sw::data_not_found);
-  auto opened = secure::open_key_file(ks->kik, image, card_.state().key_file_sequence());
+  const std::uint32_t last = card_.state().key_file_sequence();
+  auto opened = secure::open_key_file(ks->kik, image, last);
+  if (!opened && opened.error().code == make_error_code(errc::conflict) && last != 0 &&
+      hdr->sequence == last && card_.state().rotated_keys()) {
+    // The file applied last, delivered again (a retry whose first PoR was lost): it installs
+    // the keys already in force, so it succeeds without changing anything. Any other file
+    // with an old sequence stays a replay.
+    auto again = secure::open_key_file(ks->kik, image, last - 1);
+    const auto& cur = *card_.state().rotated_keys();
+    if (again && equal_ct(again->keys.ki, cur.first) && equal_ct(again->keys.opc, cur.second))
+      return reply(sw::ok);
+  }
   if (!opened) {
     return reply(opened.error().code == make_error_code(errc::conflict)
                      ? sw::conditions_not_satisfied
@@ -683,6 +705,28 @@ response_apdu uicc_session::authenticate(const command_apdu& c) {
       break;
   }
   return answer(c, w.take(), false);
+}
+
+response_apdu uicc_session::get_identity(const command_apdu& c) {
+  // TS 102 221 §11.1.23 / TS 31.102 §7.5: P1 00; P2 01 = SUCI context (the only one here);
+  // no command data; the USIM application must be selected.
+  if (c.p1 != 0) return reply(sw::wrong_p1p2);
+  if (c.p2 != 0x01) return reply(sw::wrong_p1p2_param);
+  if (!c.data.empty()) return reply(sw::wrong_length);
+  if (df_ != ts::fid::adf_usim && parent_of(df_) != ts::fid::adf_usim)
+    return reply(sw::conditions_not_satisfied);
+  if (!allowed(ts::access::pin1)) return reply(sw::security_not_satisfied);
+  // Only a USIM with services 124 and 125 computes the SUCI; otherwise the ME does.
+  const bytes ust =
+      card_.content(ts::fid::adf_usim, *ts::find_ef(ts::fid::adf_usim, ts::fid::ef_ust));
+  if (!ts::service_available(ust, ts::service::suci_privacy) ||
+      !ts::service_available(ust, ts::service::suci_by_usim))
+    return reply(sw::conditions_not_satisfied);
+  auto s = usim_suci(card_);
+  if (!s) return reply(sw::technical_problem);
+  auto tlv_data = encode_suci_tlv(*s);
+  if (!tlv_data) return reply(sw::technical_problem);
+  return answer(c, std::move(*tlv_data), false);
 }
 
 response_apdu uicc_session::verify(const command_apdu& c, bool gsm) {

@@ -8,8 +8,8 @@
 // Commands: SELECT (P1 00/01/02/03 by FID, 04 by AID, 08/09 by path; P2 04 FCP, 0C none;
 // CLA A0: GSM response), STATUS, READ/UPDATE BINARY (offset or SFI), READ/UPDATE RECORD
 // (absolute/current 04, next 02, previous 03, SFI), GET RESPONSE (61XX / 9FXX flow),
-// AUTHENTICATE (3G context: Milenage RES/CK/IK, or AUTS on a sync failure), VERIFY (PIN1,
-// ADM1). Everything else answers 6D00; a class the instruction does not use answers 6E00.
+// AUTHENTICATE (3G context: Milenage RES/CK/IK, or AUTS on a sync failure), GET IDENTITY
+// (SUCI context, TS 31.102 §7.5; sim/card_suci.hpp), VERIFY (PIN1, ADM1). Everything else answers 6D00; a class the instruction does not use answers 6E00.
 // The ENVELOPE, FETCH and TERMINAL RESPONSE of the toolkit are the card's (ota_card.hpp).
 
 #include <cstdint>
@@ -59,6 +59,7 @@ class uicc_session {
   codec::response_apdu update_record(const codec::command_apdu& c, bool gsm);
   codec::response_apdu get_response(const codec::command_apdu& c, bool gsm);
   codec::response_apdu authenticate(const codec::command_apdu& c);
+  codec::response_apdu get_identity(const codec::command_apdu& c);
   codec::response_apdu verify(const codec::command_apdu& c, bool gsm);
   codec::response_apdu update_key_file(const bytes& image);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "codec/ts31102_5gs.hpp"
 #include "codec/ts31102_ef.hpp"
 
 namespace otaflow::sim {
@@ -200,6 +201,16 @@ result<card_state> card_state::decode(byte_view in) {
 uicc_data::uicc_data(card_identity id, card_state st) : id_(std::move(id)), st_(std::move(st)) {}
 
 bytes uicc_data::default_content(const ts::ef_spec& ef) const {
+  if (ts::find_ef(ts::fid::df_5gs, ef.fid) == &ef) {
+    if (ef.fid == ts::fid::ef_suci_calc_info && id_.suci_calc_info &&
+        id_.suci_calc_info->size() == ef.size)
+      return *id_.suci_calc_info;
+    std::optional<ts::plmn> hplmn;
+    if (auto h = ts::plmn_from_imsi(id_.imsi, id_.mnc_length)) hplmn = *h;
+    auto c = ts::default_5gs_content(ef, hplmn);
+    if (!c) return bytes(ef.size, 0xFF);
+    return std::move(*c);
+  }
   ts::card_profile p;
   p.iccid = id_.iccid;
   p.imsi = id_.imsi;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,9 @@ struct card_identity {
   key16 ki{};   ///< Milenage K as personalised
   key16 opc{};  ///< Milenage OPc as personalised
   std::vector<ota_keyset> keysets;
+  /// Personalised EF.SUCI_Calc_Info (the file's full size), shared by the cards of a fleet
+  /// (sim/home_network.hpp); nullptr: the null scheme only (default_5gs_content).
+  std::shared_ptr<const bytes> suci_calc_info;
 
   card_identity() = default;
   card_identity(const card_identity&) = default;
@@ -144,7 +148,8 @@ class uicc_data {
 
   /// Current content of an EF of a DF: the changed content, else the personalised default.
   [[nodiscard]] bytes content(std::uint16_t df, const codec::ts31102::ef_spec& ef) const;
-  /// The personalised default of an EF.
+  /// The personalised default of an EF (DF.5GS EFs: TS 31.102 Annex E contents, and the
+  /// identity's EF.SUCI_Calc_Info).
   [[nodiscard]] bytes default_content(const codec::ts31102::ef_spec& ef) const;
   /// Stores a new content of an EF (size must equal ef.size); an entry equal to the default
   /// is dropped, so only changed files take memory.

@@ -8,7 +8,8 @@ state::state(std::unique_ptr<storage::db> d)
       keys_(*db_),
       counters_(*db_),
       campaigns_(*db_),
-      jobs_(*db_) {}
+      jobs_(*db_),
+      card_files_(*db_) {}
 
 result<std::unique_ptr<state>> state::open(const db_options& options, const kek_source& kek) {
   auto k = load_kek(kek);

@@ -8,6 +8,7 @@
 #include "base/error.hpp"
 #include "storage/audit_log.hpp"
 #include "storage/campaign_store.hpp"
+#include "storage/card_file_store.hpp"
 #include "storage/counter_store.hpp"
 #include "storage/db.hpp"
 #include "storage/job_store.hpp"
@@ -32,6 +33,7 @@ class state {
   [[nodiscard]] counter_store& counters() noexcept { return counters_; }
   [[nodiscard]] campaign_store& campaigns() noexcept { return campaigns_; }
   [[nodiscard]] job_store& jobs() noexcept { return jobs_; }
+  [[nodiscard]] card_file_store& card_files() noexcept { return card_files_; }
   [[nodiscard]] audit_log& audit() noexcept { return *audit_; }
 
   /// Removes a card's subscriber record, index entries and keys in one synced
@@ -48,6 +50,7 @@ class state {
   counter_store counters_;
   campaign_store campaigns_;
   job_store jobs_;
+  card_file_store card_files_;
   std::unique_ptr<audit_log> audit_;
 };
 

@@ -15,7 +15,8 @@ namespace otaflow::storage {
 namespace {
 
 constexpr std::array<std::string_view, column_count> column_names = {
-    "subscribers", "keys", "counters", "campaigns", "jobs", "audit", "meta", "by_msisdn", "by_imsi",
+    "subscribers", "keys",    "counters", "campaigns", "jobs",
+    "audit",       "meta",    "by_msisdn", "by_imsi",  "card_files",
 };
 
 constexpr std::string_view meta_schema = "schema_version";

@@ -34,8 +34,9 @@ enum class column : std::uint8_t {
   meta,         ///< name -> schema version, KEK check value
   by_msisdn,    ///< MSISDN -> ICCID
   by_imsi,      ///< IMSI -> ICCID
+  card_files,   ///< ICCID \0 path -> file content a campaign wrote (PoR OK)
 };
-inline constexpr std::size_t column_count = 9;
+inline constexpr std::size_t column_count = 10;
 
 /// The column family's name as stored in RocksDB ("subscribers", ...).
 [[nodiscard]] std::string_view column_name(column c) noexcept;

@@ -12,7 +12,7 @@ constexpr std::uint8_t record_version = 1;
 
 constexpr std::array<std::string_view, job_state_count> state_names = {
     "queued",    "counter_reserved", "submitted", "accepted",
-    "delivered", "retry_wait",       "done",      "failed",
+    "delivered", "retry_wait",       "done",      "failed", "skipped",
 };
 
 rocksdb::Slice slice(std::string_view s) {
@@ -176,6 +176,26 @@ result<std::map<job_state, std::uint64_t>> job_store::count_by_state(
     ++out[static_cast<job_state>(v[1])];
   }
   if (!it->status().ok()) return rocksdb_error(it->status(), "jobs: count");
+  return out;
+}
+
+result<std::map<std::string, std::map<job_state, std::uint64_t>>> job_store::count_by_variant(
+    std::string_view campaign_id) const {
+  std::map<std::string, std::map<job_state, std::uint64_t>> out;
+  const std::string prefix = row_key(campaign_id, "");
+  auto it = db_.iterate(column::jobs);
+  for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+    const auto key = it->key().ToStringView();
+    if (key.substr(0, prefix.size()) != prefix) break;
+    auto r = decode(detail::as_bytes(it->value().ToStringView()));
+    if (!r) {
+      return detail::with_context(
+          std::move(r).error(),
+          "job " + std::string(campaign_id) + "/" + std::string(key.substr(prefix.size())));
+    }
+    ++out[r->variant][r->state];
+  }
+  if (!it->status().ok()) return rocksdb_error(it->status(), "jobs: count by variant");
   return out;
 }
 

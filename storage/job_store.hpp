@@ -19,8 +19,8 @@
 
 namespace otaflow::storage {
 
-/// Where a card stands in a campaign. done and failed are terminal: every
-/// (campaign, card) ends in exactly one of them.
+/// Where a card stands in a campaign. done, failed and skipped are terminal:
+/// every (campaign, card) ends in exactly one of them.
 enum class job_state : std::uint8_t {
   queued = 0,            ///< selected, nothing sent
   counter_reserved = 1,  ///< a counter is persisted for the packet, not yet submitted
@@ -30,12 +30,13 @@ enum class job_state : std::uint8_t {
   retry_wait = 5,        ///< a retriable failure; waits until retry_at_ms
   done = 6,              ///< PoR OK (terminal)
   failed = 7,            ///< given up, with a reason (terminal)
+  skipped = 8,           ///< no campaign variant applies to the card; nothing sent (terminal)
 };
-inline constexpr std::size_t job_state_count = 8;
+inline constexpr std::size_t job_state_count = 9;
 
-/// Whether a state is terminal (done, failed).
+/// Whether a state is terminal (done, failed, skipped).
 [[nodiscard]] constexpr bool is_terminal(job_state s) noexcept {
-  return s == job_state::done || s == job_state::failed;
+  return s == job_state::done || s == job_state::failed || s == job_state::skipped;
 }
 /// "queued", "counter_reserved", ...
 [[nodiscard]] std::string_view name(job_state s) noexcept;
@@ -100,6 +101,10 @@ class job_store {
   /// Number of jobs of a campaign in each state (a scan of the campaign).
   [[nodiscard]] result<std::map<job_state, std::uint64_t>> count_by_state(
       std::string_view campaign_id) const;
+  /// Number of jobs of a campaign per variant name ("" for jobs without one) and state (a
+  /// scan of the campaign that decodes every record).
+  [[nodiscard]] result<std::map<std::string, std::map<job_state, std::uint64_t>>>
+  count_by_variant(std::string_view campaign_id) const;
 
   /// Row key: campaign_id \0 ICCID.
   [[nodiscard]] static std::string row_key(std::string_view campaign_id, std::string_view iccid);

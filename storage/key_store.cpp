@@ -56,13 +56,36 @@ std::string key_store::keyset_row(std::string_view iccid, std::uint8_t kvn) {
   return prefix_of(iccid) + 'k' + static_cast<char>(kvn);
 }
 
-status key_store::stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) const {
+std::string key_store::pending_row(std::string_view iccid, std::string_view campaign) {
+  return prefix_of(iccid) + 'p' + std::string(campaign);
+}
+
+std::string key_store::sequence_row(std::string_view iccid) {
+  return prefix_of(iccid) + 's';
+}
+
+status key_store::stage_erase_slots(rocksdb::WriteBatch& b, std::string_view iccid,
+                                    bool (*drop)(std::string_view slot)) const {
   const std::string prefix = prefix_of(iccid);
   auto it = db_.iterate(column::keys);
   for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
-    b.Delete(db_.handle(column::keys), it->key());
+    if (drop(it->key().ToStringView().substr(prefix.size())))
+      b.Delete(db_.handle(column::keys), it->key());
   }
   if (!it->status().ok()) return rocksdb_error(it->status(), "scan of keys");
+  return {};
+}
+
+status key_store::stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) const {
+  return stage_erase_slots(b, iccid, [](std::string_view slot) { return slot != "s"; });
+}
+
+status key_store::stage_sealed(rocksdb::WriteBatch& b, const std::string& row,
+                               bytes& plain) const {
+  wipe_guard g{plain};
+  auto sealed = seal(db_.kek(), aad_for(row), plain);
+  if (!sealed) return sealed.error();
+  b.Put(db_.handle(column::keys), slice(row), slice(detail::as_chars(*sealed)));
   return {};
 }
 
@@ -71,16 +94,14 @@ status key_store::stage_put(rocksdb::WriteBatch& b, std::string_view iccid,
   if (iccid.empty() || iccid.find('\0') != std::string_view::npos) {
     return make_error(errc::bad_argument, "keys: ICCID empty or holding NUL");
   }
-  // Drop every existing row first: a keyset missing from `keys` must not
-  // survive a re-import. Later puts in the same batch win over these deletes.
-  OTAFLOW_TRY(stage_erase(b, iccid));
+  // Drop the existing Ki/OPc and keyset rows first: a keyset missing from `keys` must not
+  // survive a re-import. Later puts in the same batch win over these deletes. Pending
+  // rotation keys and the issued sequence belong to campaigns, not to the vendor file.
+  OTAFLOW_TRY(stage_erase_slots(b, iccid, [](std::string_view slot) {
+    return slot == "a" || (slot.size() == 2 && slot[0] == 'k');
+  }));
   auto write = [&](const std::string& row, bytes& plain) -> status {
-    wipe_guard g{plain};
-    const auto aad = aad_for(row);
-    auto sealed = seal(db_.kek(), aad, plain);
-    if (!sealed) return sealed.error();
-    b.Put(db_.handle(column::keys), slice(row), slice(detail::as_chars(*sealed)));
-    return {};
+    return stage_sealed(b, row, plain);
   };
   if (!keys.ki.empty() || !keys.opc.empty()) {
     byte_writer w;
@@ -147,6 +168,10 @@ result<card_keys> key_store::get(std::string_view iccid) const {
   auto it = db_.iterate(column::keys);
   for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
     const std::string row = it->key().ToString();
+    // Rotation bookkeeping (pending keys of a campaign, the issued sequence) is not part of
+    // the card's keys in force.
+    if (row.size() > prefix.size() && (row[prefix.size()] == 'p' || row[prefix.size()] == 's'))
+      continue;
     auto plain = unseal(db_.kek(), aad_for(row), detail::as_bytes(it->value().ToStringView()));
     if (!plain) {
       return detail::with_context(std::move(plain).error(), "keys of " + std::string(iccid));
@@ -170,6 +195,86 @@ result<card_keys> key_store::get(std::string_view iccid) const {
   if (!it->status().ok()) return rocksdb_error(it->status(), "scan of keys");
   if (!any) return make_error(errc::not_found, "card " + std::string(iccid) + " has no keys");
   return out;
+}
+
+// ---- key rotation ---------------------------------------------------------------------------
+// Pending row plaintext: len Ki · Ki · len OPc · OPc · u32 sequence. Sequence row: u32, clear.
+
+result<std::optional<pending_auth_keys>> key_store::get_pending(std::string_view iccid,
+                                                                std::string_view campaign) const {
+  auto plain = open_row(pending_row(iccid, campaign));
+  if (!plain) {
+    return detail::with_context(std::move(plain).error(), "pending keys of " +
+                                                              std::string(iccid) + " for " +
+                                                              std::string(campaign));
+  }
+  if (!plain->has_value()) return std::optional<pending_auth_keys>();
+  wipe_guard g{**plain};
+  byte_reader r(**plain);
+  pending_auth_keys p;
+  if (!get_secret(r, p.ki) || !get_secret(r, p.opc) || !r.u32(p.sequence) || !r.empty()) {
+    return make_error(errc::internal, "pending keys of " + std::string(iccid) + " for " +
+                                          std::string(campaign) + ": malformed record");
+  }
+  return std::optional<pending_auth_keys>(std::move(p));
+}
+
+result<std::uint32_t> key_store::issued_sequence(std::string_view iccid) const {
+  auto v = db_.get(column::keys, sequence_row(iccid));
+  if (!v) return v.error();
+  if (!v->has_value()) return std::uint32_t{0};
+  byte_reader r(detail::as_bytes(**v));
+  std::uint32_t seq = 0;
+  if (!r.u32(seq) || !r.empty())
+    return make_error(errc::internal,
+                      "key rotation sequence of " + std::string(iccid) + ": malformed record");
+  return seq;
+}
+
+status key_store::stage_pending(rocksdb::WriteBatch& b, std::string_view iccid,
+                                std::string_view campaign, const pending_auth_keys& keys) const {
+  if (iccid.empty() || iccid.find('\0') != std::string_view::npos || campaign.empty() ||
+      campaign.find('\0') != std::string_view::npos) {
+    return make_error(errc::bad_argument, "pending keys: ICCID or campaign empty or holding NUL");
+  }
+  if (keys.sequence == 0)
+    return make_error(errc::bad_argument, "pending keys of " + std::string(iccid) +
+                                              ": key rotation sequence 0 is never issued");
+  byte_writer w;
+  put_secret(w, keys.ki);
+  put_secret(w, keys.opc);
+  w.u32(keys.sequence);
+  bytes plain = w.take();
+  OTAFLOW_TRY(stage_sealed(b, pending_row(iccid, campaign), plain));
+  byte_writer seq;
+  seq.u32(keys.sequence);
+  b.Put(db_.handle(column::keys), slice(sequence_row(iccid)),
+        slice(detail::as_chars(seq.data())));
+  return {};
+}
+
+result<bool> key_store::stage_commit_pending(rocksdb::WriteBatch& b, std::string_view iccid,
+                                             std::string_view campaign) const {
+  auto p = get_pending(iccid, campaign);
+  if (!p) return p.error();
+  if (!p->has_value()) return false;
+  byte_writer w;
+  put_secret(w, (*p)->ki);
+  put_secret(w, (*p)->opc);
+  bytes plain = w.take();
+  OTAFLOW_TRY(stage_sealed(b, auth_row(iccid), plain));
+  b.Delete(db_.handle(column::keys), slice(pending_row(iccid, campaign)));
+  return true;
+}
+
+result<bool> key_store::stage_drop_pending(rocksdb::WriteBatch& b, std::string_view iccid,
+                                           std::string_view campaign) const {
+  const std::string row = pending_row(iccid, campaign);
+  auto v = db_.get(column::keys, row);
+  if (!v) return v.error();
+  if (!v->has_value()) return false;
+  b.Delete(db_.handle(column::keys), slice(row));
+  return true;
 }
 
 }  // namespace otaflow::storage

@@ -34,17 +34,29 @@ struct card_keys {
   friend bool operator==(const card_keys&, const card_keys&) = default;
 };
 
+/// A Ki/OPc drawn for a key rotation campaign (update.keys), held until the card's PoR says
+/// it installed them (docs/storage.md "pending keys").
+struct pending_auth_keys {
+  secret ki;
+  secret opc;
+  std::uint32_t sequence = 0;  ///< of the key rotation file that carries them (1..2^32-1)
+
+  friend bool operator==(const pending_auth_keys&, const pending_auth_keys&) = default;
+};
+
 /// Sealed key rows. Thread-safe.
 class key_store {
  public:
   explicit key_store(db& d) : db_(d) {}
 
-  /// Seals and writes a card's keys, replacing all its previous key rows.
+  /// Seals and writes a card's keys, replacing its previous Ki/OPc and keyset rows (pending
+  /// rotation keys and the issued sequence stay).
   [[nodiscard]] status put(std::string_view iccid, const card_keys& keys, bool sync = true);
   /// Stages put() into a batch (reads the card's current rows to drop stale keysets).
   [[nodiscard]] status stage_put(rocksdb::WriteBatch& b, std::string_view iccid,
                                  const card_keys& keys) const;
-  /// Stages the removal of every key row of a card.
+  /// Stages the removal of every key row of a card except its issued rotation sequence
+  /// (like its OTA counters, it must not restart should the ICCID come back).
   [[nodiscard]] status stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) const;
 
   /// All keys of a card; errc::not_found if it has none, errc::verification
@@ -53,13 +65,45 @@ class key_store {
   /// One keyset (what the engine needs per packet); errc::not_found if absent.
   [[nodiscard]] result<keyset_keys> get_keyset(std::string_view iccid, std::uint8_t kvn) const;
 
+  // ---- key rotation (update.keys) -------------------------------------------------------
+  // A campaign's new Ki/OPc for a card is staged as pending (sealed, bound to card and
+  // campaign) before its packet leaves; the card's PoR OK makes it the card's Ki/OPc, a
+  // failure drops it. The highest key-file sequence ever issued to a card is kept apart and
+  // survives re-imports and erase_card, so a sequence number is never issued twice.
+
+  /// The pending Ki/OPc of (card, campaign), if any.
+  [[nodiscard]] result<std::optional<pending_auth_keys>> get_pending(
+      std::string_view iccid, std::string_view campaign) const;
+  /// The highest key rotation file sequence issued to the card (0: none).
+  [[nodiscard]] result<std::uint32_t> issued_sequence(std::string_view iccid) const;
+  /// Stages pending keys of (card, campaign) and records their sequence as the card's highest.
+  [[nodiscard]] status stage_pending(rocksdb::WriteBatch& b, std::string_view iccid,
+                                     std::string_view campaign,
+                                     const pending_auth_keys& keys) const;
+  /// Stages making the pending keys of (card, campaign) the card's Ki/OPc (and removing the
+  /// pending row); false when none were pending (nothing staged).
+  [[nodiscard]] result<bool> stage_commit_pending(rocksdb::WriteBatch& b, std::string_view iccid,
+                                                  std::string_view campaign) const;
+  /// Stages dropping the pending keys of (card, campaign); false when none were pending.
+  [[nodiscard]] result<bool> stage_drop_pending(rocksdb::WriteBatch& b, std::string_view iccid,
+                                                std::string_view campaign) const;
+
   /// Row key of the Ki/OPc row: ICCID \0 'a'.
   [[nodiscard]] static std::string auth_row(std::string_view iccid);
   /// Row key of a keyset row: ICCID \0 'k' KVN.
   [[nodiscard]] static std::string keyset_row(std::string_view iccid, std::uint8_t kvn);
+  /// Row key of a pending Ki/OPc: ICCID \0 'p' campaign id.
+  [[nodiscard]] static std::string pending_row(std::string_view iccid, std::string_view campaign);
+  /// Row key of the highest issued key rotation sequence: ICCID \0 's' (not sealed).
+  [[nodiscard]] static std::string sequence_row(std::string_view iccid);
 
  private:
   [[nodiscard]] result<std::optional<bytes>> open_row(const std::string& row) const;
+  /// Stages deleting the card's rows whose slot (the octets after ICCID \0) `drop` selects.
+  [[nodiscard]] status stage_erase_slots(rocksdb::WriteBatch& b, std::string_view iccid,
+                                         bool (*drop)(std::string_view slot)) const;
+  [[nodiscard]] status stage_sealed(rocksdb::WriteBatch& b, const std::string& row,
+                                    bytes& plain) const;
   db& db_;
 };
 

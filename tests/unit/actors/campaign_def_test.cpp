@@ -86,6 +86,105 @@ TEST(CampaignDef, ErrorsNameTheField) {
   }
 }
 
+// ---- [alerts] and the time fields of [policy] ----------------------------------------------
+
+constexpr const char* kAlertsAndWindows = R"(
+id = "fplmn-night"
+[security]
+spi = "1621"
+kic = "15"
+kid = "15"
+tar = "B00010"
+[target]
+all = true
+[[update.files]]
+path = "3F00/7FFF/6F7B"
+data = "00F110FFFFFF"
+[policy]
+not_before = "2026-12-01T00:00:00Z"
+not_after = 2026-12-31T23:00:00+01:00
+send_window = "22:00-06:00"
+timezone = "+01:00"
+[alerts]
+min_cards = 100
+window = 1000
+por_error_rate = 0.05
+undeliverable_rate = 0.10
+timeout_rate = 0.2
+throttle_rate = 0.50
+pause_on_alert = true
+)";
+
+TEST(CampaignDef, AlertsDefaultOnWithoutSelfPause) {
+  auto c = campaign_from_toml(kIssueExample);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->alerts, alert_policy{});
+  EXPECT_TRUE(c->alerts.enabled);
+  EXPECT_FALSE(c->alerts.pause_on_alert);
+  EXPECT_TRUE(c->policy.time.unrestricted());
+}
+
+TEST(CampaignDef, ParsesAlertsAndTimeWindows) {
+  auto c = campaign_from_toml(kAlertsAndWindows);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->alerts.pause_on_alert);
+  EXPECT_EQ(c->alerts.min_cards, 100u);
+  EXPECT_EQ(c->alerts.window, 1000u);
+  EXPECT_DOUBLE_EQ(c->alerts.timeout_rate, 0.2);
+  EXPECT_EQ(c->policy.time.not_before_ms, std::optional<std::int64_t>(1796083200000));
+  // A TOML offset date-time (unquoted) is read the same as the string form.
+  EXPECT_EQ(c->policy.time.not_after_ms, *parse_rfc3339("2026-12-31T22:00:00Z"));
+  EXPECT_EQ(c->policy.time.window, (send_window{22 * 60, 6 * 60}));
+  EXPECT_EQ(c->policy.time.utc_offset_min, 60);
+  // The JSON front door (a Kafka "campaign" event) reads the canonical form back the same.
+  const auto j = to_json(*c);
+  EXPECT_EQ(j["policy"]["not_after"], "2026-12-31T22:00:00Z");
+  EXPECT_EQ(j["policy"]["send_window"], "22:00-06:00");
+  EXPECT_EQ(j["policy"]["timezone"], "+01:00");
+  EXPECT_EQ(j["alerts"]["pause_on_alert"], true);
+  auto again = campaign_from_json(j);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->alerts, c->alerts);
+  EXPECT_EQ(again->policy.time, c->policy.time);
+  EXPECT_EQ(to_json(*again).dump(), j.dump());
+}
+
+TEST(CampaignDef, JsonFrontDoorTakesTheSameFields) {
+  auto j = to_json(*campaign_from_toml(kIssueExample));
+  j["policy"]["send_window"] = "08:00-20:00";
+  j["policy"]["timezone"] = "-05:00";
+  j["alerts"] = {{"pause_on_alert", true}, {"min_cards", 10}, {"window", 50}};
+  auto c = campaign_from_json(j);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->policy.time.window, (send_window{8 * 60, 20 * 60}));
+  EXPECT_EQ(c->policy.time.utc_offset_min, -300);
+  EXPECT_TRUE(c->alerts.pause_on_alert);
+  EXPECT_EQ(c->alerts.window, 50u);
+  EXPECT_DOUBLE_EQ(c->alerts.por_error_rate, 0.05);  // the default where not given
+}
+
+TEST(CampaignDef, AlertAndTimeErrorsNameTheField) {
+  const std::string head = std::string(kIssueExample);
+  const bad_case cases[] = {
+      {"rate above 1", head + "[alerts]\npor_error_rate = 1.5\n", "alerts.por_error_rate"},
+      {"min above window", head + "[alerts]\nmin_cards = 200\nwindow = 100\n", "alerts.min_cards"},
+      {"alerts typo", head + "[alerts]\npause = true\n", "unknown field 'alerts.pause'"},
+      {"pause not bool", head + "[alerts]\npause_on_alert = \"yes\"\n", "alerts.pause_on_alert"},
+      {"bad not_before", head + "not_before = \"tomorrow\"\n", "policy.not_before"},
+      {"after before before",
+       head + "not_before = \"2026-12-02T00:00:00Z\"\nnot_after = \"2026-12-01T00:00:00Z\"\n",
+       "policy.not_after"},
+      {"bad window", head + "send_window = \"8-20\"\n", "policy.send_window"},
+      {"bad timezone", head + "timezone = \"CET\"\n", "policy.timezone"},
+  };
+  for (const auto& bc : cases) {
+    auto c = campaign_from_toml(bc.toml);
+    ASSERT_FALSE(c.ok()) << bc.name;
+    EXPECT_NE(c.error().message.find(bc.message_part), std::string::npos)
+        << bc.name << ": " << c.error().message;
+  }
+}
+
 TEST(CampaignDef, Durations) {
   EXPECT_EQ(parse_duration("30s")->count(), 30000);
   EXPECT_EQ(parse_duration("250ms")->count(), 250);

@@ -165,7 +165,9 @@ std::shared_ptr<campaign_ctx> make_campaign(std::uint32_t window) {
   c->def.policy.window = window;
   c->def.policy.job.retry_base = std::chrono::milliseconds(5);
   c->def.policy.job.por_timeout = std::chrono::milliseconds(200);
-  c->commands = 1;
+  c->variants.resize(1);
+  c->variants[0].def.name = "default";
+  c->variants[0].commands = 1;
   return c;
 }
 

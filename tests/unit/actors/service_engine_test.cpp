@@ -206,7 +206,9 @@ std::shared_ptr<campaign_ctx> make_campaign() {
   c->def.id = "c1";
   c->def.policy.job.retry_base = 20ms;
   c->def.policy.job.por_timeout = 300ms;
-  c->commands = 1;
+  c->variants.resize(1);
+  c->variants[0].def.name = "default";
+  c->variants[0].commands = 1;
   return c;
 }
 

@@ -633,7 +633,8 @@ TEST(files, default_contents) {
             "3f4");
   EXPECT_EQ(content(fid::adf_usim, fid::ef_imsi), "082944802143658789");
   EXPECT_EQ(content(fid::adf_usim, fid::ef_ad), "00000003");
-  EXPECT_EQ(content(fid::adf_usim, fid::ef_ust), "000a1c0801060000");
+  // Services 10, 12, 19, 20, 21, 28, 33, 42, 43 and the 5G services 122..126 (byte 16).
+  EXPECT_EQ(content(fid::adf_usim, fid::ef_ust), "000a1c0801060000000000000000003e00");
   EXPECT_EQ(content(fid::adf_usim, fid::ef_acc), "0100");
   EXPECT_EQ(content(fid::adf_usim, fid::ef_loci),
             "ffffffff"

@@ -287,10 +287,12 @@ RC_GTEST_PROP(DlqRecord, RoundTripsAnyPayload, (const std::string& payload)) {
 }
 
 TEST(AlertEvent, SerialisesAndParses) {
-  alert_event ev{"c1", std::string("smsc-a"), "failure_rate", 0.25, 0.1, "pause", 1700000000000};
+  alert_event ev{"c1",   std::string("smsc-a"), "por_error", 0.25,           0.1,
+                 100,    25,                    "paused",    "PoR 01 on 25", 1700000000000};
   const auto text = serialise(ev);
-  EXPECT_EQ(text, R"({"type":"alert","campaign":"c1","bind":"smsc-a","metric":"failure_rate",)"
-                  R"("value":0.25,"threshold":0.1,"action":"pause","ts":1700000000000})");
+  EXPECT_EQ(text, R"({"type":"alert","campaign":"c1","bind":"smsc-a","kind":"por_error",)"
+                  R"("rate":0.25,"threshold":0.1,"sample":100,"count":25,"action":"paused",)"
+                  R"("message":"PoR 01 on 25","ts":1700000000000})");
   auto back = parse_alert_event(text);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, ev);
@@ -306,9 +308,9 @@ TEST(AlertEvent, ParseErrors) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, R"(alert event: field "type" "status" is not "alert")");
   r = parse_alert_event(
-      R"({"type":"alert","campaign":"c1","metric":"m","value":"high","threshold":1,"action":"none","ts":1})");
+      R"({"type":"alert","campaign":"c1","kind":"timeout","rate":"high","threshold":1,"sample":1,"count":1,"action":"none","message":"","ts":1})");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, R"(alert event: field "value" must be a number, got string "high")");
+  EXPECT_EQ(r.error().message, R"(alert event: field "rate" must be a number, got string "high")");
 }
 
 // RFC 4648 §10 test vectors.

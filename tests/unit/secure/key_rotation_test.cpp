@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <array>
+#include <span>
 #include <string>
 
 #include "secure/key_rotation.hpp"
@@ -177,6 +179,29 @@ RC_GTEST_PROP(key_file, seal_open_round_trip, ()) {
   RC_ASSERT(o->keys.ki == k.ki);
   RC_ASSERT(o->keys.opc == k.opc);
   RC_ASSERT(o->hdr == h);
+}
+
+TEST(key_rotation, random_keys_are_fresh_and_keep_what_is_not_rotated) {
+  std::array<std::uint8_t, 32> a{}, b{};
+  ASSERT_TRUE(random_bytes(a).ok());
+  ASSERT_TRUE(random_bytes(b).ok());
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(random_bytes(std::span<std::uint8_t>{}).ok());
+  subscriber_keys cur;
+  cur.ki.fill(0x11);
+  cur.opc.fill(0x22);
+  auto both = draw_subscriber_keys(cur, true, true);
+  ASSERT_TRUE(both.ok());
+  EXPECT_NE(both->ki, cur.ki);
+  EXPECT_NE(both->opc, cur.opc);
+  auto opc_only = draw_subscriber_keys(cur, false, true);
+  ASSERT_TRUE(opc_only.ok());
+  EXPECT_EQ(opc_only->ki, cur.ki);
+  EXPECT_NE(opc_only->opc, cur.opc);
+  auto none = draw_subscriber_keys(cur, false, false);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->ki, cur.ki);
+  EXPECT_EQ(none->opc, cur.opc);
 }
 
 }  // namespace

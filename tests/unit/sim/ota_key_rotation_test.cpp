@@ -126,11 +126,24 @@ TEST(ota_key_rotation, bad_files_are_refused) {
   EXPECT_FALSE(card.data().state().rotated_keys().has_value());
   // KIK of keyset 2 named by the header: accepted.
   EXPECT_EQ(rotate_over_ota(card, key_file(2, 3, test::ks2_kik), 3), "029000");
-  // Replayed or older sequence: 6985.
-  EXPECT_EQ(rotate_over_ota(card, key_file(2, 3, test::ks2_kik), 4), "026985");
-  EXPECT_EQ(rotate_over_ota(card, key_file(1, 2, test::ks1_kik), 5), "026985");
+  // The file applied last, again (a retried campaign attempt): accepted, nothing changes.
+  EXPECT_EQ(rotate_over_ota(card, key_file(2, 3, test::ks2_kik), 4), "029000");
+  EXPECT_EQ(card.data().state().key_file_sequence(), 3u);
+  // Its sequence with other keys, or an older sequence: a replay, 6985.
+  {
+    codec::keyfile::header h;
+    h.kik_index = 2;
+    h.sequence = 3;
+    secure::subscriber_keys other;
+    other.ki.fill(0x42);
+    other.opc.fill(0x24);
+    auto img = secure::seal_key_file(test::ks2_kik, h, other);
+    ASSERT_TRUE(img.ok());
+    EXPECT_EQ(rotate_over_ota(card, *img, 5), "026985");
+  }
+  EXPECT_EQ(rotate_over_ota(card, key_file(1, 2, test::ks1_kik), 6), "026985");
   // An erased file is accepted and keeps the keys in force.
-  EXPECT_EQ(rotate_over_ota(card, bytes(64, 0xFF), 6), "029000");
+  EXPECT_EQ(rotate_over_ota(card, bytes(64, 0xFF), 7), "029000");
   EXPECT_TRUE(card.data().state().rotated_keys().has_value());
   EXPECT_EQ(authenticate(card, set1_rand, set1_autn).sw, 0x9000);
 }

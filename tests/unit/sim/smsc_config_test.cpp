@@ -1,8 +1,7 @@
-// Tests of the SMSC simulator's configuration, token bucket, fault injection and SMPP time.
+// Tests of the SMSC simulator's configuration, fault injection and SMPP time.
 
 #include <gtest/gtest.h>
 
-#include <rapidcheck/gtest.h>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -11,7 +10,6 @@
 #include "sim/smsc_config.hpp"
 #include "sim/smsc_fault.hpp"
 #include "sim/smsc_time.hpp"
-#include "sim/smsc_token_bucket.hpp"
 
 namespace otaflow::sim {
 namespace {
@@ -144,38 +142,6 @@ TEST(SmscConfig, ListenAddress) {
   EXPECT_FALSE(parse_listen_address("127.0.0.1:65536", c).ok());
   EXPECT_FALSE(parse_listen_address(":2775", c).ok());
   EXPECT_FALSE(parse_listen_address("host:", c).ok());
-}
-
-TEST(SmscTokenBucket, RefillsAtRate) {
-  const auto t0 = smsc_token_bucket::clock::time_point{} + 1h;
-  smsc_token_bucket b(10.0, 2, t0);  // 10/s, burst 2
-  EXPECT_TRUE(b.try_take(t0));
-  EXPECT_TRUE(b.try_take(t0));
-  EXPECT_FALSE(b.try_take(t0));
-  EXPECT_FALSE(b.try_take(t0 + 50ms));  // half a token
-  EXPECT_TRUE(b.try_take(t0 + 100ms));
-  EXPECT_NEAR(b.available(t0 + 10s), 2.0, 1e-9);  // capped at the burst
-}
-
-TEST(SmscTokenBucket, ZeroRateIsUnlimited) {
-  smsc_token_bucket b(0.0, 0);
-  for (int i = 0; i < 10000; ++i) ASSERT_TRUE(b.try_take());
-}
-
-RC_GTEST_PROP(SmscTokenBucket, NeverGrantsMoreThanBurstPlusRate, ()) {
-  const auto rate = *rc::gen::inRange(1, 1000);
-  const auto burst = *rc::gen::inRange(1, 100);
-  const auto steps = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 50));
-  auto t = smsc_token_bucket::clock::time_point{} + 1h;
-  const auto start = t;
-  smsc_token_bucket b(rate, static_cast<std::uint32_t>(burst), t);
-  int granted = 0;
-  for (int ms : steps) {
-    t += std::chrono::milliseconds(ms);
-    for (int k = 0; k < 5; ++k) granted += b.try_take(t) ? 1 : 0;
-  }
-  const double elapsed = std::chrono::duration<double>(t - start).count();
-  RC_ASSERT(granted <= burst + static_cast<int>(elapsed * rate) + 1);
 }
 
 TEST(SmscFault, NoFaultsByDefault) {

@@ -1,0 +1,164 @@
+#include "actors/campaign_control.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+
+#include "actors/storage_ports.hpp"
+
+namespace otaflow::actors {
+namespace fs = std::filesystem;
+
+std::string_view to_string(control_action a) noexcept {
+  switch (a) {
+    case control_action::pause:
+      return "pause";
+    case control_action::resume:
+      return "resume";
+    case control_action::cancel:
+      return "cancel";
+  }
+  return "unknown";
+}
+
+std::optional<control_action> parse_control_action(std::string_view s) noexcept {
+  for (auto a : {control_action::pause, control_action::resume, control_action::cancel}) {
+    if (to_string(a) == s) return a;
+  }
+  return std::nullopt;
+}
+
+bool state_dir_in_use(const fs::path& dir) {
+  // RocksDB locks DIR/LOCK with fcntl(F_SETLK) for as long as the database is open. F_GETLK
+  // reports a lock held by another process (never our own: POSIX locks are per process).
+  const int fd = ::open((dir / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+fs::path control_dir(const fs::path& state_dir) {
+  return state_dir / "control";
+}
+
+result<fs::path> write_control_request(const fs::path& state_dir, const std::string& campaign,
+                                       control_action action) {
+  if (auto s = storage::validate_campaign_id(campaign); !s) return s.error();
+  std::error_code ec;
+  const auto dir = control_dir(state_dir);
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return make_error(errc::io, "cannot create '" + dir.string() + "': " + ec.message());
+  }
+  const auto name = campaign + "." + std::string(to_string(action));
+  const auto final_path = dir / name;
+  const auto tmp = dir / (".tmp." + name + "." + std::to_string(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << to_string(action) << "\n";
+    out.flush();
+    if (!out) return make_error(errc::io, "cannot write '" + tmp.string() + "'");
+  }
+  fs::rename(tmp, final_path, ec);  // atomic: the reader sees the whole file or none
+  if (ec) {
+    fs::remove(tmp, ec);
+    return make_error(errc::io, "cannot create '" + final_path.string() + "'");
+  }
+  return final_path;
+}
+
+std::vector<control_request> pending_control_requests(const fs::path& state_dir) {
+  std::vector<std::pair<fs::file_time_type, control_request>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(control_dir(state_dir), ec)) {
+    if (!e.is_regular_file(ec)) continue;
+    const auto name = e.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;  // a request being written
+    const auto dot = name.rfind('.');
+    if (dot == std::string::npos || dot == 0) continue;
+    auto action = parse_control_action(std::string_view(name).substr(dot + 1));
+    if (!action) continue;
+    auto t = e.last_write_time(ec);
+    found.push_back({t, control_request{name.substr(0, dot), *action, e.path()}});
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second.file < b.second.file;
+  });
+  std::vector<control_request> out;
+  out.reserve(found.size());
+  for (auto& [t, r] : found) out.push_back(std::move(r));
+  return out;
+}
+
+result<std::uint64_t> fail_open_jobs(storage::state& state, const std::string& campaign,
+                                     const job_event& why) {
+  storage_job_store store(state);
+  const job_policy policy;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::uint64_t n = 0;
+  std::string after;
+  while (true) {
+    auto page = state.jobs().list(campaign, after, 1000, true);
+    if (!page) return page.error();
+    std::vector<job_update> updates;
+    updates.reserve(page->items.size());
+    for (const auto& item : page->items) {
+      auto job = from_stored(item.record);
+      if (is_terminal(job.state)) continue;
+      (void)transition(job, why, policy, now);
+      if (!is_terminal(job.state)) continue;
+      updates.push_back(job_update{campaign, item.iccid, std::move(job)});
+    }
+    if (!updates.empty()) {
+      OTAFLOW_TRY(store.save(updates, true));
+      n += updates.size();
+    }
+    if (page->end) break;
+    after = page->resume_after;
+  }
+  return n;
+}
+
+result<control_result> apply_control(storage::state& state, const std::string& campaign,
+                                     control_action action) {
+  auto rec = state.campaigns().get(campaign);
+  if (!rec) return rec.error();
+  if (!*rec) return make_error(errc::not_found, "no campaign '" + campaign + "'");
+  control_result out;
+  out.before = (*rec)->status;
+  if (out.before == storage::campaign_status::cancelled && action != control_action::cancel) {
+    return make_error(errc::conflict, "campaign '" + campaign + "' is cancelled; '" +
+                                          std::string(to_string(action)) +
+                                          "' does not apply (cancelling is final)");
+  }
+  switch (action) {
+    case control_action::pause:
+      out.after = storage::campaign_status::paused;
+      break;
+    case control_action::resume:
+      out.after = storage::campaign_status::running;
+      break;
+    case control_action::cancel:
+      out.after = storage::campaign_status::cancelled;
+      break;
+  }
+  // Cancel: the status first, so that a run starting meanwhile refuses the campaign.
+  if (out.after != out.before) OTAFLOW_TRY(state.campaigns().set_status(campaign, out.after));
+  if (action == control_action::cancel) {
+    auto n = fail_open_jobs(state, campaign, ev_cancel{"campaign cancelled"});
+    if (!n) return n.error();
+    out.jobs_failed = *n;
+  }
+  return out;
+}
+
+}  // namespace otaflow::actors

@@ -1,0 +1,116 @@
+#include "actors/campaign_plan.hpp"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/storage_cursor.hpp"
+
+namespace otaflow::actors {
+
+result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& def,
+                                    std::size_t examples) {
+  campaign_plan p;
+  p.campaign = def.id;
+  for (const auto& v : effective_variants(def)) {
+    plan_variant pv;
+    pv.name = v.name;
+    p.variants.push_back(std::move(pv));
+  }
+  subscriber_cursor cursor(state, def, cursor_options{.load_keys = false});
+  for (;;) {
+    auto cards = cursor.next(1024);
+    if (!cards) return cards.error();
+    if (cards->empty()) break;
+    for (auto& c : *cards) {
+      ++p.cards;
+      plan_variant* v = c.variant >= 0 && static_cast<std::size_t>(c.variant) < p.variants.size()
+                            ? &p.variants[static_cast<std::size_t>(c.variant)]
+                            : nullptr;
+      if (v) ++v->cards;
+      if (!c.skip.empty()) {
+        ++p.skipped;
+        ++p.skip_reasons[c.skip];
+        auto& ex = p.skip_examples[c.skip];
+        if (ex.size() < examples) ex.push_back(c.iccid);
+        if (v) ++v->skipped;
+      } else if (!c.problem.empty()) {
+        ++p.failed;
+        ++p.failure_reasons[c.problem];
+        if (v) ++v->failed;
+      } else {
+        ++p.send;
+        if (v) {
+          ++v->send;
+          if (v->examples.size() < examples) v->examples.push_back(c.iccid);
+        }
+      }
+    }
+  }
+  return p;
+}
+
+nlohmann::json plan_json(const campaign_plan& p) {
+  nlohmann::json j;
+  j["campaign"] = p.campaign;
+  j["cards"] = p.cards;
+  j["send"] = p.send;
+  j["skipped"] = p.skipped;
+  j["failed"] = p.failed;
+  nlohmann::json vs = nlohmann::json::object();
+  for (const auto& v : p.variants) {
+    vs[v.name] = {{"cards", v.cards},
+                  {"send", v.send},
+                  {"skipped", v.skipped},
+                  {"failed", v.failed},
+                  {"examples", v.examples}};
+  }
+  j["variants"] = vs;
+  j["skip_reasons"] = p.skip_reasons;
+  j["skip_examples"] = p.skip_examples;
+  j["failure_reasons"] = p.failure_reasons;
+  return j;
+}
+
+std::string plan_table(const campaign_plan& p) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "campaign %s: %llu cards selected, %llu to send, %llu skipped, %llu cannot be "
+                "served\n\n",
+                p.campaign.c_str(), static_cast<unsigned long long>(p.cards),
+                static_cast<unsigned long long>(p.send), static_cast<unsigned long long>(p.skipped),
+                static_cast<unsigned long long>(p.failed));
+  out += line;
+  std::size_t w = 7;
+  for (const auto& v : p.variants) w = std::max(w, v.name.size());
+  std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s  %s\n", static_cast<int>(w), "variant",
+                "cards", "send", "skipped", "failed", "examples");
+  out += line;
+  for (const auto& v : p.variants) {
+    std::string ex;
+    for (const auto& e : v.examples) ex += (ex.empty() ? "" : " ") + e;
+    std::snprintf(line, sizeof line, "%-*s %10llu %10llu %10llu %10llu  ", static_cast<int>(w),
+                  v.name.c_str(), static_cast<unsigned long long>(v.cards),
+                  static_cast<unsigned long long>(v.send),
+                  static_cast<unsigned long long>(v.skipped),
+                  static_cast<unsigned long long>(v.failed));
+    out += line;
+    out += ex + "\n";
+  }
+  auto reasons = [&](const char* title, const std::map<std::string, std::uint64_t>& m) {
+    if (m.empty()) return;
+    out += "\n";
+    out += title;
+    out += ":\n";
+    for (const auto& [reason, n] : m) {
+      std::snprintf(line, sizeof line, "%10llu  ", static_cast<unsigned long long>(n));
+      out += line + reason + "\n";
+    }
+  };
+  reasons("skipped", p.skip_reasons);
+  reasons("cannot be served (would fail)", p.failure_reasons);
+  return out;
+}
+
+}  // namespace otaflow::actors
