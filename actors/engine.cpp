@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -62,6 +63,13 @@ struct route {
   std::string msisdn;
   caf::actor who;
 };
+/// A job timer (PoR timeout, retry back-off) kept by the router, which delivers it only
+/// while the job's route exists: a finished subscriber leaves no timer holding it alive.
+struct arm_timer {
+  std::uint64_t tag;
+  std::chrono::steady_clock::time_point due;
+  job_event ev;
+};
 struct card_box {
   std::shared_ptr<card_info> card;
   std::optional<job_record> job;
@@ -74,6 +82,7 @@ using refill_atom = caf::atom_constant<caf::atom("refill")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using unroute_atom = caf::atom_constant<caf::atom("unroute")>;
 using por_atom = caf::atom_constant<caf::atom("por")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // Service mode (actors/service.hpp).
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
@@ -109,6 +118,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::submit_failed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::receipt)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::mo)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::route)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::arm_timer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::card_box)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::job_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::submit_request)
@@ -246,6 +256,13 @@ struct router_state {
   // receipt on another bind than the submit, and that bind's thread can overtake the
   // submit_sm_resp. Kept briefly until the id is registered.
   std::unordered_map<std::string, orphan_receipt> orphans;
+  // Job timers by due time. CAF 0.17's delayed_send holds a strong reference to its
+  // receiver until it fires, so a per-actor PoR timer kept every finished subscriber (and
+  // its state) in memory for the whole PoR timeout: 1 KB+ per card, hundreds of MB at
+  // 10k cards/s. The router holds only tags; one delayed tick to itself drives them.
+  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::uint64_t, job_event>>
+      timers;
+  std::chrono::steady_clock::time_point next_tick = std::chrono::steady_clock::time_point::max();
 };
 
 caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
@@ -253,7 +270,32 @@ caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
     for (const auto& id : e.ids) self->state.by_message_id.erase(id);
     e.ids.clear();
   };
+  auto schedule_tick = [=](std::chrono::steady_clock::time_point due) {
+    self->state.next_tick = due;
+    const auto now = std::chrono::steady_clock::now();
+    self->delayed_send(self, due > now ? due - now : std::chrono::steady_clock::duration::zero(),
+                       tick_atom::value);
+  };
   return {
+      [=](arm_timer& t) {
+        auto& st = self->state;
+        st.timers.emplace(t.due, std::make_pair(t.tag, std::move(t.ev)));
+        if (t.due < st.next_tick) schedule_tick(t.due);
+      },
+      [=](tick_atom) {
+        auto& st = self->state;
+        const auto now = std::chrono::steady_clock::now();
+        while (!st.timers.empty() && st.timers.begin()->first <= now) {
+          auto node = st.timers.extract(st.timers.begin());
+          auto it = st.by_tag.find(node.mapped().first);
+          if (it != st.by_tag.end()) self->send(it->second.who, std::move(node.mapped().second));
+        }
+        // Only the tick that was due at next_tick re-arms; earlier extra ticks (left over
+        // when a sooner timer replaced them) just fall through.
+        if (now < st.next_tick) return;
+        st.next_tick = std::chrono::steady_clock::time_point::max();
+        if (!st.timers.empty()) schedule_tick(st.timers.begin()->first);
+      },
       [=](route& r) {
         self->state.by_msisdn.emplace(r.msisdn, r.tag);
         self->state.by_tag[r.tag] = route_entry{std::move(r.who), std::move(r.msisdn), {}};
@@ -406,9 +448,11 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
       } else if (std::holds_alternative<act_submit>(a)) {
         self->send(shared.router, submit_request{s.tag, s.card->msisdn, s.segments});
       } else if (auto* t = std::get_if<act_arm_por_timer>(&a)) {
-        self->delayed_send(self, t->after, job_event{ev_por_timeout{t->epoch}});
+        self->send(shared.router, arm_timer{s.tag, std::chrono::steady_clock::now() + t->after,
+                                            job_event{ev_por_timeout{t->epoch}}});
       } else if (auto* r = std::get_if<act_arm_retry_timer>(&a)) {
-        self->delayed_send(self, r->after, job_event{ev_retry_due{r->epoch}});
+        self->send(shared.router, arm_timer{s.tag, std::chrono::steady_clock::now() + r->after,
+                                            job_event{ev_retry_due{r->epoch}}});
       } else if (std::holds_alternative<act_persist>(a)) {
         self->send(shared.journal,
                    journal_entry{job_update{s.campaign->def.id, s.card->iccid, s.job}});
