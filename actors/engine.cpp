@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -66,6 +67,13 @@ struct route {
   std::string msisdn;
   caf::actor who;
 };
+/// A job timer (PoR timeout, retry back-off) kept by the router, which delivers it only
+/// while the job's route exists: a finished subscriber leaves no timer holding it alive.
+struct arm_timer {
+  std::uint64_t tag;
+  std::chrono::steady_clock::time_point due;
+  job_event ev;
+};
 struct card_box {
   std::shared_ptr<card_info> card;
   std::optional<job_record> job;
@@ -78,6 +86,7 @@ using refill_atom = caf::atom_constant<caf::atom("refill")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using unroute_atom = caf::atom_constant<caf::atom("unroute")>;
 using por_atom = caf::atom_constant<caf::atom("por")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // Service mode (actors/service.hpp).
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
@@ -143,6 +152,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::submit_failed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::receipt)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::mo)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::route)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::arm_timer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::card_box)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::job_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::submit_request)
@@ -299,6 +309,13 @@ struct router_state {
   // receipt on another bind than the submit, and that bind's thread can overtake the
   // submit_sm_resp. Kept briefly until the id is registered.
   std::unordered_map<std::string, orphan_receipt> orphans;
+  // Job timers by due time. CAF 0.17's delayed_send holds a strong reference to its
+  // receiver until it fires, so a per-actor PoR timer kept every finished subscriber (and
+  // its state) in memory for the whole PoR timeout: 1 KB+ per card, hundreds of MB at
+  // 10k cards/s. The router holds only tags; one delayed tick to itself drives them.
+  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::uint64_t, job_event>>
+      timers;
+  std::chrono::steady_clock::time_point next_tick = std::chrono::steady_clock::time_point::max();
 };
 
 caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
@@ -306,7 +323,32 @@ caf::behavior router(caf::stateful_actor<router_state>* self, transport* tp) {
     for (const auto& id : e.ids) self->state.by_message_id.erase(id);
     e.ids.clear();
   };
+  auto schedule_tick = [=](std::chrono::steady_clock::time_point due) {
+    self->state.next_tick = due;
+    const auto now = std::chrono::steady_clock::now();
+    self->delayed_send(self, due > now ? due - now : std::chrono::steady_clock::duration::zero(),
+                       tick_atom::value);
+  };
   return {
+      [=](arm_timer& t) {
+        auto& st = self->state;
+        st.timers.emplace(t.due, std::make_pair(t.tag, std::move(t.ev)));
+        if (t.due < st.next_tick) schedule_tick(t.due);
+      },
+      [=](tick_atom) {
+        auto& st = self->state;
+        const auto now = std::chrono::steady_clock::now();
+        while (!st.timers.empty() && st.timers.begin()->first <= now) {
+          auto node = st.timers.extract(st.timers.begin());
+          auto it = st.by_tag.find(node.mapped().first);
+          if (it != st.by_tag.end()) self->send(it->second.who, std::move(node.mapped().second));
+        }
+        // Only the tick that was due at next_tick re-arms; earlier extra ticks (left over
+        // when a sooner timer replaced them) just fall through.
+        if (now < st.next_tick) return;
+        st.next_tick = std::chrono::steady_clock::time_point::max();
+        if (!st.timers.empty()) schedule_tick(st.timers.begin()->first);
+      },
       [=](route& r) {
         self->state.by_msisdn.emplace(r.msisdn, r.tag);
         self->state.by_tag[r.tag] = route_entry{std::move(r.who), std::move(r.msisdn), {}};
@@ -498,6 +540,9 @@ struct shared_actors {
   packet_factory* factory;
   caf::actor alerts{};
   const clock_fn* clock = nullptr;  // wall clock of time windows (engine::set_clock)
+  // Job tags, unique across every campaign and the service of one engine: the router
+  // keys routes and timers by tag, and several campaigns may run at once.
+  std::atomic<std::uint64_t>* tags = nullptr;
 };
 
 std::int64_t wall_now(const shared_actors& s) {
@@ -572,9 +617,11 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
       } else if (std::holds_alternative<act_submit>(a)) {
         self->send(shared.router, submit_request{s.tag, s.card->msisdn, s.segments});
       } else if (auto* t = std::get_if<act_arm_por_timer>(&a)) {
-        self->delayed_send(self, t->after, job_event{ev_por_timeout{t->epoch}});
+        self->send(shared.router, arm_timer{s.tag, std::chrono::steady_clock::now() + t->after,
+                                            job_event{ev_por_timeout{t->epoch}}});
       } else if (auto* r = std::get_if<act_arm_retry_timer>(&a)) {
-        self->delayed_send(self, r->after, job_event{ev_retry_due{r->epoch}});
+        self->send(shared.router, arm_timer{s.tag, std::chrono::steady_clock::now() + r->after,
+                                            job_event{ev_retry_due{r->epoch}}});
       } else if (std::holds_alternative<act_persist>(a)) {
         job_update u{s.campaign->def.id, s.card->iccid, s.job};
         // What the card now holds, for rules on known files (PoR OK: the script ran).
@@ -658,7 +705,6 @@ struct campaign_setup {
 };
 
 struct campaign_state : campaign_setup {
-  std::uint64_t next_tag = 1;
   std::uint64_t in_flight = 0;
   bool exhausted = false;
   bool refill_scheduled = false;
@@ -843,7 +889,7 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
           continue;
         }
         ++st.in_flight;
-        const auto tag = st.next_tag++;
+        const auto tag = st.shared.tags->fetch_add(1, std::memory_order_relaxed);
         auto who = self->spawn(subscriber, tag, std::make_shared<card_info>(std::move(c)),
                                std::move(*job), st.ctx, st.shared, caf::actor{self});
         st.live.emplace(tag, std::move(who));
@@ -958,7 +1004,6 @@ struct service_state {
   std::unordered_map<std::uint64_t, svc_job> jobs;                // by tag
   std::unordered_set<std::string> active;                         // keys of jobs
   std::vector<std::pair<std::uint64_t, std::uint64_t>> awaiting;  // (sync id, token)
-  std::uint64_t next_tag = 1;
   std::uint64_t syncs_sent = 0;
   std::uint64_t syncs_done = 0;
   std::size_t running = 0;
@@ -1118,7 +1163,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       journal_job(a.campaign, card.iccid, rec);  // durable before the token is reported
       wrote = true;
     }
-    const auto tag = st.next_tag++;
+    const auto tag = shared.tags->fetch_add(1, std::memory_order_relaxed);
     auto who = self->spawn<caf::linked>(
         subscriber, tag, std::make_shared<card_info>(std::move(card)),
         std::optional<job_record>(std::move(rec)), camp.ctx, shared, caf::actor{self});
@@ -1408,9 +1453,10 @@ struct engine::impl {
   reopen_fn on_reopen;
   std::mutex runs_mu;
   std::map<std::string, caf::actor> runs;  // campaign actors of run(), by campaign id
+  std::atomic<std::uint64_t> tags{1};
 
   shared_actors shared() {
-    return shared_actors{crypto, journal_actor, router_actor, &factory, alerts, &clock};
+    return shared_actors{crypto, journal_actor, router_actor, &factory, alerts, &clock, &tags};
   }
 
   impl(engine_options o, packet_factory& f, transport& t, job_store& s, status_sink& k)

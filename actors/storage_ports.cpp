@@ -1,6 +1,8 @@
 #include "actors/storage_ports.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -99,19 +101,51 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
   std::vector<storage::audit_event> audit;
   rows.reserve(updates.size());
   audit.reserve(updates.size());
+  // A job changes state several times within one batch (accepted, delivered and done
+  // often arrive together): its row is written once, with the last state; the audit log
+  // still gets every change.
+  std::unordered_map<std::string_view, std::size_t> row_of;
+  row_of.reserve(updates.size());
+  std::string details;
   for (const auto& u : updates) {
-    rows.push_back({u.campaign, u.iccid, to_stored(u.job)});
-    nlohmann::json d = {{"state", to_string(u.job.state)}, {"attempt", u.job.attempt}};
-    if (!u.job.counters.empty()) d["counter"] = u.job.counters.back();
-    if (!u.job.message_id.empty()) d["message_id"] = u.job.message_id;
-    if (u.job.por_status) d["por_status"] = *u.job.por_status;
-    if (!u.job.reason.empty()) d["reason"] = u.job.reason;
+    auto [slot, fresh] = row_of.try_emplace(u.iccid, rows.size());
+    if (!fresh && rows[slot->second].campaign_id != u.campaign) fresh = true;
+    if (fresh) {
+      slot->second = rows.size();
+      rows.push_back({u.campaign, u.iccid, to_stored(u.job)});
+    } else {
+      rows[slot->second].record = to_stored(u.job);
+    }
+    // The audit detail is a small JSON object; built by hand, this is the hottest
+    // serialisation of the engine (one per state change).
+    details.clear();
+    details += R"({"state":")";
+    details += to_string(u.job.state);
+    details += R"(","attempt":)";
+    details += std::to_string(u.job.attempt);
+    if (!u.job.counters.empty()) {
+      details += R"(,"counter":)";
+      details += std::to_string(u.job.counters.back());
+    }
+    if (!u.job.message_id.empty()) {
+      details += R"(,"message_id":)";
+      details += nlohmann::json(u.job.message_id).dump();
+    }
+    if (u.job.por_status) {
+      details += R"(,"por_status":)";
+      details += std::to_string(*u.job.por_status);
+    }
+    if (!u.job.reason.empty()) {
+      details += R"(,"reason":)";
+      details += nlohmann::json(u.job.reason).dump();
+    }
+    details += '}';
     storage::audit_event e;
     e.time_ms = u.job.updated_ms;
     e.campaign = u.campaign;
     e.iccid = u.iccid;
     e.type = storage::audit_type::state;
-    e.details = d.dump();
+    e.details = details;
     audit.push_back(std::move(e));
   }
   // update.keys: a terminal state settles the Ki/OPc drawn for the job (key_store "pending

@@ -138,6 +138,14 @@ int run_demo(const demo_args& a) {
       return 1;
     }
     dir = tmpl;
+  } else {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "otaflow demo: cannot create %s: %s\n", dir.string().c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
   }
   auto cleanup = [&] {
     if (temp && !a.keep) {
@@ -261,6 +269,11 @@ int run_demo(const demo_args& a) {
   j["status_events"] = sink.produced();
   j["status_events_acked_by_kafka"] = delivered.load();
   j["peak_rss_mb"] = std::round(peak_rss_mb());
+  j["setup_seconds"] = std::round(import_s * 10) / 10;  // fleet + repository import
+  j["total_seconds"] =
+      std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() *
+                 10) /
+      10;
   j["smsc"] = {{"submits", smsc_sum.submits},
                {"delivered", smsc_sum.delivered},
                {"absent_attempts", smsc_sum.absent},

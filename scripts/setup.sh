@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format
   libcaf-dev librdkafka-dev librocksdb-dev libspdlog-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
-  libsimdjson-dev nlohmann-json3-dev librapidcheck-dev
+  libsimdjson-dev nlohmann-json3-dev librapidcheck-dev libmimalloc-dev
   kcat openjdk-17-jre-headless maven python3 python3-venv curl
 )
 

@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <rocksdb/table.h>
 
 #include "storage/key_cipher.hpp"
@@ -97,6 +98,10 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
     dbo.statistics = d->stats_;
   }
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (options.memtable_budget_bytes > 0) {
+    dbo.write_buffer_manager =
+        std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
+  }
 
   // Open every family the directory has (a newer build may have added some),
   // plus ours; RocksDB refuses to open a directory with a family left out.

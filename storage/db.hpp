@@ -49,6 +49,10 @@ struct db_options {
   std::filesystem::path dir;                  ///< state directory (required)
   bool create_if_missing = true;              ///< default true: initialise a new directory
   std::size_t block_cache_bytes = 64u << 20;  ///< default 64 MiB, shared by all families
+  /// Default 128 MiB: all families' memtables together. Without a budget each family may
+  /// hold two 64 MiB memtables, so a long campaign's audit and job writes grew the process
+  /// by several hundred MiB before the first flush.
+  std::size_t memtable_budget_bytes = 128u << 20;
   int background_jobs = 2;                    ///< default 2 flush/compaction threads
   bool statistics = false;                    ///< default off: RocksDB tickers (tests, bench)
 };
