@@ -5,6 +5,7 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "storage/identifiers.hpp"
@@ -166,6 +167,7 @@ struct parsed_row {
   std::size_t line = 0;
   subscriber sub;
   card_keys keys;
+  sealed_keys sealed;  // the keys sealed under the KEK (filled in by the workers)
 };
 
 result<parsed_row> parse_row(const layout& l, const std::vector<std::string>& f) {
@@ -250,7 +252,10 @@ class importer {
     for (std::size_t i = 0; i < batch_.size(); ++i) {
       const auto& prev = (*old)[i];
       OTAFLOW_TRY(st_.subscribers().stage_put(b, batch_[i].sub, prev ? &*prev : nullptr));
-      OTAFLOW_TRY(st_.keys().stage_put(b, batch_[i].sub.iccid, batch_[i].keys));
+      // A card without a subscriber record has no Ki/OPc or keyset rows (they go with it):
+      // only a card that exists needs its old rows looked up and dropped.
+      OTAFLOW_TRY(st_.keys().stage_sealed_rows(b, batch_[i].sub.iccid, batch_[i].sealed,
+                                               prev.has_value()));
       (prev ? replaced : fresh)++;
     }
     auto s = st_.database().commit(b, opt_.sync);
@@ -275,6 +280,64 @@ class importer {
   std::unordered_map<std::string, std::size_t> seen_;
 };
 
+// A line of the file, and what became of it on a worker.
+struct pending_line {
+  std::size_t line = 0;
+  std::string text;
+  std::optional<parsed_row> row;  // parsed and sealed
+  std::string reason;             // or why it was rejected
+};
+
+// Parses and seals one line (worker side: no database access beyond the KEK).
+void work_line(const layout& l, const key_store& keys, pending_line& p) {
+  auto fields = split(p.text);
+  wipe(p.text);
+  if (!fields) {
+    p.reason = "unterminated quoted field";
+    return;
+  }
+  auto row = parse_row(l, *fields);
+  for (auto& f : *fields) wipe(f);
+  if (!row) {
+    p.reason = row.error().message;
+    return;
+  }
+  auto sealed = keys.seal_rows(row->sub.iccid, row->keys);
+  if (!sealed) {
+    p.reason = sealed.error().message;
+    return;
+  }
+  row->sealed = std::move(*sealed);
+  row->keys = card_keys{};  // the clear keys are no longer needed (secret wipes itself)
+  row->line = p.line;
+  p.row = std::move(*row);
+}
+
+// Parsing, hex decoding and AES-GCM sealing are most of an import's time and independent
+// per row: a chunk of lines is split between `threads` workers (the caller is one of
+// them); rows are then handed to the writer in file order, so duplicate detection, line
+// numbers and "last row wins" stay as in a sequential import.
+void work_chunk(const layout& l, const key_store& keys, std::vector<pending_line>& chunk,
+                unsigned threads) {
+  const std::size_t n = chunk.size();
+  const unsigned t = static_cast<unsigned>(std::min<std::size_t>(threads, (n + 63) / 64));
+  if (t <= 1) {
+    for (auto& p : chunk) work_line(l, keys, p);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(t - 1);
+  const std::size_t per = (n + t - 1) / t;
+  for (unsigned w = 1; w < t; ++w) {
+    const std::size_t begin = w * per, end = std::min(n, begin + per);
+    pool.emplace_back([&, begin, end] {
+      for (std::size_t i = begin; i < end; ++i) work_line(l, keys, chunk[i]);
+    });
+  }
+  for (std::size_t i = 0; i < std::min(n, per); ++i) work_line(l, keys, chunk[i]);
+  for (auto& th : pool) th.join();
+}
+
 }  // namespace
 
 bool ota_key_length_ok(std::size_t octets) noexcept {
@@ -291,18 +354,34 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
         errc::bad_argument,
         "import: batch_size " + std::to_string(options.batch_size) + " outside 1-100000");
   }
+  const unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t chunk_lines = std::max<std::size_t>(options.batch_size, 4096);
   std::string line;
   std::size_t lineno = 0;
   std::optional<layout> l;
   importer imp(st, options);
+  std::vector<pending_line> chunk;
+  auto drain = [&]() -> status {
+    work_chunk(*l, st.keys(), chunk, threads);
+    for (auto& p : chunk) {
+      if (!p.row) {
+        imp.reject(p.line, std::move(p.reason));
+        continue;
+      }
+      OTAFLOW_TRY(imp.add(std::move(*p.row)));
+    }
+    chunk.clear();
+    return {};
+  };
   while (std::getline(in, line)) {
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
     if (trim(line).empty()) continue;
-    auto fields = split(line);
-    wipe(line);
     if (!l) {
+      auto fields = split(line);
+      wipe(line);
       if (!fields) return make_error(errc::bad_value, "header: unterminated quoted field");
       auto h = parse_header(*fields);
       if (!h) return h.error();
@@ -310,22 +389,14 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
       imp.summary().ignored_columns = l->ignored;
       continue;
     }
-    if (!fields) {
-      imp.reject(lineno, "unterminated quoted field");
-      continue;
-    }
-    auto row = parse_row(*l, *fields);
-    for (auto& f : *fields) wipe(f);
-    if (!row) {
-      imp.reject(lineno, row.error().message);
-      continue;
-    }
-    row->line = lineno;
-    OTAFLOW_TRY(imp.add(std::move(*row)));
+    chunk.push_back(pending_line{lineno, std::move(line), std::nullopt, {}});
+    line.clear();
+    if (chunk.size() >= chunk_lines) OTAFLOW_TRY(drain());
   }
   if (in.bad())
     return make_error(errc::io, "import: read error after line " + std::to_string(lineno));
   if (!l) return make_error(errc::bad_value, "header: the file is empty");
+  OTAFLOW_TRY(drain());
   OTAFLOW_TRY(imp.flush());
   return std::move(imp.summary());
 }

@@ -44,6 +44,7 @@ struct import_options {
   std::size_t batch_size = 1000;  ///< default 1000 cards per synced write (1-100000)
   std::size_t max_errors = 100;   ///< default 100 errors kept in the summary
   bool sync = true;               ///< default true: fsync each batch
+  unsigned threads = 0;           ///< parsing and sealing workers; 0 = one per hardware thread
 };
 
 /// Key lengths accepted for KIc/KID/KIK: 3DES 2-key/AES-128, 3DES 3-key/AES-192, AES-256.

@@ -89,26 +89,24 @@ status key_store::stage_sealed(rocksdb::WriteBatch& b, const std::string& row,
   return {};
 }
 
-status key_store::stage_put(rocksdb::WriteBatch& b, std::string_view iccid,
-                            const card_keys& keys) const {
+result<sealed_keys> key_store::seal_rows(std::string_view iccid, const card_keys& keys) const {
   if (iccid.empty() || iccid.find('\0') != std::string_view::npos) {
     return make_error(errc::bad_argument, "keys: ICCID empty or holding NUL");
   }
-  // Drop the existing Ki/OPc and keyset rows first: a keyset missing from `keys` must not
-  // survive a re-import. Later puts in the same batch win over these deletes. Pending
-  // rotation keys and the issued sequence belong to campaigns, not to the vendor file.
-  OTAFLOW_TRY(stage_erase_slots(b, iccid, [](std::string_view slot) {
-    return slot == "a" || (slot.size() == 2 && slot[0] == 'k');
-  }));
-  auto write = [&](const std::string& row, bytes& plain) -> status {
-    return stage_sealed(b, row, plain);
+  sealed_keys out;
+  auto add = [&](std::string row, bytes& plain) -> status {
+    wipe_guard g{plain};
+    auto sealed = seal(db_.kek(), aad_for(row), plain);
+    if (!sealed) return sealed.error();
+    out.rows.emplace_back(std::move(row), std::string(detail::as_chars(*sealed)));
+    return {};
   };
   if (!keys.ki.empty() || !keys.opc.empty()) {
     byte_writer w;
     put_secret(w, keys.ki);
     put_secret(w, keys.opc);
     bytes plain = w.take();
-    OTAFLOW_TRY(write(auth_row(iccid), plain));
+    OTAFLOW_TRY(add(auth_row(iccid), plain));
   }
   for (const auto& [kvn, ks] : keys.keysets) {
     if (kvn > 15) {
@@ -120,9 +118,33 @@ status key_store::stage_put(rocksdb::WriteBatch& b, std::string_view iccid,
     put_secret(w, ks.kid);
     put_secret(w, ks.kik);
     bytes plain = w.take();
-    OTAFLOW_TRY(write(keyset_row(iccid, kvn), plain));
+    OTAFLOW_TRY(add(keyset_row(iccid, kvn), plain));
+  }
+  return out;
+}
+
+status key_store::stage_sealed_rows(rocksdb::WriteBatch& b, std::string_view iccid,
+                                    const sealed_keys& rows, bool replace) const {
+  if (replace) {
+    // Drop the existing Ki/OPc and keyset rows first: a keyset missing from the new keys
+    // must not survive a re-import. Later puts in the same batch win over these deletes.
+    // Pending rotation keys and the issued sequence belong to campaigns, not to the vendor
+    // file.
+    OTAFLOW_TRY(stage_erase_slots(b, iccid, [](std::string_view slot) {
+      return slot == "a" || (slot.size() == 2 && slot[0] == 'k');
+    }));
+  }
+  for (const auto& [row, value] : rows.rows) {
+    b.Put(db_.handle(column::keys), slice(row), slice(value));
   }
   return {};
+}
+
+status key_store::stage_put(rocksdb::WriteBatch& b, std::string_view iccid,
+                            const card_keys& keys) const {
+  auto rows = seal_rows(iccid, keys);
+  if (!rows) return rows.error();
+  return stage_sealed_rows(b, iccid, *rows, true);
 }
 
 status key_store::put(std::string_view iccid, const card_keys& keys, bool sync) {

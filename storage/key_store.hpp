@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/error.hpp"
 #include "storage/db.hpp"
@@ -44,6 +46,12 @@ struct pending_auth_keys {
   friend bool operator==(const pending_auth_keys&, const pending_auth_keys&) = default;
 };
 
+/// A card's key rows sealed under the KEK, ready to be staged. Sealing (AES-GCM) is the
+/// costly part of an import; it runs on worker threads while one writer stages.
+struct sealed_keys {
+  std::vector<std::pair<std::string, std::string>> rows;  ///< (row key, sealed value)
+};
+
 /// Sealed key rows. Thread-safe.
 class key_store {
  public:
@@ -55,6 +63,13 @@ class key_store {
   /// Stages put() into a batch (reads the card's current rows to drop stale keysets).
   [[nodiscard]] status stage_put(rocksdb::WriteBatch& b, std::string_view iccid,
                                  const card_keys& keys) const;
+  /// Seals a card's Ki/OPc and keyset rows without touching the database.
+  [[nodiscard]] result<sealed_keys> seal_rows(std::string_view iccid, const card_keys& keys) const;
+  /// Stages rows from seal_rows(). `replace`: the card may have rows already (its subscriber
+  /// record exists), so its current Ki/OPc and keyset rows are dropped first; a card new to
+  /// the repository has none and the scan is skipped.
+  [[nodiscard]] status stage_sealed_rows(rocksdb::WriteBatch& b, std::string_view iccid,
+                                         const sealed_keys& rows, bool replace) const;
   /// Stages the removal of every key row of a card except its issued rotation sequence
   /// (like its OTA counters, it must not restart should the ICCID come back).
   [[nodiscard]] status stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) const;

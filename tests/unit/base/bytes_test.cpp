@@ -1,6 +1,8 @@
 #include "base/bytes.hpp"
 
 #include <gtest/gtest.h>
+#include <cctype>
+#include <string>
 #include <rapidcheck/gtest.h>
 
 namespace otaflow {
@@ -19,6 +21,29 @@ TEST(Hex, Errors) {
   auto bad = from_hex("0g");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("position 1"), std::string::npos);
+}
+
+// Every octet value as a digit, against the C library's reading of hex digits.
+TEST(Hex, EveryCharacterAsADigit) {
+  for (int c = 0; c < 256; ++c) {
+    const std::string text{'7', static_cast<char>(c)};
+    auto r = from_hex(text);
+    const bool digit = std::isxdigit(c) != 0;
+    ASSERT_EQ(r.ok(), digit) << "character " << c;
+    if (digit) {
+      EXPECT_EQ((*r)[0], 0x70 + std::stoi(std::string(1, static_cast<char>(c)), nullptr, 16))
+          << "character " << c;
+    } else {
+      EXPECT_NE(r.error().message.find("position 1"), std::string::npos);
+    }
+  }
+}
+
+TEST(SecureWipe, ZeroesEveryOctet) {
+  bytes b(37, 0xA5);
+  secure_wipe(b);
+  EXPECT_EQ(b, bytes(37, 0));
+  secure_wipe(std::span<std::uint8_t>{});  // empty: no call, no crash
 }
 
 TEST(ByteReader, TruncationConsumesNothing) {
