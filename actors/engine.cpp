@@ -1465,6 +1465,9 @@ struct engine::impl {
       cfg.set("scheduler.max-threads", options.scheduler_threads);
     }
     cfg.set("logger.verbosity", caf::atom("quiet"));
+    // An unknown name falls back to sharing (serve's configuration validates it first).
+    cfg.set("scheduler.policy", caf::atom_from_string(
+                                    options.scheduler_policy == "stealing" ? "stealing" : "sharing"));
     system = std::make_unique<caf::actor_system>(cfg);
     crypto = system->spawn<caf::detached>(crypto_stage, &factory,
                                           std::max<std::size_t>(1, options.crypto_batch_max));

@@ -245,6 +245,7 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
               {{"window", num(c.service.window, "engine.window", 1, 1'000'000)},
                {"scheduler_threads",
                 num(c.engine.scheduler_threads, "engine.scheduler_threads", 0, 256)},
+               {"scheduler_policy", str(c.engine.scheduler_policy, "engine.scheduler_policy")},
                {"crypto_batch_max",
                 num(c.engine.crypto_batch_max, "engine.crypto_batch_max", 1, 65536)},
                {"journal_batch_max",
@@ -280,6 +281,10 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   }
   OTAFLOW_TRY(with_source(kafka::validate(k)));
   if (c.binds.empty()) return fail(bad("smsc", "missing: at least one [[smsc]] table"));
+  if (c.engine.scheduler_policy != "sharing" && c.engine.scheduler_policy != "stealing") {
+    return fail(bad("engine.scheduler_policy",
+                    "'" + c.engine.scheduler_policy + "' is neither 'sharing' nor 'stealing'"));
+  }
   if (c.instance_id.empty()) c.instance_id = default_instance_id(c.state_dir);
   return c;
 }

@@ -178,10 +178,14 @@ struct engine_test : ::testing::Test {
   fake_sink sink;
 };
 
-TEST_F(engine_test, EveryCardReachesExactlyOneTerminalState) {
+class engine_policy_test : public engine_test,
+                           public ::testing::WithParamInterface<const char*> {};
+
+// Both CAF scheduler policies (engine_options::scheduler_policy) run the same campaign.
+TEST_P(engine_policy_test, EveryCardReachesExactlyOneTerminalState) {
   tp.absent_once = {"4670100003", "4670100007"};
   tp.silent = {"4670100011"};
-  engine e({2, 64, 256, 16}, factory, tp, store, sink);
+  engine e({2, 64, 256, 16, GetParam()}, factory, tp, store, sink);
   auto s = e.run(make_campaign(50), std::make_unique<fake_cursor>(1000));
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->cards, 1000u);
@@ -204,6 +208,8 @@ TEST_F(engine_test, EveryCardReachesExactlyOneTerminalState) {
   // Batching happened: far fewer crypto batches than cards.
   EXPECT_LT(factory.batches, 1000);
 }
+
+INSTANTIATE_TEST_SUITE_P(Policies, engine_policy_test, ::testing::Values("sharing", "stealing"));
 
 TEST_F(engine_test, ResumeSkipsTerminalCardsAndFinishesTheRest) {
   // Card 0 finished in an earlier run; card 1 was waiting for its PoR (counter 1).
