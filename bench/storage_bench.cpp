@@ -120,4 +120,37 @@ void BM_job_updates(benchmark::State& bs) {
 }
 BENCHMARK(BM_job_updates)->Arg(1)->Arg(0)->ArgName("sync")->UseRealTime();
 
+// A campaign's journal: every batch is new cards (jobs keyed campaign+ICCID) and new audit
+// records (increasing sequence numbers), so the memtables grow as in a real run; unsynced.
+void BM_journal_growing(benchmark::State& bs) {
+  bench_state b;
+  if (!b.st) {
+    bs.SkipWithError("cannot open state directory");
+    return;
+  }
+  std::uint64_t next = 1;
+  for (auto _ : bs) {
+    bs.PauseTiming();
+    std::vector<job_update> ups;
+    std::vector<audit_event> evs;
+    for (std::size_t i = 0; i < 1000; ++i, ++next) {
+      job_record r;
+      r.state = job_state::done;
+      r.attempt = 1;
+      r.created_ms = r.updated_ms = 1700000000000;
+      r.counter = next;
+      ups.push_back({"bench-campaign", make_iccid(next), r});
+      for (int k = 0; k < 4; ++k) {
+        evs.push_back({1700000000000, "bench-campaign", make_iccid(next), audit_type::state,
+                       R"({"state":"delivered","attempt":1,"counter":12})"});
+      }
+    }
+    bs.ResumeTiming();
+    auto s = b.st->jobs().commit(ups, evs, b.st->audit(), false);
+    if (!s) bs.SkipWithError(s.error().message.c_str());
+  }
+  bs.SetItemsProcessed(bs.iterations() * 1000);
+}
+BENCHMARK(BM_journal_growing)->Iterations(1000)->UseRealTime();
+
 }  // namespace

@@ -67,6 +67,8 @@ struct status_event {
 
 /// The JSON text of a status event.
 [[nodiscard]] std::string serialise(const status_event& ev);
+/// The same text built through nlohmann::json (the reference the fast form is tested against).
+[[nodiscard]] std::string serialise_reference(const status_event& ev);
 /// Reads a status event back (tests, analytics tools).
 [[nodiscard]] result<status_event> parse_status_event(std::string_view payload);
 

@@ -394,3 +394,51 @@ TEST(Ids, CampaignAndIccid) {
 
 }  // namespace
 }  // namespace otaflow::kafka
+
+namespace otaflow::kafka {
+namespace {
+
+// Text made of the characters JSON escaping cares about: quotes, backslashes, every control
+// character, ASCII, and 2-, 3- and 4-octet UTF-8 sequences.
+rc::Gen<std::string> tricky_text() {
+  const std::vector<std::string> pieces = {"\"", "\\", "\b", "\f", "\n", "\r", "\t",
+                                           std::string(1, '\0'), "\x01", "\x1f", "\x7f", "a",
+                                           "Z", "0", " ", "/", "\xc3\xa9", "\xe2\x82\xac",
+                                           "\xf0\x9f\x93\xb1"};
+  return rc::gen::map(rc::gen::container<std::vector<std::size_t>>(
+                          rc::gen::inRange<std::size_t>(0, pieces.size())),
+                      [pieces](const std::vector<std::size_t>& idx) {
+                        std::string s;
+                        for (auto i : idx) s += pieces[i];
+                        return s;
+                      });
+}
+
+RC_GTEST_PROP(StatusEventText, HandBuiltEqualsNlohmann, ()) {
+  status_event ev;
+  ev.campaign = *tricky_text();
+  ev.iccid = *tricky_text();
+  ev.state = *tricky_text();
+  ev.attempt = *rc::gen::arbitrary<std::uint32_t>();
+  if (*rc::gen::arbitrary<bool>()) ev.por_status = *tricky_text();
+  ev.reason = *rc::gen::oneOf(tricky_text(), rc::gen::arbitrary<std::string>());
+  ev.ts = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
+  if (*rc::gen::arbitrary<bool>()) ev.variant = *tricky_text();
+  RC_ASSERT(serialise(ev) == serialise_reference(ev));
+}
+
+TEST(StatusEventText, KnownBytes) {
+  status_event ev{"c1", "8900000000000000001", "done", 2, "00", "", 1700000000123, "A"};
+  EXPECT_EQ(serialise(ev),
+            R"({"campaign":"c1","iccid":"8900000000000000001","state":"done","attempt":2,)"
+            R"("por_status":"00","reason":"","ts":1700000000123,"variant":"A"})");
+  ev.por_status.reset();
+  ev.variant.reset();
+  ev.reason = "tab\there \"q\" \x01";
+  EXPECT_EQ(serialise(ev),
+            R"({"campaign":"c1","iccid":"8900000000000000001","state":"done","attempt":2,)"
+            R"("por_status":null,"reason":"tab\there \"q\" \u0001","ts":1700000000123})");
+}
+
+}  // namespace
+}  // namespace otaflow::kafka
