@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <set>
 #include <thread>
@@ -361,17 +362,34 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
   std::size_t lineno = 0;
   std::optional<layout> l;
   importer imp(st, options);
-  std::vector<pending_line> chunk;
-  auto drain = [&]() -> status {
-    work_chunk(*l, st.keys(), chunk, threads);
-    for (auto& p : chunk) {
+  // Three stages overlap: this thread reads chunk N+2 and writes chunk N while the workers
+  // parse and seal chunk N+1.
+  std::vector<pending_line> chunk, working;
+  std::future<void> work;
+  auto write_working = [&]() -> status {
+    if (!work.valid()) return {};
+    work.get();
+    for (auto& p : working) {
       if (!p.row) {
         imp.reject(p.line, std::move(p.reason));
         continue;
       }
       OTAFLOW_TRY(imp.add(std::move(*p.row)));
     }
-    chunk.clear();
+    working.clear();
+    return {};
+  };
+  // On an early return the workers must be done with `working` before it goes.
+  struct join_guard {
+    std::future<void>& f;
+    ~join_guard() {
+      if (f.valid()) f.wait();
+    }
+  } joined{work};
+  auto drain = [&]() -> status {
+    OTAFLOW_TRY(write_working());
+    working.swap(chunk);
+    work = std::async(std::launch::async, [&] { work_chunk(*l, st.keys(), working, threads); });
     return {};
   };
   while (std::getline(in, line)) {
@@ -397,6 +415,7 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
     return make_error(errc::io, "import: read error after line " + std::to_string(lineno));
   if (!l) return make_error(errc::bad_value, "header: the file is empty");
   OTAFLOW_TRY(drain());
+  OTAFLOW_TRY(write_working());
   OTAFLOW_TRY(imp.flush());
   return std::move(imp.summary());
 }
