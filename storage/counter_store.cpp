@@ -120,6 +120,9 @@ result<std::vector<std::uint64_t>> counter_store::next(std::span<const counter_r
   }
   OTAFLOW_TRY(db_.commit(b, true));
   for (const auto& [key, v] : pending) cache_[std::string(key)] = v;
+  // Every cached value is also durable, so forgetting them all is safe: a card seen again
+  // is read back. Without a bound, a 10M-card campaign kept 10M strings here (~1 GB).
+  if (cache_.size() > cache_limit_) cache_.clear();
   return out;
 }
 

@@ -36,7 +36,10 @@ struct counter_request {
 /// values after their first read. Thread-safe: batches are serialised.
 class counter_store {
  public:
-  explicit counter_store(db& d) : db_(d) {}
+  /// At most `cache_limit` counters stay cached (default 262,144: about 30 MB); past it the
+  /// cache is emptied after a batch, so memory does not grow with the campaign's size.
+  explicit counter_store(db& d, std::size_t cache_limit = 1u << 18)
+      : db_(d), cache_limit_(cache_limit) {}
 
   /// The next counter for every request (a card asked twice gets two
   /// successive values), persisted in one synced write before returning. If
@@ -62,6 +65,7 @@ class counter_store {
   db& db_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::uint64_t> cache_;
+  std::size_t cache_limit_;
 };
 
 }  // namespace otaflow::storage

@@ -56,6 +56,26 @@ TEST(CounterStore, OneSyncedWritePerBatch) {
   }
 }
 
+// The cache is bounded; values read back after it is emptied carry on from the durable ones.
+TEST(CounterStore, BoundedCacheKeepsCountingAfterItEmpties) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  counter_store small(st->database(), 100);
+  const auto ids = iccids(250);
+  for (int round = 1; round <= 3; ++round) {
+    for (std::size_t i = 0; i < ids.size(); i += 60) {
+      const std::vector<std::string> part(
+          ids.begin() + static_cast<std::ptrdiff_t>(i),
+          ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 60)));
+      auto r = small.next(requests(part, 1));
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      for (auto v : *r) EXPECT_EQ(v, static_cast<std::uint64_t>(round));
+      EXPECT_LE(small.cached(), 100u);
+    }
+  }
+  for (const auto& id : ids) EXPECT_EQ(*small.get(id, 1), 3u);
+}
+
 TEST(CounterStore, PersistedAcrossReopen) {
   temp_dir d;
   const auto ids = iccids(1000);
