@@ -624,9 +624,11 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
                                             job_event{ev_retry_due{r->epoch}}});
       } else if (std::holds_alternative<act_persist>(a)) {
         job_update u{s.campaign->def.id, s.card->iccid, s.job};
-        // What the card now holds, for rules on known files (PoR OK: the script ran).
-        if (s.job.state == job_state::done && s.card->variant >= 0) {
-          u.written = s.campaign->variant_of(*s.card).def.update.files;
+        if (s.card->variant >= 0) {
+          const auto& update = s.campaign->variant_of(*s.card).def.update;
+          u.may_hold_keys = update.keys.has_value();
+          // What the card now holds, for rules on known files (PoR OK: the script ran).
+          if (s.job.state == job_state::done) u.written = update.files;
         }
         self->send(shared.journal, journal_entry{std::move(u)});
       }

@@ -150,6 +150,9 @@ struct job_update {
   /// Set with the `done` state: the files the job wrote, recorded as what the engine knows
   /// of the card (storage/card_file_store.hpp) in the same batch.
   std::vector<file_update> written{};
+  /// Whether pending Ki/OPc (update.keys) may exist for the job, to settle with a terminal
+  /// state. False when the card's variant rotates no keys: the store skips the lookup.
+  bool may_hold_keys = true;
 };
 
 /// Status event of one state change (docs/EVENTS.md).

@@ -155,7 +155,7 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
   bool keys_settled = false;
   for (std::size_t i = 0; i < updates.size(); ++i) {
     const auto& u = updates[i];
-    if (!is_terminal(u.job.state)) continue;
+    if (!is_terminal(u.job.state) || !u.may_hold_keys) continue;
     const bool done = u.job.state == job_state::done;
     auto settled = done ? state_.keys().stage_commit_pending(b, u.iccid, u.campaign)
                         : state_.keys().stage_drop_pending(b, u.iccid, u.campaign);
