@@ -256,17 +256,57 @@ std::string serialise(const trigger_topic_event& ev) {
 // ---------------------------------------------------------------------------------------------
 // Status topic
 
+namespace {
+
+// Printable ASCII without '"' and '\\': such a string is its own JSON text between quotes.
+bool plain(std::string_view s) noexcept {
+  for (const unsigned char c : s) {
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+void append_string(std::string& out, std::string_view s) {
+  if (plain(s)) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += dump(ojson(std::string(s)));  // escapes, and replaces invalid UTF-8
+  }
+}
+
+}  // namespace
+
 std::string serialise(const status_event& ev) {
-  ojson j;
-  j["campaign"] = ev.campaign;
-  j["iccid"] = ev.iccid;
-  j["state"] = ev.state;
-  j["attempt"] = ev.attempt;
-  j["por_status"] = ev.por_status ? ojson(*ev.por_status) : ojson(nullptr);
-  j["reason"] = ev.reason;
-  j["ts"] = ev.ts;
-  if (ev.variant) j["variant"] = *ev.variant;
-  return dump(j);
+  // One per state change of every card, the hottest serialisation of `serve`: built by hand,
+  // byte for byte what nlohmann's ordered_json dump gives (events_test checks both agree).
+  std::string out;
+  out.reserve(160 + ev.reason.size());
+  out += R"({"campaign":)";
+  append_string(out, ev.campaign);
+  out += R"(,"iccid":)";
+  append_string(out, ev.iccid);
+  out += R"(,"state":)";
+  append_string(out, ev.state);
+  out += R"(,"attempt":)";
+  out += std::to_string(ev.attempt);
+  out += R"(,"por_status":)";
+  if (ev.por_status) {
+    append_string(out, *ev.por_status);
+  } else {
+    out += "null";
+  }
+  out += R"(,"reason":)";
+  append_string(out, ev.reason);
+  out += R"(,"ts":)";
+  out += std::to_string(ev.ts);
+  if (ev.variant) {
+    out += R"(,"variant":)";
+    append_string(out, *ev.variant);
+  }
+  out += '}';
+  return out;
 }
 
 result<status_event> parse_status_event(std::string_view payload) {
