@@ -1,51 +1,47 @@
-#!/ usr / bin / env bash
-#End - to - end throughput of `otaflow serve` through a real Apache Kafka broker(issue 6):
-#smsc - sim with a generated fleet, the fleet imported into serve's profile repository, one
-#campaign event, then N triggers(one per card) produced with kcat, as fast as kcat goes.
-#Prints one JSON line:
-#{"cards" : N, "seconds" : S, "cards_per_s" : X, "peak_rss_mb_serve" : M }
-#S runs from the moment the first trigger is handed to kcat to the moment the status topic
-#holds a terminal state(done / failed) for every card.Trigger production overlaps the
-#campaign : serve consumes triggers while kcat is still producing the later ones(the time
-#kcat took is printed on stderr).
+#!/usr/bin/env bash
+# End-to-end throughput of `otaflow serve` through a real Apache Kafka broker (issue 6):
+# smsc-sim with a generated fleet, the fleet imported into serve's profile repository, one
+# campaign event, then N triggers (one per card) produced with kcat, as fast as kcat goes.
+# Prints one JSON line:
+#   {"cards": N, "seconds": S, "cards_per_s": X, "peak_rss_mb_serve": M}
+# S runs from the moment the first trigger is handed to kcat to the moment the status topic
+# holds a terminal state (done/failed) for every card. Trigger production overlaps the
+# campaign: serve consumes triggers while kcat is still producing the later ones (the time
+# kcat took is printed on stderr; otaflow has no producer command of its own).
 #
-#Usage : bench / serve_bench.sh[N](default 200000; BENCH_CARDS also sets it)
-#Environment : OTAFLOW(binary, default build / app / otaflow next to this script's repository),
-#OTAFLOW_KAFKA_BROKERS(a broker; when unset, the one scripts / kafka.sh runs on KAFKA_PORT
-#[19092], started for the run and stopped at the end when it was not running), \
-    SERVE_WINDOW(engine window, default 4000),
-#BENCH_KEEP = 1 keeps the work directory, BENCH_PERF = SECONDS records `perf record - g` (or
-#BENCH_PERF_OPTS, e.g."--call-graph dwarf") of
-#serve for that long once triggers flow(perf.data in the work directory; implies keep).
-#Needs kcat.Not a ctest test : it takes minutes and the whole machine.
-set - euo pipefail
+# Usage: bench/serve_bench.sh [N]   (default 200000; BENCH_CARDS also sets it)
+# Environment: OTAFLOW (binary, default build/app/otaflow next to this script's repository),
+#   OTAFLOW_KAFKA_BROKERS (a broker; when unset, the one scripts/kafka.sh runs on KAFKA_PORT
+#   [19092], started for the run and stopped at the end when it was not running),
+#   SERVE_WINDOW (engine window, default 4000), SERVE_ENGINE_EXTRA / SERVE_LOG_LEVEL (see
+#   tests/integration/serve_lib.sh), BENCH_KEEP=1 keeps the work directory,
+#   BENCH_PERF=SECONDS records `perf record -g` (or BENCH_PERF_OPTS, e.g. "--call-graph
+#   dwarf") of serve for that long once triggers flow (perf.data in the work directory).
+# Needs kcat and python3. Not a ctest test: it takes a minute and the whole machine.
+set -euo pipefail
 
-          SRC = $(cd "$(dirname " $ { BASH_SOURCE[0] } ")/.." && pwd) OTAFLOW =
-    $(realpath "${OTAFLOW:-$SRC/build/app/otaflow}") N = $ {
-  1 : -$ {
-  BENCH_CARDS:
-    -200000
-  }
-}
-SERVE_WINDOW = ${SERVE_WINDOW : -4000} command - v kcat > / dev / null || {
-  echo "serve_bench: kcat not found" > &2;
-  exit 2;
-}
-[-x "$OTAFLOW"] || {
-  echo "serve_bench: $OTAFLOW is not executable" > &2;
-  exit 2;
-}
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OTAFLOW=$(realpath "${OTAFLOW:-$SRC/build/app/otaflow}")
+N=${1:-${BENCH_CARDS:-200000}}
+SERVE_WINDOW=${SERVE_WINDOW:-4000}
+command -v kcat >/dev/null || { echo "serve_bench: kcat not found" >&2; exit 2; }
+[ -x "$OTAFLOW" ] || { echo "serve_bench: $OTAFLOW is not executable" >&2; exit 2; }
 
-W = $(mktemp - d "${TMPDIR:-/tmp}/otaflow-serve-bench.XXXXXX") RUN = sb$$x$RANDOM PIDS =
-    () OWN_BROKER = "" say() {
-  echo "serve-bench $(date +%T): $*" > &2;
+W=$(mktemp -d "${TMPDIR:-/tmp}/otaflow-serve-bench.XXXXXX")
+RUN=sb$$x$RANDOM
+PIDS=()
+OWN_BROKER=""
+say() { echo "serve-bench $(date +%T): $*" >&2; }
+fail() {
+  say "FAIL: $*"
+  exit 1
 }
-fail(){say "FAIL: $*" exit 1} cleanup() {
-  local rc = $ ? for p in "${PIDS[@]}";
-  do kill - KILL "$p" 2 > / dev / null || true;
-  done if[-n "$OWN_BROKER"];
-  then KAFKA_PORT = $OWN_BROKER "$SRC/scripts/kafka.sh" stop > / dev / null 2 > &1 || true;
-  fi if[$rc - ne 0]; then
+cleanup() {
+  local rc=$?
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "$OWN_BROKER" ]; then KAFKA_PORT=$OWN_BROKER "$SRC/scripts/kafka.sh" stop >/dev/null 2>&1 || true; fi
+  if [ $rc -ne 0 ]; then
     for f in "$W"/*.log; do
       echo "---- $f (last 20 lines)" >&2
       tail -n 20 "$f" >&2
@@ -86,16 +82,21 @@ campaign c-bench | produce "$BROKERS" "$RUN.s.triggers"
 wait_log s.log "campaign 'c-bench' defined" 30
 triggers c-bench 0 "$N" >triggers.txt
 
-# One consumer follows the status topic from the beginning; a python filter counts cards with a
-# terminal state and exits at N (then the consumer is stopped).
-mkfifo status.fifo
-kcat -b "$BROKERS" -t "$RUN.s.status" -C -o beginning -q -u -f '%s\n' >status.fifo 2>/dev/null &
+# One consumer follows the status topic from the beginning; a python filter counts cards with
+# a terminal state and exits at N (then the consumer is stopped). (Not awk: mawk waits for a
+# full input buffer before it looks at a line.)
+mkfifo all.fifo status.fifo
+kcat -b "$BROKERS" -t "$RUN.s.status" -C -o beginning -q -u -f '%s\n' >all.fifo 2>/dev/null &
 FOLLOW=$!
 PIDS+=("$FOLLOW")
+# grep (line-buffered) passes on only the terminal ones: the follower must not lag serve.
+grep --line-buffered -E '"state":"(done|failed)"' <all.fifo >status.fifo &
+PIDS+=($!)
 python3 -c '
 import re, sys
-n, seen, pat = int(sys.argv[1]), set(), re.compile(r"\"iccid\":\"(\d+)\".*\"state\":\"(done|failed)\"")
-for line in sys.stdin:  # (mawk would wait for a full input buffer)
+n, seen = int(sys.argv[1]), set()
+pat = re.compile(r"\"iccid\":\"(\d+)\"")
+for line in sys.stdin:
     m = pat.search(line)
     if m:
         seen.add(m.group(1))
@@ -114,6 +115,7 @@ PRODUCER=$!
 PIDS+=("$PRODUCER")
 if [ -n "${BENCH_PERF:-}" ]; then
   sleep 3
+  # shellcheck disable=SC2086  # options are words
   perf record ${BENCH_PERF_OPTS:--g} -F 499 -p "$SERVE_PID" -o "$W/perf.data" -- sleep "$BENCH_PERF" \
     >/dev/null 2>"$W/perf.log" &
 fi
