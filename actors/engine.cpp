@@ -975,6 +975,9 @@ struct service_counters {
   std::atomic<std::uint64_t> admissions{0}, cards{0}, started{0}, queued_paused{0},
       skipped_terminal{0}, skipped_active{0}, cancelled{0}, done{0}, failed{0}, in_flight{0},
       parked{0}, waiting{0}, skipped{0}, expired{0}, queued_window{0};
+  // Admissions sent by engine::admit and not out of the service's queue yet (counted by the
+  // sender, so a consumer's back-pressure also sees those still in the mailbox).
+  std::atomic<std::size_t> open_admissions{0};
 };
 
 struct svc_campaign_entry {
@@ -1033,6 +1036,13 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
                             const reopen_fn* on_reopen) {
   window = std::max<std::size_t>(1, window);
   chunk = std::max<std::size_t>(1, chunk);
+
+  // The engine ends the service with an exit message: its jobs go with it.
+  self->set_exit_handler([=](caf::exit_msg& m) {
+    for (auto& [tag, j] : self->state.jobs) self->send_exit(j.who, m.reason);
+    self->state.jobs.clear();
+    self->quit(m.reason);
+  });
 
   // Wakes the service when a campaign's send window opens (or not_before passes): its jobs
   // queued meanwhile are admitted again through the reopen handler.
@@ -1166,7 +1176,9 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       wrote = true;
     }
     const auto tag = shared.tags->fetch_add(1, std::memory_order_relaxed);
-    auto who = self->spawn<caf::linked>(
+    // Not linked: a link costs the service a scan of all its links when the job ends (CAF
+    // keeps them in a list), O(window) per card. The exit handler below ends the jobs instead.
+    auto who = self->spawn(
         subscriber, tag, std::make_shared<card_info>(std::move(card)),
         std::optional<job_record>(std::move(rec)), camp.ctx, shared, caf::actor{self});
     st.active.insert(key);
@@ -1196,6 +1208,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
         st.log->warn("service: admission for unknown campaign '{}' dropped", a.campaign);
         finished.push_back({a.token, false, 0});
         st.queue.pop_front();
+        --counters->open_admissions;
         continue;
       }
       if (a.pending.empty() && !a.exhausted) {
@@ -1236,6 +1249,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       if (a.pending.empty() && a.exhausted) {
         finished.push_back({a.token, a.wrote_in_pump, a.need_sync});
         st.queue.pop_front();
+        --counters->open_admissions;
         continue;
       }
       if (blocked) break;
@@ -1336,7 +1350,10 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       [=](svc_admit& a) {
         auto& st = self->state;
         ++counters->admissions;
-        if (st.stopping) return;
+        if (st.stopping) {
+          --counters->open_admissions;
+          return;
+        }
         svc_admission adm;
         adm.campaign = std::move(a.campaign);
         adm.cursor = std::move(a.cursor);
@@ -1352,6 +1369,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
           if (it->token != 0 && (*w.which)(it->token)) {
             out.push_back(it->token);
             it = st.queue.erase(it);
+            --counters->open_admissions;
           } else {
             ++it;
           }
@@ -1426,6 +1444,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       [=](stop_atom) {
         auto& st = self->state;
         st.stopping = true;
+        counters->open_admissions -= st.queue.size();
         st.queue.clear();
         gauges();
         st.stop_waiters.push_back(self->make_response_promise());
@@ -1483,7 +1502,7 @@ struct engine::impl {
 
   ~impl() {
     tp.set_listener(nullptr);
-    // The service first: its subscribers are linked to it and go with it.
+    // The service first: it ends its subscribers (its exit handler).
     if (service) caf::anon_send_exit(service, caf::exit_reason::user_shutdown);
     for (auto* a : {&crypto, &journal_actor, &router_actor, &alerts}) {
       caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
@@ -1583,6 +1602,7 @@ void engine::set_mode(const std::string& campaign, campaign_mode mode) {
 void engine::admit(const std::string& campaign, std::unique_ptr<target_cursor> cards,
                    std::uint64_t token) {
   if (!impl_->service) return;
+  ++impl_->counters->open_admissions;
   caf::anon_send(impl_->service,
                  svc_admit{campaign, std::shared_ptr<target_cursor>(std::move(cards)), token});
 }
@@ -1601,6 +1621,10 @@ std::vector<std::uint64_t> engine::withdraw(std::function<bool(std::uint64_t)> w
 
 std::size_t engine::backlog() const noexcept {
   return impl_->counters->in_flight.load() + impl_->counters->waiting.load();
+}
+
+std::size_t engine::waiting() const noexcept {
+  return impl_->counters->open_admissions.load();
 }
 
 service_stats engine::stats() const {

@@ -118,6 +118,8 @@ class engine {
   [[nodiscard]] std::vector<std::uint64_t> withdraw(std::function<bool(std::uint64_t)> which);
   /// Jobs running plus admissions waiting: what a trigger consumer's back-pressure watches.
   [[nodiscard]] std::size_t backlog() const noexcept;
+  /// Admissions not taken in full yet (waiting for a place in the window); thread-safe.
+  [[nodiscard]] std::size_t waiting() const noexcept;
   /// Service-mode counters.
   [[nodiscard]] service_stats stats() const;
   /// Stops admitting, waits up to `grace` for running jobs to finish, then makes every

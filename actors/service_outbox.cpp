@@ -1,5 +1,8 @@
 #include "actors/service_outbox.hpp"
 
+#include <algorithm>
+#include <unordered_map>
+
 #include <nlohmann/json.hpp>
 
 #include "actors/storage_ports.hpp"
@@ -17,15 +20,58 @@ std::string be64(std::uint64_t v) {
 
 }  // namespace
 
+namespace {
+
+// A JSON string; printable ASCII without '"' and '\\' is copied as it is (the common case),
+// anything else goes through nlohmann (escapes, and replaces invalid UTF-8).
+void append_json_string(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += nlohmann::json(std::string(s))
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+}
+
+}  // namespace
+
 std::string audit_details(const job_record& job) {
-  // The same fields as storage_job_store's audit records, plus the variant.
-  nlohmann::json d = {{"state", to_string(job.state)}, {"attempt", job.attempt}};
-  if (!job.counters.empty()) d["counter"] = job.counters.back();
-  if (!job.message_id.empty()) d["message_id"] = job.message_id;
-  if (job.por_status) d["por_status"] = *job.por_status;
-  if (!job.reason.empty()) d["reason"] = job.reason;
-  if (!job.variant.empty()) d["variant"] = job.variant;
-  return d.dump();
+  // The same fields as storage_job_store's audit records, plus the variant, in the order a
+  // nlohmann::json object dumps them (sorted keys). Built by hand: one per state change.
+  std::string d;
+  d.reserve(96 + job.reason.size());
+  d += R"({"attempt":)";
+  d += std::to_string(job.attempt);
+  if (!job.counters.empty()) {
+    d += R"(,"counter":)";
+    d += std::to_string(job.counters.back());
+  }
+  if (!job.message_id.empty()) {
+    d += R"(,"message_id":)";
+    append_json_string(d, job.message_id);
+  }
+  if (job.por_status) {
+    d += R"(,"por_status":)";
+    d += std::to_string(*job.por_status);
+  }
+  if (!job.reason.empty()) {
+    d += R"(,"reason":)";
+    append_json_string(d, job.reason);
+  }
+  d += R"(,"state":)";
+  append_json_string(d, to_string(job.state));
+  if (!job.variant.empty()) {
+    d += R"(,"variant":)";
+    append_json_string(d, job.variant);
+  }
+  d += '}';
+  return d;
 }
 
 result<status_event> status_from_audit(const storage::audit_event& e) {
@@ -101,8 +147,25 @@ status status_outbox::save(std::span<const job_update> updates, bool sync) {
   rocksdb::WriteBatch b;
   last_seqs_.clear();
   last_seqs_.reserve(updates.size());
-  for (const auto& u : updates) {
-    OTAFLOW_TRY(state_.jobs().stage(b, {u.campaign, u.iccid, to_stored(u.job)}));
+  // A job often changes state several times within one batch (packaging and submitting,
+  // delivered and done): its row is written once, with the last state (the batch is atomic,
+  // so nothing can observe the ones in between); the audit log still gets every change.
+  std::unordered_map<std::string_view, std::size_t> last_of;  // ICCID -> index of its last update
+  last_of.reserve(updates.size());
+  bool other_campaigns = false;
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    auto [it, fresh] = last_of.try_emplace(updates[i].iccid, i);
+    if (!fresh) {
+      if (updates[it->second].campaign != updates[i].campaign) other_campaigns = true;
+      it->second = i;
+    }
+  }
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    const auto& u = updates[i];
+    // A card in two campaigns of one batch: every row is written, in order (still correct).
+    if (other_campaigns || last_of[u.iccid] == i) {
+      OTAFLOW_TRY(state_.jobs().stage(b, {u.campaign, u.iccid, to_stored(u.job)}));
+    }
     storage::audit_event e;
     e.time_ms = u.job.updated_ms;
     e.campaign = u.campaign;

@@ -257,6 +257,7 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
           return apply(
               v, "serve",
               {{"poll_batch", num(s.poll_batch, "serve.poll_batch", 1, 100'000)},
+               {"max_waiting", num(s.max_waiting, "serve.max_waiting", 1, 1'000'000)},
                {"resume_below", num(s.resume_below, "serve.resume_below", 0.1, 1)},
                {"unknown_campaign_grace",
                 dur(s.unknown_campaign_grace, "serve.unknown_campaign_grace")},

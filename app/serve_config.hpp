@@ -21,8 +21,13 @@ namespace otaflow::app {
 /// The [serve] table: the trigger loop's own settings.
 struct serve_options {
   std::size_t poll_batch = 500;  ///< records per consumer poll (1..100000); default 500
-  /// Consumption resumes when jobs in flight + waiting admissions fall to this fraction of
-  /// [engine] window (0.1..1); it pauses when they reach the window. Default 0.75.
+  /// Triggers read ahead of the engine's window: consumption pauses when this many admissions
+  /// wait for a place in the window (1..1000000). It must cover the time librdkafka takes to
+  /// fetch again after a resume (up to 1 s: its fetch back-off), or the window runs dry.
+  /// Default 16000 (about 1 MB per 1000 waiting one-card triggers).
+  std::size_t max_waiting = 16'000;
+  /// Consumption resumes when waiting admissions fall to this fraction of max_waiting
+  /// (0.1..1). Default 0.75.
   double resume_below = 0.75;
   /// How long a trigger for a campaign not defined (yet) waits before it goes to the DLQ;
   /// the campaign event may be on another partition. Default 30 s.

@@ -364,19 +364,21 @@ void trigger_loop::commit(bool force) {
 }
 
 void trigger_loop::back_pressure() {
-  const auto window = std::max<std::size_t>(1, config_.service.window);
-  const auto low =
-      static_cast<std::size_t>(static_cast<double>(window) * config_.serve.resume_below);
-  const auto load = engine_.backlog() + held_count_;
-  if (!paused_ && load >= window) {
+  // Counted: admissions waiting for the window, not the jobs in it. Pausing on the jobs in
+  // flight left the window empty while librdkafka fetched again after each resume (it backs
+  // off up to 1 s once its prefetch queue was full): the engine idled half of the time.
+  const auto high = std::max<std::size_t>(1, config_.serve.max_waiting);
+  const auto low = static_cast<std::size_t>(static_cast<double>(high) * config_.serve.resume_below);
+  const auto load = engine_.waiting() + held_count_;
+  if (!paused_ && load >= high) {
     if (auto s = consumer_->pause(); s) {
       paused_ = true;
-      logger()->debug("window full ({} jobs and admissions): consumption paused", load);
+      logger()->debug("{} admissions waiting for the window: consumption paused", load);
     }
   } else if (paused_ && load <= low) {
     if (auto s = consumer_->resume(); s) {
       paused_ = false;
-      logger()->debug("window below {}: consumption resumed", low);
+      logger()->debug("admissions waiting below {}: consumption resumed", low);
     }
   }
 }

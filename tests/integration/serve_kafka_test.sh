@@ -58,6 +58,9 @@ fail() {
   exit 1
 }
 
+# shellcheck source=serve_lib.sh
+. "$SRC/tests/integration/serve_lib.sh"
+
 export OTAFLOW_KEK=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cd "$W"
 
@@ -66,90 +69,10 @@ cd "$W"
 tail -n +2 fleet.csv | cut -d, -f1 >iccids.txt
 # One SMPP account per serve instance: the SMSC returns PoRs and receipts to binds of the
 # account that submitted (docs/smsc-simulator.md), so instances must not share one.
-cat >smsc.toml <<'EOF'
-[smsc]
-accounts = [ { system_id = "a", password = "secret" }, { system_id = "b1", password = "secret" },
-             { system_id = "b2", password = "secret" }, { system_id = "c", password = "secret" } ]
-EOF
-"$OTAFLOW" smsc-sim --listen 127.0.0.1:0 --config smsc.toml --fleet fleet.csv \
-  --state fleet-state >smsc.log 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-  SMSC_PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' smsc.log 2>/dev/null | head -n 1 || true)
-  [ -n "$SMSC_PORT" ] && break
-  sleep 0.1
-done
-[ -n "$SMSC_PORT" ] || fail "smsc-sim did not start"
+start_smsc fleet.csv a b1 b2 c
 
 # import STATE_DIR: the SIM vendor file into a profile repository (keys stay out of Kafka).
 import() { "$OTAFLOW" subscribers import --state "$1" fleet.csv >/dev/null; }
-
-# config NAME BROKERS GROUP [RATE]: a serve configuration with topics of this run; RATE paces
-# each SMPP bind (segments per second, 0 = unpaced).
-config() {
-  cat >"$1.toml" <<EOF
-state_dir = "$W/$1"
-instance_id = "$1"
-[kafka]
-brokers = "$2"
-group_id = "$RUN.$3"
-triggers_topic = "$RUN.$3.triggers"
-status_topic = "$RUN.$3.status"
-dlq_topic = "$RUN.$3.dlq"
-[kafka.consumer_properties]
-"session.timeout.ms" = "6000"
-"heartbeat.interval.ms" = "500"
-[[smsc]]
-address = "127.0.0.1:$SMSC_PORT"
-system_id = "$1"
-password = "secret"
-binds = 2
-window = 1024
-rate = ${4:-0}
-[engine]
-window = 3000
-[serve]
-create_topics_partitions = 4
-unknown_campaign_grace = "3s"
-shutdown_grace = "10s"
-EOF
-}
-
-# start_serve NAME: runs serve in the background (log NAME.log), sets SERVE_PID.
-start_serve() {
-  # The configuration names the brokers: no environment override.
-  OTAFLOW_KAFKA_BROKERS="" "$OTAFLOW" serve --config "$1.toml" >>"$1.log" 2>&1 &
-  SERVE_PID=$!
-  PIDS+=("$SERVE_PID")
-}
-
-# wait_log FILE PATTERN SECONDS
-wait_log() {
-  local deadline=$((SECONDS + $3))
-  until grep -q "$2" "$1" 2>/dev/null; do
-    ((SECONDS < deadline)) || fail "'$2' not in $1 after $3 s"
-    sleep 0.2
-  done
-}
-
-# campaign ID: a campaign event (an EF_FPLMN update under SPI 1621, 3DES keyset 1).
-campaign() {
-  printf '%s\t{"type":"campaign","campaign":{"id":"%s","security":{"spi":"1621","kic":"15","kid":"15","tar":"B00010"},"target":{"all":true},"update":{"files":[{"path":"3F00/7FFF/6F7B","data":"00F120FFFFFFFFFFFFFFFFFF"}]},"policy":{"max_attempts":3,"por_timeout":"20s","retry_backoff":"500ms"}}}\n' "$1" "$1"
-}
-
-# triggers CAMPAIGN FIRST COUNT: one trigger per card, keyed by ICCID.
-triggers() {
-  sed -n "$(($2 + 1)),$(($2 + $3))p" iccids.txt |
-    awk -v c="$1" '{printf "%s\t{\"type\":\"trigger\",\"campaign\":\"%s\",\"iccid\":\"%s\"}\n", $1, c, $1}'
-}
-
-# produce BROKERS TOPIC < lines: key TAB value, with kcat.
-produce() { kcat -b "$1" -t "$2" -P -K $'\t' -z lz4 -X linger.ms=20; }
-# consume BROKERS TOPIC: every record of the topic, one per line.
-consume() { kcat -b "$1" -t "$2" -C -o beginning -e -q -f '%s\n' 2>/dev/null; }
-
-# count_terminal FILE: distinct cards with a terminal status.
-count_terminal() { { grep -E '"state":"(done|failed)"' "$1" || true; } | sed 's/.*"iccid":"\([0-9]*\)".*/\1/' | sort -u | wc -l; }
 
 # wait_terminal BROKERS TOPIC N SECONDS: until N cards have a terminal status.
 wait_terminal() {
