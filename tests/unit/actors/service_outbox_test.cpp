@@ -132,6 +132,41 @@ TEST(status_outbox, AFirstStartDoesNotPublishOlderHistory) {
   EXPECT_EQ(*n, 0u);
 }
 
+// As `campaign run`'s store does: a terminal state settles pending Ki/OPc (done: the card's
+// now; failed: dropped) and a `done` job records the files it wrote, in the same batch.
+TEST(status_outbox, TerminalStatesSettlePendingKeysAndRecordWrittenFiles) {
+  temp_dir d;
+  auto st = open_state(d);
+  recording_sink sink;
+  auto ob = status_outbox::open(*st, sink);
+  ASSERT_TRUE(ob.ok());
+  const std::string a = "8988200000000000001", b = "8988200000000000002";
+  storage::pending_auth_keys k;
+  k.ki = storage::secret::from(bytes(16, 0x11)).value();
+  k.opc = storage::secret::from(bytes(16, 0x22)).value();
+  k.sequence = 1;
+  {
+    rocksdb::WriteBatch wb;
+    ASSERT_TRUE(st->keys().stage_pending(wb, a, "c1", k).ok());
+    ASSERT_TRUE(st->keys().stage_pending(wb, b, "c1", k).ok());
+    ASSERT_TRUE(st->database().commit(wb, true).ok());
+  }
+  auto done = update(a, job_state::done);
+  done.written = {file_update{{0x3F00, 0x7FFF, 0x6F7B}, hex("00F110"), 0}};
+  auto failed = update(b, job_state::failed);
+  journal(**ob, {done, failed});
+  EXPECT_FALSE(st->keys().get_pending(a, "c1")->has_value());
+  EXPECT_FALSE(st->keys().get_pending(b, "c1")->has_value());
+  auto ka = st->keys().get(a);
+  ASSERT_TRUE(ka.ok()) << ka.error().message;
+  EXPECT_EQ(ka->ki, k.ki);  // committed
+  EXPECT_FALSE(st->keys().get(b).ok());  // dropped: b had no keys of its own
+  auto f = st->card_files().get(a, "3F00/7FFF/6F7B");
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_EQ((*f)->data, hex("00F110"));
+  EXPECT_FALSE(st->card_files().get(b, "3F00/7FFF/6F7B")->has_value());
+}
+
 TEST(status_outbox, StatusFromAuditRejectsRecordsWithoutAState) {
   storage::audit_event e;
   e.type = storage::audit_type::state;
