@@ -6,6 +6,7 @@
 #include <future>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <unordered_map>
 
@@ -169,6 +170,11 @@ struct parsed_row {
   subscriber sub;
   card_keys keys;
   sealed_keys sealed;  // the keys sealed under the KEK (filled in by the workers)
+  // The card's record before this import, read by the worker (prev_read: the read was done).
+  // Safe off the writer: an ICCID seen earlier in the same file is rejected as a duplicate,
+  // so nothing this import writes can change what the worker read.
+  std::optional<subscriber> prev;
+  bool prev_read = false;
 };
 
 result<parsed_row> parse_row(const layout& l, const std::vector<std::string>& f) {
@@ -244,14 +250,24 @@ class importer {
   status flush() {
     if (batch_.empty()) return {};
     std::vector<std::string> iccids;
-    iccids.reserve(batch_.size());
-    for (const auto& r : batch_) iccids.push_back(r.sub.iccid);
-    auto old = st_.subscribers().get_many(iccids);
-    if (!old) return old.error();
+    std::vector<std::size_t> unread;
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+      if (batch_[i].prev_read) continue;
+      unread.push_back(i);
+      iccids.push_back(batch_[i].sub.iccid);
+    }
+    if (!iccids.empty()) {
+      auto old = st_.subscribers().get_many(iccids);
+      if (!old) return old.error();
+      for (std::size_t j = 0; j < unread.size(); ++j) {
+        batch_[unread[j]].prev = std::move((*old)[j]);
+        batch_[unread[j]].prev_read = true;
+      }
+    }
     rocksdb::WriteBatch b;
     std::uint64_t fresh = 0, replaced = 0;
     for (std::size_t i = 0; i < batch_.size(); ++i) {
-      const auto& prev = (*old)[i];
+      const auto& prev = batch_[i].prev;
       OTAFLOW_TRY(st_.subscribers().stage_put(b, batch_[i].sub, prev ? &*prev : nullptr));
       // A card without a subscriber record has no Ki/OPc or keyset rows (they go with it):
       // only a card that exists needs its old rows looked up and dropped.
@@ -318,24 +334,41 @@ void work_line(const layout& l, const key_store& keys, pending_line& p) {
 // per row: a chunk of lines is split between `threads` workers (the caller is one of
 // them); rows are then handed to the writer in file order, so duplicate detection, line
 // numbers and "last row wins" stay as in a sequential import.
-void work_chunk(const layout& l, const key_store& keys, std::vector<pending_line>& chunk,
-                unsigned threads) {
+void work_slice(const layout& l, state& st, std::span<pending_line> slice) {
+  std::vector<std::string> iccids;
+  std::vector<parsed_row*> rows;
+  for (auto& p : slice) {
+    work_line(l, st.keys(), p);
+    if (!p.row) continue;
+    iccids.push_back(p.row->sub.iccid);
+    rows.push_back(&*p.row);
+  }
+  // The cards' current records in one MultiGet; on a read error the writer reads them.
+  if (iccids.empty()) return;
+  auto old = st.subscribers().get_many(iccids);
+  if (!old) return;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i]->prev = std::move((*old)[i]);
+    rows[i]->prev_read = true;
+  }
+}
+
+void work_chunk(const layout& l, state& st, std::vector<pending_line>& chunk, unsigned threads) {
   const std::size_t n = chunk.size();
   const unsigned t = static_cast<unsigned>(std::min<std::size_t>(threads, (n + 63) / 64));
   if (t <= 1) {
-    for (auto& p : chunk) work_line(l, keys, p);
+    work_slice(l, st, chunk);
     return;
   }
   std::vector<std::thread> pool;
   pool.reserve(t - 1);
   const std::size_t per = (n + t - 1) / t;
+  const std::span<pending_line> all(chunk);
   for (unsigned w = 1; w < t; ++w) {
-    const std::size_t begin = w * per, end = std::min(n, begin + per);
-    pool.emplace_back([&, begin, end] {
-      for (std::size_t i = begin; i < end; ++i) work_line(l, keys, chunk[i]);
-    });
+    const std::size_t begin = std::min(n, w * per), end = std::min(n, begin + per);
+    pool.emplace_back([&, begin, end] { work_slice(l, st, all.subspan(begin, end - begin)); });
   }
-  for (std::size_t i = 0; i < std::min(n, per); ++i) work_line(l, keys, chunk[i]);
+  work_slice(l, st, all.subspan(0, std::min(n, per)));
   for (auto& th : pool) th.join();
 }
 
@@ -389,7 +422,7 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
   auto drain = [&]() -> status {
     OTAFLOW_TRY(write_working());
     working.swap(chunk);
-    work = std::async(std::launch::async, [&] { work_chunk(*l, st.keys(), working, threads); });
+    work = std::async(std::launch::async, [&] { work_chunk(*l, st, working, threads); });
     return {};
   };
   while (std::getline(in, line)) {
