@@ -15,6 +15,7 @@
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <streambuf>
 #include <thread>
 
 #include <openssl/rand.h>
@@ -69,24 +70,52 @@ actors::campaign_def demo_campaign(std::uint32_t window) {
   return c;
 }
 
+// The generated fleet as the SIM vendor's CSV, produced row by row as the importer reads
+// (the file of 1M cards is 214 MB; it never exists whole). Rows hold keys: each buffer is
+// wiped before it is refilled.
+class generated_csv : public std::streambuf {
+ public:
+  generated_csv(sim::fleet_deriver& d, std::uint64_t first, std::uint64_t end)
+      : d_(d), next_(first), end_(end) {}
+  ~generated_csv() override { wipe(); }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    wipe();
+    buf_.clear();
+    if (!header_done_) {
+      buf_ = sim::fleet_csv_header;
+      buf_ += '\n';
+      header_done_ = true;
+    }
+    for (int i = 0; i < 1000 && next_ < end_; ++i) d_.csv_row(next_++, buf_);
+    if (buf_.empty()) return traits_type::eof();
+    setg(buf_.data(), buf_.data(), buf_.data() + buf_.size());
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  void wipe() { secure_wipe({reinterpret_cast<std::uint8_t*>(buf_.data()), buf_.size()}); }
+  sim::fleet_deriver& d_;
+  std::uint64_t next_, end_;
+  std::string buf_;
+  bool header_done_ = false;
+};
+
 status import_fleet(storage::state& st, const std::string& seed, std::uint64_t count,
                     std::uint64_t first) {
   auto d = sim::fleet_deriver::create(seed);
   if (!d) return d.error();
   storage::import_options io;
   io.batch_size = 5000;
-  for (std::uint64_t start = first; start < count; start += 50'000) {
-    std::string csv(sim::fleet_csv_header);
-    csv += '\n';
-    const auto end = std::min(count, start + 50'000);
-    for (auto i = start; i < end; ++i) d->csv_row(i, csv);
-    std::istringstream in(csv);
-    auto r = storage::import_csv(st, in, io);
-    if (!r) return r.error();
-    if (r->rejected) {
-      return make_error(errc::internal, "demo import rejected " + std::to_string(r->rejected) +
-                                            " generated rows: " + r->errors.front().reason);
-    }
+  generated_csv rows(*d, first, count);
+  std::istream in(&rows);
+  auto r = storage::import_csv(st, in, io);
+  if (!r) return r.error();
+  if (r->rejected) {
+    return make_error(errc::internal, "demo import rejected " + std::to_string(r->rejected) +
+                                          " generated rows: " + r->errors.front().reason);
   }
   return {};
 }
