@@ -208,7 +208,11 @@ class smpp_transport::session {
       bound_ = false;
       ++stats_.disconnects;
     }
-    if (was_bound) log_->warn("bind {} to {}:{} lost: {}", index_, opt_.host, opt_.port, why);
+    if (was_bound && why == "stopped") {
+      log_->info("bind {} to {}:{} closed (unbind)", index_, opt_.host, opt_.port);
+    } else if (was_bound) {
+      log_->warn("bind {} to {}:{} lost: {}", index_, opt_.host, opt_.port, why);
+    }
     // Submits on the wire may or may not have reached the SMSC: report them lost.
     // Requests not started stay queued for the next connection.
     std::vector<std::uint64_t> lost;
