@@ -172,24 +172,7 @@ status status_outbox::save(std::span<const job_update> updates, bool sync) {
     e.iccid = u.iccid;
     e.type = storage::audit_type::state;
     e.details = audit_details(u.job);
-    // As in `campaign run` (storage_ports.cpp): a terminal state settles the Ki/OPc drawn
-    // for an update.keys job (`done` makes them the card's, anything else drops them), and
-    // a `done` job records the files it wrote, in the same atomic batch.
-    if (is_terminal(u.job.state) && u.may_hold_keys) {
-      const bool done = u.job.state == job_state::done;
-      auto settled = done ? state_.keys().stage_commit_pending(b, u.iccid, u.campaign)
-                          : state_.keys().stage_drop_pending(b, u.iccid, u.campaign);
-      if (!settled) return settled.error();
-      if (*settled && !e.details.empty() && e.details.back() == '}') {
-        e.details.pop_back();
-        e.details += done ? R"(,"key_rotation":"committed"})" : R"(,"key_rotation":"dropped"})";
-      }
-    }
-    for (const auto& f : u.written) {
-      OTAFLOW_TRY(state_.card_files().stage(
-          b, u.iccid, path_text(f.path),
-          storage::known_file{f.offset, f.data, u.campaign, u.job.updated_ms}));
-    }
+    OTAFLOW_TRY(stage_job_effects(state_, b, u, e.details));
     last_seqs_.push_back(state_.audit().stage(b, e));
   }
   auto s = state_.database().commit(b, sync);

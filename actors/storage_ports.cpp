@@ -96,6 +96,28 @@ result<std::optional<job_record>> storage_job_store::load(const std::string& cam
   return std::optional<job_record>{from_stored(**r)};
 }
 
+status stage_job_effects(storage::state& st, rocksdb::WriteBatch& b, const job_update& u,
+                         std::string& details) {
+  if (is_terminal(u.job.state) && u.may_hold_keys) {
+    const bool done = u.job.state == job_state::done;
+    auto settled = done ? st.keys().stage_commit_pending(b, u.iccid, u.campaign)
+                        : st.keys().stage_drop_pending(b, u.iccid, u.campaign);
+    if (!settled) return settled.error();
+    if (*settled && !details.empty() && details.back() == '}') {
+      details.pop_back();
+      details += done ? R"(,"key_rotation":"committed"})" : R"(,"key_rotation":"dropped"})";
+    }
+  }
+  // What the card now holds, for rules on known files: recorded with the job that wrote
+  // it, so the known files never run ahead of (or behind) the job.
+  for (const auto& f : u.written) {
+    OTAFLOW_TRY(st.card_files().stage(
+        b, u.iccid, path_text(f.path),
+        storage::known_file{f.offset, f.data, u.campaign, u.job.updated_ms}));
+  }
+  return {};
+}
+
 status storage_job_store::save(std::span<const job_update> updates, bool sync) {
   std::vector<storage::job_update> rows;
   std::vector<storage::audit_event> audit;
@@ -148,42 +170,16 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
     e.details = details;
     audit.push_back(std::move(e));
   }
-  // update.keys: a terminal state settles the Ki/OPc drawn for the job (key_store "pending
-  // keys") in the batch that records it: `done` (PoR OK) makes them the card's, `failed` or
-  // `skipped` drops them. The audit record says which, never the keys.
   rocksdb::WriteBatch b;
-  bool keys_settled = false;
+  bool extra = false;
   for (std::size_t i = 0; i < updates.size(); ++i) {
-    const auto& u = updates[i];
-    if (!is_terminal(u.job.state) || !u.may_hold_keys) continue;
-    const bool done = u.job.state == job_state::done;
-    auto settled = done ? state_.keys().stage_commit_pending(b, u.iccid, u.campaign)
-                        : state_.keys().stage_drop_pending(b, u.iccid, u.campaign);
-    if (!settled) return settled.error();
-    if (!*settled) continue;
-    keys_settled = true;
-    auto d = nlohmann::json::parse(audit[i].details, nullptr, false);
-    if (!d.is_discarded()) {
-      d["key_rotation"] = done ? "committed" : "dropped";
-      audit[i].details = d.dump();
-    }
+    const auto before = b.Count();
+    OTAFLOW_TRY(stage_job_effects(state_, b, updates[i], audit[i].details));
+    extra = extra || b.Count() != before;
   }
-  if (!keys_settled && std::none_of(updates.begin(), updates.end(), [](const job_update& u) {
-        return !u.written.empty();
-      })) {
-    return state_.jobs().commit(rows, audit, state_.audit(), sync);
-  }
-  // Jobs that ended `done` record what they wrote in the same batch, so the known files
-  // never run ahead of (or behind) the job that wrote them.
+  if (!extra) return state_.jobs().commit(rows, audit, state_.audit(), sync);
   for (const auto& r : rows) OTAFLOW_TRY(state_.jobs().stage(b, r));
   for (const auto& e : audit) (void)state_.audit().stage(b, e);
-  for (const auto& u : updates) {
-    for (const auto& f : u.written) {
-      OTAFLOW_TRY(state_.card_files().stage(
-          b, u.iccid, path_text(f.path),
-          storage::known_file{f.offset, f.data, u.campaign, u.job.updated_ms}));
-    }
-  }
   return state_.database().commit(b, sync);
 }
 

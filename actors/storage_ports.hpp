@@ -11,6 +11,15 @@ namespace otaflow::actors {
 [[nodiscard]] storage::job_record to_stored(const job_record& j);
 [[nodiscard]] job_record from_stored(const storage::job_record& s);
 
+/// Stages what a job update settles besides its own row and audit record, in the same batch:
+/// a terminal state commits (`done`) or drops (otherwise) the Ki/OPc drawn for an update.keys
+/// job, and a `done` job records the files it wrote (storage/card_file_store.hpp). When keys
+/// were settled, `details` (the audit record's JSON object) gains "key_rotation":
+/// "committed" or "dropped"; it never holds the keys. Both `campaign run`'s store and
+/// serve's outbox use it.
+[[nodiscard]] status stage_job_effects(storage::state& st, rocksdb::WriteBatch& b,
+                                       const job_update& u, std::string& details);
+
 class storage_job_store final : public job_store {
  public:
   explicit storage_job_store(storage::state& state) : state_(state) {}
