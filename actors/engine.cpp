@@ -313,8 +313,7 @@ struct router_state {
   // receiver until it fires, so a per-actor PoR timer kept every finished subscriber (and
   // its state) in memory for the whole PoR timeout: 1 KB+ per card, hundreds of MB at
   // 10k cards/s. The router holds only tags; one delayed tick to itself drives them.
-  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::uint64_t, job_event>>
-      timers;
+  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::uint64_t, job_event>> timers;
   std::chrono::steady_clock::time_point next_tick = std::chrono::steady_clock::time_point::max();
 };
 
@@ -524,10 +523,10 @@ struct subscriber_state {
   std::shared_ptr<const campaign_ctx> campaign;
   job_record job;
   std::vector<bytes> segments;
-  bool paused = false;  // the campaign is paused: hold before a new attempt
-  bool parked = false;  // holding a new attempt (paused, or outside the send window)
-  std::optional<job_event> held;  // the event that starts the held attempt
-  bool wake_armed = false;        // a wake-up at the send window's opening is pending
+  bool paused = false;              // the campaign is paused: hold before a new attempt
+  bool parked = false;              // holding a new attempt (paused, or outside the send window)
+  std::optional<job_event> held;    // the event that starts the held attempt
+  bool wake_armed = false;          // a wake-up at the send window's opening is pending
   std::optional<std::size_t> bind;  // the SMSC bind of the current attempt (alerts)
 };
 
@@ -665,7 +664,8 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
         s.bind = b.bind;
         if (!s.campaign->def.alerts.enabled || !shared.alerts) return;
         self->send(shared.alerts,
-                   alert_feed{s.campaign->def.id, b.bind,
+                   alert_feed{s.campaign->def.id,
+                              b.bind,
                               {alert_outcome{alert_kind::throttle,
                                              b.outcome == submit_outcome::throttled, 0}}});
       },
@@ -718,7 +718,7 @@ struct campaign_state : campaign_setup {
   // Control (pause / resume / cancel, alerts) and time windows.
   campaign_mode mode = campaign_mode::running;
   std::unordered_map<std::uint64_t, caf::actor> live;  // subscribers alive, by tag
-  std::unordered_set<std::uint64_t> parked;           // of those, holding a new attempt
+  std::unordered_set<std::uint64_t> parked;            // of those, holding a new attempt
   bool expired = false;     // not_after passed: every job not terminal fails
   bool gate_armed = false;  // a gate_atom is pending (the send window opens later)
   bool finishing = false;
@@ -1178,9 +1178,9 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
     const auto tag = shared.tags->fetch_add(1, std::memory_order_relaxed);
     // Not linked: a link costs the service a scan of all its links when the job ends (CAF
     // keeps them in a list), O(window) per card. The exit handler below ends the jobs instead.
-    auto who = self->spawn(
-        subscriber, tag, std::make_shared<card_info>(std::move(card)),
-        std::optional<job_record>(std::move(rec)), camp.ctx, shared, caf::actor{self});
+    auto who =
+        self->spawn(subscriber, tag, std::make_shared<card_info>(std::move(card)),
+                    std::optional<job_record>(std::move(rec)), camp.ctx, shared, caf::actor{self});
     st.active.insert(key);
     st.jobs.emplace(tag, svc_job{std::move(who), std::move(key), a.campaign, false});
     ++st.running;
@@ -1487,8 +1487,8 @@ struct engine::impl {
     }
     cfg.set("logger.verbosity", caf::atom("quiet"));
     // An unknown name falls back to sharing (serve's configuration validates it first).
-    cfg.set("scheduler.policy", caf::atom_from_string(
-                                    options.scheduler_policy == "stealing" ? "stealing" : "sharing"));
+    cfg.set("scheduler.policy",
+            caf::atom_from_string(options.scheduler_policy == "stealing" ? "stealing" : "sharing"));
     system = std::make_unique<caf::actor_system>(cfg);
     crypto = system->spawn<caf::detached>(crypto_stage, &factory,
                                           std::max<std::size_t>(1, options.crypto_batch_max));
@@ -1575,9 +1575,9 @@ std::string_view to_string(campaign_mode m) noexcept {
 status engine::start_service(service_options options, admitted_fn on_admitted) {
   auto& i = *impl_;
   if (i.service) return make_error(errc::conflict, "engine: the service is already started");
-  i.service = i.system->spawn(
-      service_actor, i.shared(), &i.store,
-      options.window, i.options.expand_chunk, i.counters, std::move(on_admitted), &i.on_reopen);
+  i.service =
+      i.system->spawn(service_actor, i.shared(), &i.store, options.window, i.options.expand_chunk,
+                      i.counters, std::move(on_admitted), &i.on_reopen);
   return {};
 }
 

@@ -45,9 +45,9 @@ struct campaign_summary {
   std::uint64_t cards = 0;
   std::uint64_t done = 0;
   std::uint64_t failed = 0;
-  std::uint64_t skipped = 0;           ///< no variant applies to the card; nothing sent
-  std::uint64_t resumed_terminal = 0;  ///< cards already terminal before this run
-  std::map<std::string, variant_counts> variants;      ///< by variant name
+  std::uint64_t skipped = 0;                       ///< no variant applies to the card; nothing sent
+  std::uint64_t resumed_terminal = 0;              ///< cards already terminal before this run
+  std::map<std::string, variant_counts> variants;  ///< by variant name
   std::map<std::string, std::uint64_t> skip_reasons;  ///< why cards were skipped
   double seconds = 0;
   std::map<std::uint8_t, std::uint64_t> por_status;  ///< last PoR status per card

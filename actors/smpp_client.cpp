@@ -366,7 +366,7 @@ class smpp_transport::session {
     if (l) {
       l->on_submit_outcome(a.req.tag, index_,
                            p.status == smpp::command_status::esme_rok ? submit_outcome::accepted
-                                                                       : submit_outcome::rejected);
+                                                                      : submit_outcome::rejected);
     }
     if (p.status != smpp::command_status::esme_rok) {
       count([](smpp_stats& s) { ++s.submit_failed; });

@@ -111,9 +111,9 @@ status stage_job_effects(storage::state& st, rocksdb::WriteBatch& b, const job_u
   // What the card now holds, for rules on known files: recorded with the job that wrote
   // it, so the known files never run ahead of (or behind) the job.
   for (const auto& f : u.written) {
-    OTAFLOW_TRY(st.card_files().stage(
-        b, u.iccid, path_text(f.path),
-        storage::known_file{f.offset, f.data, u.campaign, u.job.updated_ms}));
+    OTAFLOW_TRY(
+        st.card_files().stage(b, u.iccid, path_text(f.path),
+                              storage::known_file{f.offset, f.data, u.campaign, u.job.updated_ms}));
   }
   return {};
 }

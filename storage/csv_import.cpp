@@ -271,8 +271,8 @@ class importer {
       OTAFLOW_TRY(st_.subscribers().stage_put(b, batch_[i].sub, prev ? &*prev : nullptr));
       // A card without a subscriber record has no Ki/OPc or keyset rows (they go with it):
       // only a card that exists needs its old rows looked up and dropped.
-      OTAFLOW_TRY(st_.keys().stage_sealed_rows(b, batch_[i].sub.iccid, batch_[i].sealed,
-                                               prev.has_value()));
+      OTAFLOW_TRY(
+          st_.keys().stage_sealed_rows(b, batch_[i].sub.iccid, batch_[i].sealed, prev.has_value()));
       (prev ? replaced : fresh)++;
     }
     auto s = st_.database().commit(b, opt_.sync);

@@ -80,8 +80,7 @@ status key_store::stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) co
   return stage_erase_slots(b, iccid, [](std::string_view slot) { return slot != "s"; });
 }
 
-status key_store::stage_sealed(rocksdb::WriteBatch& b, const std::string& row,
-                               bytes& plain) const {
+status key_store::stage_sealed(rocksdb::WriteBatch& b, const std::string& row, bytes& plain) const {
   wipe_guard g{plain};
   auto sealed = seal(db_.kek(), aad_for(row), plain);
   if (!sealed) return sealed.error();
@@ -226,9 +225,8 @@ result<std::optional<pending_auth_keys>> key_store::get_pending(std::string_view
                                                                 std::string_view campaign) const {
   auto plain = open_row(pending_row(iccid, campaign));
   if (!plain) {
-    return detail::with_context(std::move(plain).error(), "pending keys of " +
-                                                              std::string(iccid) + " for " +
-                                                              std::string(campaign));
+    return detail::with_context(std::move(plain).error(), "pending keys of " + std::string(iccid) +
+                                                              " for " + std::string(campaign));
   }
   if (!plain->has_value()) return std::optional<pending_auth_keys>();
   wipe_guard g{**plain};
@@ -270,8 +268,7 @@ status key_store::stage_pending(rocksdb::WriteBatch& b, std::string_view iccid,
   OTAFLOW_TRY(stage_sealed(b, pending_row(iccid, campaign), plain));
   byte_writer seq;
   seq.u32(keys.sequence);
-  b.Put(db_.handle(column::keys), slice(sequence_row(iccid)),
-        slice(detail::as_chars(seq.data())));
+  b.Put(db_.handle(column::keys), slice(sequence_row(iccid)), slice(detail::as_chars(seq.data())));
   return {};
 }
 

@@ -32,7 +32,8 @@ class fake_factory final : public packet_factory {
   result<por_info> open_por(const card_info&, const campaign_ctx&, byte_view ud) override {
     byte_reader r(ud);
     por_info p;
-    if (!r.uint_be(8, p.counter) || !r.u8(p.status)) return make_error(errc::truncated, "short PoR");
+    if (!r.uint_be(8, p.counter) || !r.u8(p.status))
+      return make_error(errc::truncated, "short PoR");
     p.verified = true;
     p.script_sw = 0x9000;
     p.executed = 1;
@@ -178,8 +179,7 @@ struct engine_test : ::testing::Test {
   fake_sink sink;
 };
 
-class engine_policy_test : public engine_test,
-                           public ::testing::WithParamInterface<const char*> {};
+class engine_policy_test : public engine_test, public ::testing::WithParamInterface<const char*> {};
 
 // Both CAF scheduler policies (engine_options::scheduler_policy) run the same campaign.
 TEST_P(engine_policy_test, EveryCardReachesExactlyOneTerminalState) {

@@ -159,7 +159,7 @@ TEST(status_outbox, TerminalStatesSettlePendingKeysAndRecordWrittenFiles) {
   EXPECT_FALSE(st->keys().get_pending(b, "c1")->has_value());
   auto ka = st->keys().get(a);
   ASSERT_TRUE(ka.ok()) << ka.error().message;
-  EXPECT_EQ(ka->ki, k.ki);  // committed
+  EXPECT_EQ(ka->ki, k.ki);               // committed
   EXPECT_FALSE(st->keys().get(b).ok());  // dropped: b had no keys of its own
   auto f = st->card_files().get(a, "3F00/7FFF/6F7B");
   ASSERT_TRUE(f.ok() && f->has_value());

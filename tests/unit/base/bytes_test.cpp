@@ -1,9 +1,9 @@
 #include "base/bytes.hpp"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 #include <cctype>
 #include <string>
-#include <rapidcheck/gtest.h>
 
 namespace otaflow {
 namespace {

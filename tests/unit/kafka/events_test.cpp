@@ -313,8 +313,8 @@ RC_GTEST_PROP(DlqRecord, RoundTripsAnyPayload, (const std::string& payload)) {
 }
 
 TEST(AlertEvent, SerialisesAndParses) {
-  alert_event ev{"c1",   std::string("smsc-a"), "por_error", 0.25,           0.1,
-                 100,    25,                    "paused",    "PoR 01 on 25", 1700000000000};
+  alert_event ev{"c1",     std::string("smsc-a"), "por_error",  0.25, 0.1, 100, 25,
+                 "paused", "PoR 01 on 25",        1700000000000};
   const auto text = serialise(ev);
   EXPECT_EQ(text, R"({"type":"alert","campaign":"c1","bind":"smsc-a","kind":"por_error",)"
                   R"("rate":0.25,"threshold":0.1,"sample":100,"count":25,"action":"paused",)"
@@ -427,17 +427,32 @@ namespace {
 // Text made of the characters JSON escaping cares about: quotes, backslashes, every control
 // character, ASCII, and 2-, 3- and 4-octet UTF-8 sequences.
 rc::Gen<std::string> tricky_text() {
-  const std::vector<std::string> pieces = {"\"", "\\", "\b", "\f", "\n", "\r", "\t",
-                                           std::string(1, '\0'), "\x01", "\x1f", "\x7f", "a",
-                                           "Z", "0", " ", "/", "\xc3\xa9", "\xe2\x82\xac",
+  const std::vector<std::string> pieces = {"\"",
+                                           "\\",
+                                           "\b",
+                                           "\f",
+                                           "\n",
+                                           "\r",
+                                           "\t",
+                                           std::string(1, '\0'),
+                                           "\x01",
+                                           "\x1f",
+                                           "\x7f",
+                                           "a",
+                                           "Z",
+                                           "0",
+                                           " ",
+                                           "/",
+                                           "\xc3\xa9",
+                                           "\xe2\x82\xac",
                                            "\xf0\x9f\x93\xb1"};
-  return rc::gen::map(rc::gen::container<std::vector<std::size_t>>(
-                          rc::gen::inRange<std::size_t>(0, pieces.size())),
-                      [pieces](const std::vector<std::size_t>& idx) {
-                        std::string s;
-                        for (auto i : idx) s += pieces[i];
-                        return s;
-                      });
+  return rc::gen::map(
+      rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(0, pieces.size())),
+      [pieces](const std::vector<std::size_t>& idx) {
+        std::string s;
+        for (auto i : idx) s += pieces[i];
+        return s;
+      });
 }
 
 RC_GTEST_PROP(StatusEventText, HandBuiltEqualsNlohmann, ()) {

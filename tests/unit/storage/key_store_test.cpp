@@ -94,8 +94,8 @@ TEST(KeyCipher, AlternatingKeksAndFailuresKeepTheContextRight) {
     const std::uint8_t aad = 0x0a;
     ASSERT_EQ(EVP_DecryptUpdate(c, nullptr, &len, &aad, 1), 1);
     bytes out(plain.size());
-    ASSERT_EQ(EVP_DecryptUpdate(c, out.data(), &len, a->data() + 13, static_cast<int>(plain.size())),
-              1);
+    ASSERT_EQ(
+        EVP_DecryptUpdate(c, out.data(), &len, a->data() + 13, static_cast<int>(plain.size())), 1);
     ASSERT_EQ(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, a->data() + 13 + plain.size()), 1);
     EXPECT_EQ(EVP_DecryptFinal_ex(c, out.data() + plain.size(), &len), 1);
     EVP_CIPHER_CTX_free(c);
