@@ -16,6 +16,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import free_port  # noqa: E402
+
 CAMPAIGN = '''id = "errs"
 [security]
 spi = "1621"
@@ -31,12 +34,6 @@ data = "00F120FFFFFFFFFFFFFFFFFF"
 por_timeout = "2s"
 max_attempts = 1
 '''
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def expect(cmd, env, code, *needles):

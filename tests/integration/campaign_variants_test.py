@@ -17,11 +17,13 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import free_port, wait_port  # noqa: E402
 
 DATA = {
     "uicc-3des": "00F110FFFFFFFFFFFFFFFFFF",
@@ -102,23 +104,6 @@ data = "{uicc-3des}"
 variant = "default"
 when = {{ file_not = {{ path = "3F00/7FFF/6F7B", data = "{uicc-3des}" }} }}
 '''
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"smsc-sim did not listen on {port}")
 
 
 def run(cmd, env, **kw):

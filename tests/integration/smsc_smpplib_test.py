@@ -62,6 +62,9 @@ import smpplib.consts  # noqa: E402
 import smpplib.exceptions  # noqa: E402
 import smpplib.smpp  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import free_port  # noqa: E402
+
 SEED = "smpplib-acceptance"
 OTA_SERVER = "4670000000"
 TAR = "b00010"  # RFM of the UICC file system (TS 101 220 Annex D), served by the default profile
@@ -90,12 +93,6 @@ def run(cmd, expect_rc=0):
         raise RuntimeError("%s exited %d: %s%s" % (" ".join(cmd[1:3]), r.returncode, r.stdout,
                                                     r.stderr))
     return r.stdout
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port, proc, timeout=30):
