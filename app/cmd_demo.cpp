@@ -109,6 +109,7 @@ status import_fleet(storage::state& st, const std::string& seed, std::uint64_t c
   if (!d) return d.error();
   storage::import_options io;
   io.batch_size = 5000;
+  io.bulk = true;  // a new repository, nothing else writing yet
   generated_csv rows(*d, first, count);
   std::istream in(&rows);
   auto r = storage::import_csv(st, in, io);

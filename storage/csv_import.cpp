@@ -275,7 +275,7 @@ class importer {
           st_.keys().stage_sealed_rows(b, batch_[i].sub.iccid, batch_[i].sealed, prev.has_value()));
       (prev ? replaced : fresh)++;
     }
-    auto s = st_.database().commit(b, opt_.sync);
+    auto s = opt_.bulk ? st_.database().commit_unlogged(b) : st_.database().commit(b, opt_.sync);
     if (!s) {
       return detail::with_context(
           std::move(s).error(),
@@ -450,6 +450,8 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
   OTAFLOW_TRY(drain());
   OTAFLOW_TRY(write_working());
   OTAFLOW_TRY(imp.flush());
+  // A bulk load skipped the write-ahead log: it is durable once the memtables are on disk.
+  if (options.bulk) OTAFLOW_TRY(st.database().flush());
   return std::move(imp.summary());
 }
 

@@ -45,6 +45,10 @@ struct import_options {
   std::size_t max_errors = 100;   ///< default 100 errors kept in the summary
   bool sync = true;               ///< default true: fsync each batch
   unsigned threads = 0;           ///< parsing and sealing workers; 0 = one per hardware thread
+  /// Bulk load: batches skip the write-ahead log and the import ends with a flush of the
+  /// memtables to disk. For a repository no other writer uses meanwhile (a crash during the
+  /// import loses its unflushed part; importing the file again completes it).
+  bool bulk = false;
 };
 
 /// Key lengths accepted for KIc/KID/KIK: 3DES 2-key/AES-128, 3DES 3-key/AES-192, AES-256.

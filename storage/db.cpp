@@ -6,8 +6,8 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
-#include <rocksdb/write_buffer_manager.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include "storage/key_cipher.hpp"
 #include "storage/record_io.hpp"
@@ -16,8 +16,8 @@ namespace otaflow::storage {
 namespace {
 
 constexpr std::array<std::string_view, column_count> column_names = {
-    "subscribers", "keys",    "counters", "campaigns", "jobs",
-    "audit",       "meta",    "by_msisdn", "by_imsi",  "card_files",
+    "subscribers", "keys", "counters",  "campaigns", "jobs",
+    "audit",       "meta", "by_msisdn", "by_imsi",   "card_files",
 };
 
 constexpr std::string_view meta_schema = "schema_version";
@@ -198,6 +198,15 @@ db::~db() {
 status db::commit(rocksdb::WriteBatch& batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return rocksdb_error(s, "write to " + dir_.string());
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+status db::commit_unlogged(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
   auto s = db_->Write(wo, &batch);
   if (!s.ok()) return rocksdb_error(s, "write to " + dir_.string());
   commits_.fetch_add(1, std::memory_order_relaxed);

@@ -85,6 +85,8 @@ class db {
 
   /// Applies a batch atomically; with sync the WAL is fsynced before return.
   [[nodiscard]] status commit(rocksdb::WriteBatch& batch, bool sync);
+  /// Applies a batch without the write-ahead log (bulk loads); durable only after flush().
+  [[nodiscard]] status commit_unlogged(rocksdb::WriteBatch& batch);
   /// Reads one value; nullopt if absent.
   [[nodiscard]] result<std::optional<std::string>> get(column c, std::string_view key) const;
   /// An iterator over one column family.
