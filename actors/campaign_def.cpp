@@ -200,9 +200,9 @@ status parse_attributes(const json& v, const std::string& field,
 }
 
 status parse_target(const json& t, target_def& out) {
-  OTAFLOW_TRY(only_keys(t, "target",
-                        {"all", "iccids", "imsi_prefix", "iccid_prefix", "attributes",
-                         "imsi_ranges", "keysets"}));
+  OTAFLOW_TRY(only_keys(
+      t, "target",
+      {"all", "iccids", "imsi_prefix", "iccid_prefix", "attributes", "imsi_ranges", "keysets"}));
   if (t.contains("all")) {
     if (!t["all"].is_boolean()) return field_error("target.all", "expected true or false");
     out.all = t["all"].get<bool>();
@@ -302,9 +302,8 @@ status parse_suci_update(const json& v, suci_update_def& out) {
                          "key_id " + std::to_string(k.key_id) + " is listed twice");
   }
   if (v.contains("routing_indicator")) {
-    const auto ri = v["routing_indicator"].is_string()
-                        ? v["routing_indicator"].get<std::string>()
-                        : std::string("?");
+    const auto ri = v["routing_indicator"].is_string() ? v["routing_indicator"].get<std::string>()
+                                                       : std::string("?");
     if (ri.empty() || ri.size() > 4 || ri.find_first_not_of("0123456789") != std::string::npos)
       return field_error("update.suci.routing_indicator",
                          "expected 1 to 4 decimal digits, got '" + ri + "'");
@@ -469,10 +468,10 @@ status parse_time_policy(const json& p, time_policy& out) {
 }
 
 status parse_policy(const json& p, policy_def& out) {
-  OTAFLOW_TRY(only_keys(p, "policy",
-                        {"rate", "window", "max_attempts", "por_timeout", "retry_backoff",
-                         "retry_max", "max_resends", "not_before", "not_after", "send_window",
-                         "timezone"}));
+  OTAFLOW_TRY(
+      only_keys(p, "policy",
+                {"rate", "window", "max_attempts", "por_timeout", "retry_backoff", "retry_max",
+                 "max_resends", "not_before", "not_after", "send_window", "timezone"}));
   if (p.contains("rate")) {
     auto r = number<double>(p["rate"], "policy.rate", 0.01, 1e6);
     if (!r) return r.error();
@@ -657,10 +656,10 @@ status parse_file_conditions(const json& v, const std::string& field,
 
 status parse_condition(const json& w, const std::string& where, condition_def& out) {
   if (!w.is_object()) return field_error(where, "expected a table");
-  OTAFLOW_TRY(only_keys(w, where,
-                        {"attributes", "subscription_type", "vendor", "card_profile",
-                         "imsi_prefix", "iccid_prefix", "imsi_range", "imsi_ranges", "keyset",
-                         "keysets", "file_is", "file_not"}));
+  OTAFLOW_TRY(only_keys(
+      w, where,
+      {"attributes", "subscription_type", "vendor", "card_profile", "imsi_prefix", "iccid_prefix",
+       "imsi_range", "imsi_ranges", "keyset", "keysets", "file_is", "file_not"}));
   if (w.contains("attributes")) {
     OTAFLOW_TRY(parse_attributes(w["attributes"], where + ".attributes", out.attributes));
   }
@@ -771,9 +770,8 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
 result<campaign_def> campaign_from_json(const json& j) {
   if (!j.is_object()) return make_error(errc::bad_value, "campaign: expected an object");
-  OTAFLOW_TRY(
-      only_keys(j, "", {"id", "security", "target", "update", "policy", "variant", "rule",
-                        "alerts"}));
+  OTAFLOW_TRY(only_keys(
+      j, "", {"id", "security", "target", "update", "policy", "variant", "rule", "alerts"}));
   campaign_def c;
   if (!j.contains("id") || !j["id"].is_string() || j["id"].get<std::string>().empty()) {
     return field_error("id", "missing or not a non-empty string");
@@ -952,10 +950,9 @@ json to_json(const campaign_def& c) {
     j["update"] = update_json(c.update);
   } else {
     for (const auto& v : c.variants) {
-      j["variant"].push_back(
-          {{"name", v.name},
-           {"security", security_json(v.security)},
-           {"update", update_json(v.update)}});
+      j["variant"].push_back({{"name", v.name},
+                              {"security", security_json(v.security)},
+                              {"update", update_json(v.update)}});
     }
   }
   for (const auto& r : c.rules) {

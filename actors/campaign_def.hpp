@@ -113,7 +113,7 @@ struct update_def {
   std::vector<record_update> records;
   std::vector<bytes> apdus;  ///< raw C-APDUs appended after the file updates
   script_format format = script_format::compact;
-  std::uint8_t cla = 0x00;  ///< 00 for UICC (TS 102 221), A0 for SIM (TS 51.011)
+  std::uint8_t cla = 0x00;              ///< 00 for UICC (TS 102 221), A0 for SIM (TS 51.011)
   std::optional<suci_update_def> suci;  ///< [update.suci], after files and records
   std::optional<keys_update_def> keys;  ///< [update.keys]: the script becomes per card
 };
@@ -144,10 +144,10 @@ struct condition_def {
   std::map<std::string, std::string> attributes{};  ///< subscription_type, vendor, card_profile...
   std::string imsi_prefix{};
   std::string iccid_prefix{};
-  std::vector<imsi_range> imsi_ranges{};           ///< the IMSI is in one of them
-  std::vector<std::uint8_t> keysets{};             ///< the card holds every one of these
-  std::vector<file_condition> file_is{};           ///< the engine knows the file holds data
-  std::vector<file_condition> file_not{};          ///< the engine does not know it holds data
+  std::vector<imsi_range> imsi_ranges{};   ///< the IMSI is in one of them
+  std::vector<std::uint8_t> keysets{};     ///< the card holds every one of these
+  std::vector<file_condition> file_is{};   ///< the engine knows the file holds data
+  std::vector<file_condition> file_not{};  ///< the engine does not know it holds data
 };
 
 /// One rule: cards the condition selects get `variant`, or are skipped with `skip` as the

@@ -105,8 +105,8 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
             if (r.campaign != def.id) {
               auto applied = apply_control(state, r.campaign, r.action);
               if (!applied) {
-                log->warn("campaign '{}': {} request dropped: {}", r.campaign,
-                          to_string(r.action), applied.error().message);
+                log->warn("campaign '{}': {} request dropped: {}", r.campaign, to_string(r.action),
+                          applied.error().message);
               }
             } else {
               const auto mode = r.action == control_action::pause    ? campaign_mode::paused

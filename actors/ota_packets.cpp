@@ -99,8 +99,8 @@ result<bytes> suci_calc_info_content(const suci_update_def& u) {
     return make_error(errc::bad_value, "update.suci: " + st.error().message);
   byte_writer w;
   if (auto st = codec::ts31102::encode_suci_calc_info(info, u.file_size, w); !st)
-    return make_error(st.error().code, "update.suci: " + st.error().message +
-                                           " (file_size " + std::to_string(u.file_size) + ")");
+    return make_error(st.error().code, "update.suci: " + st.error().message + " (file_size " +
+                                           std::to_string(u.file_size) + ")");
   return w.take();
 }
 
@@ -384,9 +384,9 @@ void ota_packet_factory::rotation_scripts(std::span<const package_request> reque
   if (staged) {
     if (auto st = state_->database().commit(batch, true); !st) {
       for (const auto& w : todo)
-        failures[w.i] = make_error(errc::io, "key rotation: storing the new keys: " +
-                                                 st.error().message,
-                                   error_class::retriable);
+        failures[w.i] =
+            make_error(errc::io, "key rotation: storing the new keys: " + st.error().message,
+                       error_class::retriable);
       return;
     }
   }

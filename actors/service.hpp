@@ -39,8 +39,8 @@ struct service_stats {
   std::uint64_t skipped_terminal = 0;  ///< cards whose job was terminal already
   std::uint64_t skipped_active = 0;    ///< cards whose job was in flight already
   std::uint64_t skipped = 0;           ///< jobs ended `skipped`: no campaign variant applies
-  std::uint64_t expired = 0;        ///< jobs failed at admission: validity expired (not_after)
-  std::uint64_t queued_window = 0;  ///< admissions held back by the send window / not_before
+  std::uint64_t expired = 0;           ///< jobs failed at admission: validity expired (not_after)
+  std::uint64_t queued_window = 0;     ///< admissions held back by the send window / not_before
   std::uint64_t cancelled = 0;         ///< jobs failed by a cancel without running
   std::uint64_t done = 0;              ///< jobs that reached `done`
   std::uint64_t failed = 0;            ///< jobs that reached `failed` while running

@@ -320,10 +320,9 @@ std::string_view to_string(job_state s) noexcept {
 }
 
 std::optional<job_state> job_state_from_string(std::string_view s) noexcept {
-  for (auto st :
-       {job_state::queued, job_state::packaging, job_state::submitting, job_state::accepted,
-        job_state::delivered, job_state::retry_wait, job_state::done, job_state::failed,
-        job_state::skipped}) {
+  for (auto st : {job_state::queued, job_state::packaging, job_state::submitting,
+                  job_state::accepted, job_state::delivered, job_state::retry_wait, job_state::done,
+                  job_state::failed, job_state::skipped}) {
     if (to_string(st) == s) return st;
   }
   return std::nullopt;

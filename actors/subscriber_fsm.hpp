@@ -78,10 +78,9 @@ struct ev_skip {
 /// the reason "validity expired".
 struct ev_expired {};
 
-using job_event =
-    std::variant<ev_start, ev_packaged, ev_package_failed, ev_submit_ok, ev_submit_failed,
-                 ev_submit_lost, ev_receipt, ev_por, ev_por_timeout, ev_retry_due, ev_cancel,
-                 ev_skip, ev_expired>;
+using job_event = std::variant<ev_start, ev_packaged, ev_package_failed, ev_submit_ok,
+                               ev_submit_failed, ev_submit_lost, ev_receipt, ev_por, ev_por_timeout,
+                               ev_retry_due, ev_cancel, ev_skip, ev_expired>;
 
 // ---- actions ------------------------------------------------------------------------
 

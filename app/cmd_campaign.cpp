@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 #include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "actors/campaign_plan.hpp"
 #include "actors/campaign_control.hpp"
+#include "actors/campaign_plan.hpp"
 #include "actors/campaign_runner.hpp"
 #include "actors/storage_ports.hpp"
 #include "app/command.hpp"
@@ -122,8 +122,8 @@ int control(const std::string& dir, const std::string& kek_file, const std::stri
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const bool applied = !std::filesystem::exists(*f);
-    nlohmann::json out = {{"campaign", id}, {"action", what}, {"via", "request"},
-                          {"applied", applied}};
+    nlohmann::json out = {
+        {"campaign", id}, {"action", what}, {"via", "request"}, {"applied", applied}};
     if (!applied) out["request"] = f->string();
     std::cout << out.dump() << std::endl;
     if (!applied) {

@@ -141,8 +141,8 @@ std::unique_ptr<live_card> open_card(const options& o) {
   if (!id) fail(id.error().message);
   auto st = out->store->load(o.iccid);
   if (!st) fail(st.error().message);
-  out->card = std::make_unique<sim::virtual_card>(std::move(*id),
-                                                  st->value_or(sim::card_state{}), out->profile);
+  out->card = std::make_unique<sim::virtual_card>(std::move(*id), st->value_or(sim::card_state{}),
+                                                  out->profile);
   return out;
 }
 

@@ -28,8 +28,8 @@ struct options {
   std::string file;
   std::string iccid;
   std::size_t batch_size = 1000;
-  std::uint64_t sqn = 0;     // auth-vector
-  std::string rand_hex;      // auth-vector
+  std::uint64_t sqn = 0;  // auth-vector
+  std::string rand_hex;   // auth-vector
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -145,8 +145,7 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
   av->add_option("--state", o->state_dir, "State directory (RocksDB)")->required();
   av->add_option("--kek-file", o->kek_file,
                  "File holding the key-encryption key; default: $OTAFLOW_KEK");
-  av->add_option("--sqn", o->sqn, "Sequence number (48 bits) the card must find fresh")
-      ->required();
+  av->add_option("--sqn", o->sqn, "Sequence number (48 bits) the card must find fresh")->required();
   av->add_option("--rand", o->rand_hex, "RAND, 32 hex digits (default: random)");
   av->add_option("iccid", o->iccid, "ICCID")->required();
   av->callback([o] { run_auth_vector(*o); });
