@@ -20,60 +20,6 @@ std::string be64(std::uint64_t v) {
 
 }  // namespace
 
-namespace {
-
-// A JSON string; printable ASCII without '"' and '\\' is copied as it is (the common case),
-// anything else goes through nlohmann (escapes, and replaces invalid UTF-8).
-void append_json_string(std::string& out, std::string_view s) {
-  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
-  });
-  if (plain) {
-    out += '"';
-    out += s;
-    out += '"';
-  } else {
-    out += nlohmann::json(std::string(s))
-               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-}
-
-}  // namespace
-
-std::string audit_details(const job_record& job) {
-  // The same fields as storage_job_store's audit records, plus the variant, in the order a
-  // nlohmann::json object dumps them (sorted keys). Built by hand: one per state change.
-  std::string d;
-  d.reserve(96 + job.reason.size());
-  d += R"({"attempt":)";
-  d += std::to_string(job.attempt);
-  if (!job.counters.empty()) {
-    d += R"(,"counter":)";
-    d += std::to_string(job.counters.back());
-  }
-  if (!job.message_id.empty()) {
-    d += R"(,"message_id":)";
-    append_json_string(d, job.message_id);
-  }
-  if (job.por_status) {
-    d += R"(,"por_status":)";
-    d += std::to_string(*job.por_status);
-  }
-  if (!job.reason.empty()) {
-    d += R"(,"reason":)";
-    append_json_string(d, job.reason);
-  }
-  d += R"(,"state":)";
-  append_json_string(d, to_string(job.state));
-  if (!job.variant.empty()) {
-    d += R"(,"variant":)";
-    append_json_string(d, job.variant);
-  }
-  d += '}';
-  return d;
-}
-
 result<status_event> status_from_audit(const storage::audit_event& e) {
   if (e.type != storage::audit_type::state) {
     return make_error(errc::bad_value, "audit record is not a state change");

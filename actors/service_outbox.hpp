@@ -71,8 +71,6 @@ class status_outbox final : public job_store, public status_sink {
   std::uint64_t stored_ = 0;   // watermark last stored
 };
 
-/// The audit details of a job state change (JSON; never a key).
-[[nodiscard]] std::string audit_details(const job_record& job);
 /// Reads a status event back from an audit record of type `state`.
 [[nodiscard]] result<status_event> status_from_audit(const storage::audit_event& e);
 

@@ -96,6 +96,60 @@ result<std::optional<job_record>> storage_job_store::load(const std::string& cam
   return std::optional<job_record>{from_stored(**r)};
 }
 
+namespace {
+
+// A JSON string; printable ASCII without '"' and '\\' is copied as it is (the common case),
+// anything else goes through nlohmann (escapes, and replaces invalid UTF-8).
+void append_json_string(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += nlohmann::json(std::string(s))
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+}
+
+}  // namespace
+
+std::string audit_details(const job_record& job) {
+  // In the order a nlohmann::json object dumps them (sorted keys). Built by hand: one per
+  // state change of every card, the hottest serialisation of the journal.
+  std::string d;
+  d.reserve(96 + job.reason.size());
+  d += R"({"attempt":)";
+  d += std::to_string(job.attempt);
+  if (!job.counters.empty()) {
+    d += R"(,"counter":)";
+    d += std::to_string(job.counters.back());
+  }
+  if (!job.message_id.empty()) {
+    d += R"(,"message_id":)";
+    append_json_string(d, job.message_id);
+  }
+  if (job.por_status) {
+    d += R"(,"por_status":)";
+    d += std::to_string(*job.por_status);
+  }
+  if (!job.reason.empty()) {
+    d += R"(,"reason":)";
+    append_json_string(d, job.reason);
+  }
+  d += R"(,"state":)";
+  append_json_string(d, to_string(job.state));
+  if (!job.variant.empty()) {
+    d += R"(,"variant":)";
+    append_json_string(d, job.variant);
+  }
+  d += '}';
+  return d;
+}
+
 status stage_job_effects(storage::state& st, rocksdb::WriteBatch& b, const job_update& u,
                          std::string& details) {
   if (is_terminal(u.job.state) && u.may_hold_keys) {
@@ -128,7 +182,6 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
   // still gets every change.
   std::unordered_map<std::string_view, std::size_t> row_of;
   row_of.reserve(updates.size());
-  std::string details;
   for (const auto& u : updates) {
     auto [slot, fresh] = row_of.try_emplace(u.iccid, rows.size());
     if (!fresh && rows[slot->second].campaign_id != u.campaign) fresh = true;
@@ -138,36 +191,12 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
     } else {
       rows[slot->second].record = to_stored(u.job);
     }
-    // The audit detail is a small JSON object; built by hand, this is the hottest
-    // serialisation of the engine (one per state change).
-    details.clear();
-    details += R"({"state":")";
-    details += to_string(u.job.state);
-    details += R"(","attempt":)";
-    details += std::to_string(u.job.attempt);
-    if (!u.job.counters.empty()) {
-      details += R"(,"counter":)";
-      details += std::to_string(u.job.counters.back());
-    }
-    if (!u.job.message_id.empty()) {
-      details += R"(,"message_id":)";
-      details += nlohmann::json(u.job.message_id).dump();
-    }
-    if (u.job.por_status) {
-      details += R"(,"por_status":)";
-      details += std::to_string(*u.job.por_status);
-    }
-    if (!u.job.reason.empty()) {
-      details += R"(,"reason":)";
-      details += nlohmann::json(u.job.reason).dump();
-    }
-    details += '}';
     storage::audit_event e;
     e.time_ms = u.job.updated_ms;
     e.campaign = u.campaign;
     e.iccid = u.iccid;
     e.type = storage::audit_type::state;
-    e.details = details;
+    e.details = audit_details(u.job);
     audit.push_back(std::move(e));
   }
   rocksdb::WriteBatch b;

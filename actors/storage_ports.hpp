@@ -10,6 +10,8 @@ namespace otaflow::actors {
 /// Converts between the engine's job record and the stored one.
 [[nodiscard]] storage::job_record to_stored(const job_record& j);
 [[nodiscard]] job_record from_stored(const storage::job_record& s);
+/// The audit details of a job state change (JSON; never a key).
+[[nodiscard]] std::string audit_details(const job_record& job);
 
 /// Stages what a job update settles besides its own row and audit record, in the same batch:
 /// a terminal state commits (`done`) or drops (otherwise) the Ki/OPc drawn for an update.keys

@@ -3,6 +3,7 @@
 // the state changes not acknowledged before.
 
 #include "actors/service_outbox.hpp"
+#include "actors/storage_ports.hpp"
 
 #include <gtest/gtest.h>
 
