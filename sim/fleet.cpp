@@ -394,8 +394,9 @@ struct fleet::entry {
   std::shared_ptr<virtual_card> card;
   std::list<std::uint64_t>::iterator lru;
   std::size_t bytes = 0;
-  bool busy = false;     ///< a thread holding the card's stripe is using it
-  bool unsaved = false;  ///< its last state write failed: keep it until one succeeds
+  bool busy = false;           ///< a thread holding the card's stripe is using it
+  bool unsaved = false;        ///< state not yet written, or its write failed: never evicted
+  std::uint64_t save_seq = 0;  ///< bumped whenever a state of the card is queued for writing
 };
 
 fleet::fleet(std::unique_ptr<card_source> source, fleet_options options,
@@ -427,7 +428,15 @@ result<std::unique_ptr<fleet>> fleet::open(std::unique_ptr<card_source> source,
       OTAFLOW_TRY(store->put_meta(mine));
     }
   }
-  return std::unique_ptr<fleet>(new fleet(std::move(source), std::move(options), std::move(store)));
+  bool stored = false;
+  if (store) {
+    auto held = store->holds_cards();
+    if (!held) return std::move(held).error();
+    stored = *held;
+  }
+  std::unique_ptr<fleet> f(new fleet(std::move(source), std::move(options), std::move(store)));
+  f->stored_at_open_ = stored;
+  return f;
 }
 
 result<std::unique_ptr<fleet>> fleet::generated(std::string seed, std::uint64_t count,
@@ -446,6 +455,7 @@ result<std::unique_ptr<fleet>> fleet::from_csv(const std::filesystem::path& csv,
 
 result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index,
                                                      std::optional<card_identity> known) {
+  bool may_be_stored = true;
   {
     std::lock_guard lk(cache_mu_);
     auto it = cache_.find(index);
@@ -454,11 +464,13 @@ result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index,
       it->second->busy = true;
       return it->second->card;
     }
+    may_be_stored = stored_at_open_ || changed_since_open(index);
   }
   auto id = known ? result<card_identity>(std::move(*known)) : source_->identity(index);
   if (!id) return std::move(id).error();
   card_state st;
-  if (store_) {
+  if (store_ && may_be_stored) {
+    store_reads_.fetch_add(1, std::memory_order_relaxed);
     auto loaded = store_->load(id->iccid);
     if (!loaded) return std::move(loaded).error();
     if (*loaded) {
@@ -482,24 +494,27 @@ void fleet::mark_changed(std::uint64_t index) {
   ++cards_changed_;
 }
 
-void fleet::release(std::uint64_t index, const std::shared_ptr<virtual_card>& card) {
+bool fleet::changed_since_open(std::uint64_t index) const {
+  const std::uint64_t chunk = index >> 16;
+  if (chunk >= changed_.size() || !changed_[chunk]) return false;
+  return ((*changed_[chunk])[(index >> 6) & 1023] >> (index & 63)) & 1;
+}
+
+void fleet::release(std::uint64_t index, const std::shared_ptr<virtual_card>& card,
+                    std::vector<pending_save>* defer) {
   auto& st = card->data().state();
   const bool changed = st.dirty();
-  if (st.dirty() && store_) {
-    auto s = store_->save(card->data().identity().iccid, st);
-    if (s) {
-      st.clear_dirty();
-      persisted_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      log::get("fleet")->error("iccid={}: {}", card->data().identity().iccid, s.error().message);
-    }
+  std::vector<pending_save> now;  // without `defer`: written before this returns
+  bytes encoded;
+  if (changed && store_) {
+    encoded = st.encode();
+    st.clear_dirty();
   }
-  const bool unsaved = st.dirty() && store_;
   // The card (in its make_shared block), its cache entry, the hash node and the LRU node.
   const std::size_t size =
       card->approx_bytes() + 16 + sizeof(entry) + 32 + 32 + 4 * malloc_overhead;
   std::vector<std::shared_ptr<virtual_card>> dropped;  // destroyed after the lock
-  std::lock_guard lk(cache_mu_);
+  std::unique_lock lk(cache_mu_);
   if (changed) mark_changed(index);
   auto it = cache_.find(index);
   if (it == cache_.end()) {
@@ -513,9 +528,14 @@ void fleet::release(std::uint64_t index, const std::shared_ptr<virtual_card>& ca
     bytes_ -= it->second->bytes;
   }
   it->second->busy = false;
-  it->second->unsaved = unsaved;
   it->second->bytes = size;
   bytes_ += size;
+  if (changed && store_) {
+    it->second->unsaved = true;
+    (defer ? *defer : now)
+        .push_back(
+            {index, card->data().identity().iccid, std::move(encoded), ++it->second->save_seq});
+  }
   // Without a store an evicted card would forget its state: keep everything then.
   if (!store_) return;
   for (auto rit = lru_.end(); bytes_ > options_.memory_budget && rit != lru_.begin();) {
@@ -528,6 +548,53 @@ void fleet::release(std::uint64_t index, const std::shared_ptr<virtual_card>& ca
     rit = lru_.erase(rit);
     cache_.erase(v);
     evicted_.fetch_add(1, std::memory_order_relaxed);
+  }
+  lk.unlock();
+  if (!now.empty()) save_pending(now, index);
+}
+
+void fleet::save_pending(std::vector<pending_save>& saves, std::optional<std::uint64_t> held) {
+  if (saves.empty()) return;
+  if (options_.before_state_write) options_.before_state_write();
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<virtual_card>>> failed;
+  {
+    // Under save_mu_, a state is written only while it is its card's newest: one queued
+    // later (a higher seq) is written by its own save_pending, never before this one.
+    std::lock_guard w(save_mu_);
+    std::vector<const pending_save*> live;
+    std::vector<std::pair<std::string_view, byte_view>> rows;
+    {
+      std::lock_guard lk(cache_mu_);
+      for (const auto& p : saves) {
+        auto it = cache_.find(p.index);  // unsaved entries are never evicted
+        if (it == cache_.end() || it->second->save_seq != p.seq) continue;
+        live.push_back(&p);
+        rows.emplace_back(p.iccid, p.state);
+      }
+    }
+    if (live.empty()) return;
+    const auto s = store_->save_encoded(rows);
+    store_writes_.fetch_add(1, std::memory_order_relaxed);
+    if (!s) log::get("fleet")->error("{}", s.error().message);
+    std::lock_guard lk(cache_mu_);
+    for (const auto* p : live) {
+      auto it = cache_.find(p->index);
+      if (s) {
+        if (it->second->save_seq == p->seq) it->second->unsaved = false;
+        persisted_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        failed.emplace_back(p->index, it->second->card);
+      }
+    }
+  }
+  // Marked dirty again under the card's stripe, so the card's next release retries.
+  for (auto& [index, card] : failed) {
+    if (held == index) {
+      card->data().state().mark_dirty();
+    } else {
+      std::lock_guard sl(stripe(index));
+      card->data().state().mark_dirty();
+    }
   }
 }
 
@@ -549,7 +616,8 @@ mt_outcome fleet::deliver(std::string_view msisdn, byte_view tpdu) {
 }
 
 mt_outcome fleet::deliver_to(std::uint64_t index, std::string_view msisdn, byte_view tpdu,
-                             preopened_command* preopened, std::optional<card_identity> known) {
+                             preopened_command* preopened, std::optional<card_identity> known,
+                             std::vector<pending_save>* defer) {
   std::lock_guard lk(stripe(index));
   auto card = acquire(index, std::move(known));
   if (!card) {
@@ -563,7 +631,7 @@ mt_outcome fleet::deliver_to(std::uint64_t index, std::string_view msisdn, byte_
   if (const auto st = (*card)->last_sms_por_status())
     por_counts_[static_cast<std::uint8_t>(*st)].fetch_add(1, std::memory_order_relaxed);
   if (preopened && preopened->used) batch_opened_.fetch_add(1, std::memory_order_relaxed);
-  release(index, *card);
+  release(index, *card, defer);
   return out;
 }
 
@@ -595,6 +663,10 @@ void fleet::deliver_batch(std::span<mt_delivery> batch) {
   }
   thread_local std::unique_ptr<secure::crypto_backend> backend = secure::make_best_backend();
   auto pre = preopen_commands(requests, options_.profile, *backend);
+  // The batch's changed cards are written together once every SM is delivered, before
+  // any outcome (receipt, PoR) leaves: one RocksDB write instead of one per card.
+  std::vector<pending_save> saves;
+  saves.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     auto& d = batch[i];
     if (!index[i]) {
@@ -604,8 +676,9 @@ void fleet::deliver_batch(std::span<mt_delivery> batch) {
       continue;
     }
     d.outcome = deliver_to(*index[i], d.msisdn, d.sms_deliver_tpdu, pre[i] ? &*pre[i] : nullptr,
-                           std::move(ids[i]));
+                           std::move(ids[i]), &saves);
   }
+  save_pending(saves, std::nullopt);
 }
 
 status fleet::visit(std::uint64_t index, const std::function<void(virtual_card&)>& fn) {
@@ -635,6 +708,8 @@ fleet_stats fleet::stats() const {
   s.loaded = loaded_.load();
   s.evicted = evicted_.load();
   s.persisted = persisted_.load();
+  s.store_reads = store_reads_.load();
+  s.store_writes = store_writes_.load();
   s.delivered = delivered_.load();
   s.unknown = unknown_.load();
   s.batch_opened = batch_opened_.load();

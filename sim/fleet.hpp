@@ -56,6 +56,9 @@ struct fleet_options {
   /// in one batch on secure::make_best_backend() (SIMD 3DES/AES); false: every card opens its
   /// packets itself, one at a time (OpenSSL). Same outcomes and PoR octets either way.
   bool batch_verify = true;
+  /// Tests only: called at the start of every write of queued card states, before the
+  /// write is ordered against others (to interleave two batches' writes on purpose).
+  std::function<void()> before_state_write;
 };
 
 /// Counters of a fleet.
@@ -65,7 +68,9 @@ struct fleet_stats {
   std::uint64_t materialised = 0;     ///< cards built (first touches and reloads)
   std::uint64_t loaded = 0;           ///< of which with a stored state
   std::uint64_t evicted = 0;
-  std::uint64_t persisted = 0;      ///< state writes
+  std::uint64_t persisted = 0;      ///< card states written
+  std::uint64_t store_reads = 0;    ///< state store reads (cards not in memory)
+  std::uint64_t store_writes = 0;   ///< state store writes (one per batch of cards)
   std::uint64_t delivered = 0;      ///< deliver() calls that reached a card
   std::uint64_t unknown = 0;        ///< deliver() calls for MSISDNs not in the fleet
   std::uint64_t cards_changed = 0;  ///< distinct cards whose state changed since open()
@@ -146,11 +151,29 @@ class fleet final : public card_gateway {
                                                 std::optional<card_identity> known = {});
   /// The cached card of an index, or nullptr; no lock on the card is taken.
   std::shared_ptr<virtual_card> peek(std::uint64_t index) const;
-  /// deliver() to a known card index, with its packet maybe opened ahead.
+  /// A card state encoded by release(), waiting to be written (save_pending()).
+  struct pending_save {
+    std::uint64_t index = 0;
+    std::string iccid;
+    bytes state;
+    std::uint64_t seq = 0;  ///< the card's save sequence when encoded
+  };
+  /// deliver() to a known card index, with its packet maybe opened ahead; with `defer`,
+  /// the card's changed state is queued there instead of written at once.
   mt_outcome deliver_to(std::uint64_t index, std::string_view msisdn, byte_view tpdu,
-                        preopened_command* preopened, std::optional<card_identity> known);
-  /// Persists a dirty card and updates its LRU position and size; caller holds the stripe.
-  void release(std::uint64_t index, const std::shared_ptr<virtual_card>& card);
+                        preopened_command* preopened, std::optional<card_identity> known,
+                        std::vector<pending_save>* defer = nullptr);
+  /// Updates a card's LRU position and size, and persists it when dirty: at once, or queued
+  /// in `defer` for save_pending(). Caller holds the stripe.
+  void release(std::uint64_t index, const std::shared_ptr<virtual_card>& card,
+               std::vector<pending_save>* defer = nullptr);
+  /// Writes queued states in one RocksDB batch, skipping those a newer state of the same
+  /// card supersedes; a card whose write fails is marked dirty again (and stays in
+  /// memory) so its next release retries. `held` is the index whose stripe the caller
+  /// holds, if any.
+  void save_pending(std::vector<pending_save>& saves, std::optional<std::uint64_t> held);
+  /// Whether card `index` was marked changed since open(); caller holds cache_mu_.
+  [[nodiscard]] bool changed_since_open(std::uint64_t index) const;
   std::mutex& stripe(std::uint64_t index) { return stripes_[index % stripes_.size()]; }
   /// Records that card `index` changed; caller holds cache_mu_.
   void mark_changed(std::uint64_t index);
@@ -159,6 +182,12 @@ class fleet final : public card_gateway {
   fleet_options options_;
   std::unique_ptr<fleet_store> store_;
   std::vector<std::mutex> stripes_;
+  /// Whether the store held card states when opened. When it did not, a card not changed
+  /// since open() has no stored state, and acquire() skips the read.
+  bool stored_at_open_ = true;
+  /// Serialises save_pending()'s check-and-write, so an older state never overwrites a
+  /// newer one of the same card.
+  std::mutex save_mu_;
 
   mutable std::mutex cache_mu_;
   std::unordered_map<std::uint64_t, std::unique_ptr<entry>> cache_;
@@ -170,7 +199,7 @@ class fleet final : public card_gateway {
   std::array<std::atomic<std::uint64_t>, 256> por_counts_{};
 
   std::atomic<std::uint64_t> materialised_{0}, loaded_{0}, evicted_{0}, persisted_{0},
-      delivered_{0}, unknown_{0}, batch_opened_{0};
+      store_reads_{0}, store_writes_{0}, delivered_{0}, unknown_{0}, batch_opened_{0};
 };
 
 }  // namespace otaflow::sim

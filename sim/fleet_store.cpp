@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 namespace otaflow::sim {
@@ -40,6 +41,10 @@ result<std::unique_ptr<fleet_store>> fleet_store::open(const std::filesystem::pa
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.IncreaseParallelism(2);
+  // Cards are mostly delivered in ICCID order: one memtable insert hint (empty prefix) lets
+  // each insert start from the previous one (storage/db.cpp does the same).
+  o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+  o.allow_concurrent_memtable_write = false;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (read_only) {
@@ -91,6 +96,26 @@ status fleet_store::save(std::string_view iccid, const card_state& st) {
                           rocksdb::Slice(reinterpret_cast<const char*>(b.data()), b.size()));
   if (!s.ok()) return rocks_error(s, "write card " + std::string(iccid));
   return {};
+}
+
+status fleet_store::save_encoded(std::span<const std::pair<std::string_view, byte_view>> cards) {
+  rocksdb::WriteBatch b;
+  for (const auto& [iccid, state] : cards) {
+    b.Put(card_key(iccid),
+          rocksdb::Slice(reinterpret_cast<const char*>(state.data()), state.size()));
+  }
+  auto s = impl_->db->Write(impl_->wo, &b);
+  if (!s.ok()) {
+    return rocks_error(s, "write " + std::to_string(cards.size()) + " card states");
+  }
+  return {};
+}
+
+result<bool> fleet_store::holds_cards() const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  it->Seek("c");
+  if (!it->status().ok()) return rocks_error(it->status(), "scan");
+  return it->Valid() && it->key().starts_with("c");
 }
 
 status fleet_store::for_each(

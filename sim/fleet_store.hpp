@@ -10,8 +10,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/error.hpp"
 #include "sim/uicc_card.hpp"
@@ -38,6 +40,10 @@ class fleet_store {
   [[nodiscard]] result<std::optional<card_state>> load(std::string_view iccid) const;
   /// Stores a card's state.
   [[nodiscard]] status save(std::string_view iccid, const card_state& st);
+  /// Stores encoded card states (card_state::encode()) in one atomic write.
+  [[nodiscard]] status save_encoded(std::span<const std::pair<std::string_view, byte_view>> cards);
+  /// Whether any card state is stored.
+  [[nodiscard]] result<bool> holds_cards() const;
   /// Visits every stored card (ICCID, state) in key order.
   [[nodiscard]] status for_each(
       const std::function<void(std::string_view iccid, const card_state&)>& fn) const;

@@ -116,6 +116,8 @@ class card_state {
   /// Whether something changed since the last clear_dirty().
   [[nodiscard]] bool dirty() const noexcept { return dirty_; }
   void clear_dirty() noexcept { dirty_ = false; }
+  /// Marks the state changed again, e.g. after a write of it failed.
+  void mark_dirty() noexcept { dirty_ = true; }
   /// Whether the state equals a freshly personalised card's.
   [[nodiscard]] bool pristine() const noexcept;
 

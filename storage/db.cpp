@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
@@ -45,6 +46,13 @@ rocksdb::ColumnFamilyOptions family_options(std::string_view name,
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   // Sealed keys are random octets: compressing them only costs CPU.
   o.compression = name == "keys" ? rocksdb::kNoCompression : rocksdb::kLZ4Compression;
+  // Writes arrive nearly in key order: audit keys are a rising sequence, and a campaign
+  // walks its cards in ICCID order, so jobs, counters and files are written close to the
+  // previous write. An empty prefix gives each memtable one insert hint (the last insert
+  // position), so an insert starts its skip-list search there instead of at the head:
+  // memtable inserts were 8 % of a demo's CPU. Hints need non-concurrent memtable writes
+  // (DBOptions::allow_concurrent_memtable_write = false).
+  o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
   return o;
 }
 
@@ -93,6 +101,7 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
   dbo.create_missing_column_families = true;
   dbo.max_background_jobs = options.background_jobs;
   dbo.keep_log_file_num = 5;
+  dbo.allow_concurrent_memtable_write = false;  // needed by the insert hints (family_options)
   if (options.statistics) {
     d->stats_ = rocksdb::CreateDBStatistics();
     dbo.statistics = d->stats_;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -165,6 +166,85 @@ TEST(fleet_batch, same_outcomes_por_octets_and_states_as_one_at_a_time) {
     ASSERT_TRUE((*batched)->visit(index, [&](virtual_card& c) { sb = c.data().state().encode(); }));
     EXPECT_EQ(to_hex(sa), to_hex(sb)) << "card " << index;
   }
+}
+
+TEST(fleet_batch, changed_cards_are_written_together_and_the_newest_state_wins) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("otaflow_fleet_batch_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  // The first write of a state (a batch's, on another thread) is held back until a newer
+  // state of the same card has been queued and written: the older one must then be dropped.
+  std::mutex mu;
+  std::condition_variable cv;
+  int writes = 0;
+  bool held = false, newer_written = false;
+  fleet_options o;
+  o.state_dir = dir;
+  o.memory_budget = 1;  // evicted once written: what a visit sees is what the store holds
+  o.before_state_write = [&] {
+    std::unique_lock lk(mu);
+    if (++writes != 2) return;  // write 1: the first batch below, not held
+    held = true;
+    cv.notify_all();
+    cv.wait(lk, [&] { return newer_written; });
+  };
+  auto sm = [](const card_identity& id, std::uint64_t counter) {
+    return test::command_sms(test::command_packet(0x1621, 0x15, 0xB00010, counter,
+                                                  hex("00a40004023f00"), &id.keyset(1)->kic,
+                                                  &id.keyset(1)->kid))
+        .front();
+  };
+  {
+    auto f = fleet::generated("batch-writes", 100, o);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    std::vector<card_identity> ids;
+    for (std::uint64_t i = 0; i < 3; ++i) ids.push_back(*(*f)->source().identity(i));
+
+    // One batch of 3 cards: 3 states, one write.
+    std::vector<bytes> first;
+    for (const auto& id : ids) first.push_back(sm(id, 1));
+    std::vector<mt_delivery> batch;
+    for (std::size_t i = 0; i < ids.size(); ++i) batch.push_back({ids[i].msisdn, first[i], {}});
+    (*f)->deliver_batch(batch);
+    EXPECT_EQ((*f)->stats().persisted, 3u);
+    EXPECT_EQ((*f)->stats().store_writes, 1u);
+
+    // Card 0 takes counter 5 in a batch on another thread, whose write is held; then
+    // counter 6 in a batch here. (A batch of one SM is written under the card's lock.)
+    const bytes five = sm(ids[0], 5), six = sm(ids[0], 6), two = sm(ids[2], 2),
+                one_two = sm(ids[1], 2);
+    std::thread older([&] {
+      std::vector<mt_delivery> b{{ids[0].msisdn, five, {}}, {ids[2].msisdn, two, {}}};
+      (*f)->deliver_batch(b);
+      EXPECT_EQ(b[0].outcome.result, mt_outcome::kind::ack);
+    });
+    {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return held; });
+    }
+    std::vector<mt_delivery> b{{ids[0].msisdn, six, {}}, {ids[1].msisdn, one_two, {}}};
+    (*f)->deliver_batch(b);
+    {
+      std::lock_guard lk(mu);
+      newer_written = true;
+    }
+    cv.notify_all();
+    older.join();
+    // 3, then card 0's counter 6 and card 1's, then card 2's; card 0's 5 was superseded.
+    EXPECT_EQ((*f)->stats().persisted, 6u);
+    EXPECT_EQ((*f)->stats().store_writes, 3u);
+  }
+  // Reopened: card 0 holds counter 6, cards 1 and 2 counter 2.
+  auto f = fleet::generated("batch-writes", 100, o);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(
+      (*f)->visit(0, [&](virtual_card& c) { EXPECT_EQ(c.data().state().counter(1), 6u); }).ok());
+  for (std::uint64_t i : {1, 2})
+    ASSERT_TRUE(
+        (*f)->visit(i, [&](virtual_card& c) { EXPECT_EQ(c.data().state().counter(1), 2u) << i; })
+            .ok());
+  f->reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(fleet_batch, por_histogram_and_cards_changed) {
