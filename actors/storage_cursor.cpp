@@ -20,41 +20,53 @@ subscriber_cursor::subscriber_cursor(storage::state& state, const campaign_def& 
   }
 }
 
-result<card_info> subscriber_cursor::load(storage::subscriber s) {
+status subscriber_cursor::load(storage::subscriber s, std::vector<card_info>& out) {
   auto choice = selector_.choose(s, files_);
   if (!choice) return choice.error();
-  card_info c;
+  card_info& c = out.emplace_back();
   c.iccid = std::move(s.iccid);
   c.imsi = std::move(s.imsi);
   c.msisdn = std::move(s.msisdn);
   c.variant = choice->variant;
   if (!choice->skip.empty()) {
     c.skip = std::move(choice->skip);
-    return c;
-  }
-  if (c.msisdn.empty()) {
+  } else if (c.msisdn.empty()) {
     c.problem = "card has no MSISDN to send an SMS to";
-    return c;
+  } else if (options_.load_keys) {
+    keys_wanted_.push_back(out.size() - 1);
   }
-  if (!options_.load_keys) return c;
-  const auto& variant = selector_.variants()[static_cast<std::size_t>(c.variant)];
-  auto keys = state_.keys().get_keyset(c.iccid, variant.keyset);
-  if (!keys) {
-    if (keys.error().code == errc::not_found) {
-      // The record lists the keyset but its keys are gone: the same as not holding it.
-      c.skip = variant.keyset_missing;
-    } else {
-      c.problem = "cannot read the card's keys: " + keys.error().message;
+  return {};
+}
+
+void subscriber_cursor::load_keys(std::vector<card_info>& out) {
+  if (keys_wanted_.empty()) return;
+  std::vector<std::pair<std::string_view, std::uint8_t>> wanted;
+  wanted.reserve(keys_wanted_.size());
+  for (auto i : keys_wanted_) {
+    const auto& variant = selector_.variants()[static_cast<std::size_t>(out[i].variant)];
+    wanted.emplace_back(out[i].iccid, variant.keyset);
+  }
+  auto keys = state_.keys().get_keysets(wanted);
+  for (std::size_t k = 0; k < keys_wanted_.size(); ++k) {
+    card_info& c = out[keys_wanted_[k]];
+    if (!keys[k]) {
+      if (keys[k].error().code == errc::not_found) {
+        // The record lists the keyset but its keys are gone: the same as not holding it.
+        c.skip = selector_.variants()[static_cast<std::size_t>(c.variant)].keyset_missing;
+      } else {
+        c.problem = "cannot read the card's keys: " + keys[k].error().message;
+      }
+      continue;
     }
-    return c;
+    c.kic_key = std::move(keys[k]->kic);
+    c.kid_key = std::move(keys[k]->kid);
   }
-  c.kic_key = std::move(keys->kic);
-  c.kid_key = std::move(keys->kid);
-  return c;
+  keys_wanted_.clear();
 }
 
 result<std::vector<card_info>> subscriber_cursor::next(std::size_t n) {
   std::vector<card_info> out;
+  keys_wanted_.clear();  // left over when a previous call failed
   if (!target_.iccids.empty()) {
     // An explicit list: in the order given; unknown ICCIDs fail with a reason.
     const auto end = std::min(target_.iccids.size(), list_pos_ + n);
@@ -74,10 +86,9 @@ result<std::vector<card_info>> subscriber_cursor::next(std::size_t n) {
         continue;
       }
       if (!target_matches(target_, *s)) continue;
-      auto c = load(std::move(*s));
-      if (!c) return c.error();
-      out.push_back(std::move(*c));
+      OTAFLOW_TRY(load(std::move(*s), out));
     }
+    load_keys(out);
     return out;
   }
   while (!end_ && out.size() < n) {
@@ -87,11 +98,10 @@ result<std::vector<card_info>> subscriber_cursor::next(std::size_t n) {
     end_ = page->end;
     for (auto& s : page->items) {
       if (!target_matches(target_, s)) continue;
-      auto c = load(std::move(s));
-      if (!c) return c.error();
-      out.push_back(std::move(*c));
+      OTAFLOW_TRY(load(std::move(s), out));
     }
   }
+  load_keys(out);
   return out;
 }
 

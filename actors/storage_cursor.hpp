@@ -28,7 +28,11 @@ class subscriber_cursor final : public target_cursor {
   [[nodiscard]] result<std::vector<card_info>> next(std::size_t n) override;
 
  private:
-  result<card_info> load(storage::subscriber s);
+  /// The card's variant, skip or problem; when it needs keys, its index in `out` goes to
+  /// keys_wanted_ and load_keys() fills them for the whole page.
+  status load(storage::subscriber s, std::vector<card_info>& out);
+  /// Reads the keys of keys_wanted_ (one MultiGet) into their cards.
+  void load_keys(std::vector<card_info>& out);
 
   storage::state& state_;
   target_def target_;
@@ -39,6 +43,7 @@ class subscriber_cursor final : public target_cursor {
   std::string after_;
   std::size_t list_pos_ = 0;
   bool end_ = false;
+  std::vector<std::size_t> keys_wanted_;
 };
 
 }  // namespace otaflow::actors

@@ -161,9 +161,11 @@ result<std::optional<bytes>> key_store::open_row(const std::string& row) const {
   return std::optional<bytes>(std::move(*plain));
 }
 
-result<keyset_keys> key_store::get_keyset(std::string_view iccid, std::uint8_t kvn) const {
-  const std::string row = keyset_row(iccid, kvn);
-  auto plain = open_row(row);
+namespace {
+
+// A keyset row's opened value (or its absence / the error opening it) as get_keyset answers.
+result<keyset_keys> keyset_from(result<std::optional<bytes>> plain, std::string_view iccid,
+                                std::uint8_t kvn) {
   if (!plain) {
     return detail::with_context(std::move(plain).error(),
                                 "keyset " + std::to_string(kvn) + " of " + std::string(iccid));
@@ -180,6 +182,40 @@ result<keyset_keys> key_store::get_keyset(std::string_view iccid, std::uint8_t k
                                           std::string(iccid) + ": malformed record");
   }
   return ks;
+}
+
+}  // namespace
+
+result<keyset_keys> key_store::get_keyset(std::string_view iccid, std::uint8_t kvn) const {
+  return keyset_from(open_row(keyset_row(iccid, kvn)), iccid, kvn);
+}
+
+std::vector<result<keyset_keys>> key_store::get_keysets(
+    std::span<const std::pair<std::string_view, std::uint8_t>> wanted) const {
+  std::vector<std::string> rows;
+  rows.reserve(wanted.size());
+  for (const auto& [iccid, kvn] : wanted) rows.push_back(keyset_row(iccid, kvn));
+  std::vector<rocksdb::Slice> keys(rows.begin(), rows.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(rows.size(), db_.handle(column::keys));
+  std::vector<std::string> values;
+  const auto statuses = db_.raw().MultiGet(rocksdb::ReadOptions(), cfs, keys, &values);
+  std::vector<result<keyset_keys>> out;
+  out.reserve(wanted.size());
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    result<std::optional<bytes>> plain = std::optional<bytes>();
+    if (statuses[i].ok()) {
+      auto opened = unseal(db_.kek(), aad_for(rows[i]), detail::as_bytes(values[i]));
+      if (opened) {
+        plain = std::optional<bytes>(std::move(*opened));
+      } else {
+        plain = std::move(opened).error();
+      }
+    } else if (!statuses[i].IsNotFound()) {
+      plain = rocksdb_error(statuses[i], "read of a key row");
+    }
+    out.push_back(keyset_from(std::move(plain), wanted[i].first, wanted[i].second));
+  }
+  return out;
 }
 
 result<card_keys> key_store::get(std::string_view iccid) const {

@@ -79,6 +79,10 @@ class key_store {
   [[nodiscard]] result<card_keys> get(std::string_view iccid) const;
   /// One keyset (what the engine needs per packet); errc::not_found if absent.
   [[nodiscard]] result<keyset_keys> get_keyset(std::string_view iccid, std::uint8_t kvn) const;
+  /// One keyset of each of many cards, read together (one MultiGet): entry i is what
+  /// get_keyset(wanted[i].first, wanted[i].second) answers.
+  [[nodiscard]] std::vector<result<keyset_keys>> get_keysets(
+      std::span<const std::pair<std::string_view, std::uint8_t>> wanted) const;
 
   // ---- key rotation (update.keys) -------------------------------------------------------
   // A campaign's new Ki/OPc for a card is staged as pending (sealed, bound to card and

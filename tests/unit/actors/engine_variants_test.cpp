@@ -376,5 +376,53 @@ when = { file_not = { path = "3F00/7FFF/6F7B", data = "00F110FFFFFF" } }
   EXPECT_EQ(p2->variants.at(0).send, 6u);
 }
 
+// The cursor reads a page's keys together: each card still gets its own keyset's keys, a
+// keyset its record lists but whose keys are gone is skipped, and keys that do not open
+// fail that card alone.
+TEST(EngineVariants, CursorReadsEachCardsKeysetAndReportsMissingOrBadKeys) {
+  temp_dir dir;
+  auto st = storage::test::open_state(dir.path());
+  ASSERT_TRUE(st);
+  import(*st);
+  auto def = campaign_from_toml(kCampaign);
+  ASSERT_TRUE(def.ok()) << def.error().message;
+  auto& db = st->database();
+  auto moved = db.get(storage::column::keys, storage::key_store::keyset_row(make_iccid(3), 2));
+  ASSERT_TRUE(moved.ok() && moved->has_value());
+  rocksdb::WriteBatch w;
+  w.Delete(db.handle(storage::column::keys), storage::key_store::keyset_row(make_iccid(2), 2));
+  w.Put(db.handle(storage::column::keys), storage::key_store::keyset_row(make_iccid(1), 2),
+        **moved);
+  ASSERT_TRUE(db.commit(w, false).ok());
+
+  subscriber_cursor cursor(*st, *def);
+  std::vector<card_info> all;
+  for (;;) {
+    auto page = cursor.next(4);  // pages smaller than the fleet
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    if (page->empty()) break;
+    for (auto& c : *page) all.push_back(std::move(c));
+  }
+  ASSERT_EQ(all.size(), kFleet.size());
+  for (std::size_t i = 0; i < kFleet.size(); ++i) {
+    const auto& want = kFleet[i];
+    const auto& c = all[i];
+    ASSERT_EQ(c.iccid, make_iccid(want.serial));
+    if (want.serial == 1) {
+      EXPECT_NE(c.problem.find("cannot read the card's keys"), std::string::npos) << c.problem;
+      EXPECT_TRUE(c.kic_key.empty());
+    } else if (want.serial == 2) {
+      EXPECT_EQ(c.skip, "variant 'uicc-aes' needs keyset 2, which the card does not hold");
+    } else if (want.expect.empty()) {
+      EXPECT_FALSE(c.skip.empty()) << c.iccid;
+    } else {
+      EXPECT_TRUE(c.problem.empty() && c.skip.empty()) << c.iccid;
+      const auto kvn = want.expect == "uicc-aes" ? 2 : 1;
+      EXPECT_EQ(to_hex(c.kic_key.view()), to_hex(key_for(want.serial, kvn))) << c.iccid;
+      EXPECT_EQ(to_hex(c.kid_key.view()), to_hex(key_for(want.serial, kvn))) << c.iccid;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace otaflow::actors

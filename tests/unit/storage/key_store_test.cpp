@@ -190,6 +190,43 @@ TEST(KeyStore, ValueMovedToAnotherCardOrKeysetFailsToOpen) {
   EXPECT_TRUE(st->keys().get_keyset(a, 1).ok());
 }
 
+TEST(KeyStore, ManyKeysetsInOneReadAnswerAsOneAtATime) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  const auto a = make_iccid(1), b = make_iccid(2), c = make_iccid(3), none = make_iccid(4);
+  ASSERT_TRUE(st->keys().put(a, sample_keys(1)).ok());
+  ASSERT_TRUE(st->keys().put(b, sample_keys(7)).ok());
+  ASSERT_TRUE(st->keys().put(c, sample_keys(9)).ok());
+  // Card C's keyset 2 holds card A's sealed value: it must not open.
+  auto& db = st->database();
+  auto va = db.get(column::keys, key_store::keyset_row(a, 2));
+  ASSERT_TRUE(va.ok() && va->has_value());
+  rocksdb::WriteBatch w;
+  w.Put(db.handle(column::keys), key_store::keyset_row(c, 2), **va);
+  ASSERT_TRUE(db.commit(w, false).ok());
+
+  const std::vector<std::pair<std::string_view, std::uint8_t>> wanted = {
+      {b, 2}, {a, 1}, {c, 2}, {none, 1}, {a, 3}, {b, 1}, {a, 1}};
+  const auto got = st->keys().get_keysets(wanted);
+  ASSERT_EQ(got.size(), wanted.size());
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto one = st->keys().get_keyset(wanted[i].first, wanted[i].second);
+    ASSERT_EQ(got[i].ok(), one.ok()) << i;
+    if (one.ok()) {
+      EXPECT_TRUE(*got[i] == *one) << i;
+    } else {
+      EXPECT_EQ(got[i].error().code, one.error().code) << i;
+      EXPECT_EQ(got[i].error().message, one.error().message) << i;
+    }
+  }
+  EXPECT_TRUE(*got[0] == sample_keys(7).keysets.at(2));
+  EXPECT_TRUE(*got[1] == sample_keys(1).keysets.at(1));
+  EXPECT_EQ(got[2].error().code, make_error_code(errc::verification));
+  EXPECT_EQ(got[3].error().code, make_error_code(errc::not_found));
+  EXPECT_EQ(got[4].error().code, make_error_code(errc::not_found));
+  EXPECT_TRUE(st->keys().get_keysets({}).empty());
+}
+
 TEST(KeyStore, KeysSurviveReopenWithTheSameKek) {
   temp_dir d;
   const auto k = sample_keys(3);
