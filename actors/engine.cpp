@@ -243,7 +243,7 @@ struct journal_state {
 };
 
 caf::behavior journal(caf::stateful_actor<journal_state>* self, job_store* store, status_sink* sink,
-                      std::size_t batch_max) {
+                      std::size_t batch_max, std::atomic<std::uint64_t>* backlog) {
   auto flush = [=] {
     auto& st = self->state;
     st.flush_scheduled = false;
@@ -266,6 +266,7 @@ caf::behavior journal(caf::stateful_actor<journal_state>* self, job_store* store
                                     u.job.updated_ms});
     }
     sink->emit(events);
+    backlog->fetch_sub(st.pending.size(), std::memory_order_relaxed);
     st.pending.clear();
   };
   return {
@@ -542,7 +543,26 @@ struct shared_actors {
   // Job tags, unique across every campaign and the service of one engine: the router
   // keys routes and timers by tag, and several campaigns may run at once.
   std::atomic<std::uint64_t>* tags = nullptr;
+  // State changes sent to the journal and not yet durable (to_journal), and the bound past
+  // which campaigns and the service start no new card (0: none).
+  std::atomic<std::uint64_t>* journal_backlog = nullptr;
+  std::uint64_t journal_backlog_max = 0;
 };
+
+// Sends a state change to the journal, counted in the backlog until it is durable.
+void to_journal(caf::event_based_actor* self, const shared_actors& s, job_update u) {
+  if (s.journal_backlog) s.journal_backlog->fetch_add(1, std::memory_order_relaxed);
+  self->send(s.journal, journal_entry{std::move(u)});
+}
+
+// Whether the journal is so far behind that no new card should start.
+bool journal_congested(const shared_actors& s) {
+  return s.journal_backlog && s.journal_backlog_max > 0 &&
+         s.journal_backlog->load(std::memory_order_relaxed) >= s.journal_backlog_max;
+}
+
+// How long a campaign or the service waits before looking at a congested journal again.
+constexpr auto congestion_retry = std::chrono::milliseconds(2);
 
 std::int64_t wall_now(const shared_actors& s) {
   return s.clock && *s.clock ? (*s.clock)() : now_ms();
@@ -629,7 +649,7 @@ caf::behavior subscriber(caf::stateful_actor<subscriber_state>* self, std::uint6
           // What the card now holds, for rules on known files (PoR OK: the script ran).
           if (s.job.state == job_state::done) u.written = update.files;
         }
-        self->send(shared.journal, journal_entry{std::move(u)});
+        to_journal(self, shared, std::move(u));
       }
     }
     if (is_terminal(s.job.state)) {
@@ -850,7 +870,17 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
       return maybe_finish();
     }
     const auto window = st.ctx->def.policy.window;
-    while (!st.exhausted && st.in_flight < window) {
+    // Top up in pages of at least a quarter chunk: every page is a cursor read (an iterator,
+    // a seek, a MultiGet of keys). Jobs end one at a time, so topping up at every end read
+    // a page per card.
+    const std::uint64_t min_page =
+        std::max<std::uint64_t>(1, std::min<std::uint64_t>(st.chunk, window) / 4);
+    const auto wants_more = [&] {
+      return !st.exhausted && st.in_flight < window &&
+             (st.in_flight == 0 || window - st.in_flight >= min_page) &&
+             !journal_congested(st.shared);
+    };
+    while (wants_more()) {
       const auto want = std::min<std::size_t>(st.chunk, window - st.in_flight);
       auto cards = st.cursor->next(want);
       if (!cards) {
@@ -862,13 +892,18 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
         st.exhausted = true;
         break;
       }
-      for (auto& c : *cards) {
-        auto job = st.store->load(st.ctx->def.id, c.iccid);
-        if (!job) {
-          st.failure = job.error();
-          st.exhausted = true;
-          break;
-        }
+      std::vector<std::string_view> iccids;
+      iccids.reserve(cards->size());
+      for (const auto& c : *cards) iccids.push_back(c.iccid);
+      auto jobs = st.store->load_many(st.ctx->def.id, iccids);
+      if (!jobs) {
+        st.failure = jobs.error();
+        st.exhausted = true;
+        break;
+      }
+      for (std::size_t k = 0; k < cards->size(); ++k) {
+        auto& c = (*cards)[k];
+        auto* job = &(*jobs)[k];
         if (job->has_value() && is_terminal((*job)->state)) {
           // Resumed run: this card already has its one terminal state.
           ++st.summary.resumed_terminal;
@@ -877,7 +912,7 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
         }
         if (!c.skip.empty()) {
           auto rec = skipped_job(*st.ctx, c, std::move(*job), now_ms());
-          self->send(st.shared.journal, journal_entry{job_update{st.ctx->def.id, c.iccid, rec}});
+          to_journal(self, st.shared, job_update{st.ctx->def.id, c.iccid, rec});
           count_terminal(rec.state, rec.por_status, rec.reason, rec.variant);
           continue;
         }
@@ -886,7 +921,7 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
           job_record rec = job->value_or(job_record{});
           rec.variant = variant_name(*st.ctx, c);
           (void)transition(rec, ev_expired{}, st.ctx->def.policy.job, now_ms());
-          self->send(st.shared.journal, journal_entry{job_update{st.ctx->def.id, c.iccid, rec}});
+          to_journal(self, st.shared, job_update{st.ctx->def.id, c.iccid, rec});
           count_terminal(rec.state, rec.por_status, rec.reason, rec.variant);
           continue;
         }
@@ -898,11 +933,18 @@ caf::behavior campaign_actor(caf::stateful_actor<campaign_state>* self,
       }
       // Yield between chunks: CAF 0.17's scheduler degrades when one handler sends
       // to very many actors at once (docs/DEPENDENCIES).
-      if (!st.exhausted && st.in_flight < window) {
+      if (wants_more()) {
         st.refill_scheduled = true;
         self->send(self, refill_atom::value);
         return;
       }
+    }
+    if (!st.exhausted && st.in_flight < window && journal_congested(st.shared)) {
+      // Cards would start but the journal is behind: look again shortly (cards ending
+      // meanwhile look too).
+      st.refill_scheduled = true;
+      self->delayed_send(self, congestion_retry, refill_atom::value);
+      return;
     }
     maybe_finish();
   };
@@ -1082,7 +1124,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
 
   auto journal_job = [=](const std::string& campaign, const std::string& iccid,
                          const job_record& job) {
-    self->send(shared.journal, journal_entry{job_update{campaign, iccid, job}});
+    to_journal(self, shared, job_update{campaign, iccid, job});
   };
 
   auto maybe_stopped = [=] {
@@ -1102,7 +1144,8 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       ++counters->skipped_active;
       return true;
     }
-    if (camp.mode == campaign_mode::running && st.running >= window) return false;
+    if (camp.mode == campaign_mode::running && (st.running >= window || journal_congested(shared)))
+      return false;
     auto job = store->load(a.campaign, card.iccid);
     if (!job) {
       st.log->error("service: reading the job of {} / {} failed: {}", a.campaign, card.iccid,
@@ -1199,6 +1242,7 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
     };
     bool wrote = false;
     bool stalled = false;
+    bool congested = false;
     std::vector<finished_admission> finished;
     std::size_t budget = chunk;
     while (!st.queue.empty() && budget > 0) {
@@ -1236,7 +1280,9 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       while (!a.pending.empty() && budget > 0) {
         if (!take_card(a, camp->second, a.pending.front(), a_wrote)) {
           blocked = true;
-          stalled = st.running < window;  // a storage error, not a full window
+          congested = journal_congested(shared);
+          // A storage error, not a full window or a journal behind.
+          stalled = st.running < window && !congested;
           break;
         }
         a.pending.pop_front();
@@ -1274,6 +1320,12 @@ caf::behavior service_actor(caf::stateful_actor<service_state>* self, shared_act
       // Storage trouble: try again a little later instead of spinning.
       st.pump_scheduled = true;
       self->delayed_send(self, std::chrono::milliseconds(500), refill_atom::value);
+      return;
+    }
+    if (congested) {
+      // The journal is behind: look again shortly (jobs ending meanwhile look too).
+      st.pump_scheduled = true;
+      self->delayed_send(self, congestion_retry, refill_atom::value);
       return;
     }
     // Yield between chunks (see the campaign actor): the rest goes through the mailbox.
@@ -1475,9 +1527,12 @@ struct engine::impl {
   std::mutex runs_mu;
   std::map<std::string, caf::actor> runs;  // campaign actors of run(), by campaign id
   std::atomic<std::uint64_t> tags{1};
+  std::atomic<std::uint64_t> journal_backlog{0};
 
   shared_actors shared() {
-    return shared_actors{crypto, journal_actor, router_actor, &factory, alerts, &clock, &tags};
+    return shared_actors{crypto,   journal_actor,    router_actor,
+                         &factory, alerts,           &clock,
+                         &tags,    &journal_backlog, options.journal_backlog_max};
   }
 
   impl(engine_options o, packet_factory& f, transport& t, job_store& s, status_sink& k)
@@ -1493,7 +1548,8 @@ struct engine::impl {
     crypto = system->spawn<caf::detached>(crypto_stage, &factory,
                                           std::max<std::size_t>(1, options.crypto_batch_max));
     journal_actor = system->spawn<caf::detached>(
-        journal, &store, &sink, std::max<std::size_t>(1, options.journal_batch_max));
+        journal, &store, &sink, std::max<std::size_t>(1, options.journal_batch_max),
+        &journal_backlog);
     router_actor = system->spawn(router, &tp);
     alerts = system->spawn(alerts_actor, &tp, &on_alert, &clock);
     listener = std::make_unique<router_listener>(router_actor);
@@ -1514,6 +1570,10 @@ struct engine::impl {
 engine::engine(engine_options options, packet_factory& factory, transport& transport,
                job_store& store, status_sink& sink)
     : impl_(std::make_unique<impl>(options, factory, transport, store, sink)) {}
+
+std::uint64_t engine::journal_backlog() const {
+  return impl_->journal_backlog.load(std::memory_order_relaxed);
+}
 
 engine::~engine() = default;
 
@@ -1645,6 +1705,7 @@ service_stats engine::stats() const {
   s.in_flight = c.in_flight;
   s.parked = c.parked;
   s.waiting = c.waiting;
+  s.journal_backlog = impl_->journal_backlog.load(std::memory_order_relaxed);
   return s;
 }
 

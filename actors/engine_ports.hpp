@@ -174,6 +174,18 @@ class job_store {
   [[nodiscard]] virtual result<std::optional<job_record>> load(const std::string& campaign,
                                                                const std::string& iccid) = 0;
   [[nodiscard]] virtual status save(std::span<const job_update> updates, bool sync) = 0;
+  /// load() of many cards of one campaign, in their order; the default loads one at a time.
+  [[nodiscard]] virtual result<std::vector<std::optional<job_record>>> load_many(
+      const std::string& campaign, std::span<const std::string_view> iccids) {
+    std::vector<std::optional<job_record>> out;
+    out.reserve(iccids.size());
+    for (const auto iccid : iccids) {
+      auto r = load(campaign, std::string(iccid));
+      if (!r) return r.error();
+      out.push_back(std::move(*r));
+    }
+    return out;
+  }
 };
 
 /// Where status events go once their state is durable (Kafka, a file, a counter).

@@ -47,6 +47,8 @@ struct service_stats {
   std::uint64_t in_flight = 0;         ///< now: jobs running (not parked)
   std::uint64_t parked = 0;            ///< now: jobs of paused campaigns holding a due retry
   std::uint64_t waiting = 0;           ///< now: admissions not taken in full yet
+  std::uint64_t journal_backlog = 0;   ///< now: state changes not durable yet (no job starts
+                                       ///< while engine_options::journal_backlog_max wait)
 };
 
 /// Told, from an engine thread, that every job an admission caused has a durable state (or

@@ -96,6 +96,17 @@ result<std::optional<job_record>> storage_job_store::load(const std::string& cam
   return std::optional<job_record>{from_stored(**r)};
 }
 
+result<std::vector<std::optional<job_record>>> storage_job_store::load_many(
+    const std::string& campaign, std::span<const std::string_view> iccids) {
+  auto rows = state_.jobs().get_many(campaign, iccids);
+  if (!rows) return rows.error();
+  std::vector<std::optional<job_record>> out(rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    if ((*rows)[i]) out[i] = from_stored(*(*rows)[i]);
+  }
+  return out;
+}
+
 namespace {
 
 // A JSON string; printable ASCII without '"' and '\\' is copied as it is (the common case),

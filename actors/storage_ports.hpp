@@ -28,6 +28,8 @@ class storage_job_store final : public job_store {
   [[nodiscard]] result<std::optional<job_record>> load(const std::string& campaign,
                                                        const std::string& iccid) override;
   [[nodiscard]] status save(std::span<const job_update> updates, bool sync) override;
+  [[nodiscard]] result<std::vector<std::optional<job_record>>> load_many(
+      const std::string& campaign, std::span<const std::string_view> iccids) override;
 
  private:
   storage::state& state_;

@@ -159,9 +159,10 @@ int run(const std::string& config_path) {
       prev = s;
       log->info(
           "jobs: {} started, {} done, {} failed, {} in flight, {} parked; cards skipped "
-          "{} terminal, {} active; status events unacknowledged {}",
+          "{} terminal, {} active; state changes not yet durable {}; status events "
+          "unacknowledged {}",
           s.started, s.done, s.failed, s.in_flight, s.parked, s.skipped_terminal, s.skipped_active,
-          (*outbox)->unacknowledged());
+          s.journal_backlog, (*outbox)->unacknowledged());
     };
     if (auto s = loop.run(g_stop, tick); !s) {
       log->error("trigger consumer: {}", s.error().message);

@@ -11,8 +11,8 @@ namespace {
 constexpr std::uint8_t record_version = 1;
 
 constexpr std::array<std::string_view, job_state_count> state_names = {
-    "queued",    "counter_reserved", "submitted", "accepted",
-    "delivered", "retry_wait",       "done",      "failed", "skipped",
+    "queued", "counter_reserved", "submitted", "accepted", "delivered", "retry_wait",
+    "done",   "failed",           "skipped",
 };
 
 rocksdb::Slice slice(std::string_view s) {
@@ -128,6 +128,29 @@ result<std::optional<job_record>> job_store::get(std::string_view campaign_id,
   return std::optional<job_record>(std::move(*r));
 }
 
+result<std::vector<std::optional<job_record>>> job_store::get_many(
+    std::string_view campaign_id, std::span<const std::string_view> iccids) const {
+  std::vector<std::string> rows;
+  rows.reserve(iccids.size());
+  for (auto iccid : iccids) rows.push_back(row_key(campaign_id, iccid));
+  std::vector<rocksdb::Slice> keys(rows.begin(), rows.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(rows.size(), db_.handle(column::jobs));
+  std::vector<std::string> values;
+  const auto statuses = db_.raw().MultiGet(rocksdb::ReadOptions(), cfs, keys, &values);
+  std::vector<std::optional<job_record>> out(iccids.size());
+  for (std::size_t i = 0; i < iccids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return rocksdb_error(statuses[i], "read from jobs");
+    auto r = decode(detail::as_bytes(values[i]));
+    if (!r) {
+      return detail::with_context(std::move(r).error(),
+                                  "job " + std::string(campaign_id) + "/" + std::string(iccids[i]));
+    }
+    out[i] = std::move(*r);
+  }
+  return out;
+}
+
 result<job_page> job_store::list(std::string_view campaign_id, std::string_view after,
                                  std::size_t max_items, bool active_only,
                                  std::size_t max_examined) const {
@@ -189,9 +212,8 @@ result<std::map<std::string, std::map<job_state, std::uint64_t>>> job_store::cou
     if (key.substr(0, prefix.size()) != prefix) break;
     auto r = decode(detail::as_bytes(it->value().ToStringView()));
     if (!r) {
-      return detail::with_context(
-          std::move(r).error(),
-          "job " + std::string(campaign_id) + "/" + std::string(key.substr(prefix.size())));
+      return detail::with_context(std::move(r).error(), "job " + std::string(campaign_id) + "/" +
+                                                            std::string(key.substr(prefix.size())));
     }
     ++out[r->variant][r->state];
   }

@@ -92,6 +92,9 @@ class job_store {
   /// One job, or nullopt (for idempotent handling of duplicate triggers).
   [[nodiscard]] result<std::optional<job_record>> get(std::string_view campaign_id,
                                                       std::string_view iccid) const;
+  /// get() of many cards of one campaign, read together (one MultiGet), in their order.
+  [[nodiscard]] result<std::vector<std::optional<job_record>>> get_many(
+      std::string_view campaign_id, std::span<const std::string_view> iccids) const;
   /// Up to max_items jobs of a campaign with ICCID > after (empty: from the
   /// first); active_only skips terminal ones (resume after a crash). At most
   /// max_examined records are read per call.
@@ -103,8 +106,8 @@ class job_store {
       std::string_view campaign_id) const;
   /// Number of jobs of a campaign per variant name ("" for jobs without one) and state (a
   /// scan of the campaign that decodes every record).
-  [[nodiscard]] result<std::map<std::string, std::map<job_state, std::uint64_t>>>
-  count_by_variant(std::string_view campaign_id) const;
+  [[nodiscard]] result<std::map<std::string, std::map<job_state, std::uint64_t>>> count_by_variant(
+      std::string_view campaign_id) const;
 
   /// Row key: campaign_id \0 ICCID.
   [[nodiscard]] static std::string row_key(std::string_view campaign_id, std::string_view iccid);

@@ -118,12 +118,14 @@ class fake_store final : public job_store {
     return std::optional<job_record>{it->second};
   }
   status save(std::span<const job_update> ups, bool) override {
+    if (save_delay.count() > 0) std::this_thread::sleep_for(save_delay);
     std::lock_guard lock(mu);
     for (const auto& u : ups) jobs[u.campaign + "/" + u.iccid] = u.job;
     return {};
   }
   std::mutex mu;
   std::map<std::string, job_record> jobs;
+  std::chrono::milliseconds save_delay{0};  ///< a slow journal
 };
 
 class fake_sink final : public status_sink {
@@ -210,6 +212,35 @@ TEST_P(engine_policy_test, EveryCardReachesExactlyOneTerminalState) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, engine_policy_test, ::testing::Values("sharing", "stealing"));
+
+// A journal slower than the cards holds back new cards once journal_backlog_max state
+// changes wait to be durable, instead of letting its mailbox grow with the campaign.
+TEST_F(engine_test, SlowJournalHoldsBackNewCards) {
+  store.save_delay = std::chrono::milliseconds(3);  // batches of 64: ~20k changes/s at most
+  engine_options o{2, 64, 64, 64};
+  o.journal_backlog_max = 100;
+  engine e(o, factory, tp, store, sink);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> peak{0};
+  std::thread sampler([&] {
+    while (!stop.load()) {
+      peak.store(std::max(peak.load(), e.journal_backlog()));
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  auto s = e.run(make_campaign(200), std::make_unique<fake_cursor>(3000));
+  stop.store(true);
+  sampler.join();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->cards, 3000u);
+  EXPECT_EQ(s->done, 3000u);
+  EXPECT_EQ(e.journal_backlog(), 0u);
+  // Past the bound only cards already in flight add changes (a few each).
+  EXPECT_GT(peak.load(), 0u);
+  EXPECT_LE(peak.load(), 100u + 5u * 200u);
+  std::lock_guard lock(sink.mu);
+  EXPECT_EQ(sink.terminal.size(), 3000u);
+}
 
 TEST_F(engine_test, ResumeSkipsTerminalCardsAndFinishesTheRest) {
   // Card 0 finished in an earlier run; card 1 was waiting for its PoR (counter 1).

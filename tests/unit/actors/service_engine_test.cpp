@@ -119,9 +119,18 @@ class fake_store final : public job_store {
     return std::optional<job_record>{it->second};
   }
   status save(std::span<const job_update> ups, bool) override {
-    std::lock_guard lock(mu);
+    std::unique_lock lock(mu);
+    held_cv.wait(lock, [&] { return !hold; });
     for (const auto& u : ups) jobs[u.campaign + "/" + u.iccid] = u.job;
     return {};
+  }
+  // While held, save() blocks: a slow disk, the journal falls behind the jobs.
+  void set_hold(bool h) {
+    {
+      std::lock_guard lock(mu);
+      hold = h;
+    }
+    held_cv.notify_all();
   }
   std::optional<job_record> get(const std::string& key) {
     std::lock_guard lock(mu);
@@ -130,6 +139,8 @@ class fake_store final : public job_store {
     return it->second;
   }
   std::mutex mu;
+  std::condition_variable held_cv;
+  bool hold = false;
   std::map<std::string, job_record> jobs;
 };
 
@@ -231,8 +242,10 @@ struct service_test : ::testing::Test {
   std::vector<std::uint64_t> admitted;
   std::vector<std::string> not_durable;  // tokens reported before their queued record was saved
 
-  std::unique_ptr<engine> start(std::size_t window) {
-    auto e = std::make_unique<engine>(engine_options{2, 64, 256, 16}, factory, tp, store, sink);
+  std::unique_ptr<engine> start(std::size_t window, std::size_t journal_backlog_max = 65536) {
+    engine_options o{2, 64, 256, 16};
+    o.journal_backlog_max = journal_backlog_max;
+    auto e = std::make_unique<engine>(o, factory, tp, store, sink);
     auto s = e->start_service(service_options{window}, [this](std::uint64_t t) {
       // The token's card (t - 1 in these tests) must have a durable job by now.
       const auto key = "c1/" + iccid(static_cast<int>(t) - 1);
@@ -323,6 +336,42 @@ TEST_F(service_test, TheWindowBoundsJobsInFlight) {
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(admitted_count(), 10u);  // only the started ones are durable
   e->stop_service(10ms);
+}
+
+// State changes queued for a journal slower than the jobs are bounded
+// (engine_options::journal_backlog_max): otherwise the engine ran ahead and the journal's
+// mailbox (each entry pinning its ended subscriber) grew with every card: serve's RSS,
+// issue 6. The store blocks here; the window alone would let every card start.
+TEST_F(service_test, AJournalBehindHoldsBackNewJobs) {
+  store.set_hold(true);
+  auto e = start(10, 20);
+  // Released before the engine goes, whatever fails below (its journal would block forever).
+  struct release {
+    fake_store& s;
+    ~release() { s.set_hold(false); }
+  } guard{store};
+  e->set_campaign(make_campaign(), campaign_mode::running);
+  for (int i = 0; i < 100; ++i) {
+    e->admit("c1", std::make_unique<range_cursor>(i, i + 1), static_cast<std::uint64_t>(i + 1));
+  }
+  ASSERT_TRUE(eventually([&] { return e->stats().done >= 1 && e->stats().in_flight == 0; }));
+  std::this_thread::sleep_for(200ms);
+  // Each job started adds its queued record and a few changes; none is durable: once 20
+  // wait, nothing more starts.
+  const auto s = e->stats();
+  EXPECT_GE(s.started, 1u);
+  EXPECT_LE(s.started, 20u);
+  EXPECT_EQ(static_cast<std::uint64_t>(tp.submits.load()), s.started);
+  EXPECT_EQ(s.in_flight, 0u);
+  EXPECT_GE(s.journal_backlog, 20u);
+  EXPECT_EQ(sink.terminal_count(), 0u);
+  store.set_hold(false);
+  ASSERT_TRUE(eventually([&] { return sink.terminal_count() == 100; }));
+  ASSERT_TRUE(eventually([&] { return admitted_count() == 100; }));
+  ASSERT_TRUE(eventually([&] { return e->stats().journal_backlog == 0; }));
+  EXPECT_EQ(tp.submits.load(), 100);
+  EXPECT_EQ(e->stats().started, 100u);
+  e->stop_service(1s);
 }
 
 TEST_F(service_test, WithdrawDropsAdmissionsNotStartedAndReturnsTheirTokens) {

@@ -85,6 +85,30 @@ TEST(JobStore, UpdatesAndAuditCommitInOneBatch) {
   EXPECT_EQ(*st->audit().count(), 3u);
 }
 
+TEST(JobStore, ManyJobsInOneReadAnswerAsOneAtATime) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  std::vector<job_update> ups = {{"c1", make_iccid(2), rec(job_state::done, 2)},
+                                 {"c1", make_iccid(5), rec(job_state::delivered)},
+                                 {"c2", make_iccid(3), rec(job_state::failed, 3)}};
+  ASSERT_TRUE(st->jobs().commit(ups, {}, st->audit(), false).ok());
+  const std::vector<std::string> ids = {make_iccid(5), make_iccid(3), make_iccid(2), make_iccid(9)};
+  const std::vector<std::string_view> views(ids.begin(), ids.end());
+  auto got = st->jobs().get_many("c1", views);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_EQ(got->size(), 4u);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto one = st->jobs().get("c1", ids[i]);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ((*got)[i], *one) << i;
+  }
+  EXPECT_EQ((*got)[0]->state, job_state::delivered);
+  EXPECT_FALSE((*got)[1].has_value());  // card 3's job is c2's
+  EXPECT_EQ((*got)[2]->attempt, 2);
+  EXPECT_FALSE((*got)[3].has_value());
+  EXPECT_TRUE(st->jobs().get_many("c1", {})->empty());
+}
+
 TEST(JobStore, ListActiveJobsForResumeAndCountByState) {
   temp_dir d;
   auto st = open_state(d.path());
