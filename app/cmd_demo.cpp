@@ -201,6 +201,9 @@ int run_demo(const demo_args& a) {
   secure_wipe(kek_bytes);
   storage::db_options dbo;
   dbo.dir = dir / "engine";
+  // A temporary directory is deleted at the end: flushing its memtables would be wasted.
+  const bool discarded = temp && !a.keep;
+  dbo.flush_on_close = !discarded;
   auto st = storage::state::open(dbo, std::move(kek).value());
   if (!st) return fail("opening the state directory", st.error());
 
@@ -209,6 +212,7 @@ int run_demo(const demo_args& a) {
   const auto t0 = std::chrono::steady_clock::now();
   sim::fleet_options fo;
   fo.state_dir = dir / "fleet";
+  fo.flush_on_close = !discarded;
   auto fleet = sim::fleet::generated(a.seed, a.cards, fo);
   if (!fleet) return fail("creating the fleet", fleet.error());
   if (auto s = import_fleet(**st, a.seed, a.cards + a.unknown, 0); !s) {

@@ -412,7 +412,8 @@ result<std::unique_ptr<fleet>> fleet::open(std::unique_ptr<card_source> source,
                                            fleet_options options) {
   std::unique_ptr<fleet_store> store;
   if (!options.state_dir.empty()) {
-    auto s = fleet_store::open(options.state_dir, false, options.sync_writes);
+    auto s =
+        fleet_store::open(options.state_dir, false, options.sync_writes, options.flush_on_close);
     if (!s) return std::move(s).error();
     store = std::move(*s);
     const std::string mine = source->describe_json();

@@ -50,6 +50,8 @@ struct fleet_options {
   std::size_t lock_stripes = 4096;
   /// Default false: fsync every state write.
   bool sync_writes = false;
+  /// Default true: flush the state store's memtables at close (false: a store deleted after).
+  bool flush_on_close = true;
   /// The card profile of every card (default_card_profile()).
   card_profile profile = default_card_profile();
   /// Default true: deliver_batch() deciphers and checks the CC of a batch's secured packets

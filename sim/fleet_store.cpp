@@ -33,7 +33,8 @@ fleet_store::fleet_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 fleet_store::~fleet_store() = default;
 
 result<std::unique_ptr<fleet_store>> fleet_store::open(const std::filesystem::path& dir,
-                                                       bool read_only, bool sync) {
+                                                       bool read_only, bool sync,
+                                                       bool flush_on_close) {
   rocksdb::Options o;
   o.create_if_missing = !read_only;
   rocksdb::BlockBasedTableOptions t;
@@ -45,6 +46,7 @@ result<std::unique_ptr<fleet_store>> fleet_store::open(const std::filesystem::pa
   // each insert start from the previous one (storage/db.cpp does the same).
   o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
   o.allow_concurrent_memtable_write = false;
+  o.avoid_flush_during_shutdown = !flush_on_close;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (read_only) {

@@ -25,9 +25,11 @@ class fleet_store {
  public:
   /// Opens (creating when allowed) the store in dir; read_only opens without taking the
   /// lock, so a running simulator's store can be inspected.
+  /// flush_on_close false skips flushing the memtables at close (a store deleted after).
   [[nodiscard]] static result<std::unique_ptr<fleet_store>> open(const std::filesystem::path& dir,
                                                                  bool read_only = false,
-                                                                 bool sync = false);
+                                                                 bool sync = false,
+                                                                 bool flush_on_close = true);
   ~fleet_store();
   fleet_store(const fleet_store&) = delete;
   fleet_store& operator=(const fleet_store&) = delete;

@@ -101,6 +101,7 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
   dbo.create_missing_column_families = true;
   dbo.max_background_jobs = options.background_jobs;
   dbo.keep_log_file_num = 5;
+  dbo.avoid_flush_during_shutdown = !options.flush_on_close;
   dbo.allow_concurrent_memtable_write = false;  // needed by the insert hints (family_options)
   if (options.statistics) {
     d->stats_ = rocksdb::CreateDBStatistics();

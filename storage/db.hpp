@@ -53,8 +53,12 @@ struct db_options {
   /// hold two 64 MiB memtables, so a long campaign's audit and job writes grew the process
   /// by several hundred MiB before the first flush.
   std::size_t memtable_budget_bytes = 128u << 20;
-  int background_jobs = 2;                    ///< default 2 flush/compaction threads
-  bool statistics = false;                    ///< default off: RocksDB tickers (tests, bench)
+  int background_jobs = 2;  ///< default 2 flush/compaction threads
+  bool statistics = false;  ///< default off: RocksDB tickers (tests, bench)
+  /// Default true: memtables are flushed when the directory closes. False (a directory
+  /// deleted right after, e.g. the demo's temporary one) skips that; what the write-ahead
+  /// log holds would still be recovered by the next open.
+  bool flush_on_close = true;
 };
 
 /// Maps a RocksDB status to an error naming what was being done; I/O, busy
