@@ -334,12 +334,18 @@ void work_line(const layout& l, const key_store& keys, pending_line& p) {
 // per row: a chunk of lines is split between `threads` workers (the caller is one of
 // them); rows are then handed to the writer in file order, so duplicate detection, line
 // numbers and "last row wins" stay as in a sequential import.
-void work_slice(const layout& l, state& st, std::span<pending_line> slice) {
+// `no_prev`: the repository held no subscriber when the import began, so no card has a
+// record before it (a card repeated in the file is rejected as a duplicate): nothing to read.
+void work_slice(const layout& l, state& st, std::span<pending_line> slice, bool no_prev) {
   std::vector<std::string> iccids;
   std::vector<parsed_row*> rows;
   for (auto& p : slice) {
     work_line(l, st.keys(), p);
     if (!p.row) continue;
+    if (no_prev) {
+      p.row->prev_read = true;
+      continue;
+    }
     iccids.push_back(p.row->sub.iccid);
     rows.push_back(&*p.row);
   }
@@ -353,11 +359,12 @@ void work_slice(const layout& l, state& st, std::span<pending_line> slice) {
   }
 }
 
-void work_chunk(const layout& l, state& st, std::vector<pending_line>& chunk, unsigned threads) {
+void work_chunk(const layout& l, state& st, std::vector<pending_line>& chunk, unsigned threads,
+                bool no_prev) {
   const std::size_t n = chunk.size();
   const unsigned t = static_cast<unsigned>(std::min<std::size_t>(threads, (n + 63) / 64));
   if (t <= 1) {
-    work_slice(l, st, chunk);
+    work_slice(l, st, chunk, no_prev);
     return;
   }
   std::vector<std::thread> pool;
@@ -366,9 +373,10 @@ void work_chunk(const layout& l, state& st, std::vector<pending_line>& chunk, un
   const std::span<pending_line> all(chunk);
   for (unsigned w = 1; w < t; ++w) {
     const std::size_t begin = std::min(n, w * per), end = std::min(n, begin + per);
-    pool.emplace_back([&, begin, end] { work_slice(l, st, all.subspan(begin, end - begin)); });
+    pool.emplace_back(
+        [&, begin, end] { work_slice(l, st, all.subspan(begin, end - begin), no_prev); });
   }
-  work_slice(l, st, all.subspan(0, std::min(n, per)));
+  work_slice(l, st, all.subspan(0, std::min(n, per)), no_prev);
   for (auto& th : pool) th.join();
 }
 
@@ -395,6 +403,12 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
   std::size_t lineno = 0;
   std::optional<layout> l;
   importer imp(st, options);
+  // A repository without subscribers (a first import): no card has a record to read first.
+  const bool no_prev = [&] {
+    auto it = st.database().iterate(column::subscribers);
+    it->SeekToFirst();
+    return !it->Valid() && it->status().ok();
+  }();
   // Three stages overlap: this thread reads chunk N+2 and writes chunk N while the workers
   // parse and seal chunk N+1.
   std::vector<pending_line> chunk, working;
@@ -422,7 +436,7 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
   auto drain = [&]() -> status {
     OTAFLOW_TRY(write_working());
     working.swap(chunk);
-    work = std::async(std::launch::async, [&] { work_chunk(*l, st, working, threads); });
+    work = std::async(std::launch::async, [&] { work_chunk(*l, st, working, threads, no_prev); });
     return {};
   };
   while (std::getline(in, line)) {
