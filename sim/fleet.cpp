@@ -455,7 +455,8 @@ result<std::unique_ptr<fleet>> fleet::from_csv(const std::filesystem::path& csv,
 }
 
 result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index,
-                                                     std::optional<card_identity> known) {
+                                                     std::optional<card_identity> known,
+                                                     bool* was_cached) {
   bool may_be_stored = true;
   {
     std::lock_guard lk(cache_mu_);
@@ -463,6 +464,7 @@ result<std::shared_ptr<virtual_card>> fleet::acquire(std::uint64_t index,
     if (it != cache_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second->lru);
       it->second->busy = true;
+      if (was_cached) *was_cached = true;
       return it->second->card;
     }
     may_be_stored = stored_at_open_ || changed_since_open(index);
@@ -688,10 +690,12 @@ status fleet::visit(std::uint64_t index, const std::function<void(virtual_card&)
                                            " is outside the fleet of " +
                                            std::to_string(source_->size()));
   std::lock_guard lk(stripe(index));
-  auto card = acquire(index);
+  bool cached = false;
+  auto card = acquire(index, std::nullopt, &cached);
   if (!card) return std::move(card).error();
   fn(**card);
-  release(index, *card);
+  // Without a store the cache is the only copy of a card: keep every card then.
+  if (cached || !store_ || (*card)->data().state().dirty()) release(index, *card);
   return {};
 }
 

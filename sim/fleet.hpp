@@ -132,8 +132,10 @@ class fleet final : public card_gateway {
   /// then delivers each SM as deliver() does.
   void deliver_batch(std::span<mt_delivery> batch) override;
 
-  /// Runs fn on card `index` under its lock, then persists what changed. Errors: index out
-  /// of range, identity or state that cannot be read.
+  /// Runs fn on card `index` under its lock, then persists what changed. A card that was
+  /// not in memory and that fn left unchanged is not cached (reading every card back does
+  /// not churn the cache). Errors: index out of range, identity or state that cannot be
+  /// read.
   [[nodiscard]] status visit(std::uint64_t index, const std::function<void(virtual_card&)>& fn);
 
   [[nodiscard]] const card_source& source() const noexcept { return *source_; }
@@ -150,7 +152,8 @@ class fleet final : public card_gateway {
   /// The card of an index, materialised when needed (from `known` when given, else from
   /// the source); caller holds the index's stripe.
   result<std::shared_ptr<virtual_card>> acquire(std::uint64_t index,
-                                                std::optional<card_identity> known = {});
+                                                std::optional<card_identity> known = {},
+                                                bool* was_cached = nullptr);
   /// The cached card of an index, or nullptr; no lock on the card is taken.
   std::shared_ptr<virtual_card> peek(std::uint64_t index) const;
   /// A card state encoded by release(), waiting to be written (save_pending()).

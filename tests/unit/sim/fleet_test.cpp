@@ -314,6 +314,36 @@ TEST(fleet, fresh_store_reads_only_the_cards_it_wrote) {
   EXPECT_EQ(replay->status, codec::por_status::cntr_low);
 }
 
+TEST(fleet, read_only_visits_do_not_fill_the_cache) {
+  temp_dir dir;
+  fleet_options o;
+  o.state_dir = dir.path();
+  auto f = fleet::generated("visits", 1000, o);
+  ASSERT_TRUE(f.ok());
+  auto d = fleet_deriver::create("visits");
+  const card_identity id = d->card(4);
+  auto por =
+      open_por(deliver_all(**f, id.msisdn, ota_sms(id, 0x15, 1, hex("00a4000c023f00"))), id, 0x15);
+  ASSERT_TRUE(por.ok());
+  EXPECT_EQ((*f)->stats().cards_in_memory, 1u);
+  // Reading cards 0..9: only card 4 (delivered to) stays in memory; the rest are dropped.
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        (*f)->visit(i,
+                    [&](virtual_card& c) { EXPECT_EQ(c.data().identity().iccid.empty(), false); })
+            .ok());
+  }
+  EXPECT_EQ((*f)->stats().cards_in_memory, 1u);
+  EXPECT_EQ((*f)->stats().materialised, 10u);  // card 4 once, the 9 others by the visits
+  // A visit that changes a card keeps it and writes it.
+  const auto persisted = (*f)->stats().persisted;
+  ASSERT_TRUE((*f)->visit(7, [](virtual_card& c) { c.data().state().set_sqn_ms(42); }).ok());
+  EXPECT_EQ((*f)->stats().cards_in_memory, 2u);
+  EXPECT_EQ((*f)->stats().persisted, persisted + 1);
+  ASSERT_TRUE(
+      (*f)->visit(7, [](virtual_card& c) { EXPECT_EQ(c.data().state().sqn_ms(), 42u); }).ok());
+}
+
 TEST(fleet, concurrent_deliveries_serialise_per_card) {
   auto f = fleet::generated("threads", 1000);
   ASSERT_TRUE(f.ok());
