@@ -66,8 +66,7 @@ result<actors::target_def> parse_target(const nlohmann::json& target,
 // ---- campaign_registry -------------------------------------------------------------------
 
 void campaign_registry::resume_jobs(const std::string& id, const actors::campaign_ctx& ctx) {
-  engine_.admit(
-      id, std::make_unique<actors::active_job_cursor>(state_, id, ctx.def), 0);
+  engine_.admit(id, std::make_unique<actors::active_job_cursor>(state_, id, ctx.def), 0);
 }
 
 result<std::size_t> campaign_registry::load() {
