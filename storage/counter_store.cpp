@@ -81,20 +81,18 @@ result<std::vector<std::uint64_t>> counter_store::next(std::span<const counter_r
     if (!cache_.count(keys[i])) misses.push_back(i);
   }
   if (!misses.empty()) {
-    std::vector<rocksdb::Slice> ks;
+    std::vector<std::string_view> ks;
+    ks.reserve(misses.size());
     for (auto i : misses) ks.emplace_back(keys[i]);
-    std::vector<rocksdb::ColumnFamilyHandle*> cfs(ks.size(), db_.handle(column::counters));
-    std::vector<std::string> values;
-    auto st = db_.raw().MultiGet(rocksdb::ReadOptions(), cfs, ks, &values);
+    auto values = db_.get_many(column::counters, ks);
+    if (!values) return values.error();
     for (std::size_t j = 0; j < misses.size(); ++j) {
       const auto& key = keys[misses[j]];
       std::uint64_t v = 0;
-      if (st[j].ok()) {
-        auto d = decode_counter(key, values[j]);
+      if ((*values)[j]) {
+        auto d = decode_counter(key, *(*values)[j]);
         if (!d) return d.error();
         v = *d;
-      } else if (!st[j].IsNotFound()) {
-        return rocksdb_error(st[j], "read of " + describe(key));
       }
       cache_.emplace(key, v);  // a duplicate key in the batch keeps the first read
     }

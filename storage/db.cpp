@@ -231,6 +231,22 @@ result<std::optional<std::string>> db::get(column c, std::string_view key) const
   return std::optional<std::string>(std::move(value));
 }
 
+result<std::vector<std::optional<std::string>>> db::get_many(
+    column c, std::span<const std::string_view> keys) const {
+  std::vector<rocksdb::Slice> ks(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), handle(c));
+  std::vector<std::string> values;
+  const auto statuses = db_->MultiGet(rocksdb::ReadOptions(), cfs, ks, &values);
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok())
+      return rocksdb_error(statuses[i], "read from " + std::string(column_name(c)));
+    out[i] = std::move(values[i]);
+  }
+  return out;
+}
+
 std::unique_ptr<rocksdb::Iterator> db::iterate(column c, const rocksdb::ReadOptions& ro) const {
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, handle(c)));
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,6 +94,9 @@ class db {
   [[nodiscard]] status commit_unlogged(rocksdb::WriteBatch& batch);
   /// Reads one value; nullopt if absent.
   [[nodiscard]] result<std::optional<std::string>> get(column c, std::string_view key) const;
+  /// Reads many values in one MultiGet, in the order of `keys`; nullopt for each one absent.
+  [[nodiscard]] result<std::vector<std::optional<std::string>>> get_many(
+      column c, std::span<const std::string_view> keys) const;
   /// An iterator over one column family.
   [[nodiscard]] std::unique_ptr<rocksdb::Iterator> iterate(
       column c, const rocksdb::ReadOptions& ro = rocksdb::ReadOptions()) const;

@@ -133,15 +133,13 @@ result<std::vector<std::optional<job_record>>> job_store::get_many(
   std::vector<std::string> rows;
   rows.reserve(iccids.size());
   for (auto iccid : iccids) rows.push_back(row_key(campaign_id, iccid));
-  std::vector<rocksdb::Slice> keys(rows.begin(), rows.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(rows.size(), db_.handle(column::jobs));
-  std::vector<std::string> values;
-  const auto statuses = db_.raw().MultiGet(rocksdb::ReadOptions(), cfs, keys, &values);
+  const std::vector<std::string_view> keys(rows.begin(), rows.end());
+  auto values = db_.get_many(column::jobs, keys);
+  if (!values) return values.error();
   std::vector<std::optional<job_record>> out(iccids.size());
   for (std::size_t i = 0; i < iccids.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return rocksdb_error(statuses[i], "read from jobs");
-    auto r = decode(detail::as_bytes(values[i]));
+    if (!(*values)[i]) continue;
+    auto r = decode(detail::as_bytes(*(*values)[i]));
     if (!r) {
       return detail::with_context(std::move(r).error(),
                                   "job " + std::string(campaign_id) + "/" + std::string(iccids[i]));

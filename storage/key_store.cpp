@@ -195,23 +195,21 @@ std::vector<result<keyset_keys>> key_store::get_keysets(
   std::vector<std::string> rows;
   rows.reserve(wanted.size());
   for (const auto& [iccid, kvn] : wanted) rows.push_back(keyset_row(iccid, kvn));
-  std::vector<rocksdb::Slice> keys(rows.begin(), rows.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(rows.size(), db_.handle(column::keys));
-  std::vector<std::string> values;
-  const auto statuses = db_.raw().MultiGet(rocksdb::ReadOptions(), cfs, keys, &values);
+  const std::vector<std::string_view> keys(rows.begin(), rows.end());
+  const auto values = db_.get_many(column::keys, keys);
   std::vector<result<keyset_keys>> out;
   out.reserve(wanted.size());
   for (std::size_t i = 0; i < wanted.size(); ++i) {
     result<std::optional<bytes>> plain = std::optional<bytes>();
-    if (statuses[i].ok()) {
-      auto opened = unseal(db_.kek(), aad_for(rows[i]), detail::as_bytes(values[i]));
+    if (!values) {
+      plain = values.error();  // the read failed for every card of the page
+    } else if (const auto& v = (*values)[i]) {
+      auto opened = unseal(db_.kek(), aad_for(rows[i]), detail::as_bytes(*v));
       if (opened) {
         plain = std::optional<bytes>(std::move(*opened));
       } else {
         plain = std::move(opened).error();
       }
-    } else if (!statuses[i].IsNotFound()) {
-      plain = rocksdb_error(statuses[i], "read of a key row");
     }
     out.push_back(keyset_from(std::move(plain), wanted[i].first, wanted[i].second));
   }

@@ -162,17 +162,13 @@ result<std::optional<subscriber>> subscriber_store::get(std::string_view iccid) 
 
 result<std::vector<std::optional<subscriber>>> subscriber_store::get_many(
     std::span<const std::string> iccids) const {
-  std::vector<rocksdb::Slice> keys;
-  keys.reserve(iccids.size());
-  for (const auto& i : iccids) keys.emplace_back(i);
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(iccids.size(), db_.handle(column::subscribers));
-  std::vector<std::string> values;
-  auto statuses = db_.raw().MultiGet(rocksdb::ReadOptions(), cfs, keys, &values);
+  const std::vector<std::string_view> keys(iccids.begin(), iccids.end());
+  auto values = db_.get_many(column::subscribers, keys);
+  if (!values) return values.error();
   std::vector<std::optional<subscriber>> out(iccids.size());
   for (std::size_t i = 0; i < iccids.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return rocksdb_error(statuses[i], "read of subscriber " + iccids[i]);
-    auto s = decode(iccids[i], detail::as_bytes(values[i]));
+    if (!(*values)[i]) continue;
+    auto s = decode(iccids[i], detail::as_bytes(*(*values)[i]));
     if (!s) return s.error();
     out[i] = std::move(*s);
   }
