@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actors/alert_monitor.hpp"
+#include "actors/clock.hpp"
 #include "actors/engine_ports.hpp"
 #include "actors/service.hpp"
 
@@ -84,8 +85,13 @@ class engine {
   engine& operator=(const engine&) = delete;
 
   /// The wall clock (ms since the Unix epoch) time windows and validity periods are judged by;
-  /// tests fake it. Default: the system clock. Call before run() or start_service().
+  /// timers keep running on the system's monotonic clock. Default: the system clock. Call
+  /// before run() or start_service().
   void set_clock(std::function<std::int64_t()> clock);
+  /// The whole clock, wall and timers (tests: a manual_clock, whose advance() fires the due
+  /// PoR timeouts, retry back-offs and send-window wake-ups). Call before run() or
+  /// start_service().
+  void set_clock(std::shared_ptr<engine_clock> clock);
   /// Called from an engine thread for every alert raised, before the campaign pauses itself
   /// when the alert says so (make the pause durable and publish the alert here). Call before
   /// run() or start_service().
@@ -104,6 +110,9 @@ class engine {
 
   /// State changes sent to the journal and not yet durable (engine_options::journal_backlog_max).
   [[nodiscard]] std::uint64_t journal_backlog() const;
+  /// Timers the router keeps (PoR timeouts, retry back-offs, wake-ups): jobs' timers go when
+  /// their job ends, so this follows the jobs in flight.
+  [[nodiscard]] std::uint64_t timers_armed() const;
 
   // ---- service mode (otaflow serve, actors/service.hpp) ----------------------------------
 
