@@ -47,7 +47,7 @@ inline constexpr std::size_t job_state_count = 9;
 struct job_record {
   job_state state = job_state::queued;
   std::uint16_t attempt = 0;               ///< submissions so far
-  std::optional<std::uint8_t> por_status;  ///< last PoR status (TS 102 225 §5.1.2 table 5)
+  std::optional<std::uint8_t> por_status;  ///< last PoR status (TS 102 225 §5.2)
   std::string reason;                      ///< why failed / why retrying
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
