@@ -112,7 +112,7 @@ result<std::uint64_t> fail_open_jobs(storage::state& state, const std::string& c
     std::vector<job_update> updates;
     updates.reserve(page->items.size());
     for (const auto& item : page->items) {
-      auto job = from_stored(item.record);
+      auto job = item.record;
       if (is_terminal(job.state)) continue;
       (void)transition(job, why, policy, now);
       if (!is_terminal(job.state)) continue;

@@ -295,37 +295,4 @@ bool por_status_retriable(std::uint8_t status) noexcept {
   return status == 0x07;
 }
 
-std::string_view to_string(job_state s) noexcept {
-  switch (s) {
-    case job_state::queued:
-      return "queued";
-    case job_state::packaging:
-      return "packaging";
-    case job_state::submitting:
-      return "submitting";
-    case job_state::accepted:
-      return "accepted";
-    case job_state::delivered:
-      return "delivered";
-    case job_state::retry_wait:
-      return "retry_wait";
-    case job_state::done:
-      return "done";
-    case job_state::failed:
-      return "failed";
-    case job_state::skipped:
-      return "skipped";
-  }
-  return "unknown";
-}
-
-std::optional<job_state> job_state_from_string(std::string_view s) noexcept {
-  for (auto st : {job_state::queued, job_state::packaging, job_state::submitting,
-                  job_state::accepted, job_state::delivered, job_state::retry_wait, job_state::done,
-                  job_state::failed, job_state::skipped}) {
-    if (to_string(st) == s) return st;
-  }
-  return std::nullopt;
-}
-
 }  // namespace otaflow::actors
