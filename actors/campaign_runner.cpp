@@ -24,20 +24,10 @@ std::int64_t wall_ms() {
       .count();
 }
 
-}  // namespace
-
-result<runner_result> run_campaign(storage::state& state, const campaign_def& def,
-                                   const runner_options& options, status_sink& sink,
-                                   progress_fn progress) {
-  if (options.binds.empty()) return make_error(errc::bad_argument, "no SMSC bind configured");
-  auto ctx = prepare_campaign(def);
-  if (!ctx) return ctx.error();
-
-  auto log = log::get("campaign");
-  const auto state_dir = state.database().dir();
-  // Control requests left by `campaign pause|resume|cancel` while no run held the directory
-  // long enough to apply them (actors/campaign_control.hpp).
-  for (const auto& r : pending_control_requests(state_dir)) {
+// Control requests left by `campaign pause|resume|cancel` while no run held the directory
+// long enough to apply them (actors/campaign_control.hpp).
+void apply_left_requests(storage::state& state, const std::shared_ptr<spdlog::logger>& log) {
+  for (const auto& r : pending_control_requests(state.database().dir())) {
     auto applied = apply_control(state, r.campaign, r.action);
     if (applied) {
       log->info("campaign '{}': {} request applied ({} -> {})", r.campaign, to_string(r.action),
@@ -49,8 +39,11 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
     std::error_code ec;
     std::filesystem::remove(r.file, ec);
   }
+}
 
-  // Keep the definition beside its jobs, so `campaign status` and a resume see it.
+// Keeps the definition beside its jobs, so `campaign status` and a resume see it. A paused
+// campaign stays paused until resumed; a cancelled one is over.
+status store_definition(storage::state& state, const campaign_def& def, bool resume) {
   storage::campaign_record rec;
   rec.id = def.id;
   rec.status = storage::campaign_status::running;
@@ -59,17 +52,128 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
   rec.created_ms = rec.updated_ms = wall_ms();
   if (auto old = state.campaigns().get(def.id); old.ok() && *old) {
     rec.created_ms = (*old)->created_ms;
-    // A paused campaign stays paused until resumed; a cancelled one is over.
     if ((*old)->status == storage::campaign_status::cancelled) {
       return make_error(errc::conflict, "campaign '" + def.id + "' is cancelled");
     }
-    if ((*old)->status == storage::campaign_status::paused && !options.resume) {
+    if ((*old)->status == storage::campaign_status::paused && !resume) {
       return make_error(errc::conflict,
                         "campaign '" + def.id +
                             "' is paused; run it with --resume, or `otaflow campaign resume` it");
     }
   }
-  OTAFLOW_TRY(state.campaigns().put(rec));
+  return state.campaigns().put(rec);
+}
+
+// One request for the running campaign: durable first, then the engine's mode. False: the
+// request file stays, to be tried again.
+bool apply_to_running(storage::state& state, engine& eng, const campaign_def& def,
+                      control_action action, const std::shared_ptr<spdlog::logger>& log) {
+  const auto mode = action == control_action::pause    ? campaign_mode::paused
+                    : action == control_action::resume ? campaign_mode::running
+                                                       : campaign_mode::cancelled;
+  const auto st = action == control_action::pause    ? storage::campaign_status::paused
+                  : action == control_action::resume ? storage::campaign_status::running
+                                                     : storage::campaign_status::cancelled;
+  auto cur = state.campaigns().get(def.id);
+  if (cur && *cur && (*cur)->status == storage::campaign_status::cancelled) {
+    log->warn("campaign '{}' is cancelled: {} request dropped", def.id, to_string(action));
+  } else if (auto s = state.campaigns().set_status(def.id, st); !s) {
+    log->error("campaign '{}': {} request: {}", def.id, to_string(action), s.error().message);
+    return false;
+  } else {
+    log->warn("campaign '{}': {} requested from the command line", def.id, to_string(action));
+    eng.set_mode(def.id, mode);
+  }
+  return true;
+}
+
+// Looks for control requests every `period` while the campaign runs: those for this
+// campaign change the running engine's mode (durably first); those for other campaigns of
+// the directory are applied to storage directly.
+class control_poller {
+ public:
+  control_poller(storage::state& state, engine& eng, const campaign_def& def,
+                 std::chrono::milliseconds period, std::shared_ptr<spdlog::logger> log)
+      : state_(state), eng_(eng), def_(def), log_(std::move(log)) {
+    if (period.count() > 0) thread_ = std::thread([this, period] { loop(period); });
+  }
+  ~control_poller() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  control_poller(const control_poller&) = delete;
+  control_poller& operator=(const control_poller&) = delete;
+
+ private:
+  void loop(std::chrono::milliseconds period) {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, period, [&] { return stop_; })) {
+      for (const auto& r : pending_control_requests(state_.database().dir())) {
+        if (r.campaign != def_.id) {
+          auto applied = apply_control(state_, r.campaign, r.action);
+          if (!applied) {
+            log_->warn("campaign '{}': {} request dropped: {}", r.campaign, to_string(r.action),
+                       applied.error().message);
+          }
+        } else if (!apply_to_running(state_, eng_, def_, r.action, log_)) {
+          continue;
+        }
+        std::error_code ec;
+        std::filesystem::remove(r.file, ec);
+      }
+    }
+  }
+
+  storage::state& state_;
+  engine& eng_;
+  const campaign_def& def_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// The campaign's stored status after the run. A request applied as the run ended may have
+// reached storage but not the engine: the stored status stands.
+status settle_status(storage::state& state, const campaign_def& def, campaign_summary& summary) {
+  auto final_status = storage::campaign_status::done;
+  auto stored = state.campaigns().get(def.id);
+  if (!stored) return stored.error();
+  const auto now_status = *stored ? (*stored)->status : storage::campaign_status::running;
+  if (summary.cancelled || now_status == storage::campaign_status::cancelled) {
+    summary.cancelled = true;
+    // Jobs the run did not reach (an earlier run's, held) fail now: one terminal state each.
+    auto n = fail_open_jobs(state, def.id, ev_cancel{"campaign cancelled"});
+    if (!n) return n.error();
+    if (*n > 0) {
+      summary.cards += *n;
+      summary.failed += *n;
+      summary.failure_reasons["cancelled: campaign cancelled"] += *n;
+    }
+    final_status = storage::campaign_status::cancelled;
+  } else if (summary.paused || now_status == storage::campaign_status::paused) {
+    summary.paused = true;
+    final_status = storage::campaign_status::paused;
+  }
+  return state.campaigns().set_status(def.id, final_status);
+}
+
+}  // namespace
+
+result<runner_result> run_campaign(storage::state& state, const campaign_def& def,
+                                   const runner_options& options, status_sink& sink,
+                                   progress_fn progress) {
+  if (options.binds.empty()) return make_error(errc::bad_argument, "no SMSC bind configured");
+  auto ctx = prepare_campaign(def);
+  if (!ctx) return ctx.error();
+  auto log = log::get("campaign");
+  apply_left_requests(state, log);
+  OTAFLOW_TRY(store_definition(state, def, options.resume));
 
   smpp_transport tp(options.binds);
   if (auto bound = tp.wait_bound(options.bind_timeout); !bound) {
@@ -91,88 +195,17 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
       }
       if (options.on_alert) options.on_alert(a);
     });
-    // Requests for this campaign change the running engine's mode (durably first); requests
-    // for other campaigns of the directory are applied to storage directly.
-    std::mutex mu;
-    std::condition_variable cv;
-    bool stop = false;
-    std::thread poller;
-    if (options.control_poll.count() > 0) {
-      poller = std::thread([&] {
-        std::unique_lock lock(mu);
-        while (!cv.wait_for(lock, options.control_poll, [&] { return stop; })) {
-          for (const auto& r : pending_control_requests(state_dir)) {
-            if (r.campaign != def.id) {
-              auto applied = apply_control(state, r.campaign, r.action);
-              if (!applied) {
-                log->warn("campaign '{}': {} request dropped: {}", r.campaign, to_string(r.action),
-                          applied.error().message);
-              }
-            } else {
-              const auto mode = r.action == control_action::pause    ? campaign_mode::paused
-                                : r.action == control_action::resume ? campaign_mode::running
-                                                                     : campaign_mode::cancelled;
-              const auto st = r.action == control_action::pause ? storage::campaign_status::paused
-                              : r.action == control_action::resume
-                                  ? storage::campaign_status::running
-                                  : storage::campaign_status::cancelled;
-              auto cur = state.campaigns().get(def.id);
-              if (cur && *cur && (*cur)->status == storage::campaign_status::cancelled) {
-                log->warn("campaign '{}' is cancelled: {} request dropped", def.id,
-                          to_string(r.action));
-              } else if (auto s = state.campaigns().set_status(def.id, st); !s) {
-                log->error("campaign '{}': {} request: {}", def.id, to_string(r.action),
-                           s.error().message);
-                continue;  // the file stays: tried again
-              } else {
-                log->warn("campaign '{}': {} requested from the command line", def.id,
-                          to_string(r.action));
-                eng.set_mode(def.id, mode);
-              }
-            }
-            std::error_code ec;
-            std::filesystem::remove(r.file, ec);
-          }
-        }
-      });
-    }
-    auto cursor = std::make_unique<subscriber_cursor>(state, def);
-    auto s = eng.run(*ctx, std::move(cursor), std::move(progress));
-    if (poller.joinable()) {
-      {
-        std::lock_guard lock(mu);
-        stop = true;
-      }
-      cv.notify_all();
-      poller.join();
+    result<campaign_summary> s = make_error(errc::internal, "not run");
+    {
+      control_poller poller(state, eng, def, options.control_poll, log);
+      s = eng.run(*ctx, std::make_unique<subscriber_cursor>(state, def), std::move(progress));
     }
     if (!s) return s.error();
     out.summary = std::move(s).value();
   }
   out.smpp = tp.stats();
   tp.stop();
-  auto final_status = storage::campaign_status::done;
-  // A request applied as the run ended may have reached storage but not the engine: the
-  // stored status stands.
-  auto stored = state.campaigns().get(def.id);
-  if (!stored) return stored.error();
-  const auto now_status = *stored ? (*stored)->status : storage::campaign_status::running;
-  if (out.summary.cancelled || now_status == storage::campaign_status::cancelled) {
-    out.summary.cancelled = true;
-    // Jobs the run did not reach (an earlier run's, held) fail now: one terminal state each.
-    auto n = fail_open_jobs(state, def.id, ev_cancel{"campaign cancelled"});
-    if (!n) return n.error();
-    if (*n > 0) {
-      out.summary.cards += *n;
-      out.summary.failed += *n;
-      out.summary.failure_reasons["cancelled: campaign cancelled"] += *n;
-    }
-    final_status = storage::campaign_status::cancelled;
-  } else if (out.summary.paused || now_status == storage::campaign_status::paused) {
-    out.summary.paused = true;
-    final_status = storage::campaign_status::paused;
-  }
-  OTAFLOW_TRY(state.campaigns().set_status(def.id, final_status));
+  OTAFLOW_TRY(settle_status(state, def, out.summary));
   return out;
 }
 
