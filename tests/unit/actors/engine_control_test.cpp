@@ -1,7 +1,7 @@
 // The engine's campaign control against in-memory fakes: a wrong keyset (every card answers
 // PoR 01) pauses the campaign on its alert after a bounded number of cards; pause, resume and
 // cancel from outside while a campaign runs; per-bind throttling alerts; send windows and
-// validity periods judged by a fake clock.
+// validity periods judged by a manual clock.
 
 #include <chrono>
 #include <mutex>
@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "actors/clock.hpp"
 #include "actors/engine.hpp"
 #include "tests/unit/actors/engine_fakes.hpp"
 
@@ -18,19 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace fakes;
 
-struct engine_control : ::testing::Test, engine_ports {
-  // Whether nothing was sent while `clock` said it was before `open`. The count is read
-  // before the clock: a submit counted while the clock still reads before `open` was sent
-  // before it (the engine judged the window with the same clock), so this never fails
-  // because the test thread was slow.
-  std::function<bool()> nothing_sent_before(std::int64_t open,
-                                            std::function<std::int64_t()> clock) {
-    return [this, open, clock] {
-      const int sent = tp.submits();
-      return sent == 0 || clock() >= open;
-    };
-  }
-};
+struct engine_control : ::testing::Test, engine_ports {};
 
 TEST_F(engine_control, WrongKeysetPausesItselfAfterABoundedNumberOfCards) {
   tp.set_por_status(0x01);  // RC/CC/DS failed: the cards do not have these keys
@@ -161,44 +150,49 @@ TEST_F(engine_control, ThrottledBindRaisesABindAlertThatDoesNotPause) {
 }
 
 TEST_F(engine_control, NothingIsSentOutsideTheSendWindow) {
-  // A clock that runs like the real one from 300 ms before the window opens (08:00 UTC).
+  // A manual clock 300 ms before the window opens (08:00 UTC): the campaign sleeps on a
+  // timer that fires only when the clock gets there.
   const auto open = *parse_rfc3339("2026-12-01T08:00:00Z");
-  const auto t0 = std::chrono::steady_clock::now();
-  auto clock = [=] {
-    return open - 300 +
-           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 t0)
-               .count();
-  };
+  auto clock = std::make_shared<manual_clock>(open - 300);
   auto c = test_campaign(10);
   c->def.policy.time.window = send_window{8 * 60, 20 * 60};
   engine e(test_engine_options(), factory, tp, store, sink);
   e.set_clock(clock);
   result<campaign_summary> s = make_error(errc::internal, "not run");
-  std::thread runner([&] { s = e.run(c, first_cards(50)); });
-  EXPECT_TRUE(expect_stays(nothing_sent_before(open, clock),
-                           std::chrono::milliseconds(open - clock()), "nothing sent before 08:00"));
+  std::atomic<bool> finished{false};
+  std::thread runner([&] {
+    s = e.run(c, first_cards(50));
+    finished = true;
+  });
+  ASSERT_TRUE(wait_until([&] { return e.timers_armed() == 1; }, patience,
+                         "the campaign's wake-up at 08:00 armed"));
+  clock->advance(299ms);
+  EXPECT_TRUE(
+      expect_stays([&] { return tp.submits() == 0; }, 50ms, "nothing sent at 07:59:59.999"));
+  clock->advance(1ms);
+  ASSERT_TRUE(wait_until([&] { return finished.load(); }, patience, "the run ends"));
   runner.join();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->done, 50u);
-  EXPECT_GE(clock() - open, 0);
+  EXPECT_EQ(tp.submits(), 50);
 }
 
 TEST_F(engine_control, ValidityExpiredFailsEveryJobNotTerminal) {
   tp.set_silent(true);  // cards never answer: jobs stay in flight until not_after
   const auto start = *parse_rfc3339("2026-12-01T12:00:00Z");
-  const auto t0 = std::chrono::steady_clock::now();
-  auto clock = [=] {
-    return start + std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - t0)
-                       .count();
-  };
+  auto clock = std::make_shared<manual_clock>(start);
   auto c = test_campaign(10);
   c->def.policy.job.por_timeout = 10s;
   c->def.policy.time.not_after_ms = start + 300;
   engine e(test_engine_options(), factory, tp, store, sink);
   e.set_clock(clock);
-  auto s = e.run(c, first_cards(100));
+  result<campaign_summary> s = make_error(errc::internal, "not run");
+  std::thread runner([&] { s = e.run(c, first_cards(100)); });
+  // The first window's 10 PoR timers and the campaign's not_after.
+  ASSERT_TRUE(wait_until([&] { return tp.answered() == 10 && e.timers_armed() == 11; }, patience,
+                         "10 jobs waiting for their PoR"));
+  clock->advance(301ms);
+  runner.join();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->cards, 100u);
   EXPECT_EQ(s->failed, 100u);
@@ -241,13 +235,7 @@ TEST_F(engine_control, ServiceModePausesTheCampaignOnItsAlertLikeAPauseCommand) 
 
 TEST_F(engine_control, ServiceModeHoldsAdmissionsUntilTheSendWindowOpens) {
   const auto open = *parse_rfc3339("2026-12-01T08:00:00Z");
-  const auto t0 = std::chrono::steady_clock::now();
-  auto clock = [=] {
-    return open - 300 +
-           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 t0)
-               .count();
-  };
+  auto clock = std::make_shared<manual_clock>(open - 300);
   auto c = test_campaign(0);
   c->def.policy.time.window = send_window{8 * 60, 20 * 60};
   engine e(test_engine_options(), factory, tp, store, sink);
@@ -261,10 +249,12 @@ TEST_F(engine_control, ServiceModeHoldsAdmissionsUntilTheSendWindowOpens) {
   ASSERT_TRUE(e.start_service(service_options{100}, {}).ok());
   e.set_campaign(c, campaign_mode::running);
   e.admit("c1", first_cards(40), 1);
-  ASSERT_TRUE(wait_until([&] { return e.stats().queued_window == 40; }, patience,
-                         "the 40 wait for the window"));
-  EXPECT_TRUE(expect_stays(nothing_sent_before(open, clock),
-                           std::chrono::milliseconds(open - clock()), "nothing sent before 08:00"));
+  ASSERT_TRUE(wait_until([&] { return e.stats().queued_window == 40 && e.timers_armed() == 1; },
+                         patience, "the 40 wait for the window, a wake-up armed"));
+  clock->advance(299ms);
+  EXPECT_TRUE(expect_stays([&] { return tp.submits() == 0 && reopened.load() == 0; }, 50ms,
+                           "nothing sent at 07:59:59.999"));
+  clock->advance(1ms);
   ASSERT_TRUE(wait_until([&] { return e.stats().done == 40; }, patience, "the 40 are done"));
   EXPECT_EQ(reopened.load(), 1);
   EXPECT_EQ(tp.submits(), 40);
