@@ -113,7 +113,10 @@ TEST_F(engine_clock_test, ServiceJobsFailWhenTheirValidityEnds) {
   clock->advance(59min);
   ASSERT_TRUE(expect_stays([&] { return e.stats().failed == 0; }, 50ms, "valid for 1 h"));
   clock->advance(1min + 1ms);
-  ASSERT_TRUE(wait_until([&] { return e.stats().failed == 5; }, patience, "5 jobs expired"));
+  // The service counts a job's end before the journal has made it durable: wait for both.
+  ASSERT_TRUE(
+      wait_until([&] { return e.stats().failed == 5 && store.states()[job_state::failed] == 5; },
+                 patience, "5 jobs expired, durably"));
   for (int i = 0; i < 5; ++i) {
     const auto j = store.get("c1", iccid(i));
     ASSERT_TRUE(j);
