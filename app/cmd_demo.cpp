@@ -26,12 +26,12 @@
 
 #include "actors/campaign_runner.hpp"
 #include "app/command.hpp"
-#include "app/kafka_status_sink.hpp"
 #include "app/progress.hpp"
 #include "base/log.hpp"
 #include "codec/iso7816_apdu.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "kafka/producer.hpp"
+#include "service/kafka_status_sink.hpp"
 #include "sim/fleet.hpp"
 #include "sim/smsc_server.hpp"
 #include "storage/csv_import.hpp"
@@ -324,7 +324,7 @@ int run_demo(const demo_args& a) {
     }
   });
   if (!producer) return fail("creating the Kafka producer", producer.error());
-  kafka_status_sink sink(**producer, "ota.status");
+  service::kafka_status_sink sink(**producer, "ota.status");
 
   // 5. The campaign.
   const auto def = demo_campaign(a.window);
@@ -340,7 +340,7 @@ int run_demo(const demo_args& a) {
   }
   // Alerts (docs/EVENTS.md) go to the embedded cluster's alerts topic and the summary.
   ro.on_alert = [&](const actors::alert& al) {
-    (void)(*producer)->produce("ota.alerts", al.campaign, kafka::serialise(to_kafka(al)));
+    (void)(*producer)->produce("ota.alerts", al.campaign, kafka::serialise(service::to_kafka(al)));
   };
   progress_line bar(a.json ? 0 : a.cards + a.unknown);
   auto r =

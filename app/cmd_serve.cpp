@@ -15,16 +15,18 @@
 #include "actors/service_outbox.hpp"
 #include "actors/smpp_client.hpp"
 #include "app/command.hpp"
-#include "app/kafka_status_sink.hpp"
-#include "app/serve_config.hpp"
-#include "app/serve_kafka.hpp"
-#include "app/serve_loop.hpp"
 #include "base/log.hpp"
 #include "kafka/admin.hpp"
 #include "secure/scp80_algorithm.hpp"
+#include "service/kafka_status_sink.hpp"
+#include "service/serve_config.hpp"
+#include "service/serve_kafka.hpp"
+#include "service/serve_loop.hpp"
 
 namespace otaflow::app {
 namespace {
+
+using namespace otaflow::service;
 
 std::atomic<bool> g_stop{false};
 

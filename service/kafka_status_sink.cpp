@@ -1,11 +1,11 @@
-#include "app/kafka_status_sink.hpp"
+#include "service/kafka_status_sink.hpp"
 
 #include <cstdio>
 #include <thread>
 
 #include "base/log.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 kafka::status_event to_kafka(const actors::status_event& e) {
   kafka::status_event k;
@@ -56,4 +56,4 @@ void kafka_status_sink::emit(std::span<const actors::status_event> events) {
   produced_ += events.size();
 }
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

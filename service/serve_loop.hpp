@@ -23,12 +23,12 @@
 
 #include "actors/engine.hpp"
 #include "actors/service_offsets.hpp"
-#include "app/serve_config.hpp"
-#include "app/serve_kafka.hpp"
 #include "kafka/consumer.hpp"
+#include "service/serve_config.hpp"
+#include "service/serve_kafka.hpp"
 #include "storage/api.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 /// Campaigns known to this instance (thread-safe).
 class campaign_registry {
@@ -140,4 +140,4 @@ class trigger_loop {
   std::uint64_t dead_lettered_ = 0;
 };
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

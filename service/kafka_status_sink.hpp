@@ -12,7 +12,7 @@
 #include "kafka/events.hpp"
 #include "kafka/producer.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 class kafka_status_sink final : public actors::status_sink {
  public:
@@ -32,4 +32,4 @@ class kafka_status_sink final : public actors::status_sink {
 /// The Kafka form of an engine alert.
 [[nodiscard]] kafka::alert_event to_kafka(const actors::alert& a);
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

@@ -1,4 +1,4 @@
-#include "app/serve_loop.hpp"
+#include "service/serve_loop.hpp"
 
 #include <set>
 #include <unordered_set>
@@ -10,7 +10,7 @@
 #include "actors/storage_cursor.hpp"
 #include "base/log.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -477,4 +477,4 @@ status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void
   return s;
 }
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service
