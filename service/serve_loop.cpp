@@ -274,7 +274,7 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     // Applied by every instance's control reader; here it is only checked.
     auto def = actors::campaign_from_json(c->campaign);
     if (!def) {
-      dead_letter(m, def.error().message);
+      dead_letter(m, "campaign '" + c->id + "': " + def.error().message);
       return true;
     }
     if (auto ctx = actors::prepare_campaign(*def); !ctx) {
