@@ -2,6 +2,8 @@
 // Status events to Kafka: one JSON record per state change, keyed by ICCID, on the
 // status topic (docs/kafka-events.md). Produce errors of a full queue are retried
 // (the journal has already made the state durable, so blocking here is back-pressure).
+// It lives in service/, not kafka/, because it turns the engine's events (actors/) into
+// Kafka records and kafka/ does not depend on actors/; the demo uses it from here.
 
 #include <atomic>
 #include <memory>

@@ -149,6 +149,12 @@ result<run_summary> serve(const serve_config& cfg, storage::state& state,
   if (!producer) return context("Kafka producer", producer.error());
   auto outbox = actors::status_outbox::open(state, **producer);
   if (!outbox) return outbox.error();
+  // The producer's last delivery reports acknowledge to the outbox: the producer goes first,
+  // whichever way this function returns.
+  struct producer_first {
+    std::unique_ptr<serve_producer>& p;
+    ~producer_first() { p.reset(); }
+  } producer_guard{*producer};
   (*producer)->bind(outbox->get());
   auto replayed = (*outbox)->replay();
   if (!replayed) return context("replaying unacknowledged statuses", replayed.error());
@@ -159,8 +165,11 @@ result<run_summary> serve(const serve_config& cfg, storage::state& state,
   }
   create_topics(cfg, stop);
 
-  const auto ran = run_engine(cfg, state, factory, transport, **outbox, **producer, completions,
-                              stop, hooks, out);
+  status ran;  // stopped while waiting for Kafka: nothing is started
+  if (!stop) {
+    ran = run_engine(cfg, state, factory, transport, **outbox, **producer, completions, stop, hooks,
+                     out);
+  }
   if (auto s = (*producer)->flush(std::chrono::seconds(10)); !s) {
     logger()->warn("status events left unacknowledged: {} (sent again at the next start)",
                    s.error().message);
@@ -170,8 +179,6 @@ result<run_summary> serve(const serve_config& cfg, storage::state& state,
   }
   out.status_watermark = (*outbox)->watermark();
   logger()->info("stopped (status watermark {})", out.status_watermark);
-  // The producer's last delivery reports acknowledge to the outbox: it goes first.
-  producer->reset();
   if (!ran) return ran.error();
   return out;
 }
