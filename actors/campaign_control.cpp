@@ -12,25 +12,6 @@
 namespace otaflow::actors {
 namespace fs = std::filesystem;
 
-std::string_view to_string(control_action a) noexcept {
-  switch (a) {
-    case control_action::pause:
-      return "pause";
-    case control_action::resume:
-      return "resume";
-    case control_action::cancel:
-      return "cancel";
-  }
-  return "unknown";
-}
-
-std::optional<control_action> parse_control_action(std::string_view s) noexcept {
-  for (auto a : {control_action::pause, control_action::resume, control_action::cancel}) {
-    if (to_string(a) == s) return a;
-  }
-  return std::nullopt;
-}
-
 bool state_dir_in_use(const fs::path& dir) {
   // RocksDB locks DIR/LOCK with fcntl(F_SETLK) for as long as the database is open. F_GETLK
   // reports a lock held by another process (never our own: POSIX locks are per process).
@@ -112,7 +93,7 @@ result<std::uint64_t> fail_open_jobs(storage::state& state, const std::string& c
     std::vector<job_update> updates;
     updates.reserve(page->items.size());
     for (const auto& item : page->items) {
-      auto job = from_stored(item.record);
+      auto job = item.record;
       if (is_terminal(job.state)) continue;
       (void)transition(job, why, policy, now);
       if (!is_terminal(job.state)) continue;

@@ -15,16 +15,14 @@
 
 #include "actors/subscriber_fsm.hpp"
 #include "base/error.hpp"
+#include "model/control_action.hpp"
 #include "storage/api.hpp"
 
 namespace otaflow::actors {
 
-enum class control_action : std::uint8_t { pause, resume, cancel };
-
-/// "pause", "resume", "cancel".
-[[nodiscard]] std::string_view to_string(control_action a) noexcept;
-/// Parses an action name.
-[[nodiscard]] std::optional<control_action> parse_control_action(std::string_view s) noexcept;
+using model::control_action;
+using model::parse_control_action;
+using model::to_string;
 
 /// True when a process holds the RocksDB lock of the state directory (DIR/LOCK, an fcntl
 /// lock): its campaigns can then only be controlled through request files.

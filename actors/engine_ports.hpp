@@ -17,6 +17,7 @@
 #include "base/bytes.hpp"
 #include "base/error.hpp"
 #include "codec/iso7816_apdu.hpp"
+#include "model/status_event.hpp"
 #include "storage/secret.hpp"
 
 namespace otaflow::actors {
@@ -155,17 +156,9 @@ struct job_update {
   bool may_hold_keys = true;
 };
 
-/// Status event of one state change (docs/EVENTS.md).
-struct status_event {
-  std::string campaign;
-  std::string iccid;
-  job_state state;
-  std::uint16_t attempt = 0;
-  std::optional<std::uint8_t> por_status;
-  std::string reason;
-  std::string variant;
-  std::int64_t ts_ms = 0;
-};
+/// Status event of one state change (docs/EVENTS.md); the Kafka status topic writes the same
+/// type (kafka/events.hpp).
+using model::status_event;
 
 /// Job records and the audit log. save() applies a whole batch atomically.
 class job_store {

@@ -83,10 +83,7 @@ result<std::unique_ptr<status_outbox>> status_outbox::open(storage::state& state
 
 result<std::optional<job_record>> status_outbox::load(const std::string& campaign,
                                                       const std::string& iccid) {
-  auto r = state_.jobs().get(campaign, iccid);
-  if (!r) return r.error();
-  if (!*r) return std::optional<job_record>{};
-  return std::optional<job_record>{from_stored(**r)};
+  return state_.jobs().get(campaign, iccid);
 }
 
 status status_outbox::save(std::span<const job_update> updates, bool sync) {
@@ -110,7 +107,7 @@ status status_outbox::save(std::span<const job_update> updates, bool sync) {
     const auto& u = updates[i];
     // A card in two campaigns of one batch: every row is written, in order (still correct).
     if (other_campaigns || last_of[u.iccid] == i) {
-      OTAFLOW_TRY(state_.jobs().stage(b, {u.campaign, u.iccid, to_stored(u.job)}));
+      OTAFLOW_TRY(state_.jobs().stage(b, {u.campaign, u.iccid, u.job}));
     }
     storage::audit_event e;
     e.time_ms = u.job.updated_ms;

@@ -7,104 +7,15 @@
 #include <nlohmann/json.hpp>
 
 namespace otaflow::actors {
-namespace {
-
-// The engine's states map one to one onto the stored ones.
-storage::job_state to_stored(job_state s) {
-  switch (s) {
-    case job_state::queued:
-      return storage::job_state::queued;
-    case job_state::packaging:
-      return storage::job_state::counter_reserved;
-    case job_state::submitting:
-      return storage::job_state::submitted;
-    case job_state::accepted:
-      return storage::job_state::accepted;
-    case job_state::delivered:
-      return storage::job_state::delivered;
-    case job_state::retry_wait:
-      return storage::job_state::retry_wait;
-    case job_state::done:
-      return storage::job_state::done;
-    case job_state::failed:
-      return storage::job_state::failed;
-    case job_state::skipped:
-      return storage::job_state::skipped;
-  }
-  return storage::job_state::queued;
-}
-
-job_state from_stored(storage::job_state s) {
-  switch (s) {
-    case storage::job_state::queued:
-      return job_state::queued;
-    case storage::job_state::counter_reserved:
-      return job_state::packaging;
-    case storage::job_state::submitted:
-      return job_state::submitting;
-    case storage::job_state::accepted:
-      return job_state::accepted;
-    case storage::job_state::delivered:
-      return job_state::delivered;
-    case storage::job_state::retry_wait:
-      return job_state::retry_wait;
-    case storage::job_state::done:
-      return job_state::done;
-    case storage::job_state::failed:
-      return job_state::failed;
-    case storage::job_state::skipped:
-      return job_state::skipped;
-  }
-  return job_state::queued;
-}
-
-}  // namespace
-
-storage::job_record to_stored(const job_record& j) {
-  storage::job_record s;
-  s.state = to_stored(j.state);
-  s.attempt = j.attempt;
-  s.por_status = j.por_status;
-  s.reason = j.reason;
-  s.created_ms = j.started_ms;
-  s.updated_ms = j.updated_ms;
-  s.counter = j.counters.empty() ? 0 : j.counters.back();
-  if (!j.message_id.empty()) s.message_ids = {j.message_id};
-  s.variant = j.variant;
-  return s;
-}
-
-job_record from_stored(const storage::job_record& s) {
-  job_record j;
-  j.state = from_stored(s.state);
-  j.attempt = s.attempt;
-  j.por_status = s.por_status;
-  j.reason = s.reason;
-  j.started_ms = s.created_ms;
-  j.updated_ms = s.updated_ms;
-  if (s.counter != 0) j.counters = {s.counter};
-  if (!s.message_ids.empty()) j.message_id = s.message_ids.back();
-  j.variant = s.variant;
-  return j;
-}
 
 result<std::optional<job_record>> storage_job_store::load(const std::string& campaign,
                                                           const std::string& iccid) {
-  auto r = state_.jobs().get(campaign, iccid);
-  if (!r) return r.error();
-  if (!*r) return std::optional<job_record>{};
-  return std::optional<job_record>{from_stored(**r)};
+  return state_.jobs().get(campaign, iccid);
 }
 
 result<std::vector<std::optional<job_record>>> storage_job_store::load_many(
     const std::string& campaign, std::span<const std::string_view> iccids) {
-  auto rows = state_.jobs().get_many(campaign, iccids);
-  if (!rows) return rows.error();
-  std::vector<std::optional<job_record>> out(rows->size());
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    if ((*rows)[i]) out[i] = from_stored(*(*rows)[i]);
-  }
-  return out;
+  return state_.jobs().get_many(campaign, iccids);
 }
 
 namespace {
@@ -198,9 +109,9 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
     if (!fresh && rows[slot->second].campaign_id != u.campaign) fresh = true;
     if (fresh) {
       slot->second = rows.size();
-      rows.push_back({u.campaign, u.iccid, to_stored(u.job)});
+      rows.push_back({u.campaign, u.iccid, u.job});
     } else {
-      rows[slot->second].record = to_stored(u.job);
+      rows[slot->second].record = u.job;
     }
     storage::audit_event e;
     e.time_ms = u.job.updated_ms;

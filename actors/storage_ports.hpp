@@ -1,15 +1,13 @@
 #pragma once
-// The engine's durable-state port over the RocksDB profile repository: job records
-// and, in the same atomic batch, one audit record per state change.
+// The engine's durable-state port over the RocksDB profile repository: job records (the
+// engine's own, model/job.hpp, stored whole) and, in the same atomic batch, one audit record
+// per state change.
 
 #include "actors/engine_ports.hpp"
 #include "storage/api.hpp"
 
 namespace otaflow::actors {
 
-/// Converts between the engine's job record and the stored one.
-[[nodiscard]] storage::job_record to_stored(const job_record& j);
-[[nodiscard]] job_record from_stored(const storage::job_record& s);
 /// The audit details of a job state change (JSON; never a key).
 [[nodiscard]] std::string audit_details(const job_record& job);
 

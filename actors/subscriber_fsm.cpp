@@ -58,6 +58,7 @@ class machine {
     ++job_.attempt;
     if (job_.started_ms == 0) job_.started_ms = now_;
     job_.message_id.clear();
+    job_.retry_at_ms = 0;
     enter(job_state::packaging);
     actions_.emplace_back(act_package{});
   }
@@ -68,12 +69,16 @@ class machine {
   }
 
   // A retriable failure of the current attempt: wait and try again, or give up.
+  // The back-off's end is stored (retry_at_ms), so a job resumed after a restart waits out
+  // the rest of it instead of retrying at once.
   void retry_or_fail(std::string reason) {
     if (job_.attempt < policy_.max_attempts) {
+      const auto wait = backoff(policy_, job_.attempt);
       job_.reason = std::move(reason);
+      job_.retry_at_ms = now_ + wait.count();
       ++job_.timer_epoch;
       enter(job_state::retry_wait);
-      actions_.emplace_back(act_arm_retry_timer{backoff(policy_, job_.attempt), job_.timer_epoch});
+      actions_.emplace_back(act_arm_retry_timer{wait, job_.timer_epoch});
     } else {
       fail("attempts exhausted (" + std::to_string(job_.attempt) + "): " + reason);
     }
@@ -91,8 +96,19 @@ class machine {
   void on(const ev_start&) {
     switch (job_.state) {
       case job_state::queued:
-      case job_state::retry_wait:
         begin_attempt();
+        break;
+      case job_state::retry_wait:
+        // Resumed while backing off (a restart, a job read back): wait what is left of the
+        // back-off, never more than retry_max (the wall clock may have gone back). The timers
+        // armed before are gone; a new epoch also ignores any left.
+        if (job_.retry_at_ms > now_) {
+          ++job_.timer_epoch;
+          const auto rest = std::min(duration{job_.retry_at_ms - now_}, policy_.retry_max);
+          actions_.emplace_back(act_arm_retry_timer{rest, job_.timer_epoch});
+        } else {
+          begin_attempt();
+        }
         break;
       case job_state::packaging:
       case job_state::submitting:
@@ -293,39 +309,6 @@ bool por_status_retriable(std::uint8_t status) noexcept {
   // 07 (card memory full) may clear; the others say the packet itself or the keys are wrong,
   // so sending it again would burn counters for nothing.
   return status == 0x07;
-}
-
-std::string_view to_string(job_state s) noexcept {
-  switch (s) {
-    case job_state::queued:
-      return "queued";
-    case job_state::packaging:
-      return "packaging";
-    case job_state::submitting:
-      return "submitting";
-    case job_state::accepted:
-      return "accepted";
-    case job_state::delivered:
-      return "delivered";
-    case job_state::retry_wait:
-      return "retry_wait";
-    case job_state::done:
-      return "done";
-    case job_state::failed:
-      return "failed";
-    case job_state::skipped:
-      return "skipped";
-  }
-  return "unknown";
-}
-
-std::optional<job_state> job_state_from_string(std::string_view s) noexcept {
-  for (auto st : {job_state::queued, job_state::packaging, job_state::submitting,
-                  job_state::accepted, job_state::delivered, job_state::retry_wait, job_state::done,
-                  job_state::failed, job_state::skipped}) {
-    if (to_string(st) == s) return st;
-  }
-  return std::nullopt;
 }
 
 }  // namespace otaflow::actors

@@ -101,7 +101,10 @@ using job_action =
 
 /// Applies one event. Returns the actions to run, in order. Events that do not fit
 /// the state (late receipts, stale timers, a PoR after `done`) change nothing.
-/// `now_ms` stamps updated_ms when the state changes.
+/// `now_ms` stamps updated_ms when the state changes and dates the end of a back-off
+/// (retry_at_ms, set on entering retry_wait). An ev_start in retry_wait (a resumed job) before
+/// retry_at_ms arms the retry timer for the rest of the back-off (at most retry_max); after it,
+/// the attempt starts.
 [[nodiscard]] std::vector<job_action> transition(job_record& job, const job_event& event,
                                                  const job_policy& policy, std::int64_t now_ms);
 

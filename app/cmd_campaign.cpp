@@ -17,6 +17,7 @@
 #include "app/command.hpp"
 #include "app/progress.hpp"
 #include "base/log.hpp"
+#include "model/job.hpp"
 
 namespace otaflow::app {
 namespace {
@@ -179,7 +180,7 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
                    iccid.c_str());
       return 1;
     }
-    const auto j = actors::from_stored(**job);
+    const auto& j = **job;
     nlohmann::json out = {
         {"campaign", id},       {"iccid", iccid},     {"state", actors::to_string(j.state)},
         {"attempt", j.attempt}, {"reason", j.reason}, {"updated_ms", j.updated_ms}};
@@ -196,16 +197,16 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
     std::fprintf(stderr, "otaflow: %s\n", by_variant.error().message.c_str());
     return 1;
   }
-  std::map<storage::job_state, std::uint64_t> counts;
+  std::map<model::job_state, std::uint64_t> counts;
   nlohmann::json variants = nlohmann::json::object();
   for (const auto& [variant, per_state] : *by_variant) {
     std::uint64_t vc = 0, vd = 0, vf = 0, vs = 0;
     for (const auto& [state, n] : per_state) {
       counts[state] += n;
       vc += n;
-      if (state == storage::job_state::done) vd += n;
-      if (state == storage::job_state::failed) vf += n;
-      if (state == storage::job_state::skipped) vs += n;
+      if (state == model::job_state::done) vd += n;
+      if (state == model::job_state::failed) vf += n;
+      if (state == model::job_state::skipped) vs += n;
     }
     if (!variant.empty()) {
       variants[variant] = {{"cards", vc}, {"done", vd}, {"failed", vf}, {"skipped", vs}};
@@ -214,11 +215,11 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
   nlohmann::json states = nlohmann::json::object();
   std::uint64_t cards = 0, done = 0, failed = 0, skipped = 0;
   for (const auto& [state, n] : counts) {
-    states[std::string(storage::name(state))] = n;
+    states[std::string(model::to_string(state))] = n;
     cards += n;
-    if (state == storage::job_state::done) done += n;
-    if (state == storage::job_state::failed) failed += n;
-    if (state == storage::job_state::skipped) skipped += n;
+    if (state == model::job_state::done) done += n;
+    if (state == model::job_state::failed) failed += n;
+    if (state == model::job_state::skipped) skipped += n;
   }
   nlohmann::json out = {{"campaign", id},
                         {"status", std::string(storage::name((*camp)->status))},

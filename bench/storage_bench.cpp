@@ -105,12 +105,12 @@ void BM_job_updates(benchmark::State& bs) {
     job_record r;
     r.state = job_state::accepted;
     r.attempt = 1;
-    r.created_ms = r.updated_ms = 1700000000000;
-    r.counter = i;
-    r.message_ids = {"0a1b2c3d" + std::to_string(i)};
+    r.started_ms = r.updated_ms = 1700000000000;
+    r.counters = {i};
+    r.message_id = "0a1b2c3d" + std::to_string(i);
     ups.push_back({"bench-campaign", make_iccid(i + 1), r});
     evs.push_back({1700000000000, "bench-campaign", make_iccid(i + 1), audit_type::state,
-                   "submitted -> accepted"});
+                   "submitting -> accepted"});
   }
   for (auto _ : bs) {
     auto s = b.st->jobs().commit(ups, evs, b.st->audit(), sync);
@@ -137,8 +137,8 @@ void BM_journal_growing(benchmark::State& bs) {
       job_record r;
       r.state = job_state::done;
       r.attempt = 1;
-      r.created_ms = r.updated_ms = 1700000000000;
-      r.counter = next;
+      r.started_ms = r.updated_ms = 1700000000000;
+      r.counters = {next};
       ups.push_back({"bench-campaign", make_iccid(next), r});
       for (int k = 0; k < 4; ++k) {
         evs.push_back({1700000000000, "bench-campaign", make_iccid(next), audit_type::state,

@@ -10,7 +10,8 @@ struct sw_entry {
   std::string_view text;
 };
 
-// Exact status words [ISO 7816-4 §5.1.3; TS 102 221 §10.2.1; TS 51.011 §9.4; STANDARDS.md §10].
+// Exact status words [ISO 7816-4 §5.1.3; TS 102 221 §10.2.1; TS 51.011 §9.4;
+// docs/standards/ts31102-files.md §5].
 constexpr std::array exact_table{
     sw_entry{0x9000, "normal ending of the command"},
     sw_entry{0x9300, "SIM Application Toolkit is busy, command cannot be executed at present"},

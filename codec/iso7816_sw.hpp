@@ -1,7 +1,7 @@
 #pragma once
 // Status words (SW1 SW2) of ISO/IEC 7816-4 §5.1.3, ETSI TS 102 221 §10.2.1, 3GPP TS 51.011 §9.4
-// and GlobalPlatform, as listed in STANDARDS.md §10. Constants only; descriptions and the
-// classification are in iso7816_sw.cpp.
+// and GlobalPlatform, as listed in docs/standards/ts31102-files.md §5. Constants only;
+// descriptions and the classification are in iso7816_sw.cpp.
 
 #include <cstdint>
 #include <string_view>

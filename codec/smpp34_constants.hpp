@@ -74,7 +74,7 @@ enum class command_status : std::uint32_t {
   esme_rinvsrcton = 0x48,     ///< Invalid source address TON
   esme_rinvsrcnpi = 0x49,     ///< Invalid source address NPI
   // The 3.4 table jumps from 0x49 to 0x50 (smpplib agrees; smpp.io lists 0x4A/0x4B): see
-  // STANDARDS.md §7 CONFLICT. We follow the 3.4 table.
+  // docs/standards/smpp34.md §7 (CONFLICT). We follow the 3.4 table.
   esme_rinvdstton = 0x50,        ///< Invalid destination address TON
   esme_rinvdstnpi = 0x51,        ///< Invalid destination address NPI
   esme_rinvsystyp = 0x53,        ///< Invalid system_type field

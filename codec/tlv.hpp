@@ -1,6 +1,7 @@
 #pragma once
 // TLV codecs used on the card side of OTA:
-//  - BER-TLV (ISO/IEC 7816-4 §5.2 / Annex D; the tag and length rules of STANDARDS.md §10),
+//  - BER-TLV (ISO/IEC 7816-4 §5.2 / Annex D; the tag and length rules of
+//    docs/standards/ts31102-files.md §6),
 //    plus a helper for the indefinite-length templates of ETSI TS 102 226 (AE/AF 80 ... 00 00);
 //  - SIMPLE-TLV (ISO/IEC 7816-4 §5.2.1);
 //  - COMPACT-TLV (ISO/IEC 7816-4 §8.1.1.2, historical bytes);

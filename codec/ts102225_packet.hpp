@@ -54,14 +54,16 @@ enum class por_status : std::uint8_t {
 /// and FF, "proprietary" for C0..FE.
 [[nodiscard]] const char* name(por_status s) noexcept;
 
-/// Toolkit Application References (TS 101 220 Annex D, via pycrate TS31111_SAT; STANDARDS §6).
+/// Toolkit Application References (TS 101 220 Annex D, via pycrate TS31111_SAT;
+/// docs/standards/ts102226-remote-apdu.md §7).
 namespace tar {
 inline constexpr std::uint32_t ram_isd = 0x000000;        ///< Issuer Security Domain (RAM)
 inline constexpr std::uint32_t rfm_uicc = 0xB00000;       ///< UICC shared file system RFM
 inline constexpr std::uint32_t rfm_adf_first = 0xB00001;  ///< RFM of an ADF (YateOTA: USIM)
 inline constexpr std::uint32_t rfm_gsm = 0xB00010;        ///< SIM (GSM) file system RFM
 /// USIM RFM on sysmoISIM-SJA5 (pySim test_ota.py); inside the B00010-1F SIM range of the
-/// table, so keep the USIM RFM TAR per card profile (STANDARDS §6 CONFLICT).
+/// table, so keep the USIM RFM TAR per card profile (docs/standards/ts102226-remote-apdu.md §7,
+/// CONFLICT).
 inline constexpr std::uint32_t rfm_usim_sja5 = 0xB00011;
 inline constexpr std::uint32_t usat_interpreter_first = 0xB20000;
 inline constexpr std::uint32_t isd = 0xB20100;

@@ -1,6 +1,7 @@
 #pragma once
 // ETSI TS 102 226 remote APDU scripts: the secured data of an RFM/RAM command packet and of
-// its PoR, in the compact (§5.1) and expanded (§5.2) formats. See STANDARDS.md §3.
+// its PoR, in the compact (§5.1) and expanded (§5.2) formats. See
+// docs/standards/ts102226-remote-apdu.md.
 //
 // Compact command (§5.1.1): C-APDUs concatenated without TLVs. Each command is written as a
 // T=0 command TPDU (CLA INS P1 P2 P3 [data]; TS 102 221 §7.3.1.1), so a decoder must know from

@@ -16,7 +16,7 @@
 //   4F0A EF.Routing_Indicator §4.4.11.11 routing indicator, 4 BCD digits, F-filled
 //
 // Sources: the TS 31.102 clause text (itecspec / tech-invite, Rel-17/18) for identifiers,
-// sizes and access conditions; pySim's ts_31_102.py and docs/suci-tutorial.rst for the layouts
+// sizes and access conditions; pySim's ts_31_102.py and its suci-tutorial.rst for the layouts
 // it decodes and the TS 31.121 §4.9.4 test file (facts only). File identifiers, sizes and
 // access conditions are in codec/ts31102_files.hpp (df_5gs_files).
 

@@ -10,10 +10,10 @@
 //   following SMs:     05 00 03 ref n i | next 134 octets (or 06 08 04 rrrr n i | 133)
 // The identifier IE appears in the first SM only. UNCONFIRMED against the TS 31.115 §4.3
 // text (not found in any source we could read; see docs/formats/ts31115-concatenation.md):
-// the reading above is the one STANDARDS.md §1.6 records and the one onomondo-uicc's card
-// implementation enforces ("TS 23.048 section 6.2 puts the CPI IE only on part 1"; it
-// reassembles by concatenating the SM bodies after their UDHs). The order of the two IEs
-// in the first SM is a switch; the receiving side here accepts either order.
+// the reading above is the one docs/standards/ts23040-ts31115-sms.md §5 records and the one
+// onomondo-uicc's card implementation enforces ("TS 23.048 section 6.2 puts the CPI IE only
+// on part 1"; it reassembles by concatenating the SM bodies after their UDHs). The order of
+// the two IEs in the first SM is a switch; the receiving side here accepts either order.
 
 #include <cstddef>
 #include <cstdint>

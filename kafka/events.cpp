@@ -147,18 +147,6 @@ class fields {
     lhs = std::move(*otaflow_r_);                    \
   } while (0)
 
-constexpr std::string_view action_name(control_action a) {
-  switch (a) {
-    case control_action::pause:
-      return "pause";
-    case control_action::resume:
-      return "resume";
-    case control_action::cancel:
-      return "cancel";
-  }
-  return "pause";
-}
-
 constexpr char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int b64_value(unsigned char c) {
@@ -218,12 +206,8 @@ result<trigger_topic_event> parse_trigger_event(std::string_view payload) {
     return trigger_topic_event(std::move(ev));
   }
   control_event ev;
-  if (type == "pause") {
-    ev.action = control_action::pause;
-  } else if (type == "resume") {
-    ev.action = control_action::resume;
-  } else if (type == "cancel") {
-    ev.action = control_action::cancel;
+  if (const auto action = model::parse_control_action(type)) {
+    ev.action = *action;
   } else {
     return make_error(errc::bad_value, what + ": unknown type " + show(json(type)) +
                                            " (expected campaign, trigger, pause, resume, cancel)");
@@ -247,7 +231,7 @@ std::string serialise(const trigger_topic_event& ev) {
     }
   } else {
     const auto& k = std::get<control_event>(ev);
-    j["type"] = std::string(action_name(k.action));
+    j["type"] = std::string(model::to_string(k.action));
     j["campaign"] = k.campaign;
   }
   return dump(j);
@@ -300,16 +284,34 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// A PoR status code as on the wire: 2 upper-case hex digits.
+std::string por_hex(std::uint8_t status) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  return {digits[status >> 4], digits[status & 0x0F]};
+}
+
+// 2 hex digits of either case as one octet (what por_hex writes, read back).
+std::optional<std::uint8_t> from_hex_octet(std::string_view s) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (s.size() != 2 || nibble(s[0]) < 0 || nibble(s[1]) < 0) return std::nullopt;
+  return static_cast<std::uint8_t>((nibble(s[0]) << 4) | nibble(s[1]));
+}
+
 std::string serialise_with_nlohmann(const status_event& ev) {
   ojson j;
   j["campaign"] = ev.campaign;
   j["iccid"] = ev.iccid;
-  j["state"] = ev.state;
+  j["state"] = std::string(model::to_string(ev.state));
   j["attempt"] = ev.attempt;
-  j["por_status"] = ev.por_status ? ojson(*ev.por_status) : ojson(nullptr);
+  j["por_status"] = ev.por_status ? ojson(por_hex(*ev.por_status)) : ojson(nullptr);
   j["reason"] = ev.reason;
-  j["ts"] = ev.ts;
-  if (ev.variant) j["variant"] = *ev.variant;
+  j["ts"] = ev.ts_ms;
+  if (!ev.variant.empty()) j["variant"] = ev.variant;
   return dump(j);
 }
 
@@ -318,10 +320,10 @@ std::string serialise_with_nlohmann(const status_event& ev) {
 std::string serialise(const status_event& ev) {
   // One event per state change (4 to 5 per card): the hottest serialisation of a campaign,
   // built by hand. The same text as the nlohmann form (a property test holds them equal);
-  // strings that are not valid UTF-8 take that form, which replaces bad bytes.
-  if (!valid_utf8(ev.campaign) || !valid_utf8(ev.iccid) || !valid_utf8(ev.state) ||
-      !valid_utf8(ev.reason) || (ev.por_status && !valid_utf8(*ev.por_status)) ||
-      (ev.variant && !valid_utf8(*ev.variant))) {
+  // strings that are not valid UTF-8 take that form, which replaces bad bytes. The state name
+  // and the PoR status are ASCII by construction.
+  if (!valid_utf8(ev.campaign) || !valid_utf8(ev.iccid) || !valid_utf8(ev.reason) ||
+      !valid_utf8(ev.variant)) {
     return serialise_with_nlohmann(ev);
   }
   std::string out;
@@ -331,22 +333,24 @@ std::string serialise(const status_event& ev) {
   out += ",\"iccid\":";
   append_json_string(out, ev.iccid);
   out += ",\"state\":";
-  append_json_string(out, ev.state);
+  append_json_string(out, model::to_string(ev.state));
   out += ",\"attempt\":";
   out += std::to_string(ev.attempt);
   out += ",\"por_status\":";
   if (ev.por_status) {
-    append_json_string(out, *ev.por_status);
+    out += '"';
+    out += por_hex(*ev.por_status);
+    out += '"';
   } else {
     out += "null";
   }
   out += ",\"reason\":";
   append_json_string(out, ev.reason);
   out += ",\"ts\":";
-  out += std::to_string(ev.ts);
-  if (ev.variant) {
+  out += std::to_string(ev.ts_ms);
+  if (!ev.variant.empty()) {
     out += ",\"variant\":";
-    append_json_string(out, *ev.variant);
+    append_json_string(out, ev.variant);
   }
   out += '}';
   return out;
@@ -364,14 +368,32 @@ result<status_event> parse_status_event(std::string_view payload) {
   status_event ev;
   OTAFLOW_ASSIGN(ev.campaign, f.string("campaign"));
   OTAFLOW_ASSIGN(ev.iccid, f.string("iccid"));
-  OTAFLOW_ASSIGN(ev.state, f.string("state"));
+  std::string state;
+  OTAFLOW_ASSIGN(state, f.string("state"));
+  const auto st = model::job_state_from_string(state);
+  if (!st) {
+    return make_error(errc::bad_value,
+                      what + ": field \"state\" " + show(json(state)) + " is not a job state");
+  }
+  ev.state = *st;
   std::int64_t attempt = 0;
-  OTAFLOW_ASSIGN(attempt, f.integer("attempt", 0, std::numeric_limits<std::uint32_t>::max()));
-  ev.attempt = static_cast<std::uint32_t>(attempt);
-  OTAFLOW_ASSIGN(ev.por_status, f.optional_string("por_status"));
+  OTAFLOW_ASSIGN(attempt, f.integer("attempt", 0, std::numeric_limits<std::uint16_t>::max()));
+  ev.attempt = static_cast<std::uint16_t>(attempt);
+  std::optional<std::string> por;
+  OTAFLOW_ASSIGN(por, f.optional_string("por_status"));
+  if (por) {
+    auto code = from_hex_octet(*por);
+    if (!code) {
+      return make_error(errc::bad_value, what + ": field \"por_status\" " + show(json(*por)) +
+                                             " is not 2 hex digits");
+    }
+    ev.por_status = *code;
+  }
   OTAFLOW_ASSIGN(ev.reason, f.string("reason", false));
-  OTAFLOW_ASSIGN(ev.ts, f.integer("ts", 0, std::numeric_limits<std::int64_t>::max()));
-  OTAFLOW_ASSIGN(ev.variant, f.optional_string("variant"));
+  OTAFLOW_ASSIGN(ev.ts_ms, f.integer("ts", 0, std::numeric_limits<std::int64_t>::max()));
+  std::optional<std::string> variant;
+  OTAFLOW_ASSIGN(variant, f.optional_string("variant"));
+  ev.variant = variant.value_or(std::string());
   return ev;
 }
 

@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
+#include "model/control_action.hpp"
+#include "model/status_event.hpp"
 
 namespace otaflow::kafka {
 
@@ -35,7 +37,7 @@ struct trigger_event {
   std::optional<nlohmann::json> target;  ///< a selector object; set when iccid is empty
 };
 
-enum class control_action { pause, resume, cancel };
+using model::control_action;
 
 /// {"type":"pause"|"resume"|"cancel","campaign":"id"}.
 struct control_event {
@@ -51,25 +53,18 @@ using trigger_topic_event = std::variant<campaign_event, trigger_event, control_
 /// The JSON text of a trigger-topic record (what parse_trigger_event reads back).
 [[nodiscard]] std::string serialise(const trigger_topic_event& ev);
 
-/// {"campaign","iccid","state","attempt","por_status","reason","ts","variant"?}.
-struct status_event {
-  std::string campaign;
-  std::string iccid;
-  std::string state;                      ///< the subscriber state entered, e.g. "done"
-  std::uint32_t attempt = 0;              ///< 1 for the first delivery attempt
-  std::optional<std::string> por_status;  ///< PoR status code as 2 hex digits; null without PoR
-  std::string reason;                     ///< why (failures), else empty
-  std::int64_t ts = 0;                    ///< ms since the Unix epoch
-  std::optional<std::string> variant;     ///< A/B variant of the campaign, when it has variants
-
-  friend bool operator==(const status_event&, const status_event&) = default;
-};
+/// The engine's status event (model/status_event.hpp) is what the status topic carries:
+/// {"campaign","iccid","state","attempt","por_status","reason","ts","variant"?} with the state's
+/// name ("done"), por_status as 2 upper-case hex digits or null without a PoR, ts = ts_ms, and
+/// variant absent when empty.
+using model::status_event;
 
 /// The JSON text of a status event.
 [[nodiscard]] std::string serialise(const status_event& ev);
 /// The same text built through nlohmann::json (the reference the fast form is tested against).
 [[nodiscard]] std::string serialise_reference(const status_event& ev);
-/// Reads a status event back (tests, analytics tools).
+/// Reads a status event back (tests, analytics tools); an unknown state name, a por_status that
+/// is not 2 hex digits or an attempt above 65535 is an error.
 [[nodiscard]] result<status_event> parse_status_event(std::string_view payload);
 
 /// {"reason","topic","partition","offset","payload","payload_encoding"}: a record that could

@@ -1,6 +1,6 @@
 // OpenSSL EVP engine: cached contexts per algorithm, re-keyed per message.
 //
-// OpenSSL 3 notes (see /work/shared/DEPENDENCIES.md):
+// OpenSSL 3 notes (see docs/library-notes.md, "OpenSSL 3"):
 // - single DES lives in the legacy provider. We load "default" and "legacy" into a private
 //   library context so the process-wide default context is left as the application set it.
 //   Where the legacy provider is missing, single DES runs as DES-EDE3 with K||K||K, which is

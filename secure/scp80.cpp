@@ -35,8 +35,8 @@ std::size_t padding_for(std::size_t n, std::size_t block) {
   return (block - n % block) % block;
 }
 
-/// Checksum octets allowed for a CC algorithm (STANDARDS §1.4: configurable, 8 by default;
-/// a DES MAC has at most one block, AES-CMAC at most 16).
+/// Checksum octets allowed for a CC algorithm (docs/standards/ts102225-secured-packets.md §5:
+/// configurable, 8 by default; a DES MAC has at most one block, AES-CMAC at most 16).
 bool cc_length_ok(cc_alg alg, std::size_t len) {
   return len >= 4 && len <= block_size(alg);
 }

@@ -3,18 +3,19 @@
 // packet on the sending side, opening it on the card side, and the same for the response
 // packet (PoR). Byte layout: codec/ts102225_packet.hpp. Algorithms: scp80_algorithm.hpp.
 //
-// Command (STANDARDS.md §1.4; pySim ota.py, gsm0348 and ucp_gateway agree, and pySim's
-// test_ota.py pairs such commands with PoR-OK answers from real sysmoISIM-SJA5 cards):
+// Command (docs/standards/ts102225-secured-packets.md §6; pySim ota.py, gsm0348 and
+// ucp_gateway agree, and pySim's test_ota.py pairs such commands with PoR-OK answers from
+// real sysmoISIM-SJA5 cards):
 //  - ciphering pads CNTR‖PCNTR‖RC/CC/DS‖data with zero octets to the cipher block size and
 //    PCNTR counts them; without ciphering PCNTR is 0 and nothing is added;
 //  - RC/CC input: CPL CHL SPI KIc KID TAR CNTR PCNTR data padding (the UDH `02 70 00` and
 //    the RC/CC field itself excluded); a DES CBC-MAC zero-pads its own input further;
 //  - the checksum is computed first, then CNTR..end is enciphered (zero IV). CPL..TAR stay
 //    in clear.
-// Response (STANDARDS.md §2.1): the same with Status after PCNTR; the PoR uses the keys of
-// the command and SPI octet 2 selects its protection; the CC input starts with the UDH
-// `02 71 00` by default (verified on SJA5 PoRs), optionally without it (gsm0348's profile
-// option); a status 06 PoR is unciphered and has no RC/CC/DS.
+// Response (docs/standards/ts102225-secured-packets.md §9): the same with Status after
+// PCNTR; the PoR uses the keys of the command and SPI octet 2 selects its protection; the CC
+// input starts with the UDH `02 71 00` by default (verified on SJA5 PoRs), optionally without
+// it (gsm0348's profile option); a status 06 PoR is unciphered and has no RC/CC/DS.
 
 #include <cstddef>
 #include <cstdint>

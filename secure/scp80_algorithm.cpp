@@ -249,7 +249,7 @@ status compute_rc(rc_alg alg, byte_view data, std::span<std::uint8_t> out) {
                                               std::to_string(out.size()) + ", expected " +
                                               std::to_string(want));
   }
-  // Big-endian, as pySim writes its CRC32 RC [STANDARDS.md §1.4].
+  // Big-endian, as pySim writes its CRC32 RC [docs/standards/ts102225-secured-packets.md §5].
   const std::uint32_t v = alg == rc_alg::crc16 ? crc16(data) : crc32(data);
   for (std::size_t i = 0; i < want; ++i) {
     out[i] = static_cast<std::uint8_t>(v >> (8 * (want - 1 - i)));

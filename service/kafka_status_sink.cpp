@@ -1,28 +1,10 @@
 #include "service/kafka_status_sink.hpp"
 
-#include <cstdio>
 #include <thread>
 
 #include "base/log.hpp"
 
 namespace otaflow::service {
-
-kafka::status_event to_kafka(const actors::status_event& e) {
-  kafka::status_event k;
-  k.campaign = e.campaign;
-  k.iccid = e.iccid;
-  k.state = std::string(actors::to_string(e.state));
-  k.attempt = e.attempt;
-  if (e.por_status) {
-    char b[4];
-    std::snprintf(b, sizeof b, "%02X", *e.por_status);
-    k.por_status = b;
-  }
-  k.reason = e.reason;
-  k.ts = e.ts_ms;
-  if (!e.variant.empty()) k.variant = e.variant;
-  return k;
-}
 
 kafka::alert_event to_kafka(const actors::alert& a) {
   kafka::alert_event k;
@@ -41,7 +23,7 @@ kafka::alert_event to_kafka(const actors::alert& a) {
 
 void kafka_status_sink::emit(std::span<const actors::status_event> events) {
   for (const auto& e : events) {
-    const auto payload = kafka::serialise(to_kafka(e));
+    const auto payload = kafka::serialise(e);
     for (int attempt = 0;; ++attempt) {
       auto s = producer_.produce(topic_, e.iccid, payload);
       if (s.ok()) break;

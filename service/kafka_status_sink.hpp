@@ -29,8 +29,6 @@ class kafka_status_sink final : public actors::status_sink {
   std::atomic<std::uint64_t> produced_{0};
 };
 
-/// The Kafka form of an engine status event.
-[[nodiscard]] kafka::status_event to_kafka(const actors::status_event& e);
 /// The Kafka form of an engine alert.
 [[nodiscard]] kafka::alert_event to_kafka(const actors::alert& a);
 

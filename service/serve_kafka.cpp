@@ -88,7 +88,7 @@ status serve_producer::produce_waiting(const std::string& topic, std::string_vie
 }
 
 void serve_producer::send(const actors::status_event& event, std::uint64_t seq) {
-  const auto payload = kafka::serialise(to_kafka(event));
+  const auto payload = kafka::serialise(event);
   auto s = produce_waiting(status_topic_, event.iccid, payload, seq);
   if (!s) {
     log::get("serve")->error("status of {} / {} not produced: {}", event.campaign, event.iccid,

@@ -200,7 +200,8 @@ card_profile default_card_profile() {
   const min_security_level cc{codec::counter_mode::none, false, codec::integrity::cc};
   // B00010: SIM (GSM) file system RFM per TS 101 220 Annex D; there is no DF.GSM on this
   // card, so its sessions start at the MF. B00011 (sysmoISIM-SJA5 USIM RFM, pySim tests)
-  // and B00001 (first ADF RFM TAR, YateOTA's USIM RFM) start in ADF.USIM. STANDARDS §6.
+  // and B00001 (first ADF RFM TAR, YateOTA's USIM RFM) start in ADF.USIM.
+  // docs/standards/ts102226-remote-apdu.md §7.
   p.applications = {
       {"rfm-sim", 0xB00010, 0xB00010, app_kind::rfm_uicc, access_level::adm, {}, cc},
       {"rfm-usim-sja5", 0xB00011, 0xB00011, app_kind::rfm_usim, access_level::adm, {}, cc},

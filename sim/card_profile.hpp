@@ -1,8 +1,9 @@
 #pragma once
 // Card profiles of the virtual UICC fleet (DESIGN.md "Card profiles"): which TARs a card
-// serves (TS 101 220 Annex D ranges vs vendor practice, STANDARDS.md §6), what each
-// application may reach and with which rights, its keysets and its minimum security level
-// (TS 102 226 §8.2.1.3.2.4.2), plus the few card behaviours STANDARDS.md leaves open.
+// serves (TS 101 220 Annex D ranges vs vendor practice, docs/standards/ts102226-remote-apdu.md
+// §7), what each application may reach and with which rights, its keysets and its minimum
+// security level (TS 102 226 §8.2.1.3.2.4.2), plus the few card behaviours the
+// docs/standards/ pages leave open.
 // docs/virtual-sim.md documents every field and the TOML form.
 
 #include <cstddef>
@@ -69,7 +70,8 @@ struct tar_application {
 struct card_profile {
   std::string name = "default";
   std::vector<tar_application> applications;
-  /// Octets before RPL in the PoR RC/CC input (STANDARDS.md §2.1 CONFLICT).
+  /// Octets before RPL in the PoR RC/CC input (docs/standards/ts102225-secured-packets.md §9,
+  /// CONFLICT).
   secure::por_cc_input por_cc_input = secure::por_cc_input::with_udh;
   /// CC length of a PoR when the command carried none (otherwise the command's length).
   std::size_t por_cc_length = 8;

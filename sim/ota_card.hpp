@@ -1,7 +1,8 @@
 #pragma once
 // A virtual handset with its UICC: the card's APDU interface (file system commands through
 // uicc_session; ENVELOPE, FETCH, TERMINAL PROFILE and TERMINAL RESPONSE of the toolkit here)
-// and the ME's part of SMS-PP data download (3GPP TS 31.111 §7.1.1, STANDARDS.md §5):
+// and the ME's part of SMS-PP data download (3GPP TS 31.111 §7.1.1,
+// docs/standards/ts23040-ts31115-sms.md §6):
 //
 //  - an SMS-DELIVER with TP-PID 7F ((U)SIM data download) and a class 2 TP-DCS (TS 23.038
 //    §4: 16, F6, ...) goes to the UICC in ENVELOPE D1; any other SM is an ordinary message

@@ -16,8 +16,8 @@
 //   PoR protection the card cannot produce (SPI2 vs KIc/KID/keys)          -> PoR 06
 // PoRs for 00, 02, 03 and 04 (the command was authenticated) are secured as SPI octet 2
 // asks; 01, 05, 06, 09 and 0A are sent unciphered and without RC/CC (the sender may hold the
-// wrong keys, or none were checked); STANDARDS.md §2.2 leaves 01-05 open, and the engine's
-// secure::open_response accepts both.
+// wrong keys, or none were checked); docs/standards/ts102225-secured-packets.md §11 leaves
+// 01-05 open, and the engine's secure::open_response accepts both.
 //
 // Counter: after the check passes the card stores the received counter for the keyset
 // (modes "higher" and "one higher"); mode "no check" stores it only when it is higher than

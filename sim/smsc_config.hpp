@@ -1,7 +1,8 @@
 #pragma once
 // Configuration of the SMSC simulator (docs/smsc-simulator.md lists every field).
 // One options struct per component, every field with its default and range
-// (CONVENTIONS.md "Configuration"); loadable from the [smsc] table of a TOML file.
+// (the project's configuration convention, as in docs/CONFIGURATION.md); loadable from the
+// [smsc] table of a TOML file.
 
 #include <cstdint>
 #include <string>

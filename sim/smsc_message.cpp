@@ -153,7 +153,7 @@ status prepare_message(const proto::submit_request& req, smsc_message& m,
   if (m.ota) {
     m.tp_pid = tp::pid_usim_data_download;
     // 02/04 are SMPP's "8-bit binary" codings without a class: an SMS-PP download needs
-    // class 2, so they become F6 as pySim sends (STANDARDS §4, §7).
+    // class 2, so they become F6 as pySim sends (docs/standards/smpp34.md §9).
     m.tp_dcs = (req.data_coding == 0x02 || req.data_coding == 0x04) ? tp::dcs_8bit_class2_f
                                                                     : req.data_coding;
     m.ud = req.payload;
@@ -284,7 +284,7 @@ void apply_outcome(smsc_message& m, const mt_outcome& outcome,
   }
   m.last_error = net_error;
 
-  // PoR in the DELIVER-REPORT user data (SPI2.b6 = 0, STANDARDS §2.3).
+  // PoR in the DELIVER-REPORT user data (SPI2.b6 = 0, docs/standards/ts23040-ts31115-sms.md §7).
   if ((outcome.result == mt_outcome::kind::ack || outcome.result == mt_outcome::kind::error) &&
       !outcome.deliver_report_tpdu.empty()) {
     auto rep = tp::decode_deliver_report(outcome.deliver_report_tpdu,

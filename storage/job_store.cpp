@@ -1,19 +1,15 @@
 #include "storage/job_store.hpp"
 
-#include <array>
-
 #include "storage/campaign_store.hpp"
 #include "storage/record_io.hpp"
 
 namespace otaflow::storage {
 namespace {
 
-constexpr std::uint8_t record_version = 1;
-
-constexpr std::array<std::string_view, job_state_count> state_names = {
-    "queued", "counter_reserved", "submitted", "accepted", "delivered", "retry_wait",
-    "done",   "failed",           "skipped",
-};
+// Version 1: storage's own record (the last counter, no resends, epoch or SW); read only.
+// Version 2: the engine's job_record, every field (docs/storage.md).
+constexpr std::uint8_t record_v1 = 1;
+constexpr std::uint8_t record_v2 = 2;
 
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
@@ -21,20 +17,86 @@ rocksdb::Slice slice(std::string_view s) {
 
 // Flags octet: which optional fields follow.
 constexpr std::uint8_t has_por = 0x01;
+constexpr std::uint8_t has_sw = 0x02;  // version 2 only
+
+error malformed() {
+  return make_error(errc::truncated, "job record: truncated or malformed");
+}
+
+// The fields after the version octet of a version-1 record. Its states were numbered as the
+// engine's are (counter_reserved = packaging, submitted = submitting), created_ms was the
+// start of the first attempt, and it kept the last counter and the last submission's ids.
+result<job_record> decode_v1(byte_reader& rd) {
+  job_record r;
+  std::uint8_t st = 0, flags = 0;
+  if (!rd.u8(st) || st >= model::job_state_count || !rd.u8(flags)) return malformed();
+  r.state = static_cast<job_state>(st);
+  if (flags & has_por) {
+    std::uint8_t p = 0;
+    if (!rd.u8(p)) return malformed();
+    r.por_status = p;
+  }
+  std::uint64_t attempt = 0, created = 0, updated = 0, retry = 0, counter = 0, n = 0;
+  if (!detail::get_varint(rd, attempt) || attempt > 0xFFFF || !detail::get_varint(rd, created) ||
+      !detail::get_varint(rd, updated) || !detail::get_varint(rd, retry) ||
+      !detail::get_varint(rd, counter) || !detail::get_str(rd, r.reason) ||
+      !detail::get_str(rd, r.variant) || !detail::get_varint(rd, n) || n > rd.remaining()) {
+    return malformed();
+  }
+  r.attempt = static_cast<std::uint16_t>(attempt);
+  r.started_ms = static_cast<std::int64_t>(created);
+  r.updated_ms = static_cast<std::int64_t>(updated);
+  r.retry_at_ms = static_cast<std::int64_t>(retry);
+  if (counter != 0) r.counters = {counter};
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (!detail::get_str(rd, r.message_id)) return malformed();  // the last one stays
+  }
+  return r;
+}
+
+result<job_record> decode_v2(byte_reader& rd) {
+  job_record r;
+  std::uint8_t st = 0, flags = 0;
+  if (!rd.u8(st) || st >= model::job_state_count || !rd.u8(flags) ||
+      (flags & ~(has_por | has_sw)) != 0) {
+    return malformed();
+  }
+  r.state = static_cast<job_state>(st);
+  if (flags & has_por) {
+    std::uint8_t p = 0;
+    if (!rd.u8(p)) return malformed();
+    r.por_status = p;
+  }
+  if (flags & has_sw) {
+    std::uint16_t sw = 0;
+    if (!rd.u16(sw)) return malformed();
+    r.last_sw = sw;
+  }
+  std::uint64_t attempt = 0, resends = 0, epoch = 0, started = 0, updated = 0, retry = 0, n = 0;
+  if (!detail::get_varint(rd, attempt) || attempt > 0xFFFF || !detail::get_varint(rd, resends) ||
+      resends > 0xFFFF || !detail::get_varint(rd, epoch) || epoch > 0xFFFFFFFF ||
+      !detail::get_varint(rd, started) || !detail::get_varint(rd, updated) ||
+      !detail::get_varint(rd, retry) || !detail::get_varint(rd, n) || n > rd.remaining()) {
+    return malformed();
+  }
+  r.attempt = static_cast<std::uint16_t>(attempt);
+  r.resends = static_cast<std::uint16_t>(resends);
+  r.timer_epoch = static_cast<std::uint32_t>(epoch);
+  r.started_ms = static_cast<std::int64_t>(started);
+  r.updated_ms = static_cast<std::int64_t>(updated);
+  r.retry_at_ms = static_cast<std::int64_t>(retry);
+  r.counters.resize(static_cast<std::size_t>(n));
+  for (auto& c : r.counters) {
+    if (!detail::get_varint(rd, c)) return malformed();
+  }
+  if (!detail::get_str(rd, r.message_id) || !detail::get_str(rd, r.reason) ||
+      !detail::get_str(rd, r.variant)) {
+    return malformed();
+  }
+  return r;
+}
 
 }  // namespace
-
-std::string_view name(job_state s) noexcept {
-  const auto i = static_cast<std::size_t>(s);
-  return i < state_names.size() ? state_names[i] : "unknown";
-}
-
-result<job_state> parse_job_state(std::string_view s) {
-  for (std::size_t i = 0; i < state_names.size(); ++i) {
-    if (state_names[i] == s) return static_cast<job_state>(i);
-  }
-  return make_error(errc::bad_value, "job state '" + std::string(s.substr(0, 32)) + "' unknown");
-}
 
 std::string job_store::row_key(std::string_view campaign_id, std::string_view iccid) {
   std::string k;
@@ -47,53 +109,35 @@ std::string job_store::row_key(std::string_view campaign_id, std::string_view ic
 
 bytes job_store::encode(const job_record& r) {
   byte_writer w;
-  w.u8(record_version);
+  w.u8(record_v2);
   w.u8(static_cast<std::uint8_t>(r.state));
-  w.u8(r.por_status ? has_por : 0);
+  w.u8(static_cast<std::uint8_t>((r.por_status ? has_por : 0) | (r.last_sw ? has_sw : 0)));
   if (r.por_status) w.u8(*r.por_status);
+  if (r.last_sw) w.u16(*r.last_sw);
   detail::put_varint(w, r.attempt);
-  detail::put_varint(w, static_cast<std::uint64_t>(r.created_ms));
+  detail::put_varint(w, r.resends);
+  detail::put_varint(w, r.timer_epoch);
+  detail::put_varint(w, static_cast<std::uint64_t>(r.started_ms));
   detail::put_varint(w, static_cast<std::uint64_t>(r.updated_ms));
   detail::put_varint(w, static_cast<std::uint64_t>(r.retry_at_ms));
-  detail::put_varint(w, r.counter);
+  detail::put_varint(w, r.counters.size());
+  for (const auto c : r.counters) detail::put_varint(w, c);
+  detail::put_str(w, r.message_id);
   detail::put_str(w, r.reason);
   detail::put_str(w, r.variant);
-  detail::put_varint(w, r.message_ids.size());
-  for (const auto& m : r.message_ids) detail::put_str(w, m);
   return w.take();
 }
 
 result<job_record> job_store::decode(byte_view value) {
   byte_reader rd(value);
-  job_record r;
-  std::uint8_t version = 0, st = 0, flags = 0;
-  if (!rd.u8(version) || version != record_version) {
-    return make_error(errc::unsupported, "job record: unknown version");
+  std::uint8_t version = 0;
+  if (!rd.u8(version)) return malformed();
+  if (version != record_v1 && version != record_v2) {
+    return make_error(errc::unsupported,
+                      "job record: unknown version " + std::to_string(version) + " (know 1, 2)");
   }
-  auto bad = [] { return make_error(errc::truncated, "job record: truncated or malformed"); };
-  if (!rd.u8(st) || st >= job_state_count || !rd.u8(flags)) return bad();
-  r.state = static_cast<job_state>(st);
-  if (flags & has_por) {
-    std::uint8_t p = 0;
-    if (!rd.u8(p)) return bad();
-    r.por_status = p;
-  }
-  std::uint64_t attempt = 0, created = 0, updated = 0, retry = 0, n = 0;
-  if (!detail::get_varint(rd, attempt) || attempt > 0xFFFF || !detail::get_varint(rd, created) ||
-      !detail::get_varint(rd, updated) || !detail::get_varint(rd, retry) ||
-      !detail::get_varint(rd, r.counter) || !detail::get_str(rd, r.reason) ||
-      !detail::get_str(rd, r.variant) || !detail::get_varint(rd, n) || n > rd.remaining()) {
-    return bad();
-  }
-  r.attempt = static_cast<std::uint16_t>(attempt);
-  r.created_ms = static_cast<std::int64_t>(created);
-  r.updated_ms = static_cast<std::int64_t>(updated);
-  r.retry_at_ms = static_cast<std::int64_t>(retry);
-  r.message_ids.resize(static_cast<std::size_t>(n));
-  for (auto& m : r.message_ids) {
-    if (!detail::get_str(rd, m)) return bad();
-  }
-  if (!rd.empty()) return bad();
+  auto r = version == record_v1 ? decode_v1(rd) : decode_v2(rd);
+  if (r && !rd.empty()) return malformed();
   return r;
 }
 
@@ -188,9 +232,9 @@ result<std::map<job_state, std::uint64_t>> job_store::count_by_state(
   for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
     const auto key = it->key().ToStringView();
     if (key.substr(0, prefix.size()) != prefix) break;
-    // The state is the second octet of the record: no need to decode it all.
+    // The state is the second octet of a record of either version: no need to decode it all.
     const auto v = it->value().ToStringView();
-    if (v.size() < 2 || static_cast<std::uint8_t>(v[1]) >= job_state_count) {
+    if (v.size() < 2 || static_cast<std::uint8_t>(v[1]) >= model::job_state_count) {
       return make_error(errc::internal,
                         "jobs of " + std::string(campaign_id) + ": malformed record");
     }

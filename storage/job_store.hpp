@@ -14,50 +14,16 @@
 
 #include "base/bytes.hpp"
 #include "base/error.hpp"
+#include "model/job.hpp"
 #include "storage/audit_log.hpp"
 #include "storage/db.hpp"
 
 namespace otaflow::storage {
 
-/// Where a card stands in a campaign. done, failed and skipped are terminal:
-/// every (campaign, card) ends in exactly one of them.
-enum class job_state : std::uint8_t {
-  queued = 0,            ///< selected, nothing sent
-  counter_reserved = 1,  ///< a counter is persisted for the packet, not yet submitted
-  submitted = 2,         ///< submit_sm sent, no response yet
-  accepted = 3,          ///< submit_sm_resp OK (message id known)
-  delivered = 4,         ///< delivery receipt: delivered to the handset, PoR awaited
-  retry_wait = 5,        ///< a retriable failure; waits until retry_at_ms
-  done = 6,              ///< PoR OK (terminal)
-  failed = 7,            ///< given up, with a reason (terminal)
-  skipped = 8,           ///< no campaign variant applies to the card; nothing sent (terminal)
-};
-inline constexpr std::size_t job_state_count = 9;
-
-/// Whether a state is terminal (done, failed, skipped).
-[[nodiscard]] constexpr bool is_terminal(job_state s) noexcept {
-  return s == job_state::done || s == job_state::failed || s == job_state::skipped;
-}
-/// "queued", "counter_reserved", ...
-[[nodiscard]] std::string_view name(job_state s) noexcept;
-/// Parses a state name.
-[[nodiscard]] result<job_state> parse_job_state(std::string_view s);
-
-/// The state record of one card in one campaign.
-struct job_record {
-  job_state state = job_state::queued;
-  std::uint16_t attempt = 0;               ///< submissions so far
-  std::optional<std::uint8_t> por_status;  ///< last PoR status (TS 102 225 §5.1.2 table 5)
-  std::string reason;                      ///< why failed / why retrying
-  std::int64_t created_ms = 0;
-  std::int64_t updated_ms = 0;
-  std::int64_t retry_at_ms = 0;          ///< for retry_wait: not before this time
-  std::uint64_t counter = 0;             ///< CNTR of the last packet (matches the PoR)
-  std::vector<std::string> message_ids;  ///< SMSC message ids of the last submission
-  std::string variant;                   ///< which campaign variant the card got
-
-  friend bool operator==(const job_record&, const job_record&) = default;
-};
+// The record is the engine's own (model/job.hpp), stored whole: record version 2 holds every
+// field; version-1 records (before the engine and storage shared one record) still decode.
+using model::job_record;
+using model::job_state;
 
 /// A job to write.
 struct job_update {
@@ -111,7 +77,9 @@ class job_store {
 
   /// Row key: campaign_id \0 ICCID.
   [[nodiscard]] static std::string row_key(std::string_view campaign_id, std::string_view iccid);
+  /// A record as stored (always the newest version, 2).
   [[nodiscard]] static bytes encode(const job_record& r);
+  /// A stored record of version 1 or 2; the error says what is wrong.
   [[nodiscard]] static result<job_record> decode(byte_view value);
 
  private:

@@ -5,11 +5,6 @@
 // (no rule; keyset missing) without an SMS; the plan predicts the run's counts; the files
 // written are recorded and a follow-up campaign's file_not rule skips those cards.
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +13,7 @@
 #include "actors/ota_packets.hpp"
 #include "actors/storage_cursor.hpp"
 #include "actors/storage_ports.hpp"
+#include "tests/unit/actors/engine_fakes.hpp"
 #include "tests/unit/storage/storage_test_util.hpp"
 
 namespace otaflow::actors {
@@ -25,108 +21,6 @@ namespace {
 
 using storage::test::make_iccid;
 using storage::test::temp_dir;
-
-// Records what each card was packaged with; packets are [counter (8 octets BE)].
-class recording_factory final : public packet_factory {
- public:
-  struct seen {
-    std::string variant;
-    std::uint8_t keyset = 0;
-    bytes script;
-    bytes kic_key;
-  };
-  std::vector<result<packaged>> package(std::span<const package_request> reqs) override {
-    std::vector<result<packaged>> out;
-    std::lock_guard lock(mu);
-    for (const auto& r : reqs) {
-      const auto& v = r.campaign->variant_of(*r.card);
-      const auto kic = r.card->kic_key.view();
-      cards[r.card->iccid] = {v.def.name, v.def.security.keyset(), v.script,
-                              bytes(kic.begin(), kic.end())};
-      const auto c = ++counter_;
-      byte_writer w;
-      w.uint_be(8, c);
-      out.emplace_back(packaged{c, {w.take()}});
-    }
-    return out;
-  }
-  result<por_info> open_por(const card_info&, const campaign_ctx&, byte_view ud) override {
-    byte_reader r(ud);
-    por_info p;
-    if (!r.uint_be(8, p.counter) || !r.u8(p.status)) return make_error(errc::truncated, "short");
-    p.verified = true;
-    p.script_sw = 0x9000;
-    p.executed = 4;
-    return p;
-  }
-  std::mutex mu;
-  std::map<std::string, seen> cards;
-
- private:
-  std::uint64_t counter_ = 0;
-};
-
-// Accepts every submit, then answers with a receipt and a PoR OK, from its own thread.
-class answering_transport final : public transport {
- public:
-  std::atomic<int> submits{0};
-  answering_transport() : worker_([this] { loop(); }) {}
-  ~answering_transport() override {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    worker_.join();
-  }
-  void set_listener(transport_listener* l) override {
-    std::lock_guard lock(mu_);
-    listener_ = l;
-  }
-  void submit(submit_request r) override {
-    ++submits;
-    {
-      std::lock_guard lock(mu_);
-      q_.push_back(std::move(r));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  void loop() {
-    std::unique_lock lock(mu_);
-    std::uint64_t id = 0;
-    while (true) {
-      cv_.wait(lock, [&] { return stop_ || !q_.empty(); });
-      if (stop_) return;
-      auto r = std::move(q_.front());
-      q_.pop_front();
-      if (!listener_) continue;
-      const auto mid = std::to_string(++id);
-      listener_->on_submitted(r.tag, {mid});
-      listener_->on_receipt(mid, 2, "");
-      bytes por = r.segments.at(0);
-      por.push_back(0x00);
-      listener_->on_mo(r.dest_msisdn, por);
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<submit_request> q_;
-  transport_listener* listener_ = nullptr;
-  bool stop_ = false;
-  std::thread worker_;
-};
-
-class recording_sink final : public status_sink {
- public:
-  void emit(std::span<const status_event> evs) override {
-    std::lock_guard lock(mu);
-    events.insert(events.end(), evs.begin(), evs.end());
-  }
-  std::mutex mu;
-  std::vector<status_event> events;
-};
 
 constexpr const char* kCampaign = R"(
 id = "mixed"
@@ -259,10 +153,11 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
 
   auto ctx = prepare_campaign(*def);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
-  recording_factory factory;
-  answering_transport tp;
+  fakes::fake_factory factory;
+  factory.set_executed(4);  // the whole script: SELECT 3F00, 7FFF, 6F7B, UPDATE BINARY
+  fakes::fake_transport tp;
   storage_job_store store(*st);
-  recording_sink sink;
+  fakes::fake_sink sink;
   campaign_summary s;
   {
     engine e({2, 64, 256, 3}, factory, tp, store, sink);
@@ -274,7 +169,7 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
   EXPECT_EQ(s.done, 7u);
   EXPECT_EQ(s.failed, 0u);
   EXPECT_EQ(s.skipped, 2u);
-  EXPECT_EQ(tp.submits.load(), 7);  // skipped cards cost no SMS
+  EXPECT_EQ(tp.submits(), 7);  // skipped cards cost no SMS
   ASSERT_EQ(s.variants.size(), 3u);
   EXPECT_EQ(s.variants.at("uicc-aes").cards, 4u);
   EXPECT_EQ(s.variants.at("uicc-aes").done, 3u);
@@ -289,14 +184,15 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
   }
 
   // Each card was packaged with its variant's script and its keyset's keys.
-  std::lock_guard lock(factory.mu);
-  ASSERT_EQ(factory.cards.size(), 7u);
+  const auto packaged = factory.cards();
+  ASSERT_EQ(packaged.size(), 7u);
   for (const auto& c : kFleet) {
     const auto iccid = make_iccid(c.serial);
     auto job = st->jobs().get("mixed", iccid);
     ASSERT_TRUE(job.ok() && job->has_value()) << iccid;
     if (c.expect.empty()) {
-      EXPECT_EQ(factory.cards.count(iccid), 0u) << iccid;
+      EXPECT_EQ(packaged.count(iccid), 0u) << iccid;
+      EXPECT_EQ(tp.submits_to("4670" + std::to_string(1000000 + c.serial)), 0) << iccid;
       EXPECT_EQ((*job)->state, storage::job_state::skipped) << iccid;
       EXPECT_FALSE((*job)->reason.empty());
       auto known = st->card_files().get(iccid, "3F00/7FFF/6F7B");
@@ -304,7 +200,7 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
       EXPECT_FALSE(known->has_value()) << iccid;
       continue;
     }
-    const auto& seen = factory.cards.at(iccid);
+    const auto& seen = packaged.at(iccid);
     EXPECT_EQ(seen.variant, c.expect) << iccid;
     const auto& v = (*ctx)->variants[seen.variant == "uicc-3des"  ? 0
                                      : seen.variant == "uicc-aes" ? 1
@@ -329,9 +225,8 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
 
   // Status events carry the variant; skipped cards have exactly one, terminal.
   {
-    std::lock_guard slock(sink.mu);
     int skipped = 0;
-    for (const auto& e : sink.events) {
+    for (const auto& e : sink.events()) {
       if (e.iccid == make_iccid(4)) {
         EXPECT_EQ(e.variant, "usim-iot");
       }

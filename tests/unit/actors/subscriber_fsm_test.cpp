@@ -200,6 +200,68 @@ TEST_F(fsm_test, ResumeFromEveryState) {
   EXPECT_EQ(count<act_persist>(a), 0);
 }
 
+TEST_F(fsm_test, RetryWaitStoresTheEndOfItsBackoff) {
+  policy.retry_base = duration{5'000};
+  to_accepted(1);
+  apply(ev_receipt{5, ""});
+  ASSERT_EQ(job.state, job_state::retry_wait);
+  EXPECT_EQ(job.retry_at_ms, now + 5'000);
+  apply(ev_retry_due{job.timer_epoch});
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(job.retry_at_ms, 0);  // only a job waiting to retry has one
+}
+
+// A job resumed in retry_wait (restart, a job read back from storage) at `now` = 100'000.
+TEST(SubscriberFsmResume, RetryWaitWaitsTheRestOfItsBackoff) {
+  struct row {
+    const char* name;
+    std::int64_t retry_at_ms;  // as stored
+    job_state state;           // after ev_start
+    std::int64_t timer_ms;     // act_arm_retry_timer's delay; -1: none
+    int persists;              // act_persist actions
+    int packages;              // act_package actions
+  };
+  const row rows[] = {
+      {"back-off still running: wait the rest", 103'000, job_state::retry_wait, 3'000, 0, 0},
+      {"due 1 ms from now", 100'001, job_state::retry_wait, 1, 0, 0},
+      {"due now: retry at once", 100'000, job_state::packaging, -1, 1, 1},
+      {"overdue: retry at once", 40'000, job_state::packaging, -1, 1, 1},
+      {"never set (version-1 record): retry at once", 0, job_state::packaging, -1, 1, 1},
+      {"clock went back: at most retry_max", 100'000 + 900'000, job_state::retry_wait, 300'000, 0,
+       0},
+  };
+  for (const auto& r : rows) {
+    job_policy policy;  // retry_max 300 s
+    job_record job;
+    job.state = job_state::retry_wait;
+    job.attempt = 1;
+    job.counters = {7};
+    job.timer_epoch = 4;
+    job.retry_at_ms = r.retry_at_ms;
+    const auto acts = transition(job, ev_start{}, policy, 100'000);
+    EXPECT_EQ(job.state, r.state) << r.name;
+    EXPECT_EQ(count<act_persist>(acts), r.persists) << r.name;
+    EXPECT_EQ(count<act_package>(acts), r.packages) << r.name;
+    if (r.timer_ms < 0) {
+      EXPECT_EQ(count<act_arm_retry_timer>(acts), 0) << r.name;
+      EXPECT_EQ(job.attempt, 2) << r.name;
+      continue;
+    }
+    ASSERT_EQ(count<act_arm_retry_timer>(acts), 1) << r.name;
+    const auto& t = find<act_arm_retry_timer>(acts);
+    EXPECT_EQ(t.after, duration{r.timer_ms}) << r.name;
+    // A new epoch: a timer armed before the restart (were one left) is stale.
+    EXPECT_EQ(t.epoch, 5u) << r.name;
+    EXPECT_EQ(job.attempt, 1) << r.name;
+    EXPECT_TRUE(transition(job, ev_retry_due{4}, policy, 100'000 + r.timer_ms).empty()) << r.name;
+    // The timer fires: the next attempt starts.
+    const auto due = transition(job, ev_retry_due{t.epoch}, policy, 100'000 + r.timer_ms);
+    EXPECT_EQ(job.state, job_state::packaging) << r.name;
+    EXPECT_EQ(job.attempt, 2) << r.name;
+    EXPECT_EQ(count<act_package>(due), 1) << r.name;
+  }
+}
+
 TEST_F(fsm_test, CancelFails) {
   to_accepted(1);
   apply(ev_cancel{"by operator"});

@@ -187,7 +187,7 @@ TEST(StatusWords, ClassificationAndText) {
   EXPECT_NE(sw_description(0x6C10).find("Le"), std::string_view::npos);
   EXPECT_NE(sw_description(0x63C2).find("retries"), std::string_view::npos);
   EXPECT_NE(sw_description(0x9108).find("proactive"), std::string_view::npos);
-  // Every named constant of STANDARDS.md §10 has its own text.
+  // Every named constant of docs/standards/ts31102-files.md §5 has its own text.
   for (std::uint16_t s : {sw::ok,
                           sw::toolkit_busy,
                           sw::warning_no_info,

@@ -3,10 +3,11 @@
 // Vector sources (facts only; no code was taken from them):
 //  [cloudhopper] twitter-archive/cloudhopper-smpp src/test/.../PduDecoderTest.java (Apache-2.0):
 //                PDUs captured from real SMSCs and clients, with the decoded fields.
-//  [oracle]      STANDARDS.md §7: the header 0000004a 00000004 00000000 00000001 of an OTA
-//                submit_sm; [hand] its body, built from the §4.4.1 table around the 34-octet
-//                command packet of STANDARDS.md §1.4 (pySim test_ota.py) behind UDH 02 70 00,
-//                with source "12" as in pySim's smpp2sim log.
+//  [oracle]      docs/standards/smpp34.md §1: the header 0000004a 00000004 00000000 00000001
+//                of an OTA submit_sm, checked with pySim; [hand] its body, built from the
+//                §4.4.1 table around the 34-octet command packet of
+//                docs/standards/ts102225-secured-packets.md §7 (pySim test_ota.py) behind
+//                UDH 02 70 00, with source "12" as in pySim's smpp2sim log.
 
 #include "codec/smpp34_pdu.hpp"
 

@@ -3,7 +3,7 @@
 // Vector sources (facts only):
 //  [cloudhopper] receipts inside deliver_sm PDUs captured from SMSCs
 //                (twitter-archive/cloudhopper-smpp PduDecoderTest.java).
-//  [appendix-b]  the Appendix B layout as quoted in STANDARDS.md §7.
+//  [appendix-b]  the Appendix B layout as quoted in docs/standards/smpp34.md §8.
 //  [hand]        variants seen in field reports (seconds in dates, other key case, missing
 //                fields, vendor keys), written by hand.
 

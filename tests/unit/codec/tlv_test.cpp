@@ -45,7 +45,7 @@ struct ber_row {
 
 std::vector<ber_row> ber_rows() {
   return {
-      // DF name in an FCP: ADF.USIM AID prefix [STANDARDS.md §8]
+      // DF name in an FCP: ADF.USIM AID prefix [docs/standards/ts31102-files.md §1]
       {"one-octet primitive", hex("8407a0000000871002"), 0x84, false, hex("a0000000871002")},
       {"empty value", hex("8000"), 0x80, false, {}},
       {"two-octet tag 5F2D", hex("5f2d02656e"), 0x5F2D, false, hex("656e")},

@@ -12,7 +12,8 @@ namespace otaflow::codec {
 namespace {
 
 TEST(Ts102225Command, ParseCipheredHeader) {
-  // STANDARDS §1.4 ground truth: 3DES, SPI 0619, KIc = KID = 35, TAR B00011.
+  // Ground truth (docs/standards/ts102225-secured-packets.md §7): 3DES, SPI 0619, KIc = KID = 35,
+  // TAR B00011.
   const bytes p = hex("00201506193535b00011ae733256918d050b87c94fbfe12e4dc402f262c41cf67f2f");
   auto v = parse_command_packet(p);
   ASSERT_TRUE(v.ok()) << v.error().describe();
@@ -33,7 +34,8 @@ struct command_row {
   command_fields fields;
 };
 
-// Unciphered packets (pySim test_cmd_3des_signed / _none with CPL restored, STANDARDS §1.1).
+// Unciphered packets (pySim test_cmd_3des_signed / _none with CPL restored,
+// docs/standards/ts102225-secured-packets.md §2).
 const command_row command_rows[] = {
     {"3des-signed",
      "001d1502193535b00000000000000000072ea17bdb72060e00a40000023f00",

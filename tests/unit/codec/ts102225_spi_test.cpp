@@ -14,8 +14,8 @@ struct spi_row {
   spi fields;
 };
 
-// Sources: 0619/0609/0601 pySim test_ota.py SPI dicts; 1621 YateOTA (STANDARDS §1.2);
-// 1619 STANDARDS §1.2 example; the rest hand-built from the §5.1.1 bit table.
+// Sources: 0619/0609/0601 pySim test_ota.py SPI dicts; 1621 YateOTA and 1619, the examples
+// of docs/standards/ts102225-secured-packets.md §3; the rest hand-built from the §5.1.1 bit table.
 const spi_row spi_rows[] = {
     {"none", 0x0000, {}},
     {"pysim-ciphered-cc-por-ciphered-cc",
@@ -80,7 +80,8 @@ TEST(Ts102225Spi, Names) {
 }
 
 TEST(Ts102225Spi, KeyIndicator) {
-  // 35 = keyset 3, 3DES two-key (STANDARDS §1.3); 22 = keyset 2, AES; 15 (YateOTA).
+  // 35 = keyset 3, 3DES two-key (docs/standards/ts102225-secured-packets.md §4);
+  // 22 = keyset 2, AES; 15 (YateOTA).
   auto k = key_indicator::from_octet(0x35);
   EXPECT_EQ(k.version, 3);
   EXPECT_EQ(k.algorithm, 5);

@@ -210,7 +210,7 @@ struct expanded_row {
 std::vector<expanded_row> expanded_rows() {
   const bytes big = cat({hex("80f24000c3"), counting(195)});
   return {
-      // STANDARDS.md §3 (a test in a third-party SCP80 tool)
+      // docs/standards/ts102226-remote-apdu.md §4 (a test in a third-party SCP80 tool)
       {"STORE DATA, definite",
        hex("aa07220580e2900000"),
        template_length::definite,

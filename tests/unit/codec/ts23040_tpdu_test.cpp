@@ -1,9 +1,9 @@
 // Tests for codec/ts23040_tpdu: TS 23.040 addresses, time stamps, DCS rules and TPDUs.
 //
 // Vector sources (facts only; no code was taken from them):
-//  [pysim-doc]  osmocom/pysim docs/smpp2sim.rst: SMS-DELIVER sent to a real card in an
-//               ENVELOPE, decoded there as OA international/unknown "12", PID 7F, DCS F6,
-//               UDL 45; and the card's PoR (SW 9000 data).
+//  [pysim-doc]  smpp2sim.rst in osmocom/pysim's documentation: SMS-DELIVER sent to a real
+//               card in an ENVELOPE, decoded there as OA international/unknown "12", PID 7F,
+//               DCS F6, UDL 45; and the card's PoR (SW 9000 data).
 //  [hellohello] the classic GSM 03.40 PDU-mode example "hellohello" to +46708251358
 //               (0011000B916407281553F80000AA0AE8329BFD4697D9EC37) and its SMS-DELIVER
 //               counterpart from +27838890001, as used by many public PDU codec test suites.

@@ -40,8 +40,8 @@ struct plmn_row {
   plmn p;
 };
 const plmn_row k_plmns[] = {
-    {"TS 31.121 7.2.1.5 (STANDARDS.md 8)", "421480", {"244", "081"}},
-    {"TS 31.121 7.2.1.5 (STANDARDS.md 8)", "65f720", {"567", "02"}},
+    {"TS 31.121 7.2.1.5 (docs/standards/ts31102-files.md §3)", "421480", {"244", "081"}},
+    {"TS 31.121 7.2.1.5 (docs/standards/ts31102-files.md §3)", "65f720", {"567", "02"}},
     {"TS 31.102 4.2.16 example", "42f618", {"246", "81"}},
     {"pySim ts_51_011 EF_PLMNsel test", "22f860", {"228", "06"}},
     {"pySim ts_51_011 EF_PLMNsel test", "330420", {"334", "020"}},

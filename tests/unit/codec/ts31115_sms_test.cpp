@@ -12,7 +12,8 @@
 namespace otaflow::codec {
 namespace {
 
-// STANDARDS §1.4 ground truth packet; pySim test_ota.py puts it after 02 70 00.
+// The ground truth packet of docs/standards/ts102225-secured-packets.md §7; pySim test_ota.py
+// puts it after 02 70 00.
 const char* ground_truth = "00201506193535b00011ae733256918d050b87c94fbfe12e4dc402f262c41cf67f2f";
 
 bytes pattern(std::size_t n) {

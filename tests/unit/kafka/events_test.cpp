@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ namespace otaflow::kafka {
 namespace {
 
 using json = nlohmann::json;
+using model::job_state;
 
 TEST(TriggerEvent, ParsesCampaignKeepingTheObject) {
   const auto r = parse_trigger_event(
@@ -182,11 +184,11 @@ TEST(TriggerEvent, SerialiseThenParseGivesTheSameEvent) {
 }
 
 TEST(StatusEvent, SerialisesAllFieldsInOrder) {
-  status_event ev{"c1", "8988211000000000001", "done", 1, "00", "", 1700000000123, {}};
+  status_event ev{"c1", "8988211000000000001", job_state::done, 1, 0x00, "", "", 1700000000123};
   EXPECT_EQ(serialise(ev),
             R"({"campaign":"c1","iccid":"8988211000000000001","state":"done","attempt":1,)"
             R"("por_status":"00","reason":"","ts":1700000000123})");
-  ev.state = "failed";
+  ev.state = job_state::failed;
   ev.attempt = 3;
   ev.por_status.reset();
   ev.reason = "no PoR after 3 attempts";
@@ -198,7 +200,7 @@ TEST(StatusEvent, SerialisesAllFieldsInOrder) {
 }
 
 TEST(StatusEvent, EscapesControlCharactersAndReplacesInvalidUtf8) {
-  status_event ev{"c1", "8988211000000000001", "failed", 2, {}, "bad \"x\"\n\xff", 5, {}};
+  status_event ev{"c1", "8988211000000000001", job_state::failed, 2, {}, "bad \"x\"\n\xff", "", 5};
   const auto text = serialise(ev);
   EXPECT_NE(text.find(R"("reason":"bad \"x\"\n)"
                       "\xef\xbf\xbd"
@@ -213,7 +215,15 @@ TEST(StatusEvent, ParseErrorsNameTheField) {
       {R"({"iccid":"1","state":"done","attempt":1,"por_status":null,"reason":"","ts":1})",
        R"(status event: missing field "campaign")"},
       {R"({"campaign":"c","iccid":"1","state":"done","attempt":-1,"por_status":null,"reason":"","ts":1})",
-       R"(status event: field "attempt" = -1 is out of range [0, 4294967295])"},
+       R"(status event: field "attempt" = -1 is out of range [0, 65535])"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":65536,"por_status":null,"reason":"","ts":1})",
+       R"(status event: field "attempt" = 65536 is out of range [0, 65535])"},
+      {R"({"campaign":"c","iccid":"1","state":"counter_reserved","attempt":1,"por_status":null,"reason":"","ts":1})",
+       R"(status event: field "state" "counter_reserved" is not a job state)"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":1,"por_status":"0","reason":"","ts":1})",
+       R"(status event: field "por_status" "0" is not 2 hex digits)"},
+      {R"({"campaign":"c","iccid":"1","state":"done","attempt":1,"por_status":"0G","reason":"","ts":1})",
+       R"(status event: field "por_status" "0G" is not 2 hex digits)"},
       {R"({"campaign":"c","iccid":"1","state":"done","attempt":"1","por_status":null,"reason":"","ts":1})",
        R"(status event: field "attempt" must be an integer, got string "1")"},
       {R"({"campaign":"c","iccid":"1","state":"done","attempt":1,"por_status":0,"reason":"","ts":1})",
@@ -230,17 +240,45 @@ TEST(StatusEvent, ParseErrorsNameTheField) {
   }
 }
 
+// An arbitrary event (the engine's types: any state, attempt, PoR status).
+status_event arbitrary_event(const rc::Gen<std::string>& text, const rc::Gen<std::string>& reason) {
+  status_event ev;
+  ev.campaign = *text;
+  ev.iccid = *text;
+  ev.state = static_cast<job_state>(*rc::gen::inRange<int>(0, model::job_state_count));
+  ev.attempt = *rc::gen::arbitrary<std::uint16_t>();
+  if (*rc::gen::arbitrary<bool>()) ev.por_status = *rc::gen::arbitrary<std::uint8_t>();
+  ev.reason = *reason;
+  ev.variant = *text;
+  ev.ts_ms = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
+  return ev;
+}
+
+// What the wire held before the engine and Kafka shared one status_event: the state's name,
+// PoR status as 2 upper-case hex digits, variant only when set.
+nlohmann::ordered_json reference_json(const status_event& ev) {
+  nlohmann::ordered_json j;
+  j["campaign"] = ev.campaign;
+  j["iccid"] = ev.iccid;
+  j["state"] = std::string(model::to_string(ev.state));
+  j["attempt"] = ev.attempt;
+  if (ev.por_status) {
+    char b[4];
+    std::snprintf(b, sizeof b, "%02X", *ev.por_status);
+    j["por_status"] = b;
+  } else {
+    j["por_status"] = nullptr;
+  }
+  j["reason"] = ev.reason;
+  j["ts"] = ev.ts_ms;
+  if (!ev.variant.empty()) j["variant"] = ev.variant;
+  return j;
+}
+
 RC_GTEST_PROP(StatusEvent, RoundTrips, ()) {
   const auto text = rc::gen::container<std::string>(rc::gen::inRange<char>(1, 127));
-  status_event ev;
-  ev.campaign = *rc::gen::nonEmpty(text);
-  ev.iccid = *rc::gen::nonEmpty(text);
-  ev.state = *rc::gen::nonEmpty(text);
-  ev.attempt = *rc::gen::arbitrary<std::uint32_t>();
-  if (*rc::gen::arbitrary<bool>()) ev.por_status = *text;
-  ev.reason = *text;
-  ev.ts = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
-  if (*rc::gen::arbitrary<bool>()) ev.variant = *text;
+  auto ev = arbitrary_event(rc::gen::nonEmpty(text), text);
+  if (*rc::gen::arbitrary<bool>()) ev.variant.clear();
   const auto back = parse_status_event(serialise(ev));
   RC_ASSERT(back.ok());
   RC_ASSERT(*back == ev);
@@ -250,25 +288,27 @@ RC_GTEST_PROP(StatusEvent, RoundTrips, ()) {
 // ordered_json dump gives (any bytes, including invalid UTF-8, which both replace).
 RC_GTEST_PROP(StatusEvent, SameTextAsOrderedJsonDump, ()) {
   const auto text = rc::gen::container<std::string>(rc::gen::arbitrary<char>());
-  status_event ev;
-  ev.campaign = *text;
-  ev.iccid = *text;
-  ev.state = *text;
-  ev.attempt = *rc::gen::arbitrary<std::uint32_t>();
-  if (*rc::gen::arbitrary<bool>()) ev.por_status = *text;
-  ev.reason = *text;
-  ev.ts = *rc::gen::arbitrary<std::int64_t>();
-  if (*rc::gen::arbitrary<bool>()) ev.variant = *text;
-  nlohmann::ordered_json j;
-  j["campaign"] = ev.campaign;
-  j["iccid"] = ev.iccid;
-  j["state"] = ev.state;
-  j["attempt"] = ev.attempt;
-  j["por_status"] = ev.por_status ? nlohmann::ordered_json(*ev.por_status) : nullptr;
-  j["reason"] = ev.reason;
-  j["ts"] = ev.ts;
-  if (ev.variant) j["variant"] = *ev.variant;
-  RC_ASSERT(serialise(ev) == j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  auto ev = arbitrary_event(text, text);
+  ev.ts_ms = *rc::gen::arbitrary<std::int64_t>();
+  RC_ASSERT(serialise(ev) ==
+            reference_json(ev).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+TEST(StatusEvent, StateNamesAndPorStatusOnTheWire) {
+  status_event ev{"c", "8988211000000000001", job_state::packaging, 1, 0x0B, "", "", 1};
+  for (std::size_t i = 0; i < model::job_state_count; ++i) {
+    ev.state = static_cast<job_state>(i);
+    const auto j = nlohmann::json::parse(serialise(ev));
+    EXPECT_EQ(j["state"], std::string(model::to_string(ev.state)));
+  }
+  EXPECT_EQ(nlohmann::json::parse(serialise(ev))["por_status"], "0B");
+  // Lower-case hex is read too (and written back upper-case).
+  auto back = parse_status_event(
+      R"({"campaign":"c","iccid":"1","state":"submitting","attempt":1,"por_status":"0a","reason":"","ts":1})");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->state, job_state::submitting);
+  EXPECT_EQ(back->por_status, std::optional<std::uint8_t>(0x0A));
+  EXPECT_NE(serialise(*back).find(R"("por_status":"0A")"), std::string::npos);
 }
 
 TEST(DlqRecord, KeepsUtf8PayloadAsText) {
@@ -456,25 +496,18 @@ rc::Gen<std::string> tricky_text() {
 }
 
 RC_GTEST_PROP(StatusEventText, HandBuiltEqualsNlohmann, ()) {
-  status_event ev;
-  ev.campaign = *tricky_text();
-  ev.iccid = *tricky_text();
-  ev.state = *tricky_text();
-  ev.attempt = *rc::gen::arbitrary<std::uint32_t>();
-  if (*rc::gen::arbitrary<bool>()) ev.por_status = *tricky_text();
-  ev.reason = *rc::gen::oneOf(tricky_text(), rc::gen::arbitrary<std::string>());
-  ev.ts = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
-  if (*rc::gen::arbitrary<bool>()) ev.variant = *tricky_text();
+  auto ev = arbitrary_event(tricky_text(),
+                            rc::gen::oneOf(tricky_text(), rc::gen::arbitrary<std::string>()));
   RC_ASSERT(serialise(ev) == serialise_reference(ev));
 }
 
 TEST(StatusEventText, KnownBytes) {
-  status_event ev{"c1", "8900000000000000001", "done", 2, "00", "", 1700000000123, "A"};
+  status_event ev{"c1", "8900000000000000001", job_state::done, 2, 0x00, "", "A", 1700000000123};
   EXPECT_EQ(serialise(ev),
             R"({"campaign":"c1","iccid":"8900000000000000001","state":"done","attempt":2,)"
             R"("por_status":"00","reason":"","ts":1700000000123,"variant":"A"})");
   ev.por_status.reset();
-  ev.variant.reset();
+  ev.variant.clear();
   ev.reason = "tab\there \"q\" \x01";
   EXPECT_EQ(serialise(ev),
             R"({"campaign":"c1","iccid":"8900000000000000001","state":"done","attempt":2,)"

@@ -10,10 +10,14 @@ namespace otaflow::kafka {
 namespace {
 
 TEST(StatusVariants, SkippedWithAndWithoutVariant) {
-  status_event ev{"mixed",   "8946990000000000024",
-                  "skipped", 0,
-                  {},        "variant 'uicc-aes' needs keyset 2, which the card does not hold",
-                  17,        std::string("uicc-aes")};
+  status_event ev{"mixed",
+                  "8946990000000000024",
+                  model::job_state::skipped,
+                  0,
+                  {},
+                  "variant 'uicc-aes' needs keyset 2, which the card does not hold",
+                  "uicc-aes",
+                  17};
   const auto text = serialise(ev);
   const auto j = nlohmann::json::parse(text);
   EXPECT_EQ(j["state"], "skipped");
@@ -23,7 +27,7 @@ TEST(StatusVariants, SkippedWithAndWithoutVariant) {
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, ev);
 
-  ev.variant.reset();  // no variant applies: the field is absent
+  ev.variant.clear();  // no variant applies: the field is absent
   ev.reason = "no rule matches the card";
   const auto j2 = nlohmann::json::parse(serialise(ev));
   EXPECT_FALSE(j2.contains("variant"));

@@ -163,7 +163,7 @@ TEST(CryptoBackend, NameAndFailuresStayPerJob) {
   ASSERT_FALSE(rb.ok());
   EXPECT_EQ(rb.error().code, errc::bad_argument);
   EXPECT_EQ(rb.error().message, "3DES-2KEY-CBC key must be 16 octets, got 15");
-  // STANDARDS.md §1.4 / pySim test_ota.py packet.
+  // docs/standards/ts102225-secured-packets.md §7 / pySim test_ota.py packet.
   EXPECT_EQ(to_hex(a), "ae733256918d050b87c94fbfe12e4dc402f262c41cf67f2f");
   EXPECT_EQ(b, hex("00000000000304ceaed74c102a0100a40004023f00000000"));  // untouched
   EXPECT_EQ(c, a);

@@ -1,7 +1,8 @@
 // MILENAGE known-answer tests.
 //
 // Sources of the vectors:
-//  - Test Set 1: 3GPP TS 35.207 §4.3 / TS 35.208 §4.3.1 as restated in STANDARDS.md §9.
+//  - Test Set 1: 3GPP TS 35.207 §4.3 / TS 35.208 §4.3.1 as restated in
+//    docs/standards/milenage-suci.md §1.
 //  - Test Sets 1 and 3..20: TS 35.208 v6.0.0 §4.3.1, §4.3.3..§4.3.20 as transcribed in
 //    hostap tests/test-milenage.c (BSD licence; hostap's entry "4.3.2" repeats Set 1).
 //  - Test Set 2: TS 35.208 §4.3.2 as transcribed in free5gc util milenage/milenage_test.go

@@ -52,7 +52,7 @@ void expect_error(const R& r, errc code, const std::string& needle) {
   EXPECT_NE(r.error().message.find(needle), std::string::npos) << r.error().message;
 }
 
-// ---- KIc / KID mapping (TS 102 225 §5.1.2, §5.1.3; STANDARDS.md §1.3) ----
+// ---- KIc / KID mapping (TS 102 225 §5.1.2, §5.1.3; docs/standards/ts102225-secured-packets.md §4)
 
 TEST(Scp80Mapping, KicEveryNibbleEveryKeyVersion) {
   for (unsigned ver = 0; ver < 16; ++ver) {
@@ -184,7 +184,7 @@ TEST(Scp80Mapping, ErrorNamesTheOctet) {
   expect_error(cipher_from_kic(0x36), errc::bad_value, "KIc 0x36");
   expect_error(cc_from_kid(0x1D), errc::bad_value, "KID 0x1D");
   expect_error(rc_from_kid(0x13), errc::unsupported, "KID 0x13");
-  // STANDARDS.md §1.3: "35 = keyset 3, 3DES-2key".
+  // docs/standards/ts102225-secured-packets.md §4: "35 = keyset 3, 3DES two keys".
   EXPECT_EQ(*cipher_from_kic(0x35), cipher_alg::tdes2_cbc);
   EXPECT_EQ(*cc_from_kid(0x35), cc_alg::tdes2_cbc_mac);
 }
@@ -273,7 +273,7 @@ TEST(Scp80Algorithm, CcOutputLengths) {
                "checksum length 9 outside 4..8");
 }
 
-// ---- Ground truth from real cards (STANDARDS.md §1.4 example: pySim
+// ---- Ground truth from real cards (docs/standards/ts102225-secured-packets.md §7: pySim
 // tests/unittests/test_ota.py, SJA5 PoR-OK; reproduced with `openssl enc -des-ede-cbc`) ----
 
 TEST(Scp80Vectors, PySimTdes2CommandPacket) {

@@ -1,6 +1,6 @@
 // SCP80 command and response packets against pySim's test_ota.py vectors (osmocom/pysim
 // tests/unittests/test_ota.py; its PoRs come from real sysmoISIM-SJA5 cards and card
-// 8988211000000467285) and STANDARDS.md §1.4.
+// 8988211000000467285) and docs/standards/ts102225-secured-packets.md §7.
 
 #include "secure/scp80.hpp"
 
@@ -44,8 +44,9 @@ struct command_vector {
   const char* packet;
 };
 
-// pySim's encoder omits CPL when the SPI has no ciphering (STANDARDS §1.1) but computes the
-// CC over a CPL; the last two rows are its output with that CPL put back (001d, 0015).
+// pySim's encoder omits CPL when the SPI has no ciphering
+// (docs/standards/ts102225-secured-packets.md §2) but computes the CC over a CPL; the last two
+// rows are its output with that CPL put back (001d, 0015).
 const command_vector command_vectors[] = {
     {"3DES-SJA5-CIPHERED-CC", 0x0619, 0x35, &sja5_kic, &sja5_kid, 0xB00011, "00a40004023f00",
      "00201506193535b00011ae733256918d050b87c94fbfe12e4dc402f262c41cf67f2f"},
@@ -82,7 +83,7 @@ key_lookup lookup_of(const keyset& ks) {
 }
 
 TEST(Scp80Command, GroundTruthCcInput) {
-  // STANDARDS §1.4: CC input and CC of the ground-truth packet.
+  // docs/standards/ts102225-secured-packets.md §7: CC input and CC of the ground-truth packet.
   const bytes input =
       hex("00201506193535b00011000000000003"
           "00a40004023f00000000");

@@ -124,8 +124,8 @@ class SimdKat : public ::testing::TestWithParam<config> {
 };
 
 TEST_P(SimdKat, Standards14CommandPacketCcAndCiphering) {
-  // STANDARDS.md §1.4 (pySim tests/unittests/test_ota.py, PoR-OK from an SJA5 card):
-  // 3DES two-key, KID key 3011..0f, KIc key 3001..0f.
+  // docs/standards/ts102225-secured-packets.md §7 (pySim tests/unittests/test_ota.py, PoR-OK
+  // from an SJA5 card): 3DES two-key, KID key 3011..0f, KIc key 3001..0f.
   const bytes kic_key = hex("300102030405060708090a0b0c0d0e0f");
   const bytes kid_key = hex("301102030405060708090a0b0c0d0e0f");
   const bytes cc_input =

@@ -1,9 +1,9 @@
 #pragma once
 // What the service tests run `service::serve()` with: librdkafka's mock cluster, a real
-// RocksDB state in a temporary directory holding a few cards, and fakes for the engine's
-// SMSC side and packaging (the shapes of tests/unit/actors/service_engine_test.cpp), plus a
-// job store put in front of the outbox that can hold its saves (a slow disk: nothing the
-// engine sends to it becomes durable until it is released).
+// RocksDB state in a temporary directory holding a few cards, and the engine tests' fakes for
+// the SMSC side and packaging (tests/unit/actors/engine_fakes.hpp), plus a job store put in
+// front of the outbox that can hold its saves (a slow disk: nothing the engine sends to it
+// becomes durable until it is released).
 //
 // The tests look at the service from the outside, as the integration test does with kcat:
 // a raw librdkafka handle reads topics by assignment (no group to join) and asks the group
@@ -15,7 +15,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -36,6 +35,7 @@
 #include "service/run.hpp"
 #include "storage/csv_import.hpp"
 #include "storage/identifiers.hpp"
+#include "tests/unit/actors/engine_fakes.hpp"
 
 namespace otaflow::service::test {
 
@@ -104,122 +104,13 @@ inline std::string control(const std::string& action, const std::string& campaig
   return R"({"type":")" + action + R"(","campaign":")" + campaign + R"("})";
 }
 
-// ---- fakes of the engine's ports --------------------------------------------------------
+// ---- the engine's ports ------------------------------------------------------------------
 
-/// Packets are [counter (8 octets BE)]; PoRs are [counter (8), status (1)].
-class fake_factory final : public actors::packet_factory {
- public:
-  std::vector<result<actors::packaged>> package(
-      std::span<const actors::package_request> reqs) override {
-    std::vector<result<actors::packaged>> out;
-    std::lock_guard lock(mu_);
-    for (const auto& r : reqs) {
-      const auto c = ++counters_[r.card->iccid];
-      byte_writer w;
-      w.uint_be(8, c);
-      out.emplace_back(actors::packaged{c, {w.take()}});
-    }
-    return out;
-  }
-  result<actors::por_info> open_por(const actors::card_info& card,
-                                    const actors::campaign_ctx& campaign, byte_view ud) override {
-    byte_reader r(ud);
-    actors::por_info p;
-    if (!r.uint_be(8, p.counter) || !r.u8(p.status)) return make_error(errc::truncated, "short");
-    p.verified = true;
-    p.script_sw = 0x9000;
-    p.executed = campaign.variant_of(card).commands;  // the whole script ran
-    return p;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::uint64_t> counters_;
-};
-
-/// An SMSC whose cards answer each submit with a receipt and a PoR OK, from a thread of its
-/// own. While held, submits are accepted (submit_sm_resp) but their receipt and PoR wait for
-/// release(): the jobs stay in flight.
-class fake_transport final : public actors::transport {
- public:
-  fake_transport() : worker_([this] { loop(); }) {}
-  ~fake_transport() override {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    worker_.join();
-  }
-  void set_listener(actors::transport_listener* l) override {
-    std::lock_guard lock(mu_);
-    listener_ = l;
-  }
-  void submit(actors::submit_request r) override {
-    ++submits;
-    {
-      std::lock_guard lock(mu_);
-      q_.push_back(std::move(r));
-    }
-    cv_.notify_all();
-  }
-  void hold() {
-    std::lock_guard lock(mu_);
-    held_ = true;
-  }
-  void release() {
-    {
-      std::lock_guard lock(mu_);
-      held_ = false;
-    }
-    cv_.notify_all();
-  }
-
-  std::atomic<int> submits{0};   ///< submit() calls
-  std::atomic<int> answered{0};  ///< PoRs sent back
-
- private:
-  struct accepted_submit {
-    actors::submit_request req;
-    std::string message_id;
-  };
-
-  void loop() {
-    std::unique_lock lock(mu_);
-    std::uint64_t id = 0;
-    while (true) {
-      cv_.wait(lock, [&] { return stop_ || !q_.empty() || (!held_ && !waiting_.empty()); });
-      if (stop_) return;
-      auto* l = listener_;
-      if (!q_.empty()) {
-        auto r = std::move(q_.front());
-        q_.pop_front();
-        if (!l) continue;
-        const auto mid = std::to_string(++id);
-        l->on_submitted(r.tag, {mid});
-        waiting_.push_back({std::move(r), mid});
-      }
-      while (!held_ && !waiting_.empty() && l) {
-        auto w = std::move(waiting_.front());
-        waiting_.pop_front();
-        l->on_receipt(w.message_id, 2, "");
-        bytes por = w.req.segments.at(0);
-        por.push_back(0x00);
-        l->on_mo(w.req.dest_msisdn, por);
-        ++answered;
-      }
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<actors::submit_request> q_;
-  std::deque<accepted_submit> waiting_;
-  actors::transport_listener* listener_ = nullptr;
-  bool held_ = false;
-  bool stop_ = false;
-  std::thread worker_;
-};
+// The SMSC side and packaging are the engine tests' fakes (tests/unit/actors/engine_fakes.hpp):
+// packets are [counter], PoRs [counter, status]; the transport answers each submit with a
+// receipt and a PoR OK, or leaves submits unanswered while held (the jobs stay in flight).
+using actors::fakes::fake_factory;
+using actors::fakes::fake_transport;
 
 /// In front of the outbox: while held, save() blocks (nothing becomes durable). Remembers
 /// every (ICCID, state) saved, once the store underneath has it.
@@ -267,7 +158,7 @@ class gated_store final : public actors::job_store {
     return waiting_;
   }
   /// Whether the state change was saved.
-  bool was_saved(const std::string& iccid, actors::job_state s) {
+  bool was_saved(const std::string& iccid, model::job_state s) {
     std::lock_guard lock(mu_);
     return saved_.count({iccid, s}) > 0;
   }
@@ -278,7 +169,7 @@ class gated_store final : public actors::job_store {
   std::condition_variable cv_;
   bool held_ = false;
   int waiting_ = 0;
-  std::set<std::pair<std::string, actors::job_state>> saved_;
+  std::set<std::pair<std::string, model::job_state>> saved_;
 };
 
 // ---- Kafka from the outside -------------------------------------------------------------
@@ -429,6 +320,7 @@ class service_fixture : public ::testing::Test {
   static constexpr int cards = 40;
 
   void SetUp() override {
+    factory.set_executed(4);  // the test campaign's script: 3 SELECTs and an UPDATE BINARY
     auto c = kafka::mock_cluster::create(1);
     ASSERT_TRUE(c.ok()) << c.error().message;
     cluster_ = std::move(*c);
@@ -497,7 +389,7 @@ class service_fixture : public ::testing::Test {
   /// Stops the service (releasing whatever the test held) and returns how it ended.
   std::optional<result<run_summary>> stop() {
     store.release();
-    transport.release();
+    transport.hold(false);
     stop_flag_ = true;
     if (thread_.joinable()) thread_.join();
     std::lock_guard lock(mu_);
@@ -550,7 +442,7 @@ class service_fixture : public ::testing::Test {
     return std::string(storage::name((*c)->status));
   }
 
-  std::optional<storage::job_record> job(const std::string& campaign, int card) {
+  std::optional<model::job_record> job(const std::string& campaign, int card) {
     auto j = state_->jobs().get(campaign, iccid(card));
     if (!j || !*j) return std::nullopt;
     return **j;
@@ -560,8 +452,8 @@ class service_fixture : public ::testing::Test {
   std::string job_text(const std::string& campaign, int card) {
     auto j = job(campaign, card);
     if (!j) return "no job";
-    return std::string(storage::name(j->state)) + ", attempt " + std::to_string(j->attempt) + ": " +
-           j->reason;
+    return std::string(model::to_string(j->state)) + ", attempt " + std::to_string(j->attempt) +
+           ": " + j->reason;
   }
 
   // In the order they must outlive each other: the directory holds the state, the cluster

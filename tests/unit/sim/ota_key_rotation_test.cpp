@@ -1,6 +1,6 @@
 // Ki/OPc rotation over OTA (docs/formats/key-rotation-file.md): an UPDATE BINARY of the key
 // file with a blob wrapped under the card's KIK changes the keys AUTHENTICATE uses. Checked
-// with TS 35.208 Test Set 1 (STANDARDS.md §9), installed by the rotation.
+// with TS 35.208 Test Set 1 (docs/standards/milenage-suci.md §1), installed by the rotation.
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,7 @@
-// SMS-PP data download on the virtual card: the real-card vector of STANDARDS.md §1.4,
-// every PoR status the card produces, PoR by DELIVER-REPORT and by SMS-SUBMIT, PoR modes,
-// concatenation, the expanded format, the ME's reactions and the ENVELOPE interface.
+// SMS-PP data download on the virtual card: the real-card vector of
+// docs/standards/ts102225-secured-packets.md §7, every PoR status the card produces, PoR by
+// DELIVER-REPORT and by SMS-SUBMIT, PoR modes, concatenation, the expanded format, the ME's
+// reactions and the ENVELOPE interface.
 
 #include <gtest/gtest.h>
 
@@ -37,7 +38,7 @@ mt_outcome send(virtual_card& card, const bytes& packet) {
   return last;
 }
 
-// ---- STANDARDS.md §1.4: the pySim / sysmoISIM-SJA5 vector ------------------------------------
+// ---- ts102225-secured-packets.md §7 (docs/standards): the pySim / sysmoISIM-SJA5 vector ----
 
 TEST(ota_sms_pp, real_card_vector_select_mf_is_decoded_and_executed) {
   // 3DES, KIc = KID = 35 (keyset 3), SPI 0619, TAR B00011, CNTR 0, data 00a40004023f00.

@@ -17,8 +17,9 @@
 
 namespace otaflow::sim::testing {
 
-/// A PoR as a real card sends it (TS 31.115 §4.4 layout, STANDARDS §2.1): RPI 02 71 00,
-/// RPL 000E, RHL 0A, TAR B00001, CNTR 0000000001, PCNTR 00, status 00, data 01 9000.
+/// A PoR as a real card sends it (TS 31.115 §4.4 layout,
+/// docs/standards/ts102225-secured-packets.md §9): RPI 02 71 00, RPL 000E, RHL 0A, TAR B00001,
+/// CNTR 0000000001, PCNTR 00, status 00, data 01 9000.
 inline bytes canned_por() {
   return hex(
       "027100"

@@ -104,7 +104,8 @@ TEST(SmscMessage, SmsDeliverBytes) {
   smsc_message m;
   std::uint32_t st = 0;
   ASSERT_TRUE(prepare_message(ota_submit(), m, st).ok());
-  // 2022-07-25 00:00:00 UTC is the SCTS pySim hard-codes, 22 70 52 00 00 00 00 (STANDARDS §4).
+  // 2022-07-25 00:00:00 UTC is the SCTS pySim hard-codes, 22 70 52 00 00 00 00
+  // (docs/standards/ts23040-ts31115-sms.md §2).
   const auto t = sys_days{2022y / 7 / 25};
   auto d = build_sms_deliver(m, t, 0);
   ASSERT_TRUE(d.ok()) << d.error().message;

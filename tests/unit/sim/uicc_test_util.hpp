@@ -26,7 +26,7 @@ inline const bytes ks1_kid = hex("33333333333333334444444444444444");
 inline const bytes ks1_kik = hex("000102030405060708090a0b0c0d0e0f");
 inline const bytes ks2_kik = hex("f0e0d0c0b0a090807060504030201000");
 
-/// TS 35.208 Test Set 1 (STANDARDS.md §9).
+/// TS 35.208 Test Set 1 (docs/standards/milenage-suci.md §1).
 inline const bytes set1_k = hex("465b5ce8b199b49faa5f0a2ee238a6bc");
 inline const bytes set1_opc = hex("cd63cb71954a9f4e48a5994e37a02baf");
 

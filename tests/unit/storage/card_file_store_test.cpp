@@ -60,8 +60,8 @@ TEST(CardFiles, PutGetAndLastWriteWins) {
 
 TEST(CardFiles, SkippedIsATerminalStateCountedPerVariant) {
   EXPECT_TRUE(is_terminal(job_state::skipped));
-  EXPECT_EQ(name(job_state::skipped), "skipped");
-  EXPECT_EQ(*parse_job_state("skipped"), job_state::skipped);
+  EXPECT_EQ(to_string(job_state::skipped), "skipped");
+  EXPECT_EQ(model::job_state_from_string("skipped"), job_state::skipped);
   temp_dir d;
   auto st = test::open_state(d.path());
   ASSERT_TRUE(st);

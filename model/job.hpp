@@ -1,0 +1,60 @@
+#pragma once
+// The state of one (campaign, card) job: what the subscriber state machine works on, what
+// storage persists (storage/job_store.hpp, record version 2) and what status events report.
+// One record from the engine to RocksDB and back: plain data, no CAF, no RocksDB.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace otaflow::model {
+
+/// Where a (campaign, card) job stands. `done`, `failed` and `skipped` are terminal: every
+/// (campaign, card) ends in exactly one of them. The numeric values are stored (the state
+/// octet of a job record): never renumber.
+enum class job_state : std::uint8_t {
+  queued = 0,      ///< waiting for a packet (first attempt or a retry that is due)
+  packaging = 1,   ///< the crypto stage is securing its packet (counter reserved)
+  submitting = 2,  ///< submit_sm sent, waiting for submit_sm_resp
+  accepted = 3,    ///< the SMSC accepted the message; waiting for a receipt and the PoR
+  delivered = 4,   ///< the receipt says delivered to the handset; waiting for the PoR
+  retry_wait = 5,  ///< a retriable failure; the next attempt waits until retry_at_ms
+  done = 6,        ///< the card answered with a PoR OK and the script succeeded
+  failed = 7,      ///< permanent failure or attempts exhausted; `reason` says why
+  skipped = 8,     ///< no variant applies to the card (no rule matched, keyset missing): no SMS
+};
+/// Number of job states (valid numeric values are 0 .. job_state_count - 1).
+inline constexpr std::size_t job_state_count = 9;
+
+/// "queued", "packaging", ... (the names status events and the CLI show).
+[[nodiscard]] std::string_view to_string(job_state s) noexcept;
+/// Parses a state name; nullopt when unknown.
+[[nodiscard]] std::optional<job_state> job_state_from_string(std::string_view s) noexcept;
+/// Whether a state is terminal (done, failed, skipped).
+[[nodiscard]] constexpr bool is_terminal(job_state s) noexcept {
+  return s == job_state::done || s == job_state::failed || s == job_state::skipped;
+}
+
+/// Everything the engine remembers about one (campaign, card), all of it stored.
+struct job_record {
+  job_state state = job_state::queued;
+  std::uint16_t attempt = 0;               ///< delivery attempts started (1 = first)
+  std::uint16_t resends = 0;               ///< submits lost with a connection and sent again
+  std::vector<std::uint64_t> counters;     ///< CNTR of every packet sent for this job, oldest first
+  std::string message_id;                  ///< SMSC message id of the current attempt
+  std::optional<std::uint8_t> por_status;  ///< last PoR status code (TS 102 225 §5.2.2)
+  std::optional<std::uint16_t> last_sw;    ///< last status word of the card's script response
+  std::string reason;                      ///< why the job failed or is retrying (never a key)
+  std::string variant;                     ///< update variant chosen for this card
+  std::uint32_t timer_epoch = 0;           ///< invalidates timers armed before the last transition
+  std::int64_t updated_ms = 0;             ///< wall clock of the last change (ms since epoch)
+  std::int64_t started_ms = 0;             ///< wall clock when the first attempt started
+  std::int64_t retry_at_ms = 0;            ///< retry_wait: no attempt before this (else 0)
+
+  bool operator==(const job_record&) const = default;
+};
+
+}  // namespace otaflow::model
