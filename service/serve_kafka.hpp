@@ -16,7 +16,7 @@
 #include "kafka/events.hpp"
 #include "kafka/producer.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 /// Thread-safe list of finished tokens (admissions made durable, DLQ records delivered),
 /// filled by engine and producer threads, drained by the trigger loop.
@@ -80,4 +80,4 @@ class serve_producer final : public actors::acked_sink {
   std::atomic<std::int64_t> last_error_log_{0};
 };
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

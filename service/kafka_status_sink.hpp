@@ -2,6 +2,8 @@
 // Status events to Kafka: one JSON record per state change, keyed by ICCID, on the
 // status topic (docs/kafka-events.md). Produce errors of a full queue are retried
 // (the journal has already made the state durable, so blocking here is back-pressure).
+// It lives in service/, not kafka/, because it turns the engine's events (actors/) into
+// Kafka records and kafka/ does not depend on actors/; the demo uses it from here.
 
 #include <atomic>
 #include <memory>
@@ -12,7 +14,7 @@
 #include "kafka/events.hpp"
 #include "kafka/producer.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 class kafka_status_sink final : public actors::status_sink {
  public:
@@ -30,4 +32,4 @@ class kafka_status_sink final : public actors::status_sink {
 /// The Kafka form of an engine alert.
 [[nodiscard]] kafka::alert_event to_kafka(const actors::alert& a);
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

@@ -23,12 +23,12 @@
 
 #include "actors/engine.hpp"
 #include "actors/service_offsets.hpp"
-#include "app/serve_config.hpp"
-#include "app/serve_kafka.hpp"
 #include "kafka/consumer.hpp"
+#include "service/serve_config.hpp"
+#include "service/serve_kafka.hpp"
 #include "storage/api.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 /// Campaigns known to this instance (thread-safe).
 class campaign_registry {
@@ -82,6 +82,17 @@ class control_reader {
   std::thread thread_;
 };
 
+/// Counters of the trigger loop: monotonic totals, and gauges marked "now".
+struct loop_stats {
+  std::uint64_t records = 0;        ///< trigger-topic records received
+  std::uint64_t dead_lettered = 0;  ///< records sent to the dead-letter topic
+  std::uint64_t commits = 0;        ///< offset commits the group coordinator accepted
+  std::uint64_t pauses = 0;         ///< times consumption paused (back-pressure)
+  std::uint64_t resumes = 0;        ///< times it resumed
+  bool paused = false;              ///< now: consumption is paused
+  std::size_t held = 0;             ///< now: records held back (campaign not defined yet)
+};
+
 /// The shared consumer group of the triggers topic (see the file comment).
 class trigger_loop {
  public:
@@ -97,6 +108,8 @@ class trigger_loop {
   /// Consumes until `stop` is set, then commits what is durable and leaves the group.
   /// `tick` runs every commit interval (status watermark, statistics).
   [[nodiscard]] status run(const std::atomic<bool>& stop, const std::function<void()>& tick);
+  /// The loop's counters; call from the loop's thread (e.g. in `tick`).
+  [[nodiscard]] loop_stats stats() const;
 
  private:
   using partition_key = std::pair<std::string, std::int32_t>;
@@ -137,7 +150,7 @@ class trigger_loop {
   std::map<partition_key, std::int64_t> to_commit_;
   std::chrono::steady_clock::time_point last_commit_{};
   bool paused_ = false;
-  std::uint64_t dead_lettered_ = 0;
+  loop_stats stats_;
 };
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

@@ -1,4 +1,4 @@
-#include "app/serve_config.hpp"
+#include "service/serve_config.hpp"
 
 #include <unistd.h>
 
@@ -14,7 +14,7 @@
 
 #include "actors/campaign_def.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 namespace {
 
 using nlohmann::json;
@@ -300,4 +300,4 @@ result<serve_config> load_serve_config(const std::filesystem::path& path) {
   return parse_serve_config(ss.str(), path.string());
 }
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

@@ -1,4 +1,4 @@
-#include "app/serve_loop.hpp"
+#include "service/serve_loop.hpp"
 
 #include <set>
 #include <unordered_set>
@@ -10,7 +10,7 @@
 #include "actors/storage_cursor.hpp"
 #include "base/log.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -246,7 +246,7 @@ void trigger_loop::done(const kafka::message& m) {
 }
 
 void trigger_loop::dead_letter(const kafka::message& m, const std::string& reason) {
-  ++dead_lettered_;
+  ++stats_.dead_lettered;
   logger()->warn("dead-letter {}[{}]@{}: {}", m.topic, m.partition, m.offset, reason);
   kafka::dlq_record rec{reason, m.topic, m.partition, m.offset, m.payload};
   if (auto s = producer_.send_dlq(rec, token_for(m)); !s) {
@@ -274,7 +274,7 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     // Applied by every instance's control reader; here it is only checked.
     auto def = actors::campaign_from_json(c->campaign);
     if (!def) {
-      dead_letter(m, def.error().message);
+      dead_letter(m, "campaign '" + c->id + "': " + def.error().message);
       return true;
     }
     if (auto ctx = actors::prepare_campaign(*def); !ctx) {
@@ -315,6 +315,7 @@ void trigger_loop::handle(kafka::message&& m) {
     logger()->debug("consumer: {}", m.err->message);
     return;
   }
+  ++stats_.records;
   tracker_.received(m.topic, m.partition, m.offset);
   const partition_key key{m.topic, m.partition};
   // Records of a partition are handled in order: one held back holds the ones behind it.
@@ -359,6 +360,7 @@ void trigger_loop::commit(bool force) {
     logger()->debug("commit of {} partitions: {} (retried)", list.size(), s.error().message);
     return;
   }
+  ++stats_.commits;
   to_commit_.clear();
 }
 
@@ -372,11 +374,13 @@ void trigger_loop::back_pressure() {
   if (!paused_ && load >= high) {
     if (auto s = consumer_->pause(); s) {
       paused_ = true;
+      ++stats_.pauses;
       logger()->debug("{} admissions waiting for the window: consumption paused", load);
     }
   } else if (paused_ && load <= low) {
     if (auto s = consumer_->resume(); s) {
       paused_ = false;
+      ++stats_.resumes;
       logger()->debug("admissions waiting below {}: consumption resumed", low);
     }
   }
@@ -436,6 +440,13 @@ void trigger_loop::on_rebalance(kafka::rebalance_event ev,
   std::erase_if(tokens_, [&](const auto& kv) { return keys.count(kv.second.tp) > 0; });
 }
 
+loop_stats trigger_loop::stats() const {
+  auto s = stats_;
+  s.paused = paused_;
+  s.held = held_count_;
+  return s;
+}
+
 status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void()>& tick) {
   auto c = kafka::consumer::create(
       config_.kafka, {config_.kafka.triggers_topic},
@@ -477,4 +488,4 @@ status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void
   return s;
 }
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

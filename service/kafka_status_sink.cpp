@@ -1,10 +1,10 @@
-#include "app/kafka_status_sink.hpp"
+#include "service/kafka_status_sink.hpp"
 
 #include <thread>
 
 #include "base/log.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 kafka::alert_event to_kafka(const actors::alert& a) {
   kafka::alert_event k;
@@ -38,4 +38,4 @@ void kafka_status_sink::emit(std::span<const actors::status_event> events) {
   produced_ += events.size();
 }
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

@@ -1,11 +1,11 @@
-#include "app/serve_kafka.hpp"
+#include "service/serve_kafka.hpp"
 
 #include <thread>
 
-#include "app/kafka_status_sink.hpp"
 #include "base/log.hpp"
+#include "service/kafka_status_sink.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 namespace {
 
 // DLQ records carry their token with this bit set; status events carry their audit sequence.
@@ -113,4 +113,4 @@ std::size_t serve_producer::outstanding() const {
   return producer_->outstanding();
 }
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service

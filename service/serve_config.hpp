@@ -16,7 +16,7 @@
 #include "kafka/config.hpp"
 #include "storage/kek.hpp"
 
-namespace otaflow::app {
+namespace otaflow::service {
 
 /// The [serve] table: the trigger loop's own settings.
 struct serve_options {
@@ -64,4 +64,4 @@ struct serve_config {
 /// Reads and parses a configuration file.
 [[nodiscard]] result<serve_config> load_serve_config(const std::filesystem::path& path);
 
-}  // namespace otaflow::app
+}  // namespace otaflow::service
