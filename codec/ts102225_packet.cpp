@@ -2,7 +2,6 @@
 
 #include "codec/ts102225_packet.hpp"
 
-#include <cstdio>
 #include <string>
 
 namespace otaflow::codec {
@@ -10,12 +9,6 @@ namespace {
 
 std::string num(std::size_t v) {
   return std::to_string(v);
-}
-
-std::string hex(std::uint32_t v, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*x", digits, v);
-  return buf;
 }
 
 }  // namespace
@@ -105,7 +98,7 @@ result<bytes> encode_command_packet(const command_fields& f) {
     return make_error(errc::bad_argument, "command packet: counter exceeds 40 bits");
   if (f.tar > 0xFFFFFF)
     return make_error(errc::bad_argument,
-                      "command packet: TAR " + hex(f.tar, 6) + " exceeds 24 bits");
+                      "command packet: TAR " + to_hex(f.tar, 6) + " exceeds 24 bits");
   if (f.pcntr > f.data.size())
     return make_error(errc::bad_argument, "command packet: PCNTR " + num(f.pcntr) +
                                               " exceeds the data length " + num(f.data.size()));
@@ -187,7 +180,7 @@ result<bytes> encode_response_packet(const response_fields& f) {
     return make_error(errc::bad_argument, "response packet: counter exceeds 40 bits");
   if (f.tar > 0xFFFFFF)
     return make_error(errc::bad_argument,
-                      "response packet: TAR " + hex(f.tar, 6) + " exceeds 24 bits");
+                      "response packet: TAR " + to_hex(f.tar, 6) + " exceeds 24 bits");
   if (f.pcntr > f.data.size())
     return make_error(errc::bad_argument, "response packet: PCNTR " + num(f.pcntr) +
                                               " exceeds the data length " + num(f.data.size()));
