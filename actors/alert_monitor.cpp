@@ -177,11 +177,10 @@ std::optional<alert> alert_monitor::feed(window& w, const alert_outcome& o, cons
   std::string what;
   switch (o.kind) {
     case alert_kind::por_error: {
-      char hexcode[4];
-      std::snprintf(hexcode, sizeof hexcode, "%02X", code);
-      what = w.bad == 0 ? "no PoR error in " + n + " PoRs"
-                        : "PoR " + std::string(hexcode) + " on " + std::to_string(times) + " of " +
-                              n + " PoRs (" + std::string(por_status_name(code)) + ")";
+      what = w.bad == 0
+                 ? "no PoR error in " + n + " PoRs"
+                 : "PoR " + to_hex(code, 2, hex_case::upper) + " on " + std::to_string(times) +
+                       " of " + n + " PoRs (" + std::string(por_status_name(code)) + ")";
       what += "; PoR errors " + percent(rate);
       break;
     }

@@ -51,9 +51,8 @@ bool status_retriable(smpp::command_status s) {
 
 std::string status_text(smpp::command_status s) {
   auto n = smpp::status_name(s);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(s));
-  return n.empty() ? std::string(buf) : std::string(n) + " (" + buf + ")";
+  const auto code = "0x" + to_hex(static_cast<std::uint32_t>(s), 8, hex_case::upper);
+  return n.empty() ? code : std::string(n) + " (" + code + ")";
 }
 
 }  // namespace

@@ -2,25 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 
 namespace otaflow::actors {
 namespace {
 
 // SMPP 3.4 §5.2.28 message_state values.
 constexpr std::uint8_t kEnroute = 1, kDelivered = 2, kAccepted = 6;
-
-std::string hex4(std::uint16_t v) {
-  char b[8];
-  std::snprintf(b, sizeof b, "%04X", v);
-  return b;
-}
-
-std::string hex2(std::uint8_t v) {
-  char b[4];
-  std::snprintf(b, sizeof b, "%02X", v);
-  return b;
-}
 
 std::string_view receipt_state_name(std::uint8_t s) noexcept {
   static constexpr std::array<std::string_view, 9> names = {"SCHEDULED", "ENROUTE", "DELIVERED",
@@ -199,8 +186,8 @@ class machine {
       if (waiting_for_por()) arm_por_timer();
       return;
     }
-    const std::string status_text =
-        "PoR " + hex2(e.status) + " " + std::string(por_status_name(e.status));
+    const std::string status_text = "PoR " + to_hex(e.status, 2, hex_case::upper) + " " +
+                                    std::string(por_status_name(e.status));
     if (e.status != 0x00) {
       if (por_status_retriable(e.status)) {
         retry_or_fail(status_text);
@@ -215,7 +202,8 @@ class machine {
     }
     if (e.script_sw && !script_sw_ok(*e.script_sw)) {
       fail("script stopped after " + std::to_string(e.executed) + " of " +
-           std::to_string(e.expected) + " commands: SW " + hex4(*e.script_sw));
+           std::to_string(e.expected) + " commands: SW " +
+           to_hex(*e.script_sw, 4, hex_case::upper));
       return;
     }
     if (e.script_sw && e.expected != 0 && e.executed < e.expected) {

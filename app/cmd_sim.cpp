@@ -100,9 +100,7 @@ void run_show(const options& o) {
   for (const auto& [ks, value] : state.counters()) counters[std::to_string(ks)] = value;
   out["counters"] = counters;
   if (auto p = state.last_por_status()) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, "%02x", *p);
-    out["last_por_status"] = buf;
+    out["last_por_status"] = to_hex(*p, 2);
   } else {
     out["last_por_status"] = nullptr;
   }
@@ -193,9 +191,7 @@ void run_authenticate(const options& o) {
   const auto r = c->card->transmit(a);
   nlohmann::ordered_json out;
   out["iccid"] = o.iccid;
-  char swtext[8];
-  std::snprintf(swtext, sizeof swtext, "%04x", r.sw);
-  out["sw"] = swtext;
+  out["sw"] = to_hex(r.sw, 4);
   // Response (TS 31.102 §7.1.2.1): DB L RES L CK L IK, or DC L AUTS.
   byte_reader rd(r.data);
   std::uint8_t tag = 0, n = 0;

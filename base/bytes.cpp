@@ -25,14 +25,19 @@ const char* hex_digits(hex_case letters) noexcept {
 }  // namespace
 
 std::string to_hex(byte_view data, hex_case letters) {
-  const char* digits = hex_digits(letters);
   std::string out;
-  out.resize(data.size() * 2);
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0x0F];
-  }
+  append_hex(out, data, letters);
   return out;
+}
+
+void append_hex(std::string& out, byte_view data, hex_case letters) {
+  const char* digits = hex_digits(letters);
+  const std::size_t at = out.size();
+  out.resize(at + data.size() * 2);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    out[at + 2 * i] = digits[data[i] >> 4];
+    out[at + 2 * i + 1] = digits[data[i] & 0x0F];
+  }
 }
 
 std::string to_hex(std::uint64_t value, std::size_t digits, hex_case letters) {

@@ -19,6 +19,15 @@ TEST(Hex, UpperCase) {
   EXPECT_EQ(to_hex(bytes{}, hex_case::upper), "");
 }
 
+TEST(Hex, AppendKeepsWhatIsThere) {
+  std::string row = "89,";
+  append_hex(row, hex("00a1ff7f"));
+  append_hex(row, bytes{});
+  row += ',';
+  append_hex(row, hex("0b"), hex_case::upper);
+  EXPECT_EQ(row, "89,00a1ff7f,0B");
+}
+
 // The integer form writes what printf's "%0*x" / "%0*X" writes, for every width it is used at.
 TEST(Hex, ValueLikePrintf) {
   const std::uint64_t values[] = {0,
