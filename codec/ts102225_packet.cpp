@@ -46,6 +46,39 @@ const char* name(por_status s) noexcept {
   return (v >= 0xC0 && v <= 0xFE) ? "proprietary" : "reserved";
 }
 
+const char* describe(por_status s) noexcept {
+  switch (s) {
+    case por_status::ok:
+      return "PoR OK";
+    case por_status::rc_cc_ds_failed:
+      return "RC/CC/DS failed";
+    case por_status::cntr_low:
+      return "CNTR low";
+    case por_status::cntr_high:
+      return "CNTR high";
+    case por_status::cntr_blocked:
+      return "CNTR blocked";
+    case por_status::ciphering_error:
+      return "ciphering error";
+    case por_status::unidentified_security_error:
+      return "unidentified security error";
+    case por_status::insufficient_memory:
+      return "insufficient memory";
+    case por_status::more_time:
+      return "more time";
+    case por_status::tar_unknown:
+      return "TAR unknown";
+    case por_status::insufficient_security_level:
+      return "insufficient security level";
+    case por_status::response_by_sms_submit:
+      return "response by SMS-SUBMIT";
+    case por_status::response_by_ussd:
+      return "response by USSD";
+  }
+  const auto v = static_cast<std::uint8_t>(s);
+  return (v >= 0xC0 && v <= 0xFE) ? "proprietary" : "reserved";
+}
+
 const char* describe_tar(std::uint32_t t) noexcept {
   if (t == tar::ram_isd) return "RAM ISD";
   if (t == tar::rfm_uicc) return "RFM UICC";
