@@ -3,24 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "codec/smpp34_receipt.hpp"
+#include "codec/ts102225_packet.hpp"
+
 namespace otaflow::actors {
 namespace {
 
-// SMPP 3.4 §5.2.28 message_state values.
-constexpr std::uint8_t kDelivered = 2, kExpired = 3, kUndeliverable = 5, kRejected = 8;
-
-std::string_view receipt_name(std::uint8_t s) noexcept {
-  switch (s) {
-    case kExpired:
-      return "EXPIRED";
-    case kUndeliverable:
-      return "UNDELIVERABLE";
-    case kRejected:
-      return "REJECTED";
-    default:
-      return "UNKNOWN";
-  }
-}
+using codec::por_status;
+using codec::smpp::message_state;
 
 bool waiting_for_por(job_state s) noexcept {
   return s == job_state::accepted || s == job_state::delivered;
@@ -66,17 +56,21 @@ std::vector<alert_outcome> classify(const job_record& before, const job_event& e
       return out;  // not one of this job's packets: the state machine ignores it too
     }
     // 08 / 0B / 0C announce the real answer (TS 102 225 §5.2.2, TS 31.115): not an outcome.
-    if (p->status == 0x08 || p->status == 0x0B || p->status == 0x0C) return out;
-    out.push_back({alert_kind::por_error, p->status != 0x00, p->status});
+    const auto status = static_cast<por_status>(p->status);
+    if (codec::response_follows(status)) return out;
+    out.push_back({alert_kind::por_error, status != por_status::ok, p->status});
     if (waiting_for_por(before.state)) out.push_back({alert_kind::timeout, false, 0});
   } else if (const auto* r = std::get_if<ev_receipt>(&ev)) {
     if (!waiting_for_por(before.state)) return out;
-    const auto s = r->message_state;
-    if (s == kDelivered) {
+    const auto s = static_cast<message_state>(r->message_state);
+    if (s == message_state::delivered) {
       // Only the first receipt of the attempt (one per segment may come).
-      if (before.state == job_state::accepted) out.push_back({alert_kind::undeliverable, false, s});
-    } else if (s == kExpired || s == kUndeliverable || s == kRejected) {
-      out.push_back({alert_kind::undeliverable, true, s});
+      if (before.state == job_state::accepted) {
+        out.push_back({alert_kind::undeliverable, false, r->message_state});
+      }
+    } else if (s == message_state::expired || s == message_state::undeliverable ||
+               s == message_state::rejected) {
+      out.push_back({alert_kind::undeliverable, true, r->message_state});
     }
   } else if (const auto* t = std::get_if<ev_por_timeout>(&ev)) {
     if (waiting_for_por(before.state) && t->epoch == before.timer_epoch) {
@@ -177,18 +171,19 @@ std::optional<alert> alert_monitor::feed(window& w, const alert_outcome& o, cons
   std::string what;
   switch (o.kind) {
     case alert_kind::por_error: {
-      char hexcode[4];
-      std::snprintf(hexcode, sizeof hexcode, "%02X", code);
       what = w.bad == 0 ? "no PoR error in " + n + " PoRs"
-                        : "PoR " + std::string(hexcode) + " on " + std::to_string(times) + " of " +
-                              n + " PoRs (" + std::string(por_status_name(code)) + ")";
+                        : "PoR " + to_hex(code, 2, hex_case::upper) + " on " +
+                              std::to_string(times) + " of " + n + " PoRs (" +
+                              codec::describe(static_cast<por_status>(code)) + ")";
       what += "; PoR errors " + percent(rate);
       break;
     }
     case alert_kind::undeliverable:
-      what = w.bad == 0 ? "no failed receipt in " + n + " final receipts"
-                        : "receipt " + std::string(receipt_name(code)) + " on " +
-                              std::to_string(times) + " of " + n + " final receipts";
+      what = w.bad == 0
+                 ? "no failed receipt in " + n + " final receipts"
+                 : "receipt " +
+                       std::string(codec::smpp::state_name(static_cast<message_state>(code))) +
+                       " on " + std::to_string(times) + " of " + n + " final receipts";
       what += "; failed receipts " + percent(rate);
       break;
     case alert_kind::timeout:

@@ -726,18 +726,11 @@ status parse_rules(const json& v, const std::vector<variant_def>& variants,
   return {};
 }
 
-std::string hex_n(std::uint64_t v, int digits) {
-  static constexpr char d[] = "0123456789ABCDEF";
-  std::string s(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i, v >>= 4) s[static_cast<std::size_t>(i)] = d[v & 0xF];
-  return s;
-}
-
 std::string path_string(const std::vector<std::uint16_t>& path) {
   std::string s;
   for (auto fid : path) {
     if (!s.empty()) s += '/';
-    s += hex_n(fid, 4);
+    s += to_hex(fid, 4, hex_case::upper);
   }
   return s;
 }
@@ -859,10 +852,10 @@ std::string path_text(const std::vector<std::uint16_t>& path) {
 namespace {
 
 json security_json(const security_def& s) {
-  return {{"spi", hex_n(s.spi, 4)},
-          {"kic", hex_n(s.kic, 2)},
-          {"kid", hex_n(s.kid, 2)},
-          {"tar", hex_n(s.tar, 6)},
+  return {{"spi", to_hex(s.spi, 4, hex_case::upper)},
+          {"kic", to_hex(s.kic, 2, hex_case::upper)},
+          {"kid", to_hex(s.kid, 2, hex_case::upper)},
+          {"tar", to_hex(s.tar, 6, hex_case::upper)},
           {"cc_length", s.cc_length}};
 }
 
@@ -907,7 +900,7 @@ json update_json(const update_def& up) {
   }
   for (const auto& a : up.apdus) u["apdus"].push_back(to_hex(a));
   u["format"] = up.format == script_format::compact ? "compact" : "expanded";
-  u["cla"] = hex_n(up.cla, 2);
+  u["cla"] = to_hex(up.cla, 2, hex_case::upper);
   if (up.suci) {
     auto key_json = [](const suci_key_def& k) {
       return json{{"scheme", k.scheme_id == 1 ? "A" : "B"},

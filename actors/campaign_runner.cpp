@@ -1,7 +1,6 @@
 #include "actors/campaign_runner.hpp"
 
 #include <condition_variable>
-#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -219,11 +218,7 @@ nlohmann::json summary_json(const campaign_summary& s) {
   j["seconds"] = std::round(s.seconds * 1000) / 1000;
   j["cards_per_s"] = s.seconds > 0 ? std::round(static_cast<double>(s.cards) / s.seconds) : 0.0;
   nlohmann::json por = nlohmann::json::object();
-  for (const auto& [k, v] : s.por_status) {
-    char key[4];
-    std::snprintf(key, sizeof key, "%02X", k);
-    por[key] = v;
-  }
+  for (const auto& [k, v] : s.por_status) por[to_hex(k, 2, hex_case::upper)] = v;
   j["por_status"] = por;
   if (!s.failure_reasons.empty()) j["failure_reasons"] = s.failure_reasons;
   if (!s.skip_reasons.empty()) j["skip_reasons"] = s.skip_reasons;

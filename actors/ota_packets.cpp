@@ -10,6 +10,7 @@
 #include "codec/ts102225_spi.hpp"
 #include "codec/ts102226_script.hpp"
 #include "codec/ts31102_5gs.hpp"
+#include "codec/ts31102_files.hpp"
 #include "codec/ts31115_sms.hpp"
 #include "secure/key_rotation.hpp"
 #include "secure/scp80.hpp"
@@ -22,9 +23,9 @@ namespace {
 codec::command_apdu select_fid(std::uint8_t cla, std::uint16_t fid) {
   codec::command_apdu a;
   a.cla = cla;
-  a.ins = 0xA4;
+  a.ins = codec::ins::select;
   a.p1 = 0x00;
-  a.p2 = cla == 0xA0 ? 0x00 : 0x0C;
+  a.p2 = cla == codec::cla::gsm ? 0x00 : 0x0C;
   a.data = {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)};
   return a;
 }
@@ -56,7 +57,7 @@ result<bytes> encode_script(const std::vector<codec::command_apdu>& cmds, script
 codec::command_apdu update_binary(std::uint8_t cla, std::uint16_t offset, bytes data) {
   codec::command_apdu u;
   u.cla = cla;
-  u.ins = 0xD6;
+  u.ins = codec::ins::update_binary;
   u.p1 = static_cast<std::uint8_t>(offset >> 8);
   u.p2 = static_cast<std::uint8_t>(offset);
   u.data = std::move(data);
@@ -65,9 +66,12 @@ codec::command_apdu update_binary(std::uint8_t cla, std::uint16_t offset, bytes 
 
 // TS 31.102 §4.4.11: ADF.USIM / DF.5GS / EF.SUCI_Calc_Info and EF.Routing_Indicator, and the
 // otaflow key rotation file MF / DF.OTAFLOW / EF.OTAFLOW_KEYS (docs/formats/).
-const std::vector<std::uint16_t> suci_calc_info_path = {0x3F00, 0x7FFF, 0x5FC0, 0x4F07};
-const std::vector<std::uint16_t> routing_indicator_path = {0x3F00, 0x7FFF, 0x5FC0, 0x4F0A};
-const std::vector<std::uint16_t> key_file_path = {0x3F00, 0x7F66, 0x6F01};
+namespace fid = codec::ts31102::fid;
+const std::vector<std::uint16_t> suci_calc_info_path = {fid::mf, fid::adf_usim, fid::df_5gs,
+                                                        fid::ef_suci_calc_info};
+const std::vector<std::uint16_t> routing_indicator_path = {fid::mf, fid::adf_usim, fid::df_5gs,
+                                                           fid::ef_routing_indicator};
+const std::vector<std::uint16_t> key_file_path = {fid::mf, fid::df_otaflow, fid::ef_otaflow_keys};
 
 // Appends UPDATE BINARYs writing `content` from offset 0 in near-equal chunks of at most
 // 255 octets (short APDUs).
@@ -119,7 +123,7 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
     select_path(cmds, cla, f.path, current);
     codec::command_apdu u;
     u.cla = cla;
-    u.ins = 0xD6;  // UPDATE BINARY, ISO 7816-4 §7.2.5; P1-P2 = offset (b8 of P1 = 0)
+    u.ins = codec::ins::update_binary;  // ISO 7816-4 §7.2.5; P1-P2 = offset (b8 of P1 = 0)
     u.p1 = static_cast<std::uint8_t>(f.offset >> 8);
     u.p2 = static_cast<std::uint8_t>(f.offset);
     u.data = f.data;
@@ -129,7 +133,7 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
     select_path(cmds, cla, r.path, current);
     codec::command_apdu u;
     u.cla = cla;
-    u.ins = 0xDC;  // UPDATE RECORD, ISO 7816-4 §7.3.5; P2 = 04 absolute / current
+    u.ins = codec::ins::update_record;  // ISO 7816-4 §7.3.5; P2 = 04 absolute / current
     u.p1 = r.record;
     u.p2 = 0x04;
     u.data = r.data;

@@ -22,6 +22,7 @@
 #include "base/token_bucket.hpp"
 #include "codec/smpp34_pdu.hpp"
 #include "codec/smpp34_receipt.hpp"
+#include "codec/ts23040_tpdu.hpp"
 
 namespace otaflow::actors {
 
@@ -29,13 +30,6 @@ namespace smpp = codec::smpp;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-// SMPP 3.4 §5.2.12 esm_class: message type bits 2..5; 0x04 = SMSC delivery receipt.
-constexpr std::uint8_t kEsmTypeMask = 0x3C;
-constexpr std::uint8_t kEsmDeliveryReceipt = 0x04;
-constexpr std::uint8_t kEsmUdhi = 0x40;
-// TS 23.040 §9.2.3.9: TP-PID (U)SIM data download.
-constexpr std::uint8_t kPidSimDataDownload = 0x7F;
 
 bool status_retriable(smpp::command_status s) {
   switch (s) {
@@ -51,9 +45,8 @@ bool status_retriable(smpp::command_status s) {
 
 std::string status_text(smpp::command_status s) {
   auto n = smpp::status_name(s);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(s));
-  return n.empty() ? std::string(buf) : std::string(n) + " (" + buf + ")";
+  const auto code = "0x" + to_hex(static_cast<std::uint32_t>(s), 8, hex_case::upper);
+  return n.empty() ? code : std::string(n) + " (" + code + ")";
 }
 
 }  // namespace
@@ -310,11 +303,11 @@ class smpp_transport::session {
       sm.dest_addr_ton = opt_.dest_ton;
       sm.dest_addr_npi = opt_.dest_npi;
       sm.destination_addr = req.dest_msisdn;
-      sm.esm_class = kEsmUdhi;
-      sm.protocol_id = kPidSimDataDownload;
+      sm.esm_class = smpp::esm_class::udhi;
+      sm.protocol_id = codec::tpdu::pid_usim_data_download;
       sm.registered_delivery = opt_.registered_delivery;
       sm.data_coding = opt_.data_coding;
-      if (ud.size() <= 254) {
+      if (ud.size() <= smpp::max_short_message) {
         sm.short_message = ud;
       } else {
         sm.tlvs.push_back(smpp::make_message_payload(ud));
@@ -387,7 +380,7 @@ class smpp_transport::session {
   void on_deliver(const smpp::pdu& p, const smpp::deliver_sm& d) {
     respond(smpp::deliver_sm_resp{}, p.sequence_number);
     auto* l = listener_.load();
-    if ((d.esm_class & kEsmTypeMask) == kEsmDeliveryReceipt) {
+    if ((d.esm_class & smpp::esm_class::type_mask) == smpp::esm_class::type_delivery_receipt) {
       count([](smpp_stats& s) { ++s.receipts; });
       std::string id;
       std::optional<std::uint8_t> state;

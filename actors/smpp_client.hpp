@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/engine_ports.hpp"
+#include "codec/smpp34_constants.hpp"
 
 namespace otaflow::actors {
 
@@ -28,14 +29,16 @@ struct smpp_options {
   std::string password;              ///< at most 8 characters
   std::string system_type = "OTA";   ///< at most 12 characters
   std::string source_addr = "8500";  ///< the OTA server's address; PoRs come back to it
-  std::uint8_t source_ton = 0x00;
-  std::uint8_t source_npi = 0x01;
-  std::uint8_t dest_ton = 0x01;             ///< international
-  std::uint8_t dest_npi = 0x01;             ///< ISDN/E.164
-  std::uint8_t data_coding = 0xF6;          ///< 8-bit, class 2 (TS 23.038 §4)
-  std::uint8_t registered_delivery = 0x01;  ///< receipt on final success or failure
-  std::size_t window = 512;                 ///< outstanding submit_sm (1..65535)
-  double rate = 0;                          ///< segments per second; 0 = unpaced
+  std::uint8_t source_ton = codec::smpp::ton::unknown;
+  std::uint8_t source_npi = codec::smpp::npi::isdn;
+  std::uint8_t dest_ton = codec::smpp::ton::international;
+  std::uint8_t dest_npi = codec::smpp::npi::isdn;  ///< ISDN/E.164
+  /// 8-bit, class 2 (TS 23.038 §4)
+  std::uint8_t data_coding = codec::smpp::data_coding::gsm_8bit_class2;
+  /// receipt on final success or failure
+  std::uint8_t registered_delivery = codec::smpp::registered_delivery::receipt_final;
+  std::size_t window = 512;  ///< outstanding submit_sm (1..65535)
+  double rate = 0;           ///< segments per second; 0 = unpaced
   std::chrono::milliseconds enquire_link_interval{30'000};
   std::chrono::milliseconds response_timeout{30'000};  ///< for any request we sent
   std::chrono::milliseconds reconnect_min{200};

@@ -1,40 +1,26 @@
 #include "actors/subscriber_fsm.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
+
+#include "codec/iso7816_sw.hpp"
+#include "codec/smpp34_receipt.hpp"
+#include "codec/ts102225_packet.hpp"
 
 namespace otaflow::actors {
 namespace {
 
-// SMPP 3.4 §5.2.28 message_state values.
-constexpr std::uint8_t kEnroute = 1, kDelivered = 2, kAccepted = 6;
-
-std::string hex4(std::uint16_t v) {
-  char b[8];
-  std::snprintf(b, sizeof b, "%04X", v);
-  return b;
-}
-
-std::string hex2(std::uint8_t v) {
-  char b[4];
-  std::snprintf(b, sizeof b, "%02X", v);
-  return b;
-}
-
-std::string_view receipt_state_name(std::uint8_t s) noexcept {
-  static constexpr std::array<std::string_view, 9> names = {"SCHEDULED", "ENROUTE", "DELIVERED",
-                                                            "EXPIRED",   "DELETED", "UNDELIVERABLE",
-                                                            "ACCEPTED",  "UNKNOWN", "REJECTED"};
-  return s < names.size() ? names[s] : "UNKNOWN";
-}
+using codec::por_status;
+using codec::smpp::message_state;
 
 // A script ran to its end when the last status word is a success or a warning
 // that still completed the command (ISO 7816-4 §5.6: 90 00, 61 xx, 91 xx (TS 102 221
 // §10.2.1.1), 62 xx / 63 xx warnings).
 bool script_sw_ok(std::uint16_t sw) noexcept {
-  const auto sw1 = static_cast<std::uint8_t>(sw >> 8);
-  return sw == 0x9000 || sw1 == 0x61 || sw1 == 0x91 || sw1 == 0x62 || sw1 == 0x63 || sw1 == 0x9F;
+  namespace s = codec::sw;
+  using codec::sw1_is;
+  return sw == s::ok || sw1_is(sw, s::response_available) || sw1_is(sw, s::proactive_pending) ||
+         sw1_is(sw, s::warning_no_info) || sw1_is(sw, s::warning_changed) ||
+         sw1_is(sw, s::sim_response_available);
 }
 
 class machine {
@@ -176,13 +162,14 @@ class machine {
 
   void on(const ev_receipt& e) {
     if (!waiting_for_por()) return;
-    if (e.message_state == kEnroute || e.message_state == kAccepted) return;
-    if (e.message_state == kDelivered) {
+    const auto state = static_cast<message_state>(e.message_state);
+    if (state == message_state::enroute || state == message_state::accepted) return;
+    if (state == message_state::delivered) {
       if (job_.state == job_state::accepted) enter(job_state::delivered);
       return;
     }
     std::string reason = "delivery receipt ";
-    reason += receipt_state_name(e.message_state);
+    reason += codec::smpp::state_name(state);
     if (!e.error.empty()) reason += " (err " + e.error + ")";
     retry_or_fail(std::move(reason));
   }
@@ -194,14 +181,15 @@ class machine {
     }
     job_.por_status = e.status;
     if (e.script_sw) job_.last_sw = e.script_sw;
-    if (e.status == 0x08 || e.status == 0x0B || e.status == 0x0C) {
+    const auto status = static_cast<por_status>(e.status);
+    if (codec::response_follows(status)) {
       // More time / response follows by SMS-SUBMIT or USSD: wait for the real answer.
       if (waiting_for_por()) arm_por_timer();
       return;
     }
     const std::string status_text =
-        "PoR " + hex2(e.status) + " " + std::string(por_status_name(e.status));
-    if (e.status != 0x00) {
+        "PoR " + to_hex(e.status, 2, hex_case::upper) + " " + codec::describe(status);
+    if (status != por_status::ok) {
       if (por_status_retriable(e.status)) {
         retry_or_fail(status_text);
       } else {
@@ -215,7 +203,8 @@ class machine {
     }
     if (e.script_sw && !script_sw_ok(*e.script_sw)) {
       fail("script stopped after " + std::to_string(e.executed) + " of " +
-           std::to_string(e.expected) + " commands: SW " + hex4(*e.script_sw));
+           std::to_string(e.expected) + " commands: SW " +
+           to_hex(*e.script_sw, 4, hex_case::upper));
       return;
     }
     if (e.script_sw && e.expected != 0 && e.executed < e.expected) {
@@ -272,43 +261,10 @@ duration backoff(const job_policy& policy, std::uint16_t attempt) noexcept {
   return std::min(d, policy.retry_max);
 }
 
-std::string_view por_status_name(std::uint8_t status) noexcept {
-  switch (status) {
-    case 0x00:
-      return "PoR OK";
-    case 0x01:
-      return "RC/CC/DS failed";
-    case 0x02:
-      return "CNTR low";
-    case 0x03:
-      return "CNTR high";
-    case 0x04:
-      return "CNTR blocked";
-    case 0x05:
-      return "ciphering error";
-    case 0x06:
-      return "unidentified security error";
-    case 0x07:
-      return "insufficient memory";
-    case 0x08:
-      return "more time";
-    case 0x09:
-      return "TAR unknown";
-    case 0x0A:
-      return "insufficient security level";
-    case 0x0B:
-      return "response by SMS-SUBMIT";
-    case 0x0C:
-      return "response by USSD";
-    default:
-      return status >= 0xC0 && status != 0xFF ? "proprietary" : "reserved";
-  }
-}
-
 bool por_status_retriable(std::uint8_t status) noexcept {
   // 07 (card memory full) may clear; the others say the packet itself or the keys are wrong,
   // so sending it again would burn counters for nothing.
-  return status == 0x07;
+  return static_cast<por_status>(status) == por_status::insufficient_memory;
 }
 
 }  // namespace otaflow::actors

@@ -111,9 +111,6 @@ using job_action =
 /// Back-off before attempt n+1 (n >= 1): retry_base * 2^(n-1), at most retry_max.
 [[nodiscard]] duration backoff(const job_policy& policy, std::uint16_t attempt) noexcept;
 
-/// Human-readable name of a PoR status code (TS 102 225 §5.2.2).
-[[nodiscard]] std::string_view por_status_name(std::uint8_t status) noexcept;
-
 /// Whether the engine may try again after this PoR status.
 [[nodiscard]] bool por_status_retriable(std::uint8_t status) noexcept;
 

@@ -3,6 +3,7 @@
 // Exit 0 ok, 1 when a verification fails (the JSON says "valid": false, the reason goes to
 // stderr), 2 on bad usage with a message naming the bad argument.
 
+#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -23,12 +24,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string hex_n(std::uint64_t v, int digits) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%0*llx", digits, static_cast<unsigned long long>(v));
-  return buf;
-}
-
 bytes hex_arg(const std::string& flag, const std::string& v) {
   auto b = from_hex(v);
   if (!b) usage_error(flag + ": " + b.error().message);
@@ -40,14 +35,9 @@ std::uint64_t uint_arg(const std::string& flag, const std::string& v, std::size_
   if (v.empty() || v.size() > 2 * octets)
     usage_error(flag + ": '" + v + "' must be 1 to " + std::to_string(2 * octets) + " hex digits");
   std::uint64_t out = 0;
-  for (char c : v) {
-    int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    if (d < 0) usage_error(flag + ": '" + v + "' is not hex");
-    out = out << 4 | static_cast<std::uint64_t>(d);
-  }
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out, 16);
+  if (ec != std::errc{} || end != v.data() + v.size())
+    usage_error(flag + ": '" + v + "' is not hex");
   return out;
 }
 
@@ -143,12 +133,12 @@ void run_decode(const packet_opts& o) {
   const auto& c = r.command;
   const bool valid = r.status == codec::por_status::ok;
   json j;
-  j["spi"] = hex_n(c.spi_raw, 4);
-  j["kic"] = hex_n(c.kic, 2);
-  j["kid"] = hex_n(c.kid, 2);
-  j["tar"] = hex_n(c.tar, 6);
-  j["counter"] = r.counter_known ? json(hex_n(c.counter, 10)) : json(nullptr);
-  j["pcntr"] = r.counter_known ? json(hex_n(c.pcntr, 2)) : json(nullptr);
+  j["spi"] = to_hex(c.spi_raw, 4);
+  j["kic"] = to_hex(c.kic, 2);
+  j["kid"] = to_hex(c.kid, 2);
+  j["tar"] = to_hex(c.tar, 6);
+  j["counter"] = r.counter_known ? json(to_hex(c.counter, 10)) : json(nullptr);
+  j["pcntr"] = r.counter_known ? json(to_hex(c.pcntr, 2)) : json(nullptr);
   j["valid"] = valid;
   j["data"] = to_hex(c.data);
   print(j);
@@ -206,11 +196,11 @@ void run_por_decode(const packet_opts& o) {
   auto r = secure::inspect_response(*packet, sec);
   const auto& resp = r.response;
   json j;
-  j["tar"] = hex_n(resp.tar, 6);
-  j["counter"] = r.fields_known ? json(hex_n(resp.counter, 10)) : json(nullptr);
-  j["pcntr"] = r.fields_known ? json(hex_n(resp.pcntr, 2)) : json(nullptr);
+  j["tar"] = to_hex(resp.tar, 6);
+  j["counter"] = r.fields_known ? json(to_hex(resp.counter, 10)) : json(nullptr);
+  j["pcntr"] = r.fields_known ? json(to_hex(resp.pcntr, 2)) : json(nullptr);
   j["status"] =
-      r.fields_known ? json(hex_n(static_cast<std::uint8_t>(resp.status), 2)) : json(nullptr);
+      r.fields_known ? json(to_hex(static_cast<std::uint8_t>(resp.status), 2)) : json(nullptr);
   j["valid"] = r.valid;
   j["data"] = r.fields_known ? to_hex(resp.data) : std::string();
   print(j);

@@ -19,6 +19,7 @@
 #include "app/command.hpp"
 #include "base/bytes.hpp"
 #include "codec/iso7816_apdu.hpp"
+#include "codec/iso7816_sw.hpp"
 #include "secure/suci.hpp"
 #include "sim/fleet.hpp"
 #include "sim/fleet_store.hpp"
@@ -100,9 +101,7 @@ void run_show(const options& o) {
   for (const auto& [ks, value] : state.counters()) counters[std::to_string(ks)] = value;
   out["counters"] = counters;
   if (auto p = state.last_por_status()) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, "%02x", *p);
-    out["last_por_status"] = buf;
+    out["last_por_status"] = to_hex(*p, 2);
   } else {
     out["last_por_status"] = nullptr;
   }
@@ -183,9 +182,10 @@ void run_authenticate(const options& o) {
   auto c = open_card(o);
   // TS 31.102 §7.1.2: AUTHENTICATE, 3G context (P2 81), data = L RAND L AUTN; the handset has
   // selected the USIM and verified PIN1 (the fleet's terminal session has PIN1 rights).
-  codec::command_apdu sel{0x00, codec::ins::select, 0x00, 0x0C, {0x7F, 0xFF}, std::nullopt};
-  if (auto r = c->card->transmit(sel); r.sw != 0x9000) fail("selecting ADF.USIM failed");
-  codec::command_apdu a{0x00, codec::ins::authenticate, 0x00, 0x81, {}, 256};
+  codec::command_apdu sel{codec::cla::iso, codec::ins::select, 0x00, 0x0C,
+                          {0x7F, 0xFF},    std::nullopt};
+  if (auto r = c->card->transmit(sel); r.sw != codec::sw::ok) fail("selecting ADF.USIM failed");
+  codec::command_apdu a{codec::cla::iso, codec::ins::authenticate, 0x00, 0x81, {}, 256};
   a.data.push_back(16);
   a.data.insert(a.data.end(), rand->begin(), rand->end());
   a.data.push_back(16);
@@ -193,23 +193,21 @@ void run_authenticate(const options& o) {
   const auto r = c->card->transmit(a);
   nlohmann::ordered_json out;
   out["iccid"] = o.iccid;
-  char swtext[8];
-  std::snprintf(swtext, sizeof swtext, "%04x", r.sw);
-  out["sw"] = swtext;
+  out["sw"] = to_hex(r.sw, 4);
   // Response (TS 31.102 §7.1.2.1): DB L RES L CK L IK, or DC L AUTS.
   byte_reader rd(r.data);
   std::uint8_t tag = 0, n = 0;
   byte_view v;
-  if (r.sw == 0x9000 && rd.u8(tag) && tag == 0xDB) {
+  if (r.sw == codec::sw::ok && rd.u8(tag) && tag == 0xDB) {
     out["status"] = "success";
     for (const char* name : {"res", "ck", "ik"}) {
       if (!rd.u8(n) || !rd.take(n, v)) fail("malformed AUTHENTICATE response");
       out[name] = to_hex(v);
     }
-  } else if (r.sw == 0x9000 && tag == 0xDC && rd.u8(n) && rd.take(n, v)) {
+  } else if (r.sw == codec::sw::ok && tag == 0xDC && rd.u8(n) && rd.take(n, v)) {
     out["status"] = "sync_failure";
     out["auts"] = to_hex(v);
-  } else if (r.sw == 0x9862) {
+  } else if (r.sw == codec::sw::authentication_error) {
     out["status"] = "mac_failure";
   } else {
     out["status"] = "error";

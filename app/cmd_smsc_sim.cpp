@@ -68,9 +68,7 @@ nlohmann::ordered_json summary_json(const sim::smsc_summary& s, const sim::fleet
   nlohmann::ordered_json hist = nlohmann::ordered_json::object();
   for (std::size_t st = 0; st < fs.por_status.size(); ++st) {
     if (fs.por_status[st] == 0) continue;
-    char key[3];
-    std::snprintf(key, sizeof key, "%02x", static_cast<unsigned>(st));
-    hist[key] = fs.por_status[st];
+    hist[to_hex(st, 2)] = fs.por_status[st];
   }
   j["por_status"] = hist;
   j["cards_changed"] = fs.cards_changed;

@@ -1,5 +1,6 @@
 #include "base/bytes.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,16 +18,35 @@ int nibble(char ch) noexcept {
   return (d & is_d) | ((l + 10) & is_l) | ~(is_d | is_l);
 }
 
+const char* hex_digits(hex_case letters) noexcept {
+  return letters == hex_case::upper ? "0123456789ABCDEF" : "0123456789abcdef";
+}
+
 }  // namespace
 
-std::string to_hex(byte_view data) {
-  static constexpr char digits[] = "0123456789abcdef";
+std::string to_hex(byte_view data, hex_case letters) {
   std::string out;
-  out.resize(data.size() * 2);
+  append_hex(out, data, letters);
+  return out;
+}
+
+void append_hex(std::string& out, byte_view data, hex_case letters) {
+  const char* digits = hex_digits(letters);
+  const std::size_t at = out.size();
+  out.resize(at + data.size() * 2);
   for (std::size_t i = 0; i < data.size(); ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0x0F];
+    out[at + 2 * i] = digits[data[i] >> 4];
+    out[at + 2 * i + 1] = digits[data[i] & 0x0F];
   }
+}
+
+std::string to_hex(std::uint64_t value, std::size_t digits, hex_case letters) {
+  std::size_t n = 1;
+  while (n < 16 && (value >> (4 * n)) != 0) ++n;
+  n = std::max(n, digits);
+  const char* d = hex_digits(letters);
+  std::string out(n, '0');
+  for (std::size_t i = n; i > 0 && value != 0; --i, value >>= 4) out[i - 1] = d[value & 0x0F];
   return out;
 }
 

@@ -132,8 +132,17 @@ class byte_writer {
   bytes* buf_;
 };
 
-/// Lower-case hex of the bytes.
-std::string to_hex(byte_view data);
+/// Letter case of the digits a-f that to_hex writes.
+enum class hex_case : std::uint8_t { lower, upper };
+
+/// Hex of the bytes, two digits per octet, no separators (lower case unless asked).
+std::string to_hex(byte_view data, hex_case letters = hex_case::lower);
+/// Appends the hex of the bytes to `out`, leaving no temporary copy (for key material that
+/// `out` holds until it wipes it, and for rows built by the million).
+void append_hex(std::string& out, byte_view data, hex_case letters = hex_case::lower);
+/// Hex of an unsigned value, zero-padded to at least `digits` digits as printf's "%0*x"
+/// writes it: to_hex(0x3F00, 4) is "3f00", to_hex(0x7, 2, hex_case::upper) is "07".
+std::string to_hex(std::uint64_t value, std::size_t digits, hex_case letters = hex_case::lower);
 /// Parses hex (either case, no separators; an odd length is an error).
 result<bytes> from_hex(std::string_view hex);
 /// Parses hex, for tests and constants known to be valid; aborts otherwise.

@@ -30,8 +30,8 @@ class null_gateway : public sim::card_gateway {
   explicit null_gateway(bool por) {
     if (por) {
       codec::tpdu::sms_deliver_report r;
-      r.pid = 0x7F;
-      r.dcs = 0xF6;
+      r.pid = codec::tpdu::pid_usim_data_download;
+      r.dcs = codec::tpdu::dcs_8bit_class2_f;
       r.ud =
           hex("027100000e0ab000010000000001000001"
               "9000");
@@ -50,15 +50,15 @@ class null_gateway : public sim::card_gateway {
 
 bytes submit_pdu(std::uint8_t registered_delivery) {
   smpp::submit_sm s;
-  s.source_addr_ton = 1;
-  s.source_addr_npi = 1;
+  s.source_addr_ton = smpp::ton::international;
+  s.source_addr_npi = smpp::npi::isdn;
   s.source_addr = "4670000000";
-  s.dest_addr_ton = 1;
-  s.dest_addr_npi = 1;
+  s.dest_addr_ton = smpp::ton::international;
+  s.dest_addr_npi = smpp::npi::isdn;
   s.destination_addr = "46712345678";
-  s.esm_class = 0x40;
-  s.protocol_id = 0x7F;
-  s.data_coding = 0x02;
+  s.esm_class = smpp::esm_class::udhi;
+  s.protocol_id = codec::tpdu::pid_usim_data_download;
+  s.data_coding = smpp::data_coding::octet_unspecified;
   s.registered_delivery = registered_delivery;
   // A typical RFM command: CPI UDH and ~100 octets of secured packet.
   s.short_message = hex("027000");

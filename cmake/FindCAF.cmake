@@ -1,6 +1,7 @@
 # FindCAF: Debian's libcaf-dev (0.17.6) ships neither a CMake config nor a
 # pkg-config file, so locate headers and libraries by hand.
-# Defines CAF::core, CAF::io (and CAF::openssl when present), CAF_VERSION.
+# Defines CAF::core, CAF_VERSION, and CAF::io / CAF::openssl when present (otaflow links
+# CAF::core only: its SMPP sessions use their own sockets, not CAF's io module).
 find_path(CAF_INCLUDE_DIR caf/all.hpp)
 find_library(CAF_CORE_LIBRARY caf_core)
 find_library(CAF_IO_LIBRARY caf_io)
@@ -19,7 +20,7 @@ endif()
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(CAF
-  REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIBRARY CAF_IO_LIBRARY
+  REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIBRARY
   VERSION_VAR CAF_VERSION)
 
 if(CAF_FOUND AND NOT TARGET CAF::core)
@@ -29,11 +30,13 @@ if(CAF_FOUND AND NOT TARGET CAF::core)
     IMPORTED_LOCATION "${CAF_CORE_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}"
     INTERFACE_LINK_LIBRARIES Threads::Threads)
-  add_library(CAF::io UNKNOWN IMPORTED)
-  set_target_properties(CAF::io PROPERTIES
-    IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
-    INTERFACE_LINK_LIBRARIES CAF::core)
-  if(CAF_OPENSSL_LIBRARY)
+  if(CAF_IO_LIBRARY)
+    add_library(CAF::io UNKNOWN IMPORTED)
+    set_target_properties(CAF::io PROPERTIES
+      IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
+      INTERFACE_LINK_LIBRARIES CAF::core)
+  endif()
+  if(CAF_IO_LIBRARY AND CAF_OPENSSL_LIBRARY)
     add_library(CAF::openssl UNKNOWN IMPORTED)
     set_target_properties(CAF::openssl PROPERTIES
       IMPORTED_LOCATION "${CAF_OPENSSL_LIBRARY}"

@@ -85,6 +85,11 @@ enum class sw_class {
   error,    ///< everything else (64XX-6FXX, 93XX, 94XX, 98XX, ...)
 };
 
+/// Whether a status word is in the SW1 group whose XX value is given: sw1_is(0x910A,
+/// sw::proactive_pending) is true (91XX).
+[[nodiscard]] constexpr bool sw1_is(std::uint16_t sw, std::uint16_t group_xx) noexcept {
+  return (sw & 0xFF00) == (group_xx & 0xFF00);
+}
 /// Classifies a status word.
 [[nodiscard]] sw_class classify_sw(std::uint16_t sw) noexcept;
 /// Whether the command was executed normally (sw_class::success).

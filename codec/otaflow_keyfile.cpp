@@ -1,20 +1,9 @@
 #include "codec/otaflow_keyfile.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
 namespace otaflow::codec::keyfile {
-namespace {
-
-std::string hex2(unsigned v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02X", v & 0xFFu);
-  return buf;
-}
-
-}  // namespace
-
 void encode_header(const header& h, byte_writer& w) {
   w.u8(h.version);
   w.u8(h.algorithm);
@@ -31,15 +20,18 @@ result<header> decode_header(byte_view data) {
     return make_error(errc::truncated,
                       "key file header needs 8 bytes, got " + std::to_string(data.size()));
   if (h.version != format_version)
-    return make_error(errc::unsupported, "key file version " + hex2(h.version) + " (only 01)");
-  if (h.algorithm != alg_aes128_kw)
     return make_error(errc::unsupported,
-                      "key file algorithm " + hex2(h.algorithm) + " (only 01 = AES-128 KW)");
+                      "key file version " + to_hex(h.version, 2, hex_case::upper) + " (only 01)");
+  if (h.algorithm != alg_aes128_kw)
+    return make_error(errc::unsupported, "key file algorithm " +
+                                             to_hex(h.algorithm, 2, hex_case::upper) +
+                                             " (only 01 = AES-128 KW)");
   if (h.kik_index < 1 || h.kik_index > 15)
     return make_error(errc::bad_value,
                       "key file KIK index " + std::to_string(h.kik_index) + " not in 1..15");
   if (h.flags != 0)
-    return make_error(errc::bad_value, "key file flags " + hex2(h.flags) + " (RFU, must be 00)");
+    return make_error(errc::bad_value, "key file flags " + to_hex(h.flags, 2, hex_case::upper) +
+                                           " (RFU, must be 00)");
   if (h.sequence == 0) return make_error(errc::bad_value, "key file sequence 0 (must be >= 1)");
   return h;
 }
@@ -84,7 +76,7 @@ result<file> decode(byte_view data) {
     if (pad[i] != 0xFF)
       return make_error(errc::bad_value, "key file padding byte " +
                                              std::to_string(file_size - pad.size() + i) + " is " +
-                                             hex2(pad[i]) + ", must be FF");
+                                             to_hex(pad[i], 2, hex_case::upper) + ", must be FF");
   return f;
 }
 

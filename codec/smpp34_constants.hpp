@@ -149,6 +149,8 @@ inline constexpr std::uint16_t its_session_info = 0x1383;
 
 /// message_state values (§5.2.28, also the message_state TLV §5.3.2.35).
 enum class message_state : std::uint8_t {
+  /// Not in the 3.4 table (which starts at 1): defined by SMPP v5.0 (§4.7.15).
+  scheduled = 0,
   enroute = 1,
   delivered = 2,
   expired = 3,
@@ -183,6 +185,8 @@ inline constexpr std::uint8_t receipt_mask = 0x03;  ///< bits 1..0: SMSC deliver
 inline constexpr std::uint8_t receipt_none = 0x00;
 inline constexpr std::uint8_t receipt_final = 0x01;    ///< on final success or failure
 inline constexpr std::uint8_t receipt_failure = 0x02;  ///< on failure only
+/// 11: reserved in 3.4; SMPP v5.0 gives it the meaning "on success only".
+inline constexpr std::uint8_t receipt_success = 0x03;
 inline constexpr std::uint8_t sme_delivery_ack = 0x04;
 inline constexpr std::uint8_t sme_user_ack = 0x08;
 inline constexpr std::uint8_t intermediate_notification = 0x10;

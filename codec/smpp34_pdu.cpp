@@ -1,23 +1,10 @@
 #include "codec/smpp34_pdu.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
 namespace otaflow::codec::smpp {
 namespace {
-
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
-std::string hex16(std::uint16_t v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "0x%04x", v);
-  return buf;
-}
 
 error fail(command_status s, std::string message) {
   return make_error(s, std::move(message));
@@ -30,7 +17,7 @@ class status_category_impl final : public std::error_category {
     const auto s = static_cast<command_status>(static_cast<std::uint32_t>(v));
     const auto n = status_name(s);
     if (!n.empty()) return std::string(n);
-    return "command_status " + hex32(static_cast<std::uint32_t>(v));
+    return "command_status 0x" + to_hex(static_cast<std::uint32_t>(v), 8);
   }
 };
 
@@ -146,13 +133,13 @@ status check_tlv(const tlv& t) {
       break;
   }
   if (t.value.size() > 0xFFFF) {
-    return fail(command_status::esme_rinvparlen, "TLV " + hex16(t.tag) + ": value of " +
+    return fail(command_status::esme_rinvparlen, "TLV 0x" + to_hex(t.tag, 4) + ": value of " +
                                                      std::to_string(t.value.size()) +
                                                      " octets exceeds 65535");
   }
   if (name != nullptr && t.value.size() != want) {
-    return fail(command_status::esme_rinvparlen, "TLV " + hex16(t.tag) + " " + name + ": length " +
-                                                     std::to_string(t.value.size()) +
+    return fail(command_status::esme_rinvparlen, "TLV 0x" + to_hex(t.tag, 4) + " " + name +
+                                                     ": length " + std::to_string(t.value.size()) +
                                                      ", expected " + std::to_string(want));
   }
   return {};
@@ -171,7 +158,7 @@ result<tlv_list> read_tlvs(byte_reader& in) {
     byte_view v;
     if (!in.take(len, v)) {
       return fail(command_status::esme_rinvoptparstream,
-                  "TLV " + hex16(t) + ": length " + std::to_string(len) + " but " +
+                  "TLV 0x" + to_hex(t, 4) + ": length " + std::to_string(len) + " but " +
                       std::to_string(in.remaining()) + " octets left");
     }
     tlv x{t, bytes(v.begin(), v.end())};
@@ -496,12 +483,12 @@ result<pdu_body> decode_body(command_id id, byte_view body) {
   }
   const auto name = command_name(id);
   if (!name.empty()) {
-    return fail(command_status::esme_rinvcmdid, "command_id " +
-                                                    hex32(static_cast<std::uint32_t>(id)) + " (" +
-                                                    std::string(name) + ") is not supported");
+    return fail(command_status::esme_rinvcmdid,
+                "command_id 0x" + to_hex(static_cast<std::uint32_t>(id), 8) + " (" +
+                    std::string(name) + ") is not supported");
   }
   return fail(command_status::esme_rinvcmdid,
-              "unknown command_id " + hex32(static_cast<std::uint32_t>(id)));
+              "unknown command_id 0x" + to_hex(static_cast<std::uint32_t>(id), 8));
 }
 
 }  // namespace
@@ -710,9 +697,9 @@ tlv make_tlv_cstring(std::uint16_t t, std::string_view s) {
 
 namespace {
 error bad_tlv_length(std::uint16_t t, std::size_t got, std::size_t want) {
-  return fail(
-      command_status::esme_rinvparlen,
-      "TLV " + hex16(t) + ": length " + std::to_string(got) + ", expected " + std::to_string(want));
+  return fail(command_status::esme_rinvparlen, "TLV 0x" + to_hex(t, 4) + ": length " +
+                                                   std::to_string(got) + ", expected " +
+                                                   std::to_string(want));
 }
 }  // namespace
 
@@ -735,7 +722,7 @@ result<std::optional<std::string>> get_tlv_cstring(const tlv_list& tlvs, std::ui
   if (x == nullptr) return std::optional<std::string>{};
   const auto nul = std::find(x->value.begin(), x->value.end(), 0);
   if (nul == x->value.end()) {
-    return fail(command_status::esme_rinvparlen, "TLV " + hex16(t) + ": C-string of " +
+    return fail(command_status::esme_rinvparlen, "TLV 0x" + to_hex(t, 4) + ": C-string of " +
                                                      std::to_string(x->value.size()) +
                                                      " octets has no NUL terminator");
   }

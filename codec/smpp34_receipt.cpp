@@ -250,6 +250,30 @@ std::string_view state_to_stat(message_state s) noexcept {
   return "UNKNOWN";
 }
 
+std::string_view state_name(message_state s) noexcept {
+  switch (s) {
+    case message_state::scheduled:
+      return "SCHEDULED";
+    case message_state::enroute:
+      return "ENROUTE";
+    case message_state::delivered:
+      return "DELIVERED";
+    case message_state::expired:
+      return "EXPIRED";
+    case message_state::deleted:
+      return "DELETED";
+    case message_state::undeliverable:
+      return "UNDELIVERABLE";
+    case message_state::accepted:
+      return "ACCEPTED";
+    case message_state::unknown:
+      return "UNKNOWN";
+    case message_state::rejected:
+      return "REJECTED";
+  }
+  return "UNKNOWN";
+}
+
 bool same_message_id(std::string_view a, std::string_view b) noexcept {
   if (iequals(a, b)) return true;
   const auto a10 = parse_number(a, 10);

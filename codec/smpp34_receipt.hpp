@@ -51,6 +51,9 @@ struct delivery_receipt {
 [[nodiscard]] std::optional<message_state> stat_to_state(std::string_view stat) noexcept;
 /// The Appendix B stat value of a message_state.
 [[nodiscard]] std::string_view state_to_stat(message_state s) noexcept;
+/// The §5.2.28 name of a message_state ("DELIVERED", "UNDELIVERABLE", ...; "SCHEDULED" for
+/// SMPP v5.0's 0); "UNKNOWN" for a value outside the table.
+[[nodiscard]] std::string_view state_name(message_state s) noexcept;
 
 /// Whether two message ids denote the same message: equal ignoring case, or equal as numbers
 /// when one is read as hex and the other as decimal (SMSCs answer submit_sm_resp in one base

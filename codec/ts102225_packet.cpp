@@ -2,7 +2,6 @@
 
 #include "codec/ts102225_packet.hpp"
 
-#include <cstdio>
 #include <string>
 
 namespace otaflow::codec {
@@ -10,12 +9,6 @@ namespace {
 
 std::string num(std::size_t v) {
   return std::to_string(v);
-}
-
-std::string hex(std::uint32_t v, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*x", digits, v);
-  return buf;
 }
 
 }  // namespace
@@ -48,6 +41,39 @@ const char* name(por_status s) noexcept {
       return "response_by_sms_submit";
     case por_status::response_by_ussd:
       return "response_by_ussd";
+  }
+  const auto v = static_cast<std::uint8_t>(s);
+  return (v >= 0xC0 && v <= 0xFE) ? "proprietary" : "reserved";
+}
+
+const char* describe(por_status s) noexcept {
+  switch (s) {
+    case por_status::ok:
+      return "PoR OK";
+    case por_status::rc_cc_ds_failed:
+      return "RC/CC/DS failed";
+    case por_status::cntr_low:
+      return "CNTR low";
+    case por_status::cntr_high:
+      return "CNTR high";
+    case por_status::cntr_blocked:
+      return "CNTR blocked";
+    case por_status::ciphering_error:
+      return "ciphering error";
+    case por_status::unidentified_security_error:
+      return "unidentified security error";
+    case por_status::insufficient_memory:
+      return "insufficient memory";
+    case por_status::more_time:
+      return "more time";
+    case por_status::tar_unknown:
+      return "TAR unknown";
+    case por_status::insufficient_security_level:
+      return "insufficient security level";
+    case por_status::response_by_sms_submit:
+      return "response by SMS-SUBMIT";
+    case por_status::response_by_ussd:
+      return "response by USSD";
   }
   const auto v = static_cast<std::uint8_t>(s);
   return (v >= 0xC0 && v <= 0xFE) ? "proprietary" : "reserved";
@@ -105,7 +131,7 @@ result<bytes> encode_command_packet(const command_fields& f) {
     return make_error(errc::bad_argument, "command packet: counter exceeds 40 bits");
   if (f.tar > 0xFFFFFF)
     return make_error(errc::bad_argument,
-                      "command packet: TAR " + hex(f.tar, 6) + " exceeds 24 bits");
+                      "command packet: TAR " + to_hex(f.tar, 6) + " exceeds 24 bits");
   if (f.pcntr > f.data.size())
     return make_error(errc::bad_argument, "command packet: PCNTR " + num(f.pcntr) +
                                               " exceeds the data length " + num(f.data.size()));
@@ -187,7 +213,7 @@ result<bytes> encode_response_packet(const response_fields& f) {
     return make_error(errc::bad_argument, "response packet: counter exceeds 40 bits");
   if (f.tar > 0xFFFFFF)
     return make_error(errc::bad_argument,
-                      "response packet: TAR " + hex(f.tar, 6) + " exceeds 24 bits");
+                      "response packet: TAR " + to_hex(f.tar, 6) + " exceeds 24 bits");
   if (f.pcntr > f.data.size())
     return make_error(errc::bad_argument, "response packet: PCNTR " + num(f.pcntr) +
                                               " exceeds the data length " + num(f.data.size()));

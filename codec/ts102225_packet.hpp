@@ -53,6 +53,15 @@ enum class por_status : std::uint8_t {
 /// snake_case name of a status ("por_ok", "rc_cc_ds_failed", ...); "reserved" for 0D..BF
 /// and FF, "proprietary" for C0..FE.
 [[nodiscard]] const char* name(por_status s) noexcept;
+/// The status as §5.2 words it, for people ("PoR OK", "RC/CC/DS failed", "CNTR low", ...);
+/// "reserved" for 0D..BF and FF, "proprietary" for C0..FE.
+[[nodiscard]] const char* describe(por_status s) noexcept;
+/// Whether the status announces the actual response for later rather than being it: more
+/// time (08, §5.2), response by SMS-SUBMIT (0B) or by USSD (0C) (TS 31.115 §4.4).
+[[nodiscard]] constexpr bool response_follows(por_status s) noexcept {
+  return s == por_status::more_time || s == por_status::response_by_sms_submit ||
+         s == por_status::response_by_ussd;
+}
 
 /// Toolkit Application References (TS 101 220 Annex D, via pycrate TS31111_SAT;
 /// docs/standards/ts102226-remote-apdu.md §7).

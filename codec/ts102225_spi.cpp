@@ -2,16 +2,10 @@
 
 #include "codec/ts102225_spi.hpp"
 
-#include <cstdio>
+#include <string>
 
 namespace otaflow::codec {
 namespace {
-
-std::string hex4(std::uint16_t v) {
-  char buf[5];
-  std::snprintf(buf, sizeof buf, "%04x", v);
-  return buf;
-}
 
 // Reserved bits: octet 1 b8-b6, octet 2 b8-b7 (§5.1.1).
 constexpr std::uint16_t reserved_mask = 0xE000 | 0x00C0;
@@ -20,12 +14,12 @@ constexpr std::uint16_t reserved_mask = 0xE000 | 0x00C0;
 
 result<spi> decode_spi(std::uint16_t value) {
   if (value & reserved_mask)
-    return make_error(errc::bad_value, "SPI " + hex4(value) + ": reserved bits " +
-                                           hex4(value & reserved_mask) + " are set");
+    return make_error(errc::bad_value, "SPI " + to_hex(value, 4) + ": reserved bits " +
+                                           to_hex(value & reserved_mask, 4) + " are set");
   const auto o1 = static_cast<std::uint8_t>(value >> 8);
   const auto o2 = static_cast<std::uint8_t>(value);
   if ((o2 & 0x3) == 0x3)
-    return make_error(errc::bad_value, "SPI " + hex4(value) + ": PoR mode 11 is reserved");
+    return make_error(errc::bad_value, "SPI " + to_hex(value, 4) + ": PoR mode 11 is reserved");
   spi s;
   s.counter = static_cast<counter_mode>((o1 >> 3) & 0x3);
   s.ciphered = (o1 & 0x04) != 0;

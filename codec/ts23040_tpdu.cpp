@@ -10,11 +10,6 @@ using std::chrono::days;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-std::string hex2(std::uint8_t v) {
-  static constexpr char digits[] = "0123456789abcdef";
-  return {digits[v >> 4], digits[v & 0x0F]};
-}
-
 error truncated(std::string_view what, std::string_view field) {
   return make_error(errc::truncated,
                     std::string(what) + ": TPDU ends before " + std::string(field));
@@ -154,7 +149,7 @@ status write_ud(byte_writer& out, std::uint8_t dcs, bool udhi, const bytes& ud,
     if (septets != 0) {
       return make_error(errc::bad_argument, std::string(what) + ": ud_septets " +
                                                 std::to_string(septets) + " set but DCS 0x" +
-                                                hex2(dcs) + " counts octets");
+                                                to_hex(dcs, 2) + " counts octets");
     }
     udl = static_cast<std::uint8_t>(ud.size());
   }
@@ -359,7 +354,7 @@ result<timestamp> decode_timestamp(byte_reader& in) {
     const std::uint8_t units = v[i] >> 4;
     if (tens > 9 || units > 9) {
       return make_error(errc::bad_value, std::string("time stamp: ") + names[i] + " octet 0x" +
-                                             hex2(v[i]) + " is not two BCD digits");
+                                             to_hex(v[i], 2) + " is not two BCD digits");
     }
     f[i] = static_cast<std::uint8_t>(tens * 10 + units);
   }
@@ -368,7 +363,7 @@ result<timestamp> decode_timestamp(byte_reader& in) {
   const std::uint8_t tz_units = v[6] >> 4;
   if (tz_units > 9) {
     return make_error(errc::bad_value,
-                      "time stamp: time zone octet 0x" + hex2(v[6]) + " is not BCD quarters");
+                      "time stamp: time zone octet 0x" + to_hex(v[6], 2) + " is not BCD quarters");
   }
   const int quarters = tz_tens * 10 + tz_units;
   timestamp t;

@@ -78,6 +78,10 @@ inline constexpr std::uint8_t pid_me_data_download = 0x7D;
 
 /// TP-DCS values used here (TS 23.038 §4).
 inline constexpr std::uint8_t dcs_gsm7 = 0x00;
+/// Group 00xx, no message class, 8-bit data.
+inline constexpr std::uint8_t dcs_8bit = 0x04;
+/// Group 00xx, no message class, UCS2 (the same value as SMPP's data_coding UCS2).
+inline constexpr std::uint8_t dcs_ucs2 = 0x08;
 /// Group 00xx, class meaning, 8-bit data, class 2 ((U)SIM specific).
 inline constexpr std::uint8_t dcs_8bit_class2 = 0x16;
 /// Group 1111, 8-bit data, class 2 (what pySim sends).

@@ -5,17 +5,6 @@
 #include <string>
 
 namespace otaflow::codec {
-namespace {
-
-std::string hex2(unsigned v) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s(2, '0');
-  s[0] = digits[(v >> 4) & 0xF];
-  s[1] = digits[v & 0xF];
-  return s;
-}
-
-}  // namespace
 
 const information_element* user_data_header::find(std::uint8_t id) const noexcept {
   const information_element* found = nullptr;
@@ -35,7 +24,7 @@ result<user_data_header> decode_udh_body(byte_view body) {
                                              std::to_string(r.position()) + " is cut short");
     byte_view data;
     if (!r.take(len, data))
-      return make_error(errc::truncated, "UDH: IE " + hex2(id) + " has IEDL " +
+      return make_error(errc::truncated, "UDH: IE " + to_hex(id, 2) + " has IEDL " +
                                              std::to_string(len) + " but only " +
                                              std::to_string(r.remaining()) + " octets remain");
     udh.elements.push_back({id, bytes(data.begin(), data.end())});
@@ -55,7 +44,7 @@ status encode(const user_data_header& udh, byte_writer& out) {
     return make_error(errc::too_long, "UDH: UDHL " + std::to_string(udhl) + " exceeds 255");
   for (const auto& ie : udh.elements)
     if (ie.data.size() > 0xFF)
-      return make_error(errc::too_long, "UDH: IE " + hex2(ie.iei) + " has " +
+      return make_error(errc::too_long, "UDH: IE " + to_hex(ie.iei, 2) + " has " +
                                             std::to_string(ie.data.size()) + " octets (max 255)");
   out.u8(static_cast<std::uint8_t>(udhl));
   for (const auto& ie : udh.elements) {
@@ -116,10 +105,10 @@ result<concat_info> decode_concat(const information_element& ie) {
     info.sequence = ie.data[3];
     info.ref16 = true;
   } else {
-    return make_error(errc::bad_value, "IE " + hex2(ie.iei) + " is not a concatenation IE");
+    return make_error(errc::bad_value, "IE " + to_hex(ie.iei, 2) + " is not a concatenation IE");
   }
   if (info.total == 0 || info.sequence == 0 || info.sequence > info.total)
-    return make_error(errc::bad_value, "concatenation IE " + hex2(ie.iei) + ": sequence " +
+    return make_error(errc::bad_value, "concatenation IE " + to_hex(ie.iei, 2) + ": sequence " +
                                            std::to_string(info.sequence) + " of " +
                                            std::to_string(info.total) + " is out of range");
   return info;

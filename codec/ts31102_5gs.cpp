@@ -8,11 +8,6 @@
 namespace otaflow::codec::ts31102 {
 namespace {
 
-std::string hex2(unsigned v) {
-  static const char* digits = "0123456789ABCDEF";
-  return {digits[(v >> 4) & 0xF], digits[v & 0xF]};
-}
-
 error truncated(const char* what, std::size_t need, std::size_t got) {
   return make_error(errc::truncated, std::string(what) + " needs " + std::to_string(need) +
                                          " bytes, got " + std::to_string(got));
@@ -40,7 +35,8 @@ status check_padding(byte_view rest, const char* file, std::size_t offset) {
   for (std::size_t i = 0; i < rest.size(); ++i)
     if (rest[i] != 0xFF)
       return make_error(errc::bad_value, std::string(file) + ": byte " +
-                                             std::to_string(offset + i) + " is '" + hex2(rest[i]) +
+                                             std::to_string(offset + i) + " is '" +
+                                             to_hex(rest[i], 2, hex_case::upper) +
                                              "' after the content, expected 'FF'");
   return {};
 }
@@ -59,7 +55,8 @@ status pad_to(std::size_t file_size, const char* file, byte_writer& w, const byt
 // A BER-TLV value of a fixed length, or empty (= absent).
 status fixed_len(const ber_tlv_view& t, std::size_t want, const char* what) {
   if (!t.value.empty() && t.value.size() != want)
-    return make_error(errc::bad_length, std::string(what) + " (tag '" + hex2(t.tag) +
+    return make_error(errc::bad_length, std::string(what) + " (tag '" +
+                                            to_hex(t.tag & 0xFF, 2, hex_case::upper) +
                                             "') must be " + std::to_string(want) + " bytes, got " +
                                             std::to_string(t.value.size()));
   return {};
@@ -123,7 +120,8 @@ result<ef_5gs_loci> decode_5gs_loci(byte_view data) {
       return make_error(errc::bad_value,
                         "EF.5GS3GPPLOCI: 5G-GUTI length " + to_hex(g.first(2)) + " is not '000B'");
     if ((g[2] & 0x07) != 0x02)
-      return make_error(errc::bad_value, "EF.5GS3GPPLOCI: identity type '" + hex2(g[2]) +
+      return make_error(errc::bad_value, "EF.5GS3GPPLOCI: identity type '" +
+                                             to_hex(g[2], 2, hex_case::upper) +
                                              "' is not a 5G-GUTI (xxxx x010)");
     auto id = decode_plmn(g.subspan(3, 3));
     if (!id) return with_context(std::move(id).error(), "EF.5GS3GPPLOCI 5G-GUTI: ");
@@ -202,7 +200,7 @@ result<std::optional<nas_security_context_5gs>> decode_5gs_nsc(byte_view record)
   if (!outer) return outer.error();
   if (outer->tag != 0xA0)
     return make_error(errc::bad_value, std::string(file) + ": expected tag 'A0', got '" +
-                                           hex2(outer->tag & 0xFF) + "'");
+                                           to_hex(outer->tag & 0xFF, 2, hex_case::upper) + "'");
   OTAFLOW_TRY(check_padding(r.rest(), file, r.position()));
   auto inner = ber_decode_all_views(outer->value);
   if (!inner) return with_context(std::move(inner).error(), std::string(file) + " 'A0': ");
@@ -214,7 +212,8 @@ result<std::optional<nas_security_context_5gs>> decode_5gs_nsc(byte_view record)
         OTAFLOW_TRY(fixed_len(t, 1, "ngKSI"));
         if (t.value.empty()) break;
         if (t.value[0] > 0x0F)
-          return make_error(errc::bad_value, "ngKSI '" + hex2(t.value[0]) + "' exceeds 4 bits");
+          return make_error(errc::bad_value, "ngKSI '" + to_hex(t.value[0], 2, hex_case::upper) +
+                                                 "' exceeds 4 bits");
         c.ngksi = t.value[0];
         have_ksi = true;
         break;
@@ -256,7 +255,8 @@ status encode_5gs_nsc(const std::optional<nas_security_context_5gs>& nsc, std::s
   bytes content;
   if (nsc) {
     if (nsc->ngksi > 0x0F)
-      return make_error(errc::bad_value, "ngKSI '" + hex2(nsc->ngksi) + "' exceeds 4 bits");
+      return make_error(errc::bad_value,
+                        "ngKSI '" + to_hex(nsc->ngksi, 2, hex_case::upper) + "' exceeds 4 bits");
     byte_writer in;
     const std::uint8_t ksi[] = {nsc->ngksi};
     OTAFLOW_TRY(ber_encode(0x80, ksi, in));
@@ -298,8 +298,8 @@ result<ef_5g_auth_keys> decode_5g_auth_keys(byte_view data) {
     auto t = read_tlv(r, file);
     if (!t) return t.error();
     if (t->tag != 0x80 && t->tag != 0x81)
-      return make_error(errc::bad_value,
-                        std::string(file) + ": unexpected tag '" + hex2(t->tag & 0xFF) + "'");
+      return make_error(errc::bad_value, std::string(file) + ": unexpected tag '" +
+                                             to_hex(t->tag & 0xFF, 2, hex_case::upper) + "'");
     const char* what = t->tag == 0x80 ? "K_AUSF" : "K_SEAF";
     OTAFLOW_TRY(fixed_len(*t, 32, what));
     auto& slot = t->tag == 0x80 ? out.k_ausf : out.k_seaf;
@@ -411,7 +411,7 @@ result<ef_suci_calc_info> decode_suci_calc_info(byte_view data) {
   if (!a0) return a0.error();
   if (a0->tag != 0xA0)
     return make_error(errc::bad_value, std::string(suci_file) + ": first tag is '" +
-                                           hex2(a0->tag & 0xFF) +
+                                           to_hex(a0->tag & 0xFF, 2, hex_case::upper) +
                                            "', expected 'A0' (Protection Scheme Identifier List)");
   if (a0->value.size() % 2 != 0)
     return make_error(errc::bad_length, std::string(suci_file) + ": 'A0' length " +
@@ -427,7 +427,8 @@ result<ef_suci_calc_info> decode_suci_calc_info(byte_view data) {
     auto a1 = read_tlv(r, suci_file);
     if (!a1) return a1.error();
     if (a1->tag != 0xA1)
-      return make_error(errc::bad_value, std::string(suci_file) + ": tag '" + hex2(a1->tag & 0xFF) +
+      return make_error(errc::bad_value, std::string(suci_file) + ": tag '" +
+                                             to_hex(a1->tag & 0xFF, 2, hex_case::upper) +
                                              "' after 'A0', expected 'A1' (Home Network Public "
                                              "Key List)");
     auto objs = ber_decode_all_views(a1->value);
@@ -437,7 +438,7 @@ result<ef_suci_calc_info> decode_suci_calc_info(byte_view data) {
       if (id.tag != 0x80)
         return make_error(errc::bad_value, std::string(suci_file) + " 'A1': object " +
                                                std::to_string(i) + " has tag '" +
-                                               hex2(id.tag & 0xFF) +
+                                               to_hex(id.tag & 0xFF, 2, hex_case::upper) +
                                                "', expected '80' (key identifier)");
       if (id.value.size() != 1)
         return make_error(errc::bad_length, std::string(suci_file) +
@@ -600,11 +601,12 @@ result<ef_supi_nai> decode_supi_nai(byte_view data) {
                                        : t->tag == 0x82 ? &out.gci
                                                         : nullptr;
     if (!slot)
-      return make_error(errc::bad_value,
-                        std::string(file) + ": unexpected tag '" + hex2(t->tag & 0xFF) + "'");
+      return make_error(errc::bad_value, std::string(file) + ": unexpected tag '" +
+                                             to_hex(t->tag & 0xFF, 2, hex_case::upper) + "'");
     if (*slot)
-      return make_error(errc::bad_value,
-                        std::string(file) + ": tag '" + hex2(t->tag) + "' appears twice");
+      return make_error(errc::bad_value, std::string(file) + ": tag '" +
+                                             to_hex(t->tag & 0xFF, 2, hex_case::upper) +
+                                             "' appears twice");
     if (t->value.empty()) continue;
     *slot = std::string(t->value.begin(), t->value.end());
   }
@@ -619,7 +621,8 @@ status encode_supi_nai(const ef_supi_nai& nai, std::size_t file_size, byte_write
        {std::pair{0x80u, &nai.nsi}, std::pair{0x81u, &nai.gli}, std::pair{0x82u, &nai.gci}})
     if (*v) {
       if ((*v)->empty())
-        return make_error(errc::bad_value, "EF.SUPI_NAI: tag '" + hex2(tag) + "' value is empty");
+        return make_error(errc::bad_value, "EF.SUPI_NAI: tag '" + to_hex(tag, 2, hex_case::upper) +
+                                               "' value is empty");
       OTAFLOW_TRY(ber_encode(
           tag, byte_view(reinterpret_cast<const std::uint8_t*>((*v)->data()), (*v)->size()), t));
     }
@@ -704,8 +707,9 @@ result<bytes> default_5gs_content(const ef_spec& spec, const std::optional<plmn>
       w.fill(spec.size, 0xFF);
       break;
     default:
-      return make_error(errc::not_found, std::string(spec.name) + " (" + hex2(spec.fid >> 8) +
-                                             hex2(spec.fid) + ") is not a DF.5GS file");
+      return make_error(errc::not_found, std::string(spec.name) + " (" +
+                                             to_hex(spec.fid, 4, hex_case::upper) +
+                                             ") is not a DF.5GS file");
   }
   if (w.size() < spec.size) w.fill(spec.size - w.size(), 0xFF);
   if (w.size() != spec.size)

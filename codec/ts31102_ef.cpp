@@ -1,22 +1,9 @@
 #include "codec/ts31102_ef.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace otaflow::codec::ts31102 {
 namespace {
-
-std::string hex2(unsigned v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02X", v & 0xFFu);
-  return buf;
-}
-
-std::string hex4(unsigned v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04X", v & 0xFFFFu);
-  return buf;
-}
 
 error truncated(const char* what, std::size_t need, std::size_t got) {
   return make_error(errc::truncated, std::string(what) + " needs " + std::to_string(need) +
@@ -139,9 +126,7 @@ void utf8_append(std::string& out, char32_t cp) {
 }
 
 std::string cp_name(char32_t cp) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
-  return buf;
+  return "U+" + to_hex(cp, 4, hex_case::upper);
 }
 
 // ---- GSM 7-bit default alphabet (TS 23.038 §6.2.1) and its extension table (§6.2.1.1).
@@ -273,7 +258,8 @@ result<sms_address> decode_address(byte_view f, bool octet_length, const char* w
   sms_address a;
   a.ton_npi = f[1];
   if (((a.ton_npi >> 4) & 0x7) == 0x5)
-    return make_error(errc::unsupported, std::string(what) + " TON/NPI " + hex2(a.ton_npi) +
+    return make_error(errc::unsupported, std::string(what) + " TON/NPI " +
+                                             to_hex(a.ton_npi, 2, hex_case::upper) +
                                              ": alphanumeric addresses are not supported");
   auto d = decode_bcd(f.subspan(2, bcd_bytes), what);
   if (!d) return std::move(d).error();
@@ -317,7 +303,7 @@ result<plmn> decode_plmn(byte_view three) {
   for (int i : {0, 1, 2, 4, 5})
     if (n[i] > 9)
       return make_error(errc::bad_value, "PLMN " + to_hex(three.first(3)) + ": digit nibble " +
-                                             hex2(n[i]) + " is not decimal");
+                                             to_hex(n[i], 2, hex_case::upper) + " is not decimal");
   if (n[3] > 9 && n[3] != 0xF)
     return make_error(errc::bad_value,
                       "PLMN " + to_hex(three.first(3)) + ": MNC digit 3 must be 0-9 or F");
@@ -436,13 +422,15 @@ result<std::string> decode_imsi(byte_view data) {
   if (data.size() < 9) return truncated("EF.IMSI", 9, data.size());
   const std::uint8_t used = data[0];
   if (used < 1 || used > 8)
-    return make_error(errc::bad_value, "EF.IMSI length byte " + hex2(used) + " not in 01..08");
+    return make_error(errc::bad_value,
+                      "EF.IMSI length byte " + to_hex(used, 2, hex_case::upper) + " not in 01..08");
   if ((data[1] & 0x07) != 0x01)
     return make_error(errc::bad_value, "EF.IMSI type of identity " +
                                            std::to_string(data[1] & 0x07) + " is not 1 (IMSI)");
   const unsigned first = data[1] >> 4;
   if (first > 9)
-    return make_error(errc::bad_value, "EF.IMSI digit 1 nibble " + hex2(first) + " is not decimal");
+    return make_error(errc::bad_value, "EF.IMSI digit 1 nibble " +
+                                           to_hex(first, 2, hex_case::upper) + " is not decimal");
   std::string digits(1, static_cast<char>('0' + first));
   auto rest = decode_bcd(data.subspan(2, used - 1u), "EF.IMSI");
   if (!rest) return std::move(rest).error();
@@ -482,7 +470,7 @@ result<alpha_text> decode_alpha(byte_view f) {
   for (std::size_t i = 0; i < chars.size(); ++i)
     if (chars[i] & 0x80)
       return make_error(errc::bad_value, "alpha field byte " + std::to_string(i) + " is " +
-                                             hex2(chars[i]) +
+                                             to_hex(chars[i], 2, hex_case::upper) +
                                              ": not a GSM default alphabet character (b8 set)");
   for (std::size_t i = 0; i < chars.size();) utf8_append(t.utf8, gsm_decode_char(chars, i));
   return t;
@@ -526,8 +514,9 @@ result<ef_spn> decode_spn(byte_view data) {
   if (data.size() < spn_size) return truncated("EF.SPN", spn_size, data.size());
   const std::uint8_t dc = data[0];
   if (dc & 0xFC)
-    return make_error(errc::bad_value,
-                      "EF.SPN display condition " + hex2(dc) + ": RFU bits b8..b3 must be 0");
+    return make_error(errc::bad_value, "EF.SPN display condition " +
+                                           to_hex(dc, 2, hex_case::upper) +
+                                           ": RFU bits b8..b3 must be 0");
   ef_spn s;
   s.plmn_name_required = dc & 0x01;
   s.spn_not_required_outside = dc & 0x02;
@@ -554,13 +543,16 @@ status encode_spn(const ef_spn& spn, byte_writer& w) {
 result<std::uint16_t> decode_acc(byte_view data) {
   if (data.size() < 2) return truncated("EF.ACC", 2, data.size());
   const auto v = static_cast<std::uint16_t>((data[0] << 8) | data[1]);
-  if (v & (1u << 10)) return make_error(errc::bad_value, "EF.ACC " + hex4(v) + ": ACC 10 is set");
+  if (v & (1u << 10))
+    return make_error(errc::bad_value,
+                      "EF.ACC " + to_hex(v, 4, hex_case::upper) + ": ACC 10 is set");
   return v;
 }
 
 status encode_acc(std::uint16_t classes, byte_writer& w) {
   if (classes & (1u << 10))
-    return make_error(errc::bad_value, "ACC mask " + hex4(classes) + ": ACC 10 must not be stored");
+    return make_error(errc::bad_value, "ACC mask " + to_hex(classes, 4, hex_case::upper) +
+                                           ": ACC 10 must not be stored");
   w.u16(classes);
   return {};
 }
@@ -711,8 +703,9 @@ result<ef_ad> decode_ad(byte_view data) {
   ef_ad a;
   a.ue_mode = data[0];
   if (!valid_ue_mode(a.ue_mode))
-    return make_error(errc::bad_value,
-                      "EF.AD UE operation mode " + hex2(a.ue_mode) + " is not defined");
+    return make_error(
+        errc::bad_value,
+        "EF.AD UE operation mode " + to_hex(a.ue_mode, 2, hex_case::upper) + " is not defined");
   a.additional = static_cast<std::uint16_t>((data[1] << 8) | data[2]);
   if (data.size() >= 4) {
     const std::uint8_t len = data[3] & 0x0F;
@@ -726,7 +719,9 @@ result<ef_ad> decode_ad(byte_view data) {
 
 status encode_ad(const ef_ad& a, byte_writer& w) {
   if (!valid_ue_mode(a.ue_mode))
-    return make_error(errc::bad_value, "UE operation mode " + hex2(a.ue_mode) + " is not defined");
+    return make_error(
+        errc::bad_value,
+        "UE operation mode " + to_hex(a.ue_mode, 2, hex_case::upper) + " is not defined");
   if (a.mnc_length && *a.mnc_length != 2 && *a.mnc_length != 3)
     return make_error(errc::bad_value,
                       "MNC length " + std::to_string(*a.mnc_length) + " is not 2 or 3");

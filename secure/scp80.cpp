@@ -2,7 +2,6 @@
 
 #include "secure/scp80.hpp"
 
-#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -13,12 +12,6 @@ using codec::por_status;
 
 std::string num(std::size_t v) {
   return std::to_string(v);
-}
-
-std::string hex(std::uint32_t v, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*x", digits, v);
-  return buf;
 }
 
 class scp80_category_impl final : public std::error_category {
@@ -309,16 +302,16 @@ void open_header(command_opening& o, byte_view packet, const key_lookup& keys) {
     o.cipher = *a;
     o.kic_set = keys ? keys(v->tar, v->kic >> 4) : nullptr;
     if (!o.kic_set)
-      return o.fail(e06, "no keyset of version " + num(v->kic >> 4) + " for TAR " + hex(v->tar, 6) +
-                             " (KIc)");
+      return o.fail(e06, "no keyset of version " + num(v->kic >> 4) + " for TAR " +
+                             to_hex(v->tar, 6) + " (KIc)");
     if (auto k = check_key(*a, o.kic_set->kic_key.size()); !k)
       return o.fail(e06, k.error().message);
   }
   if (ic->kind == codec::integrity::cc) {
     o.kid_set = keys ? keys(v->tar, v->kid >> 4) : nullptr;
     if (!o.kid_set)
-      return o.fail(e06, "no keyset of version " + num(v->kid >> 4) + " for TAR " + hex(v->tar, 6) +
-                             " (KID)");
+      return o.fail(e06, "no keyset of version " + num(v->kid >> 4) + " for TAR " +
+                             to_hex(v->tar, 6) + " (KID)");
     if (auto k = check_key(ic->cc, o.kid_set->kid_key.size()); !k)
       return o.fail(e06, k.error().message);
   }
@@ -368,7 +361,7 @@ void open_verified(command_opening& o, const status& checked) {
     return o.fail(scp80_errc::rc_cc_ds_failed,
                   std::string("command packet: ") +
                       (o.ic.kind == codec::integrity::rc ? "RC" : "CC") + " mismatch for TAR " +
-                      hex(o.v.tar, 6));
+                      to_hex(o.v.tar, 6));
   const auto data = o.in->unpadded();
   o.r.command.data.assign(data.begin(), data.end());
 }

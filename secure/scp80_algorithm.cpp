@@ -3,7 +3,6 @@
 #include "secure/scp80_algorithm.hpp"
 
 #include <array>
-#include <cstdio>
 #include <string>
 
 #include "secure/openssl_evp.hpp"
@@ -11,18 +10,12 @@
 namespace otaflow::secure {
 namespace {
 
-std::string hex_octet(std::uint8_t v) {
-  char buf[5];
-  std::snprintf(buf, sizeof buf, "0x%02X", v);
-  return buf;
-}
-
 // KIc/KID: b8-b5 key version, b4-b3 algorithm within the family, b2-b1 family
 // (00 implicit, 01 DES, 10 AES, 11 proprietary) [TS 102 225 §5.1.2, §5.1.3].
 error implicit_or_proprietary(const char* field, std::uint8_t v) {
   const bool implicit = (v & 0x03) == 0x00;
   return make_error(errc::unsupported,
-                    std::string(field) + " " + hex_octet(v) + ": " +
+                    std::string(field) + " 0x" + to_hex(v, 2, hex_case::upper) + ": " +
                         (implicit ? "algorithm implicit (b2b1=00), agreed out of band"
                                   : "proprietary algorithm (b2b1=11)") +
                         " is not supported");
@@ -30,9 +23,10 @@ error implicit_or_proprietary(const char* field, std::uint8_t v) {
 
 error reserved(const char* field, std::uint8_t v) {
   return make_error(errc::bad_value,
-                    std::string(field) + " " + hex_octet(v) + ": reserved algorithm (b4..b1=" +
-                        std::to_string((v >> 3) & 1) + std::to_string((v >> 2) & 1) +
-                        std::to_string((v >> 1) & 1) + std::to_string(v & 1) + ")");
+                    std::string(field) + " 0x" + to_hex(v, 2, hex_case::upper) +
+                        ": reserved algorithm (b4..b1=" + std::to_string((v >> 3) & 1) +
+                        std::to_string((v >> 2) & 1) + std::to_string((v >> 1) & 1) +
+                        std::to_string(v & 1) + ")");
 }
 
 // Reflected table CRCs, one table each, computed at compile time.

@@ -579,10 +579,6 @@ status check_mcc_mnc(std::string_view mcc, std::string_view mnc) {
   return {};
 }
 
-char hex_digit(unsigned v) noexcept {
-  return "0123456789abcdef"[v & 0xF];
-}
-
 result<unsigned> parse_uint(std::string_view s, unsigned base, unsigned max, const char* what) {
   unsigned v = 0;
   const auto* end = s.data() + s.size();
@@ -741,7 +737,7 @@ result<std::string> to_string(const suci& s) {
   else
     out += s.home_network;
   out += "-" + s.routing_indicator + "-";
-  out.push_back(hex_digit(s.scheme_id));
+  out += to_hex(s.scheme_id & 0xFu, 1);
   out += "-" + std::to_string(s.hn_key_id) + "-";
   if (s.scheme_id == 0 && s.type == supi_type::imsi) {
     auto m = bcd_to_msin(s.scheme_output);

@@ -1,7 +1,6 @@
 #include "sim/card_profile.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -9,12 +8,6 @@
 
 namespace otaflow::sim {
 namespace {
-
-std::string hex6(std::uint32_t v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%06X", static_cast<unsigned>(v & 0xFFFFFF));
-  return buf;
-}
 
 result<std::uint32_t> parse_tar(std::string_view s, const std::string& where) {
   if (s.size() != 6)
@@ -156,7 +149,9 @@ result<tar_application> parse_application(const toml::table& t, const std::strin
     }
   }
   if (!has_tar) return make_error(errc::bad_value, where + ": tar is required");
-  if (app.name.empty()) app.name = std::string(name(app.kind)) + "-" + hex6(app.tar_first);
+  if (app.name.empty())
+    app.name =
+        std::string(name(app.kind)) + "-" + to_hex(app.tar_first & 0xFFFFFF, 6, hex_case::upper);
   return app;
 }
 
@@ -164,7 +159,8 @@ result<tar_application> parse_application(const toml::table& t, const std::strin
 
 result<min_security_level> min_security_level::from_spi1(std::uint8_t spi1) {
   if (spi1 & 0xE0)
-    return make_error(errc::bad_value, "minimum security level " + hex6(spi1).substr(4) +
+    return make_error(errc::bad_value, "minimum security level " +
+                                           to_hex(spi1, 2, hex_case::upper) +
                                            ": reserved bits b8-b6 are set");
   min_security_level m;
   m.counter = static_cast<codec::counter_mode>((spi1 >> 3) & 0x3);

@@ -104,9 +104,9 @@ result<card_suci> virtual_card::compute_suci() {
       p.push_back(static_cast<std::uint8_t>(fid >> 8));
       p.push_back(static_cast<std::uint8_t>(fid));
     }
-    auto s = run(0x00, codec::ins::select, 0x08, 0x0C, std::move(p), false);
+    auto s = run(codec::cla::iso, codec::ins::select, 0x08, 0x0C, std::move(p), false);
     if (!s) return s.error();
-    return run(0x00, codec::ins::read_binary, 0x00, 0x00, {}, true);
+    return run(codec::cla::iso, codec::ins::read_binary, 0x00, 0x00, {}, true);
   };
 
   auto ust = read({ts::fid::adf_usim, ts::fid::ef_ust});
@@ -115,9 +115,9 @@ result<card_suci> virtual_card::compute_suci() {
   if (ts::service_available(*ust, ts::service::suci_privacy) &&
       ts::service_available(*ust, ts::service::suci_by_usim)) {
     // The USIM computes it: SELECT ADF.USIM, GET IDENTITY in SUCI context (P2 01).
-    auto s = run(0x00, codec::ins::select, 0x00, 0x0C, {0x7F, 0xFF}, false);
+    auto s = run(codec::cla::iso, codec::ins::select, 0x00, 0x0C, {0x7F, 0xFF}, false);
     if (!s) return make_error(errc::verification, "selecting ADF.USIM: " + s.error().message);
-    auto r = run(0x80, codec::ins::get_identity, 0x00, 0x01, {}, true);
+    auto r = run(codec::cla::uicc, codec::ins::get_identity, 0x00, 0x01, {}, true);
     if (!r) return make_error(errc::verification, "GET IDENTITY: " + r.error().message);
     auto v = decode_suci_tlv(*r);
     if (!v) return v.error();

@@ -42,14 +42,6 @@ std::optional<std::uint64_t> parse_digits(std::string_view s) noexcept {
   return v;
 }
 
-void append_hex(std::string& out, const key16& k) {
-  static constexpr char digits[] = "0123456789abcdef";
-  for (std::uint8_t b : k) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xF]);
-  }
-}
-
 }  // namespace
 
 // ---- numbering -------------------------------------------------------------------------------

@@ -191,14 +191,18 @@ mt_outcome virtual_card::receive_sms(byte_view tpdu, preopened_command* preopene
       transmit(command_apdu{codec::cla::uicc, codec::ins::envelope, 0, 0, std::move(*env), {}});
   preopened_ = nullptr;
   bytes data = r.data;
-  for (int guard = 0; (r.sw1() == 0x61 || r.sw1() == 0x9F) && guard < 16; ++guard) {
-    const std::uint8_t cla = r.sw1() == 0x9F ? codec::cla::gsm : codec::cla::iso;
+  const auto more = [](std::uint16_t s) {
+    return codec::sw1_is(s, sw::response_available) || codec::sw1_is(s, sw::sim_response_available);
+  };
+  for (int guard = 0; more(r.sw) && guard < 16; ++guard) {
+    const std::uint8_t cla =
+        codec::sw1_is(r.sw, sw::sim_response_available) ? codec::cla::gsm : codec::cla::iso;
     r = transmit(command_apdu{
         cla, codec::ins::get_response, 0, 0, {}, r.sw2() == 0 ? 256u : std::uint32_t{r.sw2()}});
     data.insert(data.end(), r.data.begin(), r.data.end());
   }
-  const std::uint8_t sw1 = r.sw1();
-  if (r.sw == sw::ok || sw1 == 0x91 || sw1 == 0x62 || sw1 == 0x63) {
+  if (r.sw == sw::ok || codec::sw1_is(r.sw, sw::proactive_pending) ||
+      codec::sw1_is(r.sw, sw::warning_no_info) || codec::sw1_is(r.sw, sw::warning_changed)) {
     o.result = mt_outcome::kind::ack;
     o.deliver_report_tpdu = report(std::nullopt, *d, data);
   } else {
@@ -207,7 +211,7 @@ mt_outcome virtual_card::receive_sms(byte_view tpdu, preopened_command* preopene
     o.deliver_report_tpdu = report(o.fcs, *d, data);
   }
   // Proactive session: FETCH, act, TERMINAL RESPONSE, while the card says 91XX.
-  for (int guard = 0; r.sw1() == 0x91 && guard < 64; ++guard) {
+  for (int guard = 0; codec::sw1_is(r.sw, sw::proactive_pending) && guard < 64; ++guard) {
     r = transmit(command_apdu{codec::cla::uicc,
                               codec::ins::fetch,
                               0,

@@ -75,13 +75,15 @@ result<std::uint32_t> smsc_client::bind(smpp::command_id kind, const std::string
   p.sequence_number = next_sequence();
   switch (kind) {
     case smpp::command_id::bind_receiver:
-      p.body = smpp::bind_receiver{system_id, password, "", 0x34, 0, 0, ""};
+      p.body = smpp::bind_receiver{system_id, password, "", smpp::interface_version_34, 0, 0, ""};
       break;
     case smpp::command_id::bind_transmitter:
-      p.body = smpp::bind_transmitter{system_id, password, "", 0x34, 0, 0, ""};
+      p.body =
+          smpp::bind_transmitter{system_id, password, "", smpp::interface_version_34, 0, 0, ""};
       break;
     case smpp::command_id::bind_transceiver:
-      p.body = smpp::bind_transceiver{system_id, password, "", 0x34, 0, 0, ""};
+      p.body =
+          smpp::bind_transceiver{system_id, password, "", smpp::interface_version_34, 0, 0, ""};
       break;
     default:
       return make_error(errc::bad_argument, "bind: not a bind command_id");

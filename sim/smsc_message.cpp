@@ -10,16 +10,14 @@ namespace otaflow::sim {
 namespace {
 
 namespace tp = codec::tpdu;
-
-// SMPP 3.4 §5.2.12 esm_class bits.
-constexpr std::uint8_t esm_udhi = 0x40;
-constexpr std::uint8_t esm_type_mask = 0x3C;
-constexpr std::uint8_t esm_receipt = 0x04;
+namespace esm = codec::smpp::esm_class;
+namespace coding = codec::smpp::data_coding;
 
 // SMPP 3.4 §5.2.19 data_coding values an OTA submit may carry (8-bit binary; F4-F7 and 16
 // are also TS 23.038 DCS values meaning 8-bit data with a message class).
 bool ota_data_coding(std::uint8_t dc) noexcept {
-  return dc == 0x02 || dc == 0x04 || dc == 0x16 || (dc >= 0xF4 && dc <= 0xF7);
+  return dc == coding::octet_unspecified || dc == coding::octet_unspecified_4 ||
+         dc == tp::dcs_8bit_class2 || (dc >= 0xF4 && dc <= 0xF7);
 }
 
 /// Digits of an SMPP address usable as a TP address (a leading '+' means international).
@@ -51,7 +49,8 @@ error reject(std::uint32_t& status_out, std::uint32_t smpp_status, std::string m
 void plain_coding(const proto::submit_request& req, smsc_message& m) {
   const std::uint8_t dc = req.data_coding;
   m.tp_pid = req.protocol_id;
-  const bool seven_bit = dc == 0x00 || dc == 0x01 || (dc >= 0xF0 && dc <= 0xF3);
+  const bool seven_bit =
+      dc == coding::smsc_default || dc == coding::ia5 || (dc >= 0xF0 && dc <= 0xF3);
   if (seven_bit && !m.udhi) {
     auto septets = tp::utf8_to_gsm7(
         std::string_view(reinterpret_cast<const char*>(req.payload.data()), req.payload.size()));
@@ -62,12 +61,12 @@ void plain_coding(const proto::submit_request& req, smsc_message& m) {
       return;
     }
   }
-  if (dc == 0x08) {
-    m.tp_dcs = 0x08;  // UCS2 is the same value in SMPP 3.4 §5.2.19 and TS 23.038 §4
-  } else if (ota_data_coding(dc) && dc != 0x02) {
+  if (dc == coding::ucs2) {
+    m.tp_dcs = tp::dcs_ucs2;  // UCS2 is the same value in SMPP 3.4 §5.2.19 and TS 23.038 §4
+  } else if (ota_data_coding(dc) && dc != coding::octet_unspecified) {
     m.tp_dcs = dc;
   } else {
-    m.tp_dcs = 0x04;  // 8-bit data, no message class
+    m.tp_dcs = tp::dcs_8bit;
   }
   m.ud = req.payload;
 }
@@ -122,7 +121,7 @@ status prepare_message(const proto::submit_request& req, smsc_message& m,
   if (req.both_payloads) {
     return reject(smpp_status, st::roptparnotallwd, "short_message and message_payload both given");
   }
-  if ((req.esm_class & esm_type_mask) != 0) {
+  if ((req.esm_class & esm::type_mask) != 0) {
     return reject(
         smpp_status, st::rinvesmclass,
         fmt::format("esm_class 0x{:02x}: a submit cannot set a message type", req.esm_class));
@@ -146,7 +145,7 @@ status prepare_message(const proto::submit_request& req, smsc_message& m,
   m.smpp_dcs = req.data_coding;
   m.registered_delivery = req.registered_delivery;
   m.user_message_reference = req.user_message_reference;
-  m.udhi = (req.esm_class & esm_udhi) != 0;
+  m.udhi = (req.esm_class & esm::udhi) != 0;
   // data_sm has no protocol_id (SMPP 3.4 §4.7.1): UDHI + 8-bit coding counts as OTA there.
   const std::uint8_t pid = req.data_sm ? tp::pid_usim_data_download : req.protocol_id;
   m.ota = pid == tp::pid_usim_data_download && m.udhi && ota_data_coding(req.data_coding);
@@ -154,8 +153,9 @@ status prepare_message(const proto::submit_request& req, smsc_message& m,
     m.tp_pid = tp::pid_usim_data_download;
     // 02/04 are SMPP's "8-bit binary" codings without a class: an SMS-PP download needs
     // class 2, so they become F6 as pySim sends (docs/standards/smpp34.md §9).
-    m.tp_dcs = (req.data_coding == 0x02 || req.data_coding == 0x04) ? tp::dcs_8bit_class2_f
-                                                                    : req.data_coding;
+    const bool classless = req.data_coding == coding::octet_unspecified ||
+                           req.data_coding == coding::octet_unspecified_4;
+    m.tp_dcs = classless ? tp::dcs_8bit_class2_f : req.data_coding;
     m.ud = req.payload;
   } else {
     plain_coding(req, m);
@@ -198,12 +198,13 @@ result<bytes> build_sms_deliver(const smsc_message& m, std::chrono::system_clock
 bool wants_receipt(std::uint8_t registered_delivery, bool success) noexcept {
   // SMPP 3.4 §5.2.17 bits 1-0: 01 = on success or failure, 10 = on failure only; 11 is
   // reserved in 3.4 and means "success only" in SMPP 5.0, which we follow.
-  switch (registered_delivery & 0x03) {
-    case 0x01:
+  namespace rd = codec::smpp::registered_delivery;
+  switch (registered_delivery & rd::receipt_mask) {
+    case rd::receipt_final:
       return true;
-    case 0x02:
+    case rd::receipt_failure:
       return !success;
-    case 0x03:
+    case rd::receipt_success:
       return success;
     default:
       return false;
@@ -228,7 +229,7 @@ result<bytes> make_receipt(const smsc_message& m, std::uint8_t message_state,
   proto::deliver d;
   d.source = m.dest;
   d.dest = m.source;
-  d.esm_class = esm_receipt;
+  d.esm_class = esm::type_delivery_receipt;
   const std::string text = smpp::format_receipt(r);
   d.payload.assign(text.begin(), text.end());
   d.receipted_message_id = r.id;
@@ -249,7 +250,7 @@ void apply_outcome(smsc_message& m, const mt_outcome& outcome,
     // The SIM cannot set TP-UDHI in an RP-ACK (GSM 03.48 §6.1): a response packet header
     // (02 71 00, TS 31.115 §4.4) at the start counts as a UDH too.
     const bool por_header = ud.size() >= 3 && ud[0] == 0x02 && ud[1] == codec::iei::response_packet;
-    d.esm_class = (udhi || por_header) ? esm_udhi : 0;
+    d.esm_class = (udhi || por_header) ? esm::udhi : 0;
     d.protocol_id = pid;
     d.data_coding = dcs;
     d.payload = ud;

@@ -1,7 +1,6 @@
 #include "sim/uicc_card.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "codec/ts31102_5gs.hpp"
 #include "codec/ts31102_ef.hpp"
@@ -260,13 +259,9 @@ std::size_t uicc_data::approx_bytes() const noexcept {
 std::string file_path_text(std::uint32_t key) {
   const auto df = static_cast<std::uint16_t>(key >> 16);
   const auto ef = static_cast<std::uint16_t>(key & 0xFFFF);
-  char buf[24];
-  if (df == ts::fid::mf) {
-    std::snprintf(buf, sizeof buf, "3F00/%04X", ef);
-  } else {
-    std::snprintf(buf, sizeof buf, "3F00/%04X/%04X", df, ef);
-  }
-  return buf;
+  std::string text = "3F00/";
+  if (df != ts::fid::mf) text += to_hex(df, 4, hex_case::upper) + "/";
+  return text + to_hex(ef, 4, hex_case::upper);
 }
 
 const char* file_name(std::uint32_t key) noexcept {

@@ -10,7 +10,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
-#include "storage/key_cipher.hpp"
+#include "secure/key_cipher.hpp"
 #include "storage/record_io.hpp"
 
 namespace otaflow::storage {
@@ -163,7 +163,8 @@ status db::init_meta() {
 
   if (!schema->has_value() && !check->has_value()) {
     // A new directory: record the layout version and the KEK check value.
-    auto sealed = seal(kek_, detail::as_bytes(kek_check_aad), detail::as_bytes(kek_check_text));
+    auto sealed = secure::seal(kek_.view(), detail::as_bytes(kek_check_aad),
+                               detail::as_bytes(kek_check_text));
     if (!sealed) return sealed.error();
     rocksdb::WriteBatch b;
     const std::string v = detail::be64(schema_version).substr(4);
@@ -186,7 +187,8 @@ status db::init_meta() {
                                              ", this build reads version " +
                                              std::to_string(schema_version));
   }
-  auto plain = unseal(kek_, detail::as_bytes(kek_check_aad), detail::as_bytes(**check));
+  auto plain =
+      secure::unseal(kek_.view(), detail::as_bytes(kek_check_aad), detail::as_bytes(**check));
   if (!plain || detail::as_chars(*plain) != kek_check_text) {
     return make_error(
         errc::verification,

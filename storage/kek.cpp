@@ -1,5 +1,6 @@
 #include "storage/kek.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -7,16 +8,6 @@
 #include <string>
 
 namespace otaflow::storage {
-namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 result<secret> parse_kek(std::string_view text, std::string_view origin) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
@@ -30,22 +21,21 @@ result<secret> parse_kek(std::string_view text, std::string_view origin) {
                                             std::to_string(2 * kek_size) + " hex digits, got " +
                                             std::to_string(text.size()));
   }
-  std::array<std::uint8_t, kek_size> raw{};
-  for (std::size_t i = 0; i < kek_size; ++i) {
-    const int hi = hex_value(text[2 * i]);
-    const int lo = hex_value(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      secure_wipe(raw);
-      // The position only: the digits themselves are part of the key.
-      return make_error(errc::bad_value, std::string(origin) + " must be " +
-                                             std::to_string(2 * kek_size) +
-                                             " hex digits, got a non-hex character at position " +
-                                             std::to_string(2 * i + (hi < 0 ? 0 : 1) + 1));
-    }
-    raw[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  // Checked before decoding, so that no partly decoded key is left behind on an error.
+  const auto bad = std::find_if_not(text.begin(), text.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+  });
+  if (bad != text.end()) {
+    // The position only (counted from 1): the digits themselves are part of the key.
+    return make_error(errc::bad_value, std::string(origin) + " must be " +
+                                           std::to_string(2 * kek_size) +
+                                           " hex digits, got a non-hex character at position " +
+                                           std::to_string(bad - text.begin() + 1));
   }
-  auto s = secret::from(raw);
-  secure_wipe(raw);
+  auto raw = from_hex(text);
+  if (!raw) return std::move(raw).error();
+  auto s = secret::from(*raw);
+  secure_wipe(*raw);
   return s;
 }
 

@@ -1,6 +1,6 @@
 #include "storage/key_store.hpp"
 
-#include "storage/key_cipher.hpp"
+#include "secure/key_cipher.hpp"
 #include "storage/record_io.hpp"
 
 namespace otaflow::storage {
@@ -82,7 +82,7 @@ status key_store::stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) co
 
 status key_store::stage_sealed(rocksdb::WriteBatch& b, const std::string& row, bytes& plain) const {
   wipe_guard g{plain};
-  auto sealed = seal(db_.kek(), aad_for(row), plain);
+  auto sealed = secure::seal(db_.kek().view(), aad_for(row), plain);
   if (!sealed) return sealed.error();
   b.Put(db_.handle(column::keys), slice(row), slice(detail::as_chars(*sealed)));
   return {};
@@ -95,7 +95,7 @@ result<sealed_keys> key_store::seal_rows(std::string_view iccid, const card_keys
   sealed_keys out;
   auto add = [&](std::string row, bytes& plain) -> status {
     wipe_guard g{plain};
-    auto sealed = seal(db_.kek(), aad_for(row), plain);
+    auto sealed = secure::seal(db_.kek().view(), aad_for(row), plain);
     if (!sealed) return sealed.error();
     out.rows.emplace_back(std::move(row), std::string(detail::as_chars(*sealed)));
     return {};
@@ -156,7 +156,7 @@ result<std::optional<bytes>> key_store::open_row(const std::string& row) const {
   auto v = db_.get(column::keys, row);
   if (!v) return v.error();
   if (!v->has_value()) return std::optional<bytes>();
-  auto plain = unseal(db_.kek(), aad_for(row), detail::as_bytes(**v));
+  auto plain = secure::unseal(db_.kek().view(), aad_for(row), detail::as_bytes(**v));
   if (!plain) return plain.error();
   return std::optional<bytes>(std::move(*plain));
 }
@@ -204,7 +204,7 @@ std::vector<result<keyset_keys>> key_store::get_keysets(
     if (!values) {
       plain = values.error();  // the read failed for every card of the page
     } else if (const auto& v = (*values)[i]) {
-      auto opened = unseal(db_.kek(), aad_for(rows[i]), detail::as_bytes(*v));
+      auto opened = secure::unseal(db_.kek().view(), aad_for(rows[i]), detail::as_bytes(*v));
       if (opened) {
         plain = std::optional<bytes>(std::move(*opened));
       } else {
@@ -227,7 +227,8 @@ result<card_keys> key_store::get(std::string_view iccid) const {
     // the card's keys in force.
     if (row.size() > prefix.size() && (row[prefix.size()] == 'p' || row[prefix.size()] == 's'))
       continue;
-    auto plain = unseal(db_.kek(), aad_for(row), detail::as_bytes(it->value().ToStringView()));
+    auto plain = secure::unseal(db_.kek().view(), aad_for(row),
+                                detail::as_bytes(it->value().ToStringView()));
     if (!plain) {
       return detail::with_context(std::move(plain).error(), "keys of " + std::string(iccid));
     }

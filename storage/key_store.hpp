@@ -1,5 +1,5 @@
 #pragma once
-// Card keys at rest, sealed with AES-256-GCM under the KEK (key_cipher.hpp).
+// Card keys at rest, sealed with AES-256-GCM under the KEK (secure/key_cipher.hpp).
 // One row per card and slot: the network authentication keys (Ki, OPc) and
 // one row per OTA keyset version (KIc, KID, KIK of TS 102 225 §5.1.2/§5.1.3).
 // The row key (ICCID + slot) is the associated data of the seal, so a value

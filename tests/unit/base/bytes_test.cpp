@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 #include <cctype>
+#include <cstdio>
 #include <string>
 
 namespace otaflow {
@@ -11,6 +12,50 @@ namespace {
 TEST(Hex, RoundTrip) {
   EXPECT_EQ(to_hex(hex("00A1ff7F")), "00a1ff7f");
   EXPECT_TRUE(from_hex("").ok());
+}
+
+TEST(Hex, UpperCase) {
+  EXPECT_EQ(to_hex(hex("00a1ff7f"), hex_case::upper), "00A1FF7F");
+  EXPECT_EQ(to_hex(bytes{}, hex_case::upper), "");
+}
+
+TEST(Hex, AppendKeepsWhatIsThere) {
+  std::string row = "89,";
+  append_hex(row, hex("00a1ff7f"));
+  append_hex(row, bytes{});
+  row += ',';
+  append_hex(row, hex("0b"), hex_case::upper);
+  EXPECT_EQ(row, "89,00a1ff7f,0B");
+}
+
+// The integer form writes what printf's "%0*x" / "%0*X" writes, for every width it is used at.
+TEST(Hex, ValueLikePrintf) {
+  const std::uint64_t values[] = {0,
+                                  1,
+                                  0x0F,
+                                  0x10,
+                                  0x7F,
+                                  0xFF,
+                                  0x3F00,
+                                  0xB00010,
+                                  0xFFFFFFFF,
+                                  0x1234567890,
+                                  0xFFFFFFFFFFFFFFFFull};
+  for (const auto v : values) {
+    for (std::size_t digits = 0; digits <= 20; ++digits) {
+      char lower[40];
+      char upper[40];
+      std::snprintf(lower, sizeof lower, "%0*llx", static_cast<int>(digits),
+                    static_cast<unsigned long long>(v));
+      std::snprintf(upper, sizeof upper, "%0*llX", static_cast<int>(digits),
+                    static_cast<unsigned long long>(v));
+      EXPECT_EQ(to_hex(v, digits), lower) << v << " in " << digits;
+      EXPECT_EQ(to_hex(v, digits, hex_case::upper), upper) << v << " in " << digits;
+    }
+  }
+  EXPECT_EQ(to_hex(0x3F00, 4), "3f00");
+  EXPECT_EQ(to_hex(0x7, 2, hex_case::upper), "07");
+  EXPECT_EQ(to_hex(0x12345, 4), "12345");  // never truncated, as printf
 }
 
 TEST(Hex, Errors) {
@@ -73,6 +118,9 @@ RC_GTEST_PROP(Hex, ParseOfFormatIsIdentity, (const std::vector<std::uint8_t>& v)
   auto r = from_hex(to_hex(v));
   RC_ASSERT(r.ok());
   RC_ASSERT(*r == v);
+  auto u = from_hex(to_hex(v, hex_case::upper));
+  RC_ASSERT(u.ok());
+  RC_ASSERT(*u == v);
 }
 
 TEST(EqualCt, ComparesContentAndLength) {

@@ -222,6 +222,15 @@ TEST(StatusWords, ClassificationAndText) {
   }
 }
 
+TEST(StatusWords, Sw1Groups) {
+  EXPECT_TRUE(sw1_is(0x910A, sw::proactive_pending));
+  EXPECT_TRUE(sw1_is(0x6100, sw::response_available));
+  EXPECT_TRUE(sw1_is(0x9FFF, sw::sim_response_available));
+  EXPECT_TRUE(sw1_is(0x63C2, sw::warning_changed));  // the XX of the constant does not count
+  EXPECT_FALSE(sw1_is(0x9000, sw::proactive_pending));
+  EXPECT_FALSE(sw1_is(0x6200, sw::warning_changed));
+}
+
 TEST(Instructions, Constants) {
   EXPECT_EQ(ins::select, 0xA4);
   EXPECT_EQ(ins::read_binary, 0xB0);

@@ -15,7 +15,6 @@
 #include <rapidcheck/gtest.h>
 
 #include <cctype>
-#include <cstdio>
 #include <string>
 
 namespace otaflow::codec::smpp {
@@ -243,10 +242,8 @@ void expect_status(const char* h, cs want, const char* why) {
 
 // A PDU with a correct command_length around a hand-written body.
 std::string framed(std::uint32_t id, const std::string& body_hex) {
-  char head[40];
-  std::snprintf(head, sizeof head, "%08x%08x%08x%08x",
-                static_cast<unsigned>(16 + body_hex.size() / 2), id, 0u, 1u);
-  return head + body_hex;
+  return to_hex(16 + body_hex.size() / 2, 8) + to_hex(id, 8) + to_hex(0, 8) + to_hex(1, 8) +
+         body_hex;
 }
 
 TEST(Smpp34Pdu, ErrorStatuses) {

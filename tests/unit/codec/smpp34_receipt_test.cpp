@@ -108,6 +108,14 @@ TEST(Smpp34Receipt, StatMapping) {
   EXPECT_EQ(state_to_stat(static_cast<message_state>(0)), "UNKNOWN");
 }
 
+TEST(Smpp34Receipt, StateNames) {
+  const char* const names[] = {"SCHEDULED",     "ENROUTE",  "DELIVERED", "EXPIRED", "DELETED",
+                               "UNDELIVERABLE", "ACCEPTED", "UNKNOWN",   "REJECTED"};
+  for (int v = 0; v < 256; ++v) {
+    EXPECT_EQ(state_name(static_cast<message_state>(v)), v < 9 ? names[v] : "UNKNOWN") << v;
+  }
+}
+
 TEST(Smpp34Receipt, MessageIds) {
   EXPECT_TRUE(same_message_id("38601fa", "0059113978"));  // [cloudhopper] hex vs decimal
   EXPECT_TRUE(same_message_id("0059113978", "38601FA"));

@@ -219,6 +219,37 @@ TEST(Ts102225Status, Names) {
   for (const auto& [v, n] : rows) EXPECT_STREQ(name(static_cast<por_status>(v)), n) << v;
 }
 
+TEST(Ts102225Status, Descriptions) {
+  const std::pair<int, const char*> rows[] = {
+      {0x00, "PoR OK"},
+      {0x01, "RC/CC/DS failed"},
+      {0x02, "CNTR low"},
+      {0x03, "CNTR high"},
+      {0x04, "CNTR blocked"},
+      {0x05, "ciphering error"},
+      {0x06, "unidentified security error"},
+      {0x07, "insufficient memory"},
+      {0x08, "more time"},
+      {0x09, "TAR unknown"},
+      {0x0A, "insufficient security level"},
+      {0x0B, "response by SMS-SUBMIT"},
+      {0x0C, "response by USSD"},
+      {0x0D, "reserved"},
+      {0xBF, "reserved"},
+      {0xC0, "proprietary"},
+      {0xFE, "proprietary"},
+      {0xFF, "reserved"},
+  };
+  for (const auto& [v, n] : rows) EXPECT_STREQ(describe(static_cast<por_status>(v)), n) << v;
+}
+
+TEST(Ts102225Status, ResponseFollows) {
+  for (int v = 0; v < 256; ++v) {
+    EXPECT_EQ(response_follows(static_cast<por_status>(v)), v == 0x08 || v == 0x0B || v == 0x0C)
+        << v;
+  }
+}
+
 TEST(Ts102225Tar, Describe) {
   EXPECT_STREQ(describe_tar(tar::ram_isd), "RAM ISD");
   EXPECT_STREQ(describe_tar(tar::rfm_uicc), "RFM UICC");

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -263,9 +262,7 @@ nlohmann::ordered_json reference_json(const status_event& ev) {
   j["state"] = std::string(model::to_string(ev.state));
   j["attempt"] = ev.attempt;
   if (ev.por_status) {
-    char b[4];
-    std::snprintf(b, sizeof b, "%02X", *ev.por_status);
-    j["por_status"] = b;
+    j["por_status"] = to_hex(*ev.por_status, 2, hex_case::upper);
   } else {
     j["por_status"] = nullptr;
   }

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "secure/key_cipher.hpp"
 #include "storage/kek.hpp"
-#include "storage/key_cipher.hpp"
 #include "storage_test_util.hpp"
 
 namespace otaflow::storage {
@@ -156,7 +156,7 @@ TEST(Db, CreatesEveryColumnFamilyAndTheMetaRecords) {
   EXPECT_EQ(**v, std::string("\0\0\0\1", 4));
   auto c = st->database().get(column::meta, "kek_check");
   ASSERT_TRUE(c.ok() && c->has_value());
-  EXPECT_EQ((*c)->size(), sealed_overhead + 32);
+  EXPECT_EQ((*c)->size(), secure::sealed_overhead + 32);
 }
 
 TEST(Db, OtherSchemaVersionIsRefused) {

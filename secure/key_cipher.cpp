@@ -1,4 +1,4 @@
-#include "storage/key_cipher.hpp"
+#include "secure/key_cipher.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-namespace otaflow::storage {
+namespace otaflow::secure {
 namespace {
 
 struct ctx_free {
@@ -36,9 +36,8 @@ struct keyed_ctx {
   ~keyed_ctx() { secure_wipe(key); }
 
   // The context ready for a value under `kek` with this nonce; nullptr on failure.
-  EVP_CIPHER_CTX* start(const secret& kek, const std::uint8_t* nonce, bool encrypt) {
+  EVP_CIPHER_CTX* start(byte_view k, const std::uint8_t* nonce, bool encrypt) {
     if (!ctx || gcm() == nullptr) return nullptr;
-    const auto k = kek.view();
     if (!keyed || !equal_ct(k, key)) {
       keyed = false;
       const int ok = encrypt ? EVP_EncryptInit_ex2(ctx.get(), gcm(), k.data(), nullptr, nullptr)
@@ -59,7 +58,7 @@ keyed_ctx& thread_ctx(bool encrypt) {
   return encrypt ? enc : dec;
 }
 
-status check_kek(const secret& kek) {
+status check_kek(byte_view kek) {
   if (kek.size() != 32) {
     return make_error(errc::bad_length,
                       "key-encryption key: 32 octets needed, got " + std::to_string(kek.size()));
@@ -73,7 +72,7 @@ error crypto_error(const char* what) {
 
 }  // namespace
 
-result<bytes> seal(const secret& kek, byte_view aad, byte_view plaintext) {
+result<bytes> seal(byte_view kek, byte_view aad, byte_view plaintext) {
   OTAFLOW_TRY(check_kek(kek));
   bytes out(sealed_overhead + plaintext.size());
   out[0] = sealed_version;
@@ -99,7 +98,7 @@ result<bytes> seal(const secret& kek, byte_view aad, byte_view plaintext) {
   return out;
 }
 
-result<bytes> unseal(const secret& kek, byte_view aad, byte_view sealed) {
+result<bytes> unseal(byte_view kek, byte_view aad, byte_view sealed) {
   OTAFLOW_TRY(check_kek(kek));
   if (sealed.size() < sealed_overhead) {
     return make_error(errc::truncated, "sealed value: " + std::to_string(sealed.size()) +
@@ -140,4 +139,4 @@ result<bytes> unseal(const secret& kek, byte_view aad, byte_view sealed) {
   return out;
 }
 
-}  // namespace otaflow::storage
+}  // namespace otaflow::secure
