@@ -19,8 +19,10 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "codec/smpp34_constants.hpp"
 #include "codec/smpp34_pdu.hpp"
 #include "codec/ts102225_spi.hpp"
+#include "codec/ts23040_tpdu.hpp"
 #include "codec/ts31115_sms.hpp"
 #include "secure/scp80.hpp"
 #include "secure/simd_backend.hpp"
@@ -125,15 +127,15 @@ result<prepared_submits> prepare(const sim::fleet& f, std::uint64_t n) {
       auto uds = codec::command_to_tp_ud(*packets[k], {});
       if (!uds || uds->size() != 1) return bad("a command packet does not fit one SMS");
       smpp::submit_sm s;
-      s.source_addr_ton = 1;
-      s.source_addr_npi = 1;
+      s.source_addr_ton = smpp::ton::international;
+      s.source_addr_npi = smpp::npi::isdn;
       s.source_addr = k_ota_server;
-      s.dest_addr_ton = 1;
-      s.dest_addr_npi = 1;
+      s.dest_addr_ton = smpp::ton::international;
+      s.dest_addr_npi = smpp::npi::isdn;
       s.destination_addr = ids[k].msisdn;
-      s.esm_class = 0x40;
-      s.protocol_id = 0x7F;
-      s.data_coding = 0xF6;
+      s.esm_class = smpp::esm_class::udhi;
+      s.protocol_id = codec::tpdu::pid_usim_data_download;
+      s.data_coding = codec::tpdu::dcs_8bit_class2_f;
       s.short_message = std::move(uds->front());
       smpp::pdu p;
       p.sequence_number = 1;
@@ -354,9 +356,7 @@ nlohmann::ordered_json por_histogram(const bench_sim_report& r) {
   auto hist = nlohmann::ordered_json::object();
   for (std::size_t s = 0; s < r.por_status.size(); ++s) {
     if (!r.por_status[s]) continue;
-    char key[3];
-    std::snprintf(key, sizeof key, "%02x", static_cast<unsigned>(s));
-    hist[key] = r.por_status[s];
+    hist[to_hex(s, 2)] = r.por_status[s];
   }
   return hist;
 }

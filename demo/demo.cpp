@@ -73,9 +73,7 @@ result<bytes> read_fplmn(sim::fleet& f, std::uint64_t i) {
   });
   if (!s) return s.error();
   if (sw != 0x9000) {
-    char b[8];
-    std::snprintf(b, sizeof b, "%04X", sw);
-    return make_error(errc::verification, std::string("reading EF_FPLMN: SW ") + b);
+    return make_error(errc::verification, "reading EF_FPLMN: SW " + to_hex(sw, 4, hex_case::upper));
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "kafka/events.hpp"
 
+#include "base/bytes.hpp"
+
 #include <array>
 #include <limits>
 #include <utility>
@@ -245,7 +247,6 @@ namespace {
 // Appends `s` as a JSON string exactly as nlohmann's dump() (ensure_ascii off) writes valid
 // UTF-8: short escapes for " \\ \b \f \n \r \t, \u00xx for the other controls.
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char digits[] = "0123456789abcdef";
   out += '"';
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
@@ -274,8 +275,7 @@ void append_json_string(std::string& out, std::string_view s) {
       default:
         if (c < 0x20) {
           out += "\\u00";
-          out += digits[c >> 4];
-          out += digits[c & 0x0F];
+          out += to_hex(c, 2);
         } else {
           out += ch;
         }
@@ -286,20 +286,15 @@ void append_json_string(std::string& out, std::string_view s) {
 
 // A PoR status code as on the wire: 2 upper-case hex digits.
 std::string por_hex(std::uint8_t status) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  return {digits[status >> 4], digits[status & 0x0F]};
+  return to_hex(status, 2, hex_case::upper);
 }
 
 // 2 hex digits of either case as one octet (what por_hex writes, read back).
 std::optional<std::uint8_t> from_hex_octet(std::string_view s) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  if (s.size() != 2 || nibble(s[0]) < 0 || nibble(s[1]) < 0) return std::nullopt;
-  return static_cast<std::uint8_t>((nibble(s[0]) << 4) | nibble(s[1]));
+  if (s.size() != 2) return std::nullopt;
+  auto b = from_hex(s);
+  if (!b) return std::nullopt;
+  return (*b)[0];
 }
 
 std::string serialise_with_nlohmann(const status_event& ev) {
@@ -574,10 +569,8 @@ result<std::string> base64_decode(std::string_view text) {
       const auto c = static_cast<unsigned char>(text[i + k]);
       v[k] = b64_value(c);
       if (v[k] < 0) {
-        constexpr char digits[] = "0123456789abcdef";
-        return make_error(errc::bad_value, std::string("base64: invalid character 0x") +
-                                               digits[c >> 4] + digits[c & 15] + " at offset " +
-                                               std::to_string(i + k));
+        return make_error(errc::bad_value, "base64: invalid character 0x" + to_hex(c, 2) +
+                                               " at offset " + std::to_string(i + k));
       }
     }
     const std::uint32_t q =

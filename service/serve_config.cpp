@@ -1,4 +1,5 @@
 #include "service/serve_config.hpp"
+#include "base/bytes.hpp"
 
 #include <unistd.h>
 
@@ -170,9 +171,7 @@ std::string default_instance_id(const std::filesystem::path& state_dir) {
   std::error_code ec;
   auto abs = std::filesystem::absolute(state_dir, ec);
   const auto h = std::hash<std::string>{}((ec ? state_dir : abs).lexically_normal().string());
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(h & 0xFFFFFFFFu));
-  std::string id = std::string(host) + "-" + buf;
+  std::string id = std::string(host) + "-" + to_hex(h & 0xFFFFFFFFu, 8);
   // Keep it a legal part of a group id and readable.
   for (auto& ch : id) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
