@@ -20,15 +20,17 @@ if [ -n "${OTAFLOW_KAFKA_BROKERS:-}" ]; then export OTAFLOW_KAFKA_BROKERS; fi
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
 
 if [ "${OTAFLOW_SANITIZE:-0}" = 1 ]; then
-  # Sanitizer build of the pure layers (wire formats, crypto, the engine's state machine)
-  # and the fuzz-corpus replays: where a read past the end or UB would hide.
+  # Sanitizer build of the pure layers (wire formats, crypto, the engine's state machine),
+  # the engine with its SMPP client, serve's loop, and the fuzz-corpus replays: where a read
+  # past the end, a use after free at shutdown, or UB would hide.
   asan=${OTAFLOW_ASAN_BUILD_DIR:-$root/build-asan}
   cmake -S "$root" -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOTAFLOW_WERROR=ON \
     -DOTAFLOW_SANITIZE=ON -DOTAFLOW_BUILD_BENCH=OFF >/dev/null
   fuzz_targets=$(cd "$root/tests/fuzz" && ls *.cpp | grep -v replay_main | sed 's/\.cpp$//; s/^/fuzz_/')
-  cmake --build "$asan" -j"$(nproc)" --target otaflow_base_tests otaflow_codec_tests \
-    otaflow_secure_tests otaflow_actors_tests $fuzz_targets
+  cmake --build "$asan" -j"$(nproc)" --target otaflow_base_tests otaflow_model_tests \
+    otaflow_codec_tests otaflow_secure_tests otaflow_actors_tests otaflow_service_tests \
+    $fuzz_targets
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir "$asan" --output-on-failure -j"$(nproc)" --timeout 600 \
-      -R '^(base|codec|secure|actors)\.|^fuzz_replay\.'
+      -R '^(base|model|codec|secure|actors|service)\.|^fuzz_replay\.'
 fi
