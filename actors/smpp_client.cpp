@@ -89,7 +89,8 @@ class smpp_transport::session {
 
   status wait_bound(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
-    const bool ok = cv_.wait_for(lock, timeout, [&] { return bound_ || stop_.load(); });
+    // A refused bind ends the wait at once: the same account would be refused again.
+    const bool ok = cv_.wait_for(lock, timeout, [&] { return bound_ || refused_ || stop_.load(); });
     if (ok && bound_) return {};
     const auto where = opt_.host + ":" + std::to_string(opt_.port);
     if (!last_error_.empty()) {
@@ -429,7 +430,12 @@ class smpp_transport::session {
               const auto e = "bind as '" + opt_.system_id + "' refused: " + status_text(p.status);
               log_->error("bind {} to {}:{}: {}", index_, opt_.host, opt_.port, e);
               count([](smpp_stats& s) { ++s.bind_failures; });
-              set_error(e);
+              {
+                std::lock_guard lock(mu_);
+                last_error_ = e;
+                refused_ = true;
+                cv_.notify_all();
+              }
               bind_refused_ = true;
               return false;
             }
@@ -439,6 +445,7 @@ class smpp_transport::session {
             {
               std::lock_guard lock(mu_);
               bound_ = true;
+              refused_ = false;
               last_error_.clear();
               ++stats_.binds;
               cv_.notify_all();
@@ -706,10 +713,11 @@ class smpp_transport::session {
   int wake_fd_ = -1;
   std::thread thread_;
 
-  mutable std::mutex mu_;  // guards incoming_, bound_, last_error_, stats_
+  mutable std::mutex mu_;  // guards incoming_, bound_, refused_, last_error_, stats_
   std::condition_variable cv_;
   std::deque<submit_request> incoming_;
   bool bound_ = false;
+  bool refused_ = false;  // the SMSC refused the last bind (wrong account): wait_bound ends
   std::string last_error_;
   smpp_stats stats_;
 
