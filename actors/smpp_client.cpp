@@ -485,7 +485,10 @@ class smpp_transport::session {
               auto it = active_.find(f->second.rid);
               in_flight_.erase(f);
               if (it != active_.end()) {
+                // Counted like any refused submit: stats and the per-bind alert windows.
+                count([](smpp_stats& s) { ++s.submit_failed; });
                 if (auto* l = listener_.load()) {
+                  l->on_submit_outcome(it->second.req.tag, index_, submit_outcome::rejected);
                   l->on_submit_failed(it->second.req.tag, static_cast<std::uint32_t>(p.status),
                                       "generic_nack " + status_text(p.status), false);
                 }

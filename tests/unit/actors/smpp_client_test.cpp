@@ -696,6 +696,13 @@ TEST_F(smpp_client_scripted, FinalStatusesAreClassedRetriableOrNot) {
   EXPECT_FALSE(f[2].retriable);
   EXPECT_EQ(f[2].reason.rfind("generic_nack ESME_RINVCMDID", 0), 0u) << f[2].reason;
   EXPECT_EQ(listener_.submitted_count(), 0u);
+  // Each counts as a refused submit of its bind: the nack too (alerts and stats see it).
+  for (std::uint64_t tag = 1; tag <= 3; ++tag) {
+    EXPECT_EQ(listener_.outcomes(tag),
+              (std::vector<recording_listener::outcome>{{tag, 0, submit_outcome::rejected}}))
+        << tag;
+  }
+  EXPECT_EQ(t->stats().submit_failed, 3u);
 }
 
 // A submit_sm the SMSC never answers: after response_timeout the session gives the link up,
