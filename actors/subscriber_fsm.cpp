@@ -189,6 +189,10 @@ class machine {
 
   void on(const ev_por& e) {
     if (is_terminal(job_.state)) return;
+    if (!e.verified) {
+      on_unproven_por(e);
+      return;
+    }
     if (std::find(job_.counters.begin(), job_.counters.end(), e.counter) == job_.counters.end()) {
       return;  // not one of this job's packets
     }
@@ -209,10 +213,6 @@ class machine {
       }
       return;
     }
-    if (!e.verified) {
-      retry_or_fail("PoR integrity check failed");
-      return;
-    }
     if (e.script_sw && !script_sw_ok(*e.script_sw)) {
       fail("script stopped after " + std::to_string(e.executed) + " of " +
            std::to_string(e.expected) + " commands: SW " + hex4(*e.script_sw));
@@ -225,6 +225,25 @@ class machine {
     }
     job_.reason.clear();
     enter(job_state::done);
+  }
+
+  // A PoR without the protection the campaign's SPI asks for (docs/standards/
+  // ts102225-secured-packets.md §11): it proves nothing, so it never completes a job and never
+  // ends one on its own. Only an error a card that could not process the command answers
+  // unsecured counts, as a failed attempt of the packet in flight: its counter is not
+  // compared (a card that could not decipher the command does not know it).
+  void on_unproven_por(const ev_por& e) {
+    if (!por_status_may_be_unsecured(e.status)) return;
+    const bool ours =
+        std::find(job_.counters.begin(), job_.counters.end(), e.counter) != job_.counters.end();
+    if (e.status == 0x08) {
+      if (ours && waiting_for_por()) arm_por_timer();
+      return;
+    }
+    if (!waiting_for_por()) return;
+    job_.por_status = e.status;
+    retry_or_fail("unsecured PoR " + hex2(e.status) + " " +
+                  std::string(por_status_name(e.status)));
   }
 
   void on(const ev_por_timeout& e) {
@@ -303,6 +322,10 @@ std::string_view por_status_name(std::uint8_t status) noexcept {
     default:
       return status >= 0xC0 && status != 0xFF ? "proprietary" : "reserved";
   }
+}
+
+bool por_status_may_be_unsecured(std::uint8_t status) noexcept {
+  return status >= 0x01 && status <= 0x0A;
 }
 
 bool por_status_retriable(std::uint8_t status) noexcept {
