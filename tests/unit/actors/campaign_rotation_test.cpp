@@ -36,7 +36,7 @@ const std::string key_b = "0272da71976234ce833a6907425867b82e074d44ef907dfb4b3e2
 std::string campaign_text(const std::string& update) {
   return R"(id = "rot"
 [security]
-spi = "1621"
+spi = "1629"
 kic = "15"
 kid = "15"
 tar = "B00010"
@@ -104,7 +104,7 @@ TEST(UpdateKeys, ParsesTomlAndRoundTripsJson) {
   EXPECT_TRUE(opc->update.keys->opc);
   // Both updates in one campaign, with a file update too.
   auto both = campaign_from_json(nlohmann::json::parse(R"({"id":"x",
-    "security":{"spi":"1621","kic":"15","kid":"15","tar":"B00010"},"target":{"all":true},
+    "security":{"spi":"1629","kic":"15","kid":"15","tar":"B00010"},"target":{"all":true},
     "update":{"keys":{"rotate":["ki"]},"suci":{"scheme":"A","key_id":3,"public_key":")" +
                                                        key_a + R"("},
               "files":[{"path":"3F00/7FFF/6F7B","data":"00F110"}]}})"));
