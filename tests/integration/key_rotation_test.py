@@ -35,11 +35,13 @@ def run(cmd, env, ok=True, **kw):
     return r
 
 
-def campaign(path, cid, update):
+def campaign(path, cid, update, spi="1629"):
+    # 1629: counter higher, ciphered, CC; PoR with a CC by SMS-SUBMIT. A key update needs a
+    # PoR with a CC (docs/CAMPAIGNS.md, "Security level").
     with open(path, "w") as f:
         f.write(f'''id = "{cid}"
 [security]
-spi = "1621"
+spi = "{spi}"
 kic = "15"
 kid = "15"
 tar = "B00010"
@@ -122,12 +124,25 @@ routing_indicator = "0042"''')
             print("suci campaign:", json.dumps(summary), flush=True)
             assert summary["cards"] == a.cards and summary["done"] == a.cards, summary
 
+            assert summary["por_rejected"] == 0, summary
+
             # ---- 2. Ki/OPc rotation -----------------------------------------------------
+            # With an unsecured PoR (1621) a forged PoR OK would commit keys no card holds:
+            # plan and run both refuse it, and nothing is sent.
+            weak_toml = os.path.join(work, "keys-1621.toml")
+            campaign(weak_toml, "ki-opc-weak", '[update.keys]\nrotate = ["ki", "opc"]',
+                     spi="1621")
+            for cmd in ([ota, "campaign", "plan", "--state", engine, weak_toml],
+                        base + [weak_toml]):
+                r = run(cmd, env, ok=False)
+                assert r.returncode != 0, r.stdout
+                assert "SPI 1621 cannot carry a key update" in r.stderr, r.stderr
             keys_toml = os.path.join(work, "keys.toml")
             campaign(keys_toml, "ki-opc-rotation", '[update.keys]\nrotate = ["ki", "opc"]')
             summary = json.loads(run(base + [keys_toml], env).stdout.strip().splitlines()[-1])
             print("keys campaign:", json.dumps(summary), flush=True)
             assert summary["cards"] == a.cards and summary["done"] == a.cards, summary
+            assert summary["por_rejected"] == 0, summary
         finally:
             smsc.send_signal(signal.SIGTERM)
             sout, serr = smsc.communicate(timeout=60)
