@@ -143,6 +143,23 @@ routing_indicator = "0042"''')
             print("keys campaign:", json.dumps(summary), flush=True)
             assert summary["cards"] == a.cards and summary["done"] == a.cards, summary
             assert summary["por_rejected"] == 0, summary
+
+            # ---- 3. a TAR the cards do not serve, ciphered commands (1621) --------------
+            # The cards answer an unsecured 09 they cannot echo the counter in: each fails
+            # its attempt at once (no 5 s PoR timeouts), and max_attempts (3) end the job.
+            tar_toml = os.path.join(work, "tar.toml")
+            campaign(tar_toml, "unknown-tar", '[[update.files]]\npath = "3F00/7FFF/6F7B"\n'
+                     'data = "00F110"', spi="1621")
+            with open(tar_toml) as f:
+                text = f.read().replace('tar = "B00010"', 'tar = "B0FFFF"')
+            with open(tar_toml, "w") as f:
+                f.write(text)
+            summary = json.loads(run(base + [tar_toml], env).stdout.strip().splitlines()[-1])
+            print("unknown TAR campaign:", json.dumps(summary), flush=True)
+            assert summary["failed"] == a.cards and summary["done"] == 0, summary
+            assert summary["failure_reasons"] == {
+                "attempts exhausted (3): unsecured PoR 09 TAR unknown": a.cards}, summary
+            assert summary["seconds"] < 5, summary  # no attempt waited for its timeout
         finally:
             smsc.send_signal(signal.SIGTERM)
             sout, serr = smsc.communicate(timeout=60)
