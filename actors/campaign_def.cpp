@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
+#include "codec/ts102225_spi.hpp"
 #include "secure/suci.hpp"
 
 namespace otaflow::actors {
@@ -105,7 +106,8 @@ result<std::chrono::milliseconds> duration_field(const json& v, const std::strin
 }
 
 status parse_security(const json& s, security_def& out) {
-  OTAFLOW_TRY(only_keys(s, "security", {"spi", "kic", "kid", "tar", "cc_length"}));
+  OTAFLOW_TRY(
+      only_keys(s, "security", {"spi", "kic", "kid", "tar", "cc_length", "allow_insecure"}));
   for (const char* k : {"spi", "kic", "kid", "tar"}) {
     if (!s.contains(k)) return field_error(std::string("security.") + k, "missing");
   }
@@ -125,6 +127,11 @@ status parse_security(const json& s, security_def& out) {
     auto n = number<std::uint8_t>(s["cc_length"], "security.cc_length", 4, 16);
     if (!n) return n.error();
     out.cc_length = *n;
+  }
+  if (s.contains("allow_insecure")) {
+    if (!s["allow_insecure"].is_boolean())
+      return field_error("security.allow_insecure", "expected true or false");
+    out.allow_insecure = s["allow_insecure"].get<bool>();
   }
   return {};
 }
@@ -801,6 +808,14 @@ result<campaign_def> campaign_from_json(const json& j) {
     return field_error("rule", "a campaign with " + std::to_string(c.variants.size()) +
                                    " variants needs [[rule]] tables to choose between them");
   }
+  {
+    const auto vs = effective_variants(c);
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+      OTAFLOW_TRY(check_security(vs[i], c.variants.empty()
+                                            ? std::string("security.spi")
+                                            : "variant[" + std::to_string(i) + "].security.spi"));
+    }
+  }
   if (j.contains("policy")) {
     if (!j["policy"].is_object()) return field_error("policy", "expected a table");
     OTAFLOW_TRY(parse_policy(j["policy"], c.policy));
@@ -840,6 +855,51 @@ result<campaign_def> load_campaign_file(const std::string& path) {
   return campaign_from_toml(ss.str(), path);
 }
 
+status check_security(const variant_def& v, const std::string& field) {
+  const auto& sec = v.security;
+  const std::string spi_text = "SPI " + to_hex(sec.spi, 4, hex_case::upper);
+  auto spi = codec::decode_spi(sec.spi);
+  if (!spi) return field_error(field, spi_text + ": " + spi.error().message);
+  std::vector<std::string> missing;
+  auto join = [&]() {
+    std::string out;
+    for (const auto& m : missing) out += (out.empty() ? "" : "; ") + m;
+    return out;
+  };
+  // Key material must stay secret on the way and be confirmed by the card itself: a PoR
+  // anyone could send from the MSISDN would commit keys the card never received.
+  const char* update = v.update.keys ? "update.keys" : v.update.suci ? "update.suci" : nullptr;
+  if (update) {
+    if (!spi->ciphered) missing.push_back("commands not ciphered (octet 1 b3 must be 1)");
+    if (spi->por != codec::por_mode::always)
+      missing.push_back("no PoR on success (octet 2 b2-b1 must be 01)");
+    if (spi->por_integrity != codec::integrity::cc && spi->por_integrity != codec::integrity::ds)
+      missing.push_back("PoR without CC or DS (octet 2 b4-b3 must be 10 or 11)");
+    if (!missing.empty())
+      return field_error(field, spi_text + " cannot carry a key update (" + update +
+                                    "): " + join() + "; allow_insecure does not lift this");
+  }
+  if (sec.allow_insecure) return {};
+  if (spi->counter != codec::counter_mode::higher &&
+      spi->counter != codec::counter_mode::one_higher)
+    missing.push_back("counter not checked (octet 1 b5-b4 must be 10 or 11)");
+  if (spi->command_integrity != codec::integrity::cc &&
+      spi->command_integrity != codec::integrity::ds)
+    missing.push_back("no CC on commands (octet 1 b2-b1 must be 10)");
+  if (!missing.empty())
+    return field_error(field, spi_text + " is below the minimum security level: " + join() +
+                                  "; set allow_insecure = true in its security table to send "
+                                  "it anyway");
+  return {};
+}
+
+bool allows_insecure(const campaign_def& c) {
+  if (c.security.allow_insecure) return true;
+  for (const auto& v : c.variants)
+    if (v.security.allow_insecure) return true;
+  return false;
+}
+
 std::vector<variant_def> effective_variants(const campaign_def& c) {
   if (!c.variants.empty()) return c.variants;
   return {variant_def{std::string(default_variant_name), c.security, c.update}};
@@ -852,11 +912,13 @@ std::string path_text(const std::vector<std::uint16_t>& path) {
 namespace {
 
 json security_json(const security_def& s) {
-  return {{"spi", to_hex(s.spi, 4, hex_case::upper)},
-          {"kic", to_hex(s.kic, 2, hex_case::upper)},
-          {"kid", to_hex(s.kid, 2, hex_case::upper)},
-          {"tar", to_hex(s.tar, 6, hex_case::upper)},
-          {"cc_length", s.cc_length}};
+  json j = {{"spi", to_hex(s.spi, 4, hex_case::upper)},
+            {"kic", to_hex(s.kic, 2, hex_case::upper)},
+            {"kid", to_hex(s.kid, 2, hex_case::upper)},
+            {"tar", to_hex(s.tar, 6, hex_case::upper)},
+            {"cc_length", s.cc_length}};
+  if (s.allow_insecure) j["allow_insecure"] = true;
+  return j;
 }
 
 json ranges_json(const std::vector<imsi_range>& rs) {

@@ -39,6 +39,9 @@ struct security_def {
   std::uint8_t kid = 0x15;
   std::uint32_t tar = 0xB00010;
   std::uint8_t cc_length = 8;  ///< octets of CC (4..8; AES-CMAC up to 16)
+  /// Sends an SPI below the minimum security level (counter checked, CC on commands):
+  /// validation refuses one otherwise (check_security). Never lifts the key update rules.
+  bool allow_insecure = false;
   /// Key version (keyset) the packets use: the high nibble of KIc (TS 102 225 §5.1.2).
   [[nodiscard]] std::uint8_t keyset() const noexcept { return kic >> 4; }
 };
@@ -177,6 +180,15 @@ struct campaign_def {
   std::vector<rule_def> rules;        ///< [[rule]], in order; empty: every card gets variant 0
   alert_policy alerts;                ///< [alerts]: failure-rate thresholds, self-pause
 };
+
+/// Whether a variant's security may carry its update (TS 102 225 §5.1.1 SPI bits;
+/// docs/CAMPAIGNS.md "Security level"): the SPI decodes; unless allow_insecure, the counter
+/// must be checked (higher or one higher) and commands carry a CC (or DS); a key update
+/// (update.keys, update.suci) needs ciphered commands and a PoR, always, protected by a CC or
+/// DS. The error names the SPI and what is missing; `field` prefixes it.
+[[nodiscard]] status check_security(const variant_def& v, const std::string& field);
+/// Whether any variant of the campaign sets allow_insecure.
+[[nodiscard]] bool allows_insecure(const campaign_def& c);
 
 /// The variants a card may get: `variants`, or the implicit "default" one.
 [[nodiscard]] std::vector<variant_def> effective_variants(const campaign_def& c);

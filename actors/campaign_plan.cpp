@@ -13,6 +13,12 @@ result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& d
   campaign_plan p;
   p.campaign = def.id;
   for (const auto& v : effective_variants(def)) {
+    if (!v.security.allow_insecure) continue;
+    char spi[8];
+    std::snprintf(spi, sizeof spi, "%04X", v.security.spi);
+    p.insecure.push_back(v.name + " (SPI " + spi + ")");
+  }
+  for (const auto& v : effective_variants(def)) {
     plan_variant pv;
     pv.name = v.name;
     p.variants.push_back(std::move(pv));
@@ -69,6 +75,7 @@ nlohmann::json plan_json(const campaign_plan& p) {
   j["skip_reasons"] = p.skip_reasons;
   j["skip_examples"] = p.skip_examples;
   j["failure_reasons"] = p.failure_reasons;
+  j["allow_insecure"] = p.insecure;
   return j;
 }
 
@@ -82,6 +89,10 @@ std::string plan_table(const campaign_plan& p) {
                 static_cast<unsigned long long>(p.send), static_cast<unsigned long long>(p.skipped),
                 static_cast<unsigned long long>(p.failed));
   out += line;
+  for (const auto& v : p.insecure) {
+    out += "allow_insecure: variant " + v + " is sent below the minimum security level\n";
+  }
+  if (!p.insecure.empty()) out += "\n";
   std::size_t w = 7;
   for (const auto& v : p.variants) w = std::max(w, v.name.size());
   std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s  %s\n", static_cast<int>(w), "variant",

@@ -38,6 +38,8 @@ struct campaign_plan {
   std::map<std::string, std::uint64_t> skip_reasons;
   std::map<std::string, std::uint64_t> failure_reasons;
   std::map<std::string, std::vector<std::string>> skip_examples;  ///< by reason
+  /// Variants whose security sets allow_insecure: "name (SPI 0000)".
+  std::vector<std::string> insecure{};
 };
 
 /// Runs the selection and the rules over the repository; `examples` ICCIDs per variant.

@@ -202,6 +202,8 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
     if (!s) return s.error();
     out.summary = std::move(s).value();
   }
+  out.summary.por_rejected = factory.por_rejected();
+  out.summary.allow_insecure = allows_insecure(def);
   out.smpp = tp.stats();
   tp.stop();
   OTAFLOW_TRY(settle_status(state, def, out.summary));
@@ -220,6 +222,8 @@ nlohmann::json summary_json(const campaign_summary& s) {
   nlohmann::json por = nlohmann::json::object();
   for (const auto& [k, v] : s.por_status) por[to_hex(k, 2, hex_case::upper)] = v;
   j["por_status"] = por;
+  j["por_rejected"] = s.por_rejected;
+  if (s.allow_insecure) j["allow_insecure"] = true;
   if (!s.failure_reasons.empty()) j["failure_reasons"] = s.failure_reasons;
   if (!s.skip_reasons.empty()) j["skip_reasons"] = s.skip_reasons;
   nlohmann::json variants = nlohmann::json::object();

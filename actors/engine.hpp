@@ -64,6 +64,10 @@ struct campaign_summary {
   bool paused = false;        ///< the run ended because the campaign was paused (alert, command)
   bool cancelled = false;     ///< the run ended because the campaign was cancelled
   std::vector<alert> alerts;  ///< alerts raised during the run, in order
+  /// PoRs rejected for lacking the protection the SPI asks for, or failing it (forged or
+  /// corrupted; packet_factory::por_rejected). Filled by run_campaign.
+  std::uint64_t por_rejected = 0;
+  bool allow_insecure = false;  ///< a variant sends below the minimum security level
 };
 
 /// Progress of a running campaign, reported every few hundred cards.

@@ -79,7 +79,7 @@ struct packaged {
 struct por_info {
   std::uint64_t counter = 0;
   std::uint8_t status = 0;
-  bool verified = false;
+  bool verified = false;  ///< carries the protection SPI octet 2 asks for (subscriber_fsm ev_por)
   std::optional<std::uint16_t> script_sw;
   std::uint8_t executed = 0;
 };
@@ -92,9 +92,13 @@ class packet_factory {
   [[nodiscard]] virtual std::vector<result<packaged>> package(
       std::span<const package_request> requests) = 0;
   /// Parses and verifies a PoR TP-UD (with or without its UDH) for this card and campaign.
+  /// A PoR lacking the protection the SPI asks for is an error (and counted), except an
+  /// unsecured error PoR 01-0A, returned with verified = false. Called from many actors.
   [[nodiscard]] virtual result<por_info> open_por(const card_info& card,
                                                   const campaign_ctx& campaign,
                                                   byte_view user_data) = 0;
+  /// PoRs open_por() rejected so far (no or wrong protection): forged or corrupted answers.
+  [[nodiscard]] virtual std::uint64_t por_rejected() const noexcept { return 0; }
 };
 
 // ---- SMPP transport -----------------------------------------------------------------

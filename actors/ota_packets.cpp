@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 
+#include "actors/subscriber_fsm.hpp"
+#include "base/log.hpp"
 #include "codec/iso7816_apdu.hpp"
 #include "codec/otaflow_keyfile.hpp"
 #include "codec/ts102225_packet.hpp"
@@ -437,14 +439,44 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
   if (report.response.tar != sec.tar) {
     return make_error(errc::not_found, "PoR for another TAR");
   }
-  if (!report.fields_known) return report.failure;
+  // From here the PoR claims to answer this campaign's packets: one that does not carry the
+  // protection SPI octet 2 asks for, or whose protection does not check, is rejected and
+  // counted (docs/standards/ts102225-secured-packets.md §11). Never a key in the message.
+  auto reject = [&](const std::string& why) -> error {
+    por_rejected_.fetch_add(1, std::memory_order_relaxed);
+    log::get("engine")->warn("campaign {} iccid {}: PoR rejected: {}", campaign.def.id, card.iccid,
+                             why);
+    return make_error(errc::bad_value, "PoR rejected: " + why);
+  };
+  const auto& spi = rs.spi;
+  if (!report.valid || !report.fields_known) {
+    return reject("SPI " + to_hex(sec.spi, 4, hex_case::upper) + ": " + report.failure.message);
+  }
+  const auto status = static_cast<std::uint8_t>(report.response.status);
+  const bool asks = spi.por_ciphered || spi.por_integrity != codec::integrity::none;
+  const bool announcement = status == 0x08 || status == 0x0B || status == 0x0C;
+  // Proven: it carries what the SPI asks for (a PoR of an SPI that asks for nothing proves
+  // only that it came from the card's MSISDN). An error a card may send unsecured (01-0A)
+  // is never proven when it comes so: at most a failed attempt (subscriber_fsm).
+  bool proven = report.response.secured;
+  if (!asks && status != 0x00 && !announcement) proven = false;
+  if (!proven && !por_status_may_be_unsecured(status)) {
+    return reject("SPI " + to_hex(sec.spi, 4, hex_case::upper) + ": unsecured PoR with status " +
+                  to_hex(status, 2, hex_case::upper) + ", which a card sends only secured");
+  }
+  // A key update commits keys on the PoR OK: only a checksum or signature may say so, whatever
+  // the SPI (campaign_def refuses such SPIs; this guards definitions stored before that rule).
+  const bool keys = variant.def.update.keys || variant.def.update.suci;
+  if (status == 0x00 && keys && spi.por_integrity != codec::integrity::cc &&
+      spi.por_integrity != codec::integrity::ds) {
+    return reject("SPI " + to_hex(sec.spi, 4, hex_case::upper) +
+                  ": a key update is confirmed only by a PoR with a CC or DS");
+  }
   por_info p;
   p.counter = report.response.counter;
-  p.status = static_cast<std::uint8_t>(report.response.status);
-  // An unsecured error PoR is accepted as what it says (it cannot prove anything, and
-  // says the packet failed); a PoR OK must be verified.
-  p.verified = report.valid && (report.response.secured || p.status != 0);
-  if (p.status == 0 && report.valid && !report.response.data.empty()) {
+  p.status = status;
+  p.verified = proven;
+  if (p.status == 0 && !report.response.data.empty()) {
     if (variant.def.update.format == script_format::compact) {
       auto r = codec::decode_compact_response(report.response.data);
       if (r) {

@@ -4,6 +4,7 @@
 // SMS binding of TS 31.115 (concatenation when a packet exceeds one SM). Also builds
 // a campaign's TS 102 226 script and opens the cards' PoRs.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -37,6 +38,9 @@ class ota_packet_factory final : public packet_factory {
       std::span<const package_request> requests) override;
   [[nodiscard]] result<por_info> open_por(const card_info& card, const campaign_ctx& campaign,
                                           byte_view user_data) override;
+  [[nodiscard]] std::uint64_t por_rejected() const noexcept override {
+    return por_rejected_.load(std::memory_order_relaxed);
+  }
 
  private:
   /// update.keys: builds each such card's own script (scripts[i]); failures[i] is set for
@@ -47,6 +51,7 @@ class ota_packet_factory final : public packet_factory {
   storage::counter_store& counters_;
   secure::crypto_backend& backend_;
   storage::state* state_ = nullptr;
+  std::atomic<std::uint64_t> por_rejected_{0};  ///< open_por() runs in many subscriber actors
 };
 
 }  // namespace otaflow::actors

@@ -176,6 +176,10 @@ class machine {
 
   void on(const ev_por& e) {
     if (is_terminal(job_.state)) return;
+    if (!e.verified) {
+      on_unproven_por(e);
+      return;
+    }
     if (std::find(job_.counters.begin(), job_.counters.end(), e.counter) == job_.counters.end()) {
       return;  // not one of this job's packets
     }
@@ -197,10 +201,6 @@ class machine {
       }
       return;
     }
-    if (!e.verified) {
-      retry_or_fail("PoR integrity check failed");
-      return;
-    }
     if (e.script_sw && !script_sw_ok(*e.script_sw)) {
       fail("script stopped after " + std::to_string(e.executed) + " of " +
            std::to_string(e.expected) + " commands: SW " +
@@ -214,6 +214,25 @@ class machine {
     }
     job_.reason.clear();
     enter(job_state::done);
+  }
+
+  // A PoR without the protection the campaign's SPI asks for (docs/standards/
+  // ts102225-secured-packets.md §11): it proves nothing, so it never completes a job and never
+  // ends one on its own. Only an error a card that could not process the command answers
+  // unsecured counts, as a failed attempt of the packet in flight: its counter is not
+  // compared (a card that could not decipher the command does not know it).
+  void on_unproven_por(const ev_por& e) {
+    if (!por_status_may_be_unsecured(e.status)) return;
+    const bool ours =
+        std::find(job_.counters.begin(), job_.counters.end(), e.counter) != job_.counters.end();
+    if (e.status == 0x08) {
+      if (ours && waiting_for_por()) arm_por_timer();
+      return;
+    }
+    if (!waiting_for_por()) return;
+    job_.por_status = e.status;
+    retry_or_fail("unsecured PoR " + to_hex(e.status, 2, hex_case::upper) + " " +
+                  codec::describe(static_cast<por_status>(e.status)));
   }
 
   void on(const ev_por_timeout& e) {
@@ -259,6 +278,10 @@ duration backoff(const job_policy& policy, std::uint16_t attempt) noexcept {
   auto d = policy.retry_base;
   for (std::uint16_t i = 1; i < attempt && d < policy.retry_max; ++i) d *= 2;
   return std::min(d, policy.retry_max);
+}
+
+bool por_status_may_be_unsecured(std::uint8_t status) noexcept {
+  return status >= 0x01 && status <= 0x0A;
 }
 
 bool por_status_retriable(std::uint8_t status) noexcept {

@@ -55,7 +55,9 @@ struct ev_receipt {
 struct ev_por {
   std::uint64_t counter;  ///< CNTR echoed by the card
   std::uint8_t status;    ///< TS 102 225 §5.2.2 status code
-  bool verified;          ///< PoR integrity check passed (or the PoR was unsecured by design)
+  /// The PoR carries the protection the campaign's SPI asks for and it checked. False: an
+  /// unsecured error PoR (por_status_may_be_unsecured), a failed attempt at most.
+  bool verified;
   std::optional<std::uint16_t> script_sw;  ///< last SW of the script response, if any
   std::uint8_t executed = 0;               ///< commands the card executed
   std::uint8_t expected = 0;               ///< commands in the script
@@ -111,7 +113,12 @@ using job_action =
 /// Back-off before attempt n+1 (n >= 1): retry_base * 2^(n-1), at most retry_max.
 [[nodiscard]] duration backoff(const job_policy& policy, std::uint16_t attempt) noexcept;
 
-/// Whether the engine may try again after this PoR status.
+/// Whether a card may answer with this status unsecured, having failed to verify, decipher
+/// or process the command (01-0A; docs/standards/ts102225-secured-packets.md §11). Such a PoR
+/// is a retriable failure of the attempt; any other unsecured PoR is rejected.
+[[nodiscard]] bool por_status_may_be_unsecured(std::uint8_t status) noexcept;
+
+/// Whether the engine may try again after this PoR status (a verified PoR).
 [[nodiscard]] bool por_status_retriable(std::uint8_t status) noexcept;
 
 }  // namespace otaflow::actors

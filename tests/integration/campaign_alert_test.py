@@ -112,13 +112,19 @@ def main():
             assert a["message"].startswith("PoR 01 on 100 of 100 PoRs"), a
             assert a["sample"] == 100 and a["count"] == 100 and a["threshold"] == 0.05, a
             sent = s["cards"]
-            # min_cards + the window in flight, plus what finished while the alert was judged.
-            assert 100 <= sent <= 100 + 3 * 50, f"{sent} cards sent before the pause"
+            # The wrong KID makes every card answer an unsecured 01: a failed attempt, not a
+            # failure for good (it proves nothing, docs/standards/ts102225-secured-packets.md
+            # §11), so each card answers twice (max_attempts = 2) and the 100 PoRs of the
+            # sample come from about 50 cards, plus what finished while the alert was judged.
+            assert 40 <= sent <= 100 + 3 * 50, f"{sent} cards ended before the pause"
             assert s["por_status"] == {"01": sent}, s
             assert "ALERT campaign 'fplmn-wrongkid' por_error" in r.stderr, r.stderr[-2000:]
             st = last_json(run([otaflow, "campaign", "status", "--state", state,
                                 "fplmn-wrongkid"], env).stdout)
-            assert st["status"] == "paused" and st["cards"] == sent, st  # the rest: no job
+            # The failed cards, and those parked in retry_wait after one 01 (at most the
+            # window); the rest: no job.
+            assert st["status"] == "paused" and st["failed"] == sent, st
+            assert sent <= st["cards"] <= sent + 50, st
 
             # 2. Paused: a plain run is refused.
             r = run(base + [wrong_toml], env, code=3)
@@ -168,7 +174,9 @@ def main():
         if fleet_line:
             stats = json.loads(fleet_line[-1])
             print("fleet:", json.dumps(stats), flush=True)
-            assert stats["por_status"].get("01", 0) == sent, stats
+            # Two 01s per failed card; cards parked by the pause after one attempt (at most
+            # the window, 50) answered once before the right keys came.
+            assert 2 * sent <= stats["por_status"].get("01", 0) <= 2 * sent + 50, stats
         print(f"ok: paused after {sent} of {CARDS} cards; control via storage and request; "
               f"{time.time() - t0:.1f} s", flush=True)
 

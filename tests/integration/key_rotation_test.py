@@ -35,11 +35,13 @@ def run(cmd, env, ok=True, **kw):
     return r
 
 
-def campaign(path, cid, update):
+def campaign(path, cid, update, spi="1629"):
+    # 1629: counter higher, ciphered, CC; PoR with a CC by SMS-SUBMIT. A key update needs a
+    # PoR with a CC (docs/CAMPAIGNS.md, "Security level").
     with open(path, "w") as f:
         f.write(f'''id = "{cid}"
 [security]
-spi = "1621"
+spi = "{spi}"
 kic = "15"
 kid = "15"
 tar = "B00010"
@@ -122,12 +124,42 @@ routing_indicator = "0042"''')
             print("suci campaign:", json.dumps(summary), flush=True)
             assert summary["cards"] == a.cards and summary["done"] == a.cards, summary
 
+            assert summary["por_rejected"] == 0, summary
+
             # ---- 2. Ki/OPc rotation -----------------------------------------------------
+            # With an unsecured PoR (1621) a forged PoR OK would commit keys no card holds:
+            # plan and run both refuse it, and nothing is sent.
+            weak_toml = os.path.join(work, "keys-1621.toml")
+            campaign(weak_toml, "ki-opc-weak", '[update.keys]\nrotate = ["ki", "opc"]',
+                     spi="1621")
+            for cmd in ([ota, "campaign", "plan", "--state", engine, weak_toml],
+                        base + [weak_toml]):
+                r = run(cmd, env, ok=False)
+                assert r.returncode != 0, r.stdout
+                assert "SPI 1621 cannot carry a key update" in r.stderr, r.stderr
             keys_toml = os.path.join(work, "keys.toml")
             campaign(keys_toml, "ki-opc-rotation", '[update.keys]\nrotate = ["ki", "opc"]')
             summary = json.loads(run(base + [keys_toml], env).stdout.strip().splitlines()[-1])
             print("keys campaign:", json.dumps(summary), flush=True)
             assert summary["cards"] == a.cards and summary["done"] == a.cards, summary
+            assert summary["por_rejected"] == 0, summary
+
+            # ---- 3. a TAR the cards do not serve, ciphered commands (1621) --------------
+            # The cards answer an unsecured 09 they cannot echo the counter in: each fails
+            # its attempt at once (no 5 s PoR timeouts), and max_attempts (3) end the job.
+            tar_toml = os.path.join(work, "tar.toml")
+            campaign(tar_toml, "unknown-tar", '[[update.files]]\npath = "3F00/7FFF/6F7B"\n'
+                     'data = "00F110"', spi="1621")
+            with open(tar_toml) as f:
+                text = f.read().replace('tar = "B00010"', 'tar = "B0FFFF"')
+            with open(tar_toml, "w") as f:
+                f.write(text)
+            summary = json.loads(run(base + [tar_toml], env).stdout.strip().splitlines()[-1])
+            print("unknown TAR campaign:", json.dumps(summary), flush=True)
+            assert summary["failed"] == a.cards and summary["done"] == 0, summary
+            assert summary["failure_reasons"] == {
+                "attempts exhausted (3): unsecured PoR 09 TAR unknown": a.cards}, summary
+            assert summary["seconds"] < 5, summary  # no attempt waited for its timeout
         finally:
             smsc.send_signal(signal.SIGTERM)
             sout, serr = smsc.communicate(timeout=60)

@@ -86,6 +86,111 @@ TEST(CampaignDef, ErrorsNameTheField) {
   }
 }
 
+// ---- security level (issue 13) --------------------------------------------------------------
+
+struct level_case {
+  const char* spi;
+  const char* update;   // TOML of [update]
+  bool allow_insecure;  // in [security]
+  const char* refused;  // nullptr: accepted; else a part of the error
+};
+
+const char* const file_update = "[[update.files]]\npath = \"3F00/7FFF/6F7B\"\ndata = \"00\"\n";
+const char* const keys_update = "[update.keys]\nrotate = [\"ki\", \"opc\"]\n";
+const char* const suci_update =
+    "[update.suci]\nscheme = \"A\"\nkey_id = 2\npublic_key = "
+    "\"5a8d38864820197c3394b92613b20b91633cbd897119273bf8e4a6f4eec0a650\"\n";
+
+std::string level_toml(const level_case& lc) {
+  std::string t = "id = \"x\"\n[security]\nspi = \"" + std::string(lc.spi) +
+                  "\"\nkic = \"15\"\nkid = \"15\"\ntar = \"B00010\"\n";
+  if (lc.allow_insecure) t += "allow_insecure = true\n";
+  return t + "[target]\nall = true\n" + lc.update;
+}
+
+// SPI octet 1: b5-b4 counter, b3 ciphered, b2-b1 RC/CC/DS; octet 2: b6 SUBMIT, b5 PoR
+// ciphered, b4-b3 PoR RC/CC/DS, b2-b1 PoR wanted (TS 102 225 §5.1.1).
+const level_case level_cases[] = {
+    // The default minimum: counter higher (or one higher) and a CC on commands.
+    {"1621", file_update, false, nullptr},
+    {"1629", file_update, false, nullptr},
+    {"1A21", file_update, false, nullptr},  // counter exactly one higher
+    {"1221", file_update, false, nullptr},  // not ciphered: still the minimum
+    {"1602", file_update, false, nullptr},  // PoR only on error
+    {"0000", file_update, false, "SPI 0000 is below the minimum security level"},
+    {"0000", file_update, false, "counter not checked"},
+    {"0000", file_update, false, "no CC on commands"},
+    {"0621", file_update, false, "counter not checked"},  // no counter
+    {"0E21", file_update, false, "counter not checked"},  // counter present, not checked
+    {"1421", file_update, false, "no CC on commands"},    // ciphered only
+    {"1521", file_update, false, "no CC on commands"},    // RC only
+    {"0000", file_update, true, nullptr},
+    {"0521", file_update, true, nullptr},
+    // Key updates: ciphered commands and a PoR with a CC, allow_insecure or not.
+    {"1629", keys_update, false, nullptr},
+    {"1639", keys_update, false, nullptr},
+    {"1609", keys_update, false, nullptr},  // PoR with CC in the DELIVER-REPORT
+    {"1621", keys_update, false, "cannot carry a key update (update.keys)"},
+    {"1621", keys_update, true, "PoR without CC or DS"},
+    {"1631", keys_update, false, "PoR without CC or DS"},  // PoR ciphered only
+    {"1625", keys_update, false, "PoR without CC or DS"},  // PoR with RC
+    {"1229", keys_update, false, "commands not ciphered"},
+    {"1229", keys_update, true, "commands not ciphered"},
+    {"162A", keys_update, false, "no PoR on success"},  // PoR only on error
+    {"0629", keys_update, false, "counter not checked"},
+    {"0629", keys_update, true, nullptr},
+    {"1621", suci_update, false, "cannot carry a key update (update.suci)"},
+    {"1629", suci_update, false, nullptr},
+    // An SPI that does not decode (reserved bits) is refused at validation too.
+    {"3621", file_update, false, "SPI 3621"},
+};
+
+TEST(CampaignDef, SecurityLevel) {
+  for (const auto& lc : level_cases) {
+    const auto label = std::string(lc.spi) + (lc.allow_insecure ? " insecure " : " ") + lc.update;
+    auto c = campaign_from_toml(level_toml(lc));
+    if (!lc.refused) {
+      ASSERT_TRUE(c.ok()) << label << ": " << c.error().message;
+      EXPECT_EQ(allows_insecure(*c), lc.allow_insecure) << label;
+      // allow_insecure survives the JSON form (storage, Kafka campaign events).
+      auto again = campaign_from_json(to_json(*c));
+      ASSERT_TRUE(again.ok()) << label << ": " << again.error().message;
+      EXPECT_EQ(again->security.allow_insecure, lc.allow_insecure) << label;
+      continue;
+    }
+    ASSERT_FALSE(c.ok()) << label;
+    EXPECT_NE(c.error().message.find(lc.refused), std::string::npos)
+        << label << ": " << c.error().message;
+    EXPECT_NE(c.error().message.find("security.spi"), std::string::npos) << c.error().message;
+  }
+}
+
+// A variant's own security is checked and named; allow_insecure is per security table (a
+// variant inheriting [security] inherits it).
+TEST(CampaignDef, SecurityLevelPerVariant) {
+  const std::string head =
+      "id = \"v\"\n[security]\nspi = \"1621\"\nkic = \"15\"\nkid = \"15\"\ntar = "
+      "\"B00010\"\n[target]\nall = true\n";
+  const std::string a = "[[variant]]\nname = \"a\"\n[[variant.update.files]]\npath = "
+                        "\"3F00\"\ndata = \"00\"\n";
+  auto weak = [](bool insecure) {
+    return std::string("[[variant]]\nname = \"b\"\n[variant.security]\nspi = \"0000\"\nkic = "
+                       "\"15\"\nkid = \"15\"\ntar = \"B00010\"\n") +
+           (insecure ? "allow_insecure = true\n" : "") +
+           "[[variant.update.files]]\npath = \"3F00\"\ndata = \"00\"\n";
+  };
+  const std::string rules = "[[rule]]\nvariant = \"a\"\nwhen = { keyset = 1 }\n[[rule]]\nvariant = \"b\"\n";
+  auto refused = campaign_from_toml(head + a + weak(false) + rules);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("'variant[1].security.spi': SPI 0000"), std::string::npos)
+      << refused.error().message;
+  auto ok = campaign_from_toml(head + a + weak(true) + rules);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_TRUE(allows_insecure(*ok));
+  EXPECT_FALSE(ok->security.allow_insecure);
+  EXPECT_TRUE(ok->variants.at(1).security.allow_insecure);
+}
+
 // ---- [alerts] and the time fields of [policy] ----------------------------------------------
 
 constexpr const char* kAlertsAndWindows = R"(

@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 #include "actors/campaign_def.hpp"
+#include "actors/engine.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/storage_ports.hpp"
 #include "codec/iso7816_apdu.hpp"
@@ -18,6 +21,7 @@
 #include "secure/scp80.hpp"
 #include "secure/scp80_algorithm.hpp"
 #include "secure/suci.hpp"
+#include "tests/unit/actors/engine_fakes.hpp"
 #include "tests/unit/storage/storage_test_util.hpp"
 
 namespace otaflow::actors {
@@ -36,7 +40,7 @@ const std::string key_b = "0272da71976234ce833a6907425867b82e074d44ef907dfb4b3e2
 std::string campaign_text(const std::string& update) {
   return R"(id = "rot"
 [security]
-spi = "1621"
+spi = "1629"
 kic = "15"
 kid = "15"
 tar = "B00010"
@@ -104,7 +108,7 @@ TEST(UpdateKeys, ParsesTomlAndRoundTripsJson) {
   EXPECT_TRUE(opc->update.keys->opc);
   // Both updates in one campaign, with a file update too.
   auto both = campaign_from_json(nlohmann::json::parse(R"({"id":"x",
-    "security":{"spi":"1621","kic":"15","kid":"15","tar":"B00010"},"target":{"all":true},
+    "security":{"spi":"1629","kic":"15","kid":"15","tar":"B00010"},"target":{"all":true},
     "update":{"keys":{"rotate":["ki"]},"suci":{"scheme":"A","key_id":3,"public_key":")" +
                                                        key_a + R"("},
               "files":[{"path":"3F00/7FFF/6F7B","data":"00F110"}]}})"));
@@ -369,6 +373,149 @@ TEST(UpdateKeys, CardsThatCannotBeRotated) {
   EXPECT_NE(rg[0].error().message.find("keyset 1"), std::string::npos) << rg[0].error().message;
   EXPECT_EQ(rg[0].error().message.find(to_hex(kik1)), std::string::npos);
   EXPECT_FALSE(f.state->keys().get_pending(ghost.iccid, "rot")->has_value());
+}
+
+// ---- the engine and a forger ------------------------------------------------------------
+
+/// An SMSC whose MO side answers every packet with a PoR OK from the card's MSISDN: forged
+/// (unsecured, as anyone can send it; the forger even knows the counter) or genuine (secured
+/// with the card's keyset as SPI octet 2 asks, as the card builds it, sim/ota_sms_pp.cpp).
+class por_transport final : public transport {
+ public:
+  explicit por_transport(bool genuine) : genuine_(genuine) {}
+  ~por_transport() override {
+    for (auto& t : threads_) t.join();
+  }
+  void set_listener(transport_listener* l) override { listener_ = l; }
+  void submit(submit_request r) override {
+    ++submits_;
+    threads_.emplace_back([this, r = std::move(r), id = std::to_string(submits_.load())] {
+      listener_->on_submitted(r.tag, {id});
+      codec::packet_reassembler ra;
+      std::optional<codec::reassembled_packet> pkt;
+      for (const auto& seg : r.segments)
+        if (auto got = ra.add("platform", seg); got.ok() && *got) pkt = std::move(**got);
+      if (!pkt) return;
+      const secure::keyset ks{1, kic1, kid1};
+      auto cmd = secure::open_command(
+          pkt->packet, [&](std::uint32_t, std::uint8_t) -> const secure::keyset* { return &ks; });
+      if (!cmd) return;
+      secure::response_params rp;
+      rp.security.spi = cmd->spi;
+      if (!genuine_) {
+        rp.security.spi.por_ciphered = false;
+        rp.security.spi.por_integrity = codec::integrity::none;
+      }
+      rp.security.kic = cmd->kic;
+      rp.security.kid = cmd->kid;
+      rp.security.kic_key = kic1;
+      rp.security.kid_key = kid1;
+      rp.tar = cmd->tar;
+      rp.counter = cmd->counter;
+      auto por = secure::secure_response(rp, {});
+      if (!por) return;
+      byte_writer ud;
+      ud.u8(0x02);  // Response Packet Identifier UDH (TS 31.115 §4)
+      ud.u8(0x71);
+      ud.u8(0x00);
+      ud.append(byte_view(*por));
+      listener_->on_mo(r.dest_msisdn, ud.take());
+    });
+  }
+  [[nodiscard]] int submits() const { return submits_; }
+
+ private:
+  bool genuine_;
+  transport_listener* listener_ = nullptr;
+  std::atomic<int> submits_{0};
+  std::vector<std::thread> threads_;
+};
+
+class one_card final : public target_cursor {
+ public:
+  explicit one_card(card_info c) : card_(std::move(c)) {}
+  result<std::vector<card_info>> next(std::size_t) override {
+    std::vector<card_info> out;
+    if (!given_) out.push_back(card_);
+    given_ = true;
+    return out;
+  }
+
+ private:
+  card_info card_;
+  bool given_ = false;
+};
+
+struct rotation_run {
+  result<campaign_summary> summary = make_error(errc::internal, "not run");
+  std::uint64_t rejected = 0;
+  int submits = 0;
+};
+
+// Runs a Ki/OPc rotation of one card through the engine with the real packet factory and
+// job store (the store commits or drops the pending keys with the terminal state).
+rotation_run run_rotation(fixture& f, const card_info& card, std::uint16_t spi, bool genuine) {
+  auto def = campaign_from_toml(campaign_text("[update.keys]\nrotate = [\"ki\", \"opc\"]\n"));
+  EXPECT_TRUE(def.ok()) << def.error().message;
+  // SPI 1621 (PoR unsecured) is refused by campaign_def now; set it behind validation's back,
+  // as a definition stored before the rule would be.
+  def->security.spi = spi;
+  def->policy.job.max_attempts = 2;
+  def->policy.job.por_timeout = std::chrono::milliseconds(300);
+  def->policy.job.retry_base = std::chrono::milliseconds(5);
+  auto ctx = prepare_campaign(*def);
+  EXPECT_TRUE(ctx.ok()) << ctx.error().message;
+  ota_packet_factory factory(f.state->counters(), *f.backend, f.state.get());
+  por_transport tp(genuine);
+  storage_job_store store(*f.state);
+  fakes::fake_sink sink;
+  rotation_run out;
+  {
+    engine e(fakes::test_engine_options(), factory, tp, store, sink);
+    out.summary = e.run(*ctx, std::make_unique<one_card>(card));
+  }
+  out.rejected = factory.por_rejected();
+  out.submits = tp.submits();
+  return out;
+}
+
+TEST(UpdateKeys, AForgedUnsecuredPorOkNeverCommitsKeys) {
+  fixture f;
+  const card_info a = f.card(1);
+  auto r = run_rotation(f, a, 0x1621, false);
+  ASSERT_TRUE(r.summary.ok()) << r.summary.error().message;
+  EXPECT_EQ(r.summary->done, 0u);
+  EXPECT_EQ(r.summary->failed, 1u);
+  EXPECT_EQ(r.submits, 2);
+  EXPECT_EQ(r.rejected, 2u);  // one forged PoR OK per attempt, each rejected
+  // The job ends failed by timeouts, and the repository keeps the card's keys.
+  auto job = storage_job_store(*f.state).load("rot", a.iccid);
+  ASSERT_TRUE(job.ok() && job->has_value());
+  EXPECT_EQ((*job)->state, job_state::failed);
+  EXPECT_NE((*job)->reason.find("no PoR within"), std::string::npos) << (*job)->reason;
+  auto keys = f.state->keys().get(a.iccid);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE(equal_ct(keys->ki.view(), bytes(16, 0xA1)));
+  EXPECT_TRUE(equal_ct(keys->opc.view(), bytes(16, 0xA2)));
+  EXPECT_FALSE(f.state->keys().get_pending(a.iccid, "rot")->has_value());
+}
+
+// The same run with the SPI key updates need (1629, PoR with a CC) and forged PoRs: no
+// commit either; with the card's genuine PoR the keys are committed (the test can tell).
+TEST(UpdateKeys, OnlyAPorWithTheCardsCcCommitsKeys) {
+  fixture f;
+  const card_info a = f.card(1), b = f.card(2);
+  auto forged = run_rotation(f, a, 0x1629, false);
+  ASSERT_TRUE(forged.summary.ok());
+  EXPECT_EQ(forged.summary->done, 0u);
+  EXPECT_EQ(forged.rejected, 2u);
+  EXPECT_TRUE(equal_ct(f.state->keys().get(a.iccid)->ki.view(), bytes(16, 0xA1)));
+
+  auto genuine = run_rotation(f, b, 0x1629, true);
+  ASSERT_TRUE(genuine.summary.ok());
+  EXPECT_EQ(genuine.summary->done, 1u);
+  EXPECT_EQ(genuine.rejected, 0u);
+  EXPECT_FALSE(equal_ct(f.state->keys().get(b.iccid)->ki.view(), bytes(16, 0xA1)));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/campaign_plan.hpp"
+#include "actors/campaign_runner.hpp"
 #include "actors/engine.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/storage_cursor.hpp"
@@ -150,6 +151,20 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
   const auto pj = plan_json(*plan);
   EXPECT_EQ(pj["variants"]["usim-iot"]["cards"], 2);
   EXPECT_NE(plan_table(*plan).find("uicc-aes"), std::string::npos);
+  EXPECT_EQ(pj["allow_insecure"], nlohmann::json::array());
+  EXPECT_EQ(plan_table(*plan).find("allow_insecure"), std::string::npos);
+  {
+    // A variant sent below the minimum security level is named by the plan.
+    auto weak = *def;
+    auto& v = weak.variants.at(1);
+    v.security.spi = 0x0000;
+    v.security.allow_insecure = true;
+    auto wp = plan_campaign(*st, weak);
+    ASSERT_TRUE(wp.ok()) << wp.error().message;
+    EXPECT_EQ(plan_json(*wp)["allow_insecure"], nlohmann::json::array({v.name + " (SPI 0000)"}));
+    EXPECT_NE(plan_table(*wp).find("allow_insecure: variant " + v.name + " (SPI 0000)"),
+              std::string::npos);
+  }
 
   auto ctx = prepare_campaign(*def);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
@@ -317,6 +332,19 @@ TEST(EngineVariants, CursorReadsEachCardsKeysetAndReportsMissingOrBadKeys) {
       EXPECT_EQ(to_hex(c.kid_key.view()), to_hex(key_for(want.serial, kvn))) << c.iccid;
     }
   }
+}
+
+// The run summary's JSON carries the rejected PoRs, and allow_insecure when set.
+TEST(CampaignSummary, PorRejectedAndAllowInsecure) {
+  campaign_summary s;
+  auto j = summary_json(s);
+  EXPECT_EQ(j["por_rejected"], 0);
+  EXPECT_FALSE(j.contains("allow_insecure"));
+  s.por_rejected = 3;
+  s.allow_insecure = true;
+  j = summary_json(s);
+  EXPECT_EQ(j["por_rejected"], 3);
+  EXPECT_EQ(j["allow_insecure"], true);
 }
 
 }  // namespace

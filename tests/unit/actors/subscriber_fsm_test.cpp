@@ -109,11 +109,81 @@ TEST_F(fsm_test, StaleTimersAreIgnored) {
 }
 
 TEST_F(fsm_test, PermanentPorStatusFailsAtOnce) {
+  // A PoR that carries the protection the SPI asks for: the card said so, no retry.
   to_accepted(9);
-  apply(ev_por{9, 0x01, false, {}, 0, 0});
+  apply(ev_por{9, 0x01, true, {}, 0, 0});
   EXPECT_EQ(job.state, job_state::failed);
   EXPECT_EQ(job.reason, "PoR 01 RC/CC/DS failed");
   EXPECT_EQ(job.attempt, 1);
+}
+
+// An unsecured error PoR proves nothing: a failed attempt, never a permanent failure on its
+// own (anyone may send it from the card's MSISDN). Every status 01-0A a card may answer so.
+TEST_F(fsm_test, UnsecuredErrorPorIsARetriableFailure) {
+  for (std::uint8_t st : {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x09, 0x0A}) {
+    job = {};
+    policy.max_attempts = 3;
+    to_accepted(9);
+    auto a = apply(ev_por{9, st, false, {}, 0, 0});
+    EXPECT_EQ(job.state, job_state::retry_wait) << int(st);
+    EXPECT_EQ(count<act_arm_retry_timer>(a), 1) << int(st);
+    EXPECT_EQ(job.por_status, st);
+    EXPECT_EQ(job.reason.rfind("unsecured PoR ", 0), 0u) << job.reason;
+  }
+  EXPECT_EQ(job.reason, "unsecured PoR 0A insufficient security level");
+}
+
+// A wrong TAR fails after max_attempts immediate error PoRs, each of them matched to the
+// attempt in flight although its counter is not the packet's (a ciphered command: the card
+// could not read the counter and echoes zeros).
+TEST_F(fsm_test, UnsecuredTarUnknownOfACipheredCommandEndsAfterMaxAttempts) {
+  policy.max_attempts = 3;
+  std::uint64_t counter = 100;
+  to_accepted(counter);
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    apply(ev_por{0, 0x09, false, {}, 0, 0});
+    if (attempt < 3) {
+      ASSERT_EQ(job.state, job_state::retry_wait) << attempt;
+      apply(ev_retry_due{job.timer_epoch});
+      apply(ev_packaged{++counter});
+      apply(ev_submit_ok{"m" + std::to_string(attempt)});
+    }
+  }
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.attempt, 3);
+  EXPECT_EQ(job.reason, "attempts exhausted (3): unsecured PoR 09 TAR unknown");
+}
+
+// Not waiting for a PoR (backing off, packaging): an unsecured error PoR changes nothing, so
+// a flood of them costs at most one attempt each.
+TEST_F(fsm_test, UnsecuredErrorPorOutsideAnAttemptIsIgnored) {
+  to_accepted(4);
+  apply(ev_por{0, 0x09, false, {}, 0, 0});
+  ASSERT_EQ(job.state, job_state::retry_wait);
+  const auto attempt = job.attempt;
+  EXPECT_TRUE(apply(ev_por{0, 0x09, false, {}, 0, 0}).empty());
+  EXPECT_TRUE(apply(ev_por{4, 0x01, false, {}, 0, 0}).empty());
+  EXPECT_EQ(job.state, job_state::retry_wait);
+  EXPECT_EQ(job.attempt, attempt);
+}
+
+// A PoR OK, or a status a card never sends unsecured, without the protection the SPI asks
+// for: rejected, the job goes on waiting (the opener counts it).
+TEST_F(fsm_test, UnprovenPorOkOrOtherStatusChangesNothing) {
+  to_accepted(5);
+  for (std::uint8_t st : {0x00, 0x0B, 0x0C, 0x0D, 0xC0, 0xFF}) {
+    EXPECT_TRUE(apply(ev_por{5, st, false, 0x9000, 1, 1}).empty()) << int(st);
+    EXPECT_EQ(job.state, job_state::accepted);
+    EXPECT_FALSE(job.por_status);
+  }
+}
+
+// 08 (more time) unsecured re-arms the wait only for one of the job's packets.
+TEST_F(fsm_test, UnsecuredMoreTimeRearmsOnlyForOurPacket) {
+  to_accepted(5);
+  EXPECT_TRUE(apply(ev_por{6, 0x08, false, {}, 0, 0}).empty());
+  EXPECT_EQ(count<act_arm_por_timer>(apply(ev_por{5, 0x08, false, {}, 0, 0})), 1);
+  EXPECT_EQ(job.state, job_state::accepted);
 }
 
 TEST_F(fsm_test, LatePorOfAnEarlierAttemptCounts) {
@@ -148,12 +218,6 @@ TEST_F(fsm_test, ScriptErrorFailsWithTheStatusWord) {
   EXPECT_EQ(job.reason, "script stopped after 2 of 3 commands: SW 6A82");
 }
 
-TEST_F(fsm_test, UnverifiedPorOkIsRetried) {
-  to_accepted(5);
-  apply(ev_por{5, 0x00, false, 0x9000, 1, 1});
-  EXPECT_EQ(job.state, job_state::retry_wait);
-  EXPECT_EQ(job.reason, "PoR integrity check failed");
-}
 
 TEST_F(fsm_test, SubmitLostRepackagesWithoutAnAttempt) {
   apply(ev_start{});
