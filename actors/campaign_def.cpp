@@ -144,7 +144,8 @@ result<std::chrono::milliseconds> duration_field(const json& v, const std::strin
   } else {
     return field_error(field, "expected a duration like \"30s\"");
   }
-  if (ms < lo || ms > hi) return range(v.is_string() ? "'" + v.get<std::string>() + "'" : number_text(v));
+  if (ms < lo || ms > hi)
+    return range(v.is_string() ? "'" + v.get<std::string>() + "'" : number_text(v));
   return ms;
 }
 
@@ -543,8 +544,8 @@ status parse_policy(const json& p, policy_def& out) {
     out.job.por_timeout = *d;
   }
   if (p.contains("retry_backoff")) {
-    auto d = duration_field(p["retry_backoff"], "policy.retry_backoff", std::chrono::milliseconds(0),
-                            max_policy_duration);
+    auto d = duration_field(p["retry_backoff"], "policy.retry_backoff",
+                            std::chrono::milliseconds(0), max_policy_duration);
     if (!d) return d.error();
     out.job.retry_base = *d;
   }

@@ -1,9 +1,8 @@
-// `otaflow subscribers import --state DIR [--kek-file PATH] [--attribute NAME]... FILE.csv`: loads a
-// SIM vendor's output file into the profile repository and prints a JSON
-// summary. `otaflow subscribers show --state DIR ICCID` prints one card's
-// record (never its keys). `otaflow subscribers auth-vector --state DIR --sqn N ICCID`
-// prints an AKA vector from the card's Ki/OPc in force (the HSS's view, never the keys).
-// The KEK comes from OTAFLOW_KEK or --kek-file.
+// `otaflow subscribers import --state DIR [--kek-file PATH] [--attribute NAME]... FILE.csv`: loads
+// a SIM vendor's output file into the profile repository and prints a JSON summary. `otaflow
+// subscribers show --state DIR ICCID` prints one card's record (never its keys). `otaflow
+// subscribers auth-vector --state DIR --sqn N ICCID` prints an AKA vector from the card's Ki/OPc in
+// force (the HSS's view, never the keys). The KEK comes from OTAFLOW_KEK or --kek-file.
 
 #include <algorithm>
 #include <cstdio>

@@ -150,8 +150,8 @@ class importer {
 
   // The numbers (MSISDNs or IMSIs) this import gave to cards and took from them.
   struct numbers {
-    std::unordered_map<std::string, std::size_t> claimed;       // number -> line
-    std::unordered_map<std::string, std::string> released;      // number -> ICCID that left it
+    std::unordered_map<std::string, std::size_t> claimed;   // number -> line
+    std::unordered_map<std::string, std::string> released;  // number -> ICCID that left it
   };
   numbers msisdn_, imsi_;
 

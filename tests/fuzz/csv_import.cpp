@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& n : *header) (void)vendor_csv::key_material_word(n);
   // Declare the header's own names: key-looking ones must still be refused.
   const std::vector<std::string> declared(header->begin(), header->end());
-  auto l = vendor_csv::parse_header(
-      *header, {declared.data(), std::min<std::size_t>(declared.size(), 3)});
+  auto l = vendor_csv::parse_header(*header,
+                                    {declared.data(), std::min<std::size_t>(declared.size(), 3)});
   if (!l) {
     if (l.error().message.rfind("--attribute", 0) != 0 &&
         l.error().message.find("header: ") == std::string::npos) {

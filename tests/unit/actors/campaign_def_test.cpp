@@ -313,7 +313,8 @@ TEST(CampaignDef, EveryNumberFiniteAndInRange) {
 
 // TOML's own nan and inf, and huge numbers, reach the same checks.
 TEST(CampaignDef, TomlNanInfAndHugeValuesRefused) {
-  const std::string head = std::string(kIssueExample).substr(0, std::string(kIssueExample).find("[policy]"));
+  const std::string head =
+      std::string(kIssueExample).substr(0, std::string(kIssueExample).find("[policy]"));
   const std::pair<const char*, const char*> cases[] = {
       {"[policy]\npor_timeout = nan\n", "policy.por_timeout"},
       {"[policy]\npor_timeout = \"nan\"\n", "policy.por_timeout"},

@@ -386,7 +386,8 @@ TEST(Events, EveryNumberFiniteAndInRange) {
       R"({"campaign":"c","iccid":"8946990000000000008","state":"done","por_status":null,"reason":"",)";
   const std::string alert_head =
       R"({"type":"alert","campaign":"c1","kind":"timeout","action":"none","message":"",)";
-  const std::string dlq_head = R"({"reason":"","topic":"t","payload":"x","payload_encoding":"utf-8",)";
+  const std::string dlq_head =
+      R"({"reason":"","topic":"t","payload":"x","payload_encoding":"utf-8",)";
   struct row {
     const char* kind;  // status, alert, dlq
     std::string numbers;
@@ -401,7 +402,8 @@ TEST(Events, EveryNumberFiniteAndInRange) {
        R"(field "attempt" must be an integer, got number 1e+300)"},
       {"status", R"("attempt":18446744073709551615,"ts":1})",
        R"(field "attempt" = 18446744073709551615 is out of range [0, 65535])"},
-      {"status", R"("attempt":1,"ts":-1})", R"(field "ts" = -1 is out of range [0, 253402300799999])"},
+      {"status", R"("attempt":1,"ts":-1})",
+       R"(field "ts" = -1 is out of range [0, 253402300799999])"},
       {"status", R"("attempt":1,"ts":253402300800000})",
        R"(field "ts" = 253402300800000 is out of range [0, 253402300799999])"},
       {"status", R"("attempt":1,"ts":9223372036854775807})",
@@ -462,9 +464,9 @@ TEST(Events, EveryNumberFiniteAndInRange) {
   }
   // The edges themselves are accepted.
   EXPECT_TRUE(parse_status_event(status_head + R"("attempt":65535,"ts":253402300799999})").ok());
-  EXPECT_TRUE(parse_alert_event(alert_head +
-                                R"("rate":1,"threshold":0,"sample":0,"count":0,"ts":0})")
-                  .ok());
+  EXPECT_TRUE(
+      parse_alert_event(alert_head + R"("rate":1,"threshold":0,"sample":0,"count":0,"ts":0})")
+          .ok());
   EXPECT_TRUE(parse_dlq_record(dlq_head + R"("partition":-1,"offset":-1})").ok());
 }
 

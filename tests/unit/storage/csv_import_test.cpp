@@ -231,7 +231,8 @@ const std::string base_header = "iccid,imsi,msisdn,ki,opc,kic1,kid1,kik1";
 std::string base_row(std::uint64_t n, const std::string& extra) {
   const std::string digits = std::to_string(n);
   return make_iccid(n) + ",0010100" + std::string(8 - digits.size(), '0') + digits + ",4477009" +
-         std::to_string(10000 + n) + "," + ki + "," + opc + "," + ks1 + (extra.empty() ? "" : "," + extra) + "\n";
+         std::to_string(10000 + n) + "," + ki + "," + opc + "," + ks1 +
+         (extra.empty() ? "" : "," + extra) + "\n";
 }
 
 TEST(CsvImport, KeyLookingAndUnknownColumnsRefuseTheFileNamingTheColumn) {
@@ -312,9 +313,10 @@ TEST(CsvImport, ProfileAndDeclaredColumnsBecomeAttributesPinPukAdmAreIgnored) {
 }
 
 TEST(CsvImport, KeyMaterialWordRule) {
-  for (const char* yes : {"k", "Ki", "KI_2", "eki", "op", "OPc", "opc-old", "k.i", "k i", "kic16",
-                          "KID", "kik3", "kek", "masterkey", "KEYSET", "secret_1", "password",
-                          "pin", "puk2", "adm_1", "psk", "o_p_c", "e.k.i"}) {
+  for (const char* yes :
+       {"k",        "Ki",    "KI_2", "eki",   "op",  "OPc",       "opc-old", "k.i",
+        "k i",      "kic16", "KID",  "kik3",  "kek", "masterkey", "KEYSET",  "secret_1",
+        "password", "pin",   "puk2", "adm_1", "psk", "o_p_c",     "e.k.i"}) {
     EXPECT_TRUE(vendor_csv::key_material_word(yes).has_value()) << yes;
   }
   for (const char* no : {"subscription_type", "vendor", "card_profile", "region", "kind", "opcode",
@@ -376,12 +378,11 @@ TEST(CsvImport, NumbersOfStoredCardsAreRefusedReimportIsIdempotentAndAMoveReleas
   }
   {  // another card taking a stored card's numbers; then card 1 moves and card 4 takes its old
      // MSISDN (allowed: the move came first); card 5 takes card 2's number before it moves
-    std::istringstream in(base_header + "\n" + line(3, "001010000000003", "447700900001") +
-                          line(3, "001010000000002", "447700900003") +
-                          line(1, "001010000000001", "447700900009") +
-                          line(4, "001010000000004", "447700900001") +
-                          line(5, "001010000000005", "447700900002") +
-                          line(2, "001010000000002", "447700900022"));
+    std::istringstream in(
+        base_header + "\n" + line(3, "001010000000003", "447700900001") +
+        line(3, "001010000000002", "447700900003") + line(1, "001010000000001", "447700900009") +
+        line(4, "001010000000004", "447700900001") + line(5, "001010000000005", "447700900002") +
+        line(2, "001010000000002", "447700900022"));
     auto r = import_csv(*st, in);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->imported, 1u);  // card 4
