@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -78,31 +79,75 @@ result<std::vector<std::uint16_t>> parse_path(const json& v, const std::string& 
   return out;
 }
 
+// A JSON number as text for an error: integers exactly, floats as %g (nan, inf, 1e+300).
+std::string number_text(const json& v) {
+  if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  std::ostringstream os;
+  os << v.get<double>();
+  return os.str();
+}
+
+// A number in [lo, hi]. NaN and infinities are refused first: they pass every comparison
+// (NaN) or overflow the cast, which is undefined behaviour. Integers stored as integers are
+// compared exactly (a double loses precision above 2^53).
 template <class T>
 result<T> number(const json& v, const std::string& field, T lo, T hi) {
+  static_assert(std::is_floating_point_v<T> || sizeof(T) < sizeof(std::int64_t));
   if (!v.is_number()) return field_error(field, "expected a number");
-  const double d = v.get<double>();
-  if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+  auto out_of_range = [&] {
     std::ostringstream os;
-    os << "must be between " << +lo << " and " << +hi << ", got " << d;
+    os << "must be between " << +lo << " and " << +hi << ", got " << number_text(v);
     return field_error(field, os.str());
-  }
+  };
   if constexpr (std::is_integral_v<T>) {
-    if (d != static_cast<double>(static_cast<T>(d)))
-      return field_error(field, "expected an integer");
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<std::uint64_t>();
+      if (u < static_cast<std::uint64_t>(lo) || u > static_cast<std::uint64_t>(hi))
+        return out_of_range();
+      return static_cast<T>(u);
+    }
+    if (v.is_number_integer()) {
+      const auto n = v.get<std::int64_t>();
+      if (n < static_cast<std::int64_t>(lo) || n > static_cast<std::int64_t>(hi))
+        return out_of_range();
+      return static_cast<T>(n);
+    }
+  }
+  const double d = v.get<double>();
+  if (!std::isfinite(d)) return out_of_range();
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) return out_of_range();
+  if constexpr (std::is_integral_v<T>) {
+    if (d != std::floor(d)) return field_error(field, "expected an integer, got " + number_text(v));
   }
   return static_cast<T>(d);
 }
 
-result<std::chrono::milliseconds> duration_field(const json& v, const std::string& field) {
+// A duration in [lo, hi]: a number of seconds or a string parse_duration reads.
+result<std::chrono::milliseconds> duration_field(const json& v, const std::string& field,
+                                                 std::chrono::milliseconds lo,
+                                                 std::chrono::milliseconds hi) {
+  std::chrono::milliseconds ms{};
+  auto range = [&](const std::string& got) {
+    return field_error(field, "must be between " + format_duration(lo) + " and " +
+                                  format_duration(hi) + ", got " + got);
+  };
   if (v.is_number()) {
-    if (v.get<double>() < 0) return field_error(field, "must not be negative");
-    return std::chrono::milliseconds(static_cast<std::int64_t>(v.get<double>() * 1000));
+    const double s = v.get<double>();
+    if (!std::isfinite(s) || s < 0 || s * 1000 > static_cast<double>(hi.count())) {
+      return range(number_text(v));
+    }
+    ms = std::chrono::milliseconds(std::llround(s * 1000));
+  } else if (v.is_string()) {
+    auto d = parse_duration(v.get<std::string>());
+    if (!d) return field_error(field, d.error().message);
+    ms = *d;
+  } else {
+    return field_error(field, "expected a duration like \"30s\"");
   }
-  if (!v.is_string()) return field_error(field, "expected a duration like \"30s\"");
-  auto d = parse_duration(v.get<std::string>());
-  if (!d) return field_error(field, d.error().message);
-  return *d;
+  if (ms < lo || ms > hi)
+    return range(v.is_string() ? "'" + v.get<std::string>() + "'" : number_text(v));
+  return ms;
 }
 
 status parse_security(const json& s, security_def& out) {
@@ -500,17 +545,20 @@ status parse_policy(const json& p, policy_def& out) {
     out.job.max_resends = *m;
   }
   if (p.contains("por_timeout")) {
-    auto d = duration_field(p["por_timeout"], "policy.por_timeout");
+    auto d = duration_field(p["por_timeout"], "policy.por_timeout", std::chrono::milliseconds(1),
+                            max_policy_duration);
     if (!d) return d.error();
     out.job.por_timeout = *d;
   }
   if (p.contains("retry_backoff")) {
-    auto d = duration_field(p["retry_backoff"], "policy.retry_backoff");
+    auto d = duration_field(p["retry_backoff"], "policy.retry_backoff",
+                            std::chrono::milliseconds(0), max_policy_duration);
     if (!d) return d.error();
     out.job.retry_base = *d;
   }
   if (p.contains("retry_max")) {
-    auto d = duration_field(p["retry_max"], "policy.retry_max");
+    auto d = duration_field(p["retry_max"], "policy.retry_max", std::chrono::milliseconds(0),
+                            max_policy_duration);
     if (!d) return d.error();
     out.job.retry_max = *d;
   }
@@ -744,10 +792,19 @@ std::string path_string(const std::vector<std::uint16_t>& path) {
 
 }  // namespace
 
+std::string format_duration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
 result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   double value = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || value < 0) {
+  // from_chars reads "nan" and "inf" too: a duration is a finite number.
+  if (ec != std::errc{} || !std::isfinite(value) || value < 0) {
     return make_error(errc::bad_value,
                       "'" + std::string(text) + "' is not a duration (e.g. 30s, 500ms, 5m)");
   }
@@ -765,7 +822,13 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     return make_error(errc::bad_value,
                       "'" + std::string(text) + "' has an unknown unit (ms, s, m, h)");
   }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+  // Checked before the conversion: a double beyond the range of int64 makes the cast
+  // undefined ("1e30s" gave a por_timeout of -9223372036854775808 ms).
+  if (!(ms <= static_cast<double>(max_duration.count()))) {
+    return make_error(errc::bad_value, "'" + std::string(text) + "' is longer than " +
+                                           format_duration(max_duration));
+  }
+  return std::chrono::milliseconds(std::llround(ms));
 }
 
 result<campaign_def> campaign_from_json(const json& j) {

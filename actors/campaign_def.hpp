@@ -205,7 +205,15 @@ struct campaign_def {
 /// The canonical JSON form (what storage keeps and events carry).
 [[nodiscard]] nlohmann::json to_json(const campaign_def& c);
 
-/// Parses "30s", "500ms", "5m", "1h" or a bare number of seconds.
+/// The longest duration parse_duration reads: 366 days.
+inline constexpr std::chrono::milliseconds max_duration{366LL * 24 * 3600 * 1000};
+/// The longest policy.por_timeout, retry_backoff and retry_max: 24 hours.
+inline constexpr std::chrono::milliseconds max_policy_duration{24LL * 3600 * 1000};
+
+/// Parses "30s", "500ms", "5m", "1h" or a bare number of seconds: finite, 0 to max_duration,
+/// rounded to the millisecond; "nan", "inf" and negative values are errors.
 [[nodiscard]] result<std::chrono::milliseconds> parse_duration(std::string_view text);
+/// A duration in the largest unit that divides it: "500ms", "30s", "5m", "24h".
+[[nodiscard]] std::string format_duration(std::chrono::milliseconds d);
 
 }  // namespace otaflow::actors

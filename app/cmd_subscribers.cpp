@@ -1,15 +1,15 @@
-// `otaflow subscribers import --state DIR [--kek-file PATH] FILE.csv`: loads a
-// SIM vendor's output file into the profile repository and prints a JSON
-// summary. `otaflow subscribers show --state DIR ICCID` prints one card's
-// record (never its keys). `otaflow subscribers auth-vector --state DIR --sqn N ICCID`
-// prints an AKA vector from the card's Ki/OPc in force (the HSS's view, never the keys).
-// The KEK comes from OTAFLOW_KEK or --kek-file.
+// `otaflow subscribers import --state DIR [--kek-file PATH] [--attribute NAME]... FILE.csv`: loads
+// a SIM vendor's output file into the profile repository and prints a JSON summary. `otaflow
+// subscribers show --state DIR ICCID` prints one card's record (never its keys). `otaflow
+// subscribers auth-vector --state DIR --sqn N ICCID` prints an AKA vector from the card's Ki/OPc in
+// force (the HSS's view, never the keys). The KEK comes from OTAFLOW_KEK or --kek-file.
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +28,7 @@ struct options {
   std::string file;
   std::string iccid;
   std::size_t batch_size = 1000;
+  std::vector<std::string> attributes;  // import: extra columns stored as attributes
   std::uint64_t sqn = 0;  // auth-vector
   std::string rand_hex;   // auth-vector
 };
@@ -52,6 +53,7 @@ void run_import(const options& o) {
   auto st = open_state(o, true);
   storage::import_options io;
   io.batch_size = o.batch_size;
+  io.attributes = o.attributes;
   auto r = storage::import_csv_file(*st, o.file, io);
   if (!r) fail(r.error().message);
   nlohmann::ordered_json errors = nlohmann::ordered_json::array();
@@ -128,6 +130,11 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
   imp->add_option("--batch-size", o->batch_size, "Cards per synced write")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  imp->add_option("--attribute", o->attributes,
+                  "Extra column to store as an attribute (repeatable); subscription_type, vendor "
+                  "and card_profile need none. Any other column, and any name that looks like "
+                  "key material, refuses the file")
+      ->allow_extra_args(false);  // one name per --attribute: FILE stays the positional
   imp->add_option("file", o->file, "CSV file: iccid,imsi,msisdn,ki,opc,kic1,kid1,kik1,...")
       ->required();
   imp->callback([o] { run_import(*o); });

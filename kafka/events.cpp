@@ -3,7 +3,9 @@
 #include "base/bytes.hpp"
 
 #include <array>
+#include <cmath>
 #include <limits>
+#include <sstream>
 #include <utility>
 
 namespace otaflow::kafka {
@@ -105,11 +107,23 @@ class fields {
     return n;
   }
 
-  [[nodiscard]] result<double> number(const char* key) const {
+  // A finite number in [min, max]. JSON text has no NaN, but a number too large for a double
+  // ("1e400") may parse as an infinity.
+  [[nodiscard]] result<double> number(const char* key, double min, double max) const {
     const json* v = find(key);
     if (v == nullptr) return missing(key);
     if (!v->is_number()) return wrong(key, "a number", *v);
-    return v->get<double>();
+    const double d = v->get<double>();
+    if (!std::isfinite(d) || d < min || d > max) {
+      std::ostringstream got, lo, hi;
+      got << d;
+      lo << min;
+      hi << max;
+      return make_error(errc::bad_value, what_ + ": field \"" + key + "\" = " + got.str() +
+                                             " is out of range [" + lo.str() + ", " + hi.str() +
+                                             "]");
+    }
+    return d;
   }
 
   [[nodiscard]] result<const json*> object(const char* key) const {
@@ -385,7 +399,7 @@ result<status_event> parse_status_event(std::string_view payload) {
     ev.por_status = *code;
   }
   OTAFLOW_ASSIGN(ev.reason, f.string("reason", false));
-  OTAFLOW_ASSIGN(ev.ts_ms, f.integer("ts", 0, std::numeric_limits<std::int64_t>::max()));
+  OTAFLOW_ASSIGN(ev.ts_ms, f.integer("ts", 0, max_ts_ms));
   std::optional<std::string> variant;
   OTAFLOW_ASSIGN(variant, f.optional_string("variant"));
   ev.variant = variant.value_or(std::string());
@@ -476,16 +490,16 @@ result<alert_event> parse_alert_event(std::string_view payload) {
   OTAFLOW_ASSIGN(ev.campaign, f.string("campaign"));
   OTAFLOW_ASSIGN(ev.bind, f.optional_string("bind"));
   OTAFLOW_ASSIGN(ev.kind, f.string("kind"));
-  OTAFLOW_ASSIGN(ev.rate, f.number("rate"));
-  OTAFLOW_ASSIGN(ev.threshold, f.number("threshold"));
+  OTAFLOW_ASSIGN(ev.rate, f.number("rate", 0, 1));
+  OTAFLOW_ASSIGN(ev.threshold, f.number("threshold", 0, 1));
   std::int64_t n = 0;
   OTAFLOW_ASSIGN(n, f.integer("sample", 0, std::numeric_limits<std::int64_t>::max()));
   ev.sample = static_cast<std::uint64_t>(n);
-  OTAFLOW_ASSIGN(n, f.integer("count", 0, std::numeric_limits<std::int64_t>::max()));
+  OTAFLOW_ASSIGN(n, f.integer("count", 0, static_cast<std::int64_t>(ev.sample)));
   ev.count = static_cast<std::uint64_t>(n);
   OTAFLOW_ASSIGN(ev.action, f.string("action"));
   OTAFLOW_ASSIGN(ev.message, f.string("message", false));
-  OTAFLOW_ASSIGN(ev.ts, f.integer("ts", 0, std::numeric_limits<std::int64_t>::max()));
+  OTAFLOW_ASSIGN(ev.ts, f.integer("ts", 0, max_ts_ms));
   return ev;
 }
 

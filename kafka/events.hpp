@@ -22,6 +22,10 @@
 
 namespace otaflow::kafka {
 
+/// The largest "ts" a parser accepts: 9999-12-31T23:59:59.999Z in milliseconds since the epoch
+/// (the RFC 3339 range). Ranges of every number: docs/EVENTS.md.
+inline constexpr std::int64_t max_ts_ms = 253'402'300'799'999;
+
 /// {"type":"campaign","campaign":{"id":"...",...}}: a campaign definition. The object is kept
 /// as JSON for the engine, which validates the rest.
 struct campaign_event {
@@ -64,7 +68,7 @@ using model::status_event;
 /// The same text built through nlohmann::json (the reference the fast form is tested against).
 [[nodiscard]] std::string serialise_reference(const status_event& ev);
 /// Reads a status event back (tests, analytics tools); an unknown state name, a por_status that
-/// is not 2 hex digits or an attempt above 65535 is an error.
+/// is not 2 hex digits, an attempt outside 0..65535 or a ts outside 0..max_ts_ms is an error.
 [[nodiscard]] result<status_event> parse_status_event(std::string_view payload);
 
 /// {"reason","topic","partition","offset","payload","payload_encoding"}: a record that could
@@ -105,7 +109,8 @@ struct alert_event {
 
 /// The JSON text of an alert event.
 [[nodiscard]] std::string serialise(const alert_event& ev);
-/// Reads an alert event back.
+/// Reads an alert event back: rate and threshold finite in 0..1, count <= sample <= 2^63-1,
+/// ts in 0..max_ts_ms.
 [[nodiscard]] result<alert_event> parse_alert_event(std::string_view payload);
 
 /// True when `s` is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF).

@@ -10,13 +10,13 @@
 #include <thread>
 #include <unordered_map>
 
-#include "storage/identifiers.hpp"
 #include "storage/record_io.hpp"
+#include "storage/vendor_csv.hpp"
 
 namespace otaflow::storage {
 namespace {
 
-constexpr std::size_t max_keysets = 15;  // KVN is a 4-bit field of KIc/KID
+namespace csv = vendor_csv;
 
 std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -24,145 +24,8 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 void wipe(std::string& s) noexcept {
   secure_wipe({reinterpret_cast<std::uint8_t*>(s.data()), s.size()});
-}
-
-// Splits one CSV line (RFC 4180 quoting within the line). nullopt: an
-// unterminated quote (fields spanning lines are not supported).
-std::optional<std::vector<std::string>> split(std::string_view line) {
-  std::vector<std::string> out;
-  std::string field;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(trim(field));
-      wipe(field);
-      field.clear();
-    } else {
-      field += c;
-    }
-  }
-  if (quoted) {
-    wipe(field);
-    return std::nullopt;
-  }
-  out.push_back(trim(field));
-  wipe(field);
-  return out;
-}
-
-// Column names that hold secrets a vendor file often carries (PIN1, PUK1,
-// ADM1, OP, KIC/KID/KIK of keysets out of range...): never stored in clear.
-bool secret_column(const std::string& n) {
-  static const char* const prefixes[] = {"pin", "puk", "adm", "kic", "kid", "kik"};
-  for (const char* p : prefixes) {
-    if (n.rfind(p, 0) == 0) return true;
-  }
-  return n == "k" || n == "op" || n.find("key") != std::string::npos ||
-         n.find("secret") != std::string::npos || n.find("pass") != std::string::npos;
-}
-
-struct layout {
-  std::size_t columns = 0;
-  std::size_t iccid = 0, imsi = 0, ki = 0, opc = 0;
-  std::optional<std::size_t> msisdn;
-  struct keyset_cols {
-    std::uint8_t kvn;
-    std::size_t kic, kid, kik;
-  };
-  std::vector<keyset_cols> keysets;
-  std::vector<std::pair<std::size_t, std::string>> attributes;
-  std::vector<std::string> ignored;
-};
-
-result<layout> parse_header(const std::vector<std::string>& names) {
-  layout l;
-  l.columns = names.size();
-  std::unordered_map<std::string, std::size_t> at;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const std::string n = lower(names[i]);
-    if (n.empty()) {
-      return make_error(errc::bad_value,
-                        "header: column " + std::to_string(i + 1) + " has no name");
-    }
-    if (!at.emplace(n, i).second) {
-      return make_error(errc::bad_value, "header: column '" + n + "' appears twice");
-    }
-  }
-  std::set<std::string> used;
-  auto need = [&](const std::string& n, std::size_t& out) -> status {
-    auto it = at.find(n);
-    if (it == at.end()) return make_error(errc::bad_value, "header: missing column '" + n + "'");
-    out = it->second;
-    used.insert(n);
-    return {};
-  };
-  OTAFLOW_TRY(need("iccid", l.iccid));
-  OTAFLOW_TRY(need("imsi", l.imsi));
-  OTAFLOW_TRY(need("ki", l.ki));
-  OTAFLOW_TRY(need("opc", l.opc));
-  if (auto it = at.find("msisdn"); it != at.end()) {
-    l.msisdn = it->second;
-    used.insert("msisdn");
-  }
-  for (std::size_t v = 1; v <= max_keysets; ++v) {
-    const std::string s = std::to_string(v);
-    const bool any = at.count("kic" + s) || at.count("kid" + s) || at.count("kik" + s);
-    if (!any) continue;
-    layout::keyset_cols k{static_cast<std::uint8_t>(v), 0, 0, 0};
-    OTAFLOW_TRY(need("kic" + s, k.kic));
-    OTAFLOW_TRY(need("kid" + s, k.kid));
-    OTAFLOW_TRY(need("kik" + s, k.kik));
-    l.keysets.push_back(k);
-  }
-  if (l.keysets.empty()) {
-    return make_error(errc::bad_value, "header: no OTA keyset columns (kic1, kid1, kik1)");
-  }
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const std::string n = lower(names[i]);
-    if (used.count(n)) continue;
-    if (secret_column(n)) {
-      l.ignored.push_back(n);
-    } else {
-      l.attributes.emplace_back(i, n);
-    }
-  }
-  return l;
-}
-
-// Parses a hex key field into a secret; the error names the column only.
-result<secret> parse_key(const std::string& column, const std::string& hex_text,
-                         bool (*length_ok)(std::size_t), const char* allowed) {
-  if (hex_text.empty()) return make_error(errc::bad_value, column + ": empty");
-  if (hex_text.size() % 2 != 0 || !length_ok(hex_text.size() / 2)) {
-    return make_error(errc::bad_length, column + ": " + std::to_string(hex_text.size()) +
-                                            " hex digits, expected " + allowed);
-  }
-  auto raw = from_hex(hex_text);
-  if (!raw) return make_error(errc::bad_value, column + ": not hexadecimal");
-  auto s = secret::from(*raw);
-  secure_wipe(*raw);
-  return s;
 }
 
 struct parsed_row {
@@ -175,57 +38,12 @@ struct parsed_row {
   // so nothing this import writes can change what the worker read.
   std::optional<subscriber> prev;
   bool prev_read = false;
+  // The stored holders of the row's MSISDN and IMSI (the indexes), read by the worker
+  // (owners_read). The writer may have changed them since, but only for cards of this import,
+  // which its own maps of claimed and released numbers cover.
+  std::optional<std::string> msisdn_owner, imsi_owner;
+  bool owners_read = false;
 };
-
-result<parsed_row> parse_row(const layout& l, const std::vector<std::string>& f) {
-  if (f.size() != l.columns) {
-    return make_error(errc::bad_length, "expected " + std::to_string(l.columns) + " fields, got " +
-                                            std::to_string(f.size()));
-  }
-  parsed_row r;
-  r.sub.iccid = f[l.iccid];
-  r.sub.imsi = f[l.imsi];
-  OTAFLOW_TRY(validate_iccid(r.sub.iccid));
-  OTAFLOW_TRY(validate_imsi(r.sub.imsi));
-  if (l.msisdn) {
-    std::string m = f[*l.msisdn];
-    if (!m.empty() && m.front() == '+') m.erase(0, 1);  // E.164 written with '+'
-    if (!m.empty()) OTAFLOW_TRY(validate_msisdn(m));
-    r.sub.msisdn = std::move(m);
-  }
-  auto ki = parse_key("ki", f[l.ki], auth_key_length_ok, "32 or 64");
-  if (!ki) return ki.error();
-  auto opc = parse_key("opc", f[l.opc], auth_key_length_ok, "32 or 64");
-  if (!opc) return opc.error();
-  r.keys.ki = std::move(*ki);
-  r.keys.opc = std::move(*opc);
-  for (const auto& k : l.keysets) {
-    const std::string v = std::to_string(k.kvn);
-    const int set = !f[k.kic].empty() + !f[k.kid].empty() + !f[k.kik].empty();
-    if (set == 0) continue;
-    if (set != 3) {
-      return make_error(errc::bad_value, "keyset " + v + ": kic" + v + ", kid" + v + ", kik" + v +
-                                             " must be all set or all empty");
-    }
-    keyset_keys ks;
-    for (auto [col, idx, out] :
-         {std::tuple{"kic", k.kic, &ks.kic}, std::tuple{"kid", k.kid, &ks.kid},
-          std::tuple{"kik", k.kik, &ks.kik}}) {
-      auto s = parse_key(col + v, f[idx], ota_key_length_ok, "32, 48 or 64");
-      if (!s) return s.error();
-      *out = std::move(*s);
-    }
-    r.keys.keysets.emplace(k.kvn, std::move(ks));
-    r.sub.keyset_versions.push_back(k.kvn);
-  }
-  if (r.keys.keysets.empty()) {
-    return make_error(errc::bad_value, "no OTA keyset: kic1, kid1, kik1 are empty");
-  }
-  for (const auto& [idx, n] : l.attributes) {
-    if (!f[idx].empty()) r.sub.attributes.emplace(n, f[idx]);
-  }
-  return r;
-}
 
 class importer {
  public:
@@ -236,12 +54,46 @@ class importer {
     if (sum_.errors.size() < opt_.max_errors) sum_.errors.push_back({line, std::move(reason)});
   }
 
+  // Takes a row in file order: rejects it when its ICCID is already in the file, or when its
+  // MSISDN or IMSI belongs to another card (PoRs are routed by MSISDN: two cards with one
+  // MSISDN would share them). A number is another card's when a row before it in the file
+  // claimed it, or when the repository's index names another card that no row before it
+  // moved to a new number.
   status add(parsed_row r) {
-    auto [it, fresh] = seen_.emplace(r.sub.iccid, r.line);
-    if (!fresh) {
+    if (auto it = seen_.find(r.sub.iccid); it != seen_.end()) {
       reject(r.line, "iccid " + r.sub.iccid + " already on line " + std::to_string(it->second));
       return {};
     }
+    if (!r.prev_read) {
+      auto prev = st_.subscribers().get(r.sub.iccid);
+      if (!prev) return prev.error();
+      r.prev = std::move(*prev);
+      r.prev_read = true;
+    }
+    if (!r.owners_read) {
+      if (!r.sub.msisdn.empty()) {
+        auto m = st_.subscribers().find_by_msisdn(r.sub.msisdn);
+        if (!m) return m.error();
+        r.msisdn_owner = std::move(*m);
+      }
+      auto i = st_.subscribers().find_by_imsi(r.sub.imsi);
+      if (!i) return i.error();
+      r.imsi_owner = std::move(*i);
+      r.owners_read = true;
+    }
+    if (!r.sub.msisdn.empty()) {
+      if (auto why = taken("msisdn", r.sub.msisdn, r, r.msisdn_owner, msisdn_)) {
+        reject(r.line, std::move(*why));
+        return {};
+      }
+    }
+    if (auto why = taken("imsi", r.sub.imsi, r, r.imsi_owner, imsi_)) {
+      reject(r.line, std::move(*why));
+      return {};
+    }
+    seen_.emplace(r.sub.iccid, r.line);
+    claim(r.sub.msisdn, r, r.prev ? r.prev->msisdn : std::string(), msisdn_);
+    claim(r.sub.imsi, r, r.prev ? r.prev->imsi : std::string(), imsi_);
     batch_.push_back(std::move(r));
     if (batch_.size() >= opt_.batch_size) return flush();
     return {};
@@ -294,7 +146,37 @@ class importer {
   import_options opt_;
   import_summary sum_;
   std::vector<parsed_row> batch_;
-  std::unordered_map<std::string, std::size_t> seen_;
+  std::unordered_map<std::string, std::size_t> seen_;  // ICCID -> line
+
+  // The numbers (MSISDNs or IMSIs) this import gave to cards and took from them.
+  struct numbers {
+    std::unordered_map<std::string, std::size_t> claimed;   // number -> line
+    std::unordered_map<std::string, std::string> released;  // number -> ICCID that left it
+  };
+  numbers msisdn_, imsi_;
+
+  // Why `number` cannot go to the row's card, or nullopt.
+  static std::optional<std::string> taken(const char* what, const std::string& number,
+                                          const parsed_row& r,
+                                          const std::optional<std::string>& stored_owner,
+                                          const numbers& n) {
+    if (auto it = n.claimed.find(number); it != n.claimed.end()) {
+      return std::string(what) + " " + number + " already on line " + std::to_string(it->second) +
+             " (another iccid)";
+    }
+    if (!stored_owner || *stored_owner == r.sub.iccid) return std::nullopt;
+    if (auto it = n.released.find(number); it != n.released.end() && it->second == *stored_owner) {
+      return std::nullopt;  // its card moved to another number earlier in this file
+    }
+    return std::string(what) + " " + number + " belongs to iccid " + *stored_owner +
+           " in the repository";
+  }
+
+  static void claim(const std::string& number, const parsed_row& r, const std::string& before,
+                    numbers& n) {
+    if (!number.empty()) n.claimed.emplace(number, r.line);
+    if (!before.empty() && before != number) n.released.emplace(before, r.sub.iccid);
+  }
 };
 
 // A line of the file, and what became of it on a worker.
@@ -306,28 +188,29 @@ struct pending_line {
 };
 
 // Parses and seals one line (worker side: no database access beyond the KEK).
-void work_line(const layout& l, const key_store& keys, pending_line& p) {
-  auto fields = split(p.text);
+void work_line(const csv::layout& l, const key_store& keys, pending_line& p) {
+  auto fields = csv::split_line(p.text);
   wipe(p.text);
   if (!fields) {
     p.reason = "unterminated quoted field";
     return;
   }
-  auto row = parse_row(l, *fields);
+  auto card = csv::parse_row(l, *fields);
   for (auto& f : *fields) wipe(f);
-  if (!row) {
-    p.reason = row.error().message;
+  if (!card) {
+    p.reason = card.error().message;
     return;
   }
-  auto sealed = keys.seal_rows(row->sub.iccid, row->keys);
+  auto sealed = keys.seal_rows(card->sub.iccid, card->keys);
   if (!sealed) {
     p.reason = sealed.error().message;
     return;
   }
-  row->sealed = std::move(*sealed);
-  row->keys = card_keys{};  // the clear keys are no longer needed (secret wipes itself)
-  row->line = p.line;
-  p.row = std::move(*row);
+  parsed_row row;
+  row.sub = std::move(card->sub);
+  row.sealed = std::move(*sealed);  // the clear keys go with `card` (secret wipes itself)
+  row.line = p.line;
+  p.row = std::move(row);
 }
 
 // Parsing, hex decoding and AES-GCM sealing are most of an import's time and independent
@@ -336,30 +219,47 @@ void work_line(const layout& l, const key_store& keys, pending_line& p) {
 // numbers and "last row wins" stay as in a sequential import.
 // `no_prev`: the repository held no subscriber when the import began, so no card has a
 // record before it (a card repeated in the file is rejected as a duplicate): nothing to read.
-void work_slice(const layout& l, state& st, std::span<pending_line> slice, bool no_prev) {
+void work_slice(const csv::layout& l, state& st, std::span<pending_line> slice, bool no_prev) {
   std::vector<std::string> iccids;
-  std::vector<parsed_row*> rows;
+  std::vector<std::string_view> msisdns, imsis;
+  std::vector<parsed_row*> rows, with_msisdn;
   for (auto& p : slice) {
     work_line(l, st.keys(), p);
     if (!p.row) continue;
     if (no_prev) {
       p.row->prev_read = true;
+      p.row->owners_read = true;
       continue;
     }
     iccids.push_back(p.row->sub.iccid);
     rows.push_back(&*p.row);
   }
-  // The cards' current records in one MultiGet; on a read error the writer reads them.
+  // The cards' current records and the holders of their numbers in one MultiGet each; on a
+  // read error the writer reads them.
   if (iccids.empty()) return;
+  for (auto* r : rows) {
+    imsis.push_back(r->sub.imsi);
+    if (r->sub.msisdn.empty()) continue;
+    msisdns.push_back(r->sub.msisdn);
+    with_msisdn.push_back(r);
+  }
   auto old = st.subscribers().get_many(iccids);
   if (!old) return;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     rows[i]->prev = std::move((*old)[i]);
     rows[i]->prev_read = true;
   }
+  auto by_imsi = st.database().get_many(column::by_imsi, imsis);
+  auto by_msisdn = st.database().get_many(column::by_msisdn, msisdns);
+  if (!by_imsi || !by_msisdn) return;
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i]->imsi_owner = std::move((*by_imsi)[i]);
+  for (std::size_t i = 0; i < with_msisdn.size(); ++i) {
+    with_msisdn[i]->msisdn_owner = std::move((*by_msisdn)[i]);
+  }
+  for (auto* r : rows) r->owners_read = true;
 }
 
-void work_chunk(const layout& l, state& st, std::vector<pending_line>& chunk, unsigned threads,
+void work_chunk(const csv::layout& l, state& st, std::vector<pending_line>& chunk, unsigned threads,
                 bool no_prev) {
   const std::size_t n = chunk.size();
   const unsigned t = static_cast<unsigned>(std::min<std::size_t>(threads, (n + 63) / 64));
@@ -396,12 +296,13 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
         errc::bad_argument,
         "import: batch_size " + std::to_string(options.batch_size) + " outside 1-100000");
   }
+  OTAFLOW_TRY(vendor_csv::check_declared(options.attributes));
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   const std::size_t chunk_lines = std::max<std::size_t>(options.batch_size, 4096);
   std::string line;
   std::size_t lineno = 0;
-  std::optional<layout> l;
+  std::optional<csv::layout> l;
   importer imp(st, options);
   // A repository without subscribers (a first import): no card has a record to read first.
   const bool no_prev = [&] {
@@ -445,10 +346,10 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
     if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
     if (trim(line).empty()) continue;
     if (!l) {
-      auto fields = split(line);
+      auto fields = csv::split_line(line);
       wipe(line);
       if (!fields) return make_error(errc::bad_value, "header: unterminated quoted field");
-      auto h = parse_header(*fields);
+      auto h = csv::parse_header(*fields, options.attributes);
       if (!h) return h.error();
       l = std::move(*h);
       imp.summary().ignored_columns = l->ignored;

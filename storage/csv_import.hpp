@@ -7,10 +7,11 @@
 // reported with its line number and the reason (never a key value) and
 // skipped; the others are written in batches of synced WriteBatches, each card
 // (subscriber record, indexes, sealed keys) atomically. Importing a card that
-// exists replaces its record and keys (counters are kept). Extra columns
-// become attributes (e.g. subscription_type), except columns whose name marks
-// a secret (PIN, PUK, ADM, OP, other key columns): those are not stored in
-// clear and are listed in ignored_columns.
+// exists replaces its record and keys (counters are kept). A row whose MSISDN or
+// IMSI belongs to another card (earlier in the file, or in the repository) is
+// rejected. Extra columns are refused unless known (vendor_csv.hpp: profile
+// columns, declared attributes, PIN/PUK/ADM columns listed in ignored_columns);
+// a column that looks like key material refuses the file.
 
 #include <cstddef>
 #include <cstdint>
@@ -36,7 +37,7 @@ struct import_summary {
   std::uint64_t updated = 0;                 ///< cards that existed and were replaced
   std::uint64_t rejected = 0;                ///< rows skipped
   std::vector<import_error> errors;          ///< the first max_errors rejections
-  std::vector<std::string> ignored_columns;  ///< secret-looking columns not stored
+  std::vector<std::string> ignored_columns;  ///< PIN/PUK/ADM columns, not read
 };
 
 /// Tuning of an import.
@@ -49,6 +50,9 @@ struct import_options {
   /// memtables to disk. For a repository no other writer uses meanwhile (a crash during the
   /// import loses its unflushed part; importing the file again completes it).
   bool bulk = false;
+  /// Extra columns to store as attributes besides subscription_type, vendor, card_profile
+  /// (`--attribute NAME`); names that look like key material are refused.
+  std::vector<std::string> attributes;
 };
 
 /// Key lengths accepted for KIc/KID/KIK: 3DES 2-key/AES-128, 3DES 3-key/AES-192, AES-256.

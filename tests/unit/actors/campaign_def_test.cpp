@@ -1,5 +1,9 @@
 #include "actors/campaign_def.hpp"
 
+#include <cctype>
+#include <cmath>
+#include <limits>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -297,6 +301,156 @@ TEST(CampaignDef, Durations) {
   EXPECT_EQ(parse_duration("1.5")->count(), 1500);
   EXPECT_FALSE(parse_duration("fast").ok());
   EXPECT_FALSE(parse_duration("5d").ok());
+}
+
+// ---- every number finite and in range ------------------------------------------------------
+
+// One bad value of one field, given in the JSON form (what a Kafka campaign event carries and
+// what a TOML file becomes): the error names the field and shows the value.
+struct bad_number {
+  std::vector<std::string> path;  // into the campaign object
+  nlohmann::json value;
+  const char* shown;  // how the error shows the value
+};
+
+nlohmann::json set_at(nlohmann::json j, const std::vector<std::string>& path,
+                      const nlohmann::json& v) {
+  nlohmann::json* at = &j;
+  for (const auto& k : path) {
+    if (at->is_array()) {
+      at = &(*at)[std::stoul(k)];
+    } else {
+      at = &(*at)[k];
+    }
+  }
+  *at = v;
+  return j;
+}
+
+TEST(CampaignDef, EveryNumberFiniteAndInRange) {
+  auto base = campaign_from_toml(kIssueExample);
+  ASSERT_TRUE(base.ok());
+  auto j = to_json(*base);
+  j["target"]["keysets"] = {1};
+  j["update"]["files"][0]["offset"] = 0;
+  j["security"]["cc_length"] = 8;
+  ASSERT_TRUE(campaign_from_json(j).ok()) << campaign_from_json(j).error().message;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::uint64_t u64max = std::numeric_limits<std::uint64_t>::max();
+  const std::int64_t i64min = std::numeric_limits<std::int64_t>::min();
+  const std::vector<bad_number> table = {
+      // policy.rate: 0.01..1e6 per second
+      {{"policy", "rate"}, nan, "nan"},
+      {{"policy", "rate"}, inf, "inf"},
+      {{"policy", "rate"}, -inf, "-inf"},
+      {{"policy", "rate"}, -1, "-1"},
+      {{"policy", "rate"}, 0, "got 0"},
+      {{"policy", "rate"}, 1e300, "1e+300"},
+      // integers: window 1..1e6, max_attempts 1..100, max_resends 0..1000
+      {{"policy", "window"}, nan, "nan"},
+      {{"policy", "window"}, 1e300, "1e+300"},
+      {{"policy", "window"}, u64max, "18446744073709551615"},
+      {{"policy", "window"}, i64min, "-9223372036854775808"},
+      {{"policy", "window"}, 2.5, "expected an integer, got 2.5"},
+      {{"policy", "window"}, 0, "got 0"},
+      {{"policy", "max_attempts"}, inf, "inf"},
+      {{"policy", "max_attempts"}, 101, "got 101"},
+      {{"policy", "max_attempts"}, -1, "got -1"},
+      {{"policy", "max_resends"}, nan, "nan"},
+      {{"policy", "max_resends"}, 4294967296.0, "4.29497e+09"},
+      {{"policy", "max_resends"}, 65537, "got 65537"},
+      // durations: por_timeout 1 ms..24 h, retry_backoff and retry_max 0..24 h
+      {{"policy", "por_timeout"}, "nan", "'nan' is not a duration"},
+      {{"policy", "por_timeout"}, "nans", "'nans' is not a duration"},
+      {{"policy", "por_timeout"}, "inf", "'inf' is not a duration"},
+      {{"policy", "por_timeout"}, "infinitys", "'infinitys' is not a duration"},
+      {{"policy", "por_timeout"}, "1e30s", "'1e30s' is longer than 8784h"},
+      {{"policy", "por_timeout"}, "1e300h", "'1e300h' is longer than"},
+      {{"policy", "por_timeout"}, "-5s", "'-5s' is not a duration"},
+      {{"policy", "por_timeout"}, "25h", "between 1ms and 24h, got '25h'"},
+      {{"policy", "por_timeout"}, "0s", "between 1ms and 24h, got '0s'"},
+      {{"policy", "por_timeout"}, 1e300, "got 1e+300"},
+      {{"policy", "por_timeout"}, nan, "got nan"},
+      {{"policy", "por_timeout"}, -1, "got -1"},
+      {{"policy", "por_timeout"}, u64max, "got 18446744073709551615"},
+      {{"policy", "retry_backoff"}, "nan", "'nan' is not a duration"},
+      {{"policy", "retry_backoff"}, inf, "got inf"},
+      {{"policy", "retry_backoff"}, 86401, "got 86401"},
+      {{"policy", "retry_max"}, "1e30s", "'1e30s' is longer than"},
+      {{"policy", "retry_max"}, -0.5, "got -0.5"},
+      // [alerts]: window 1..1e6, min_cards 1..1e6, rates 0..1
+      {{"alerts", "window"}, nan, "nan"},
+      {{"alerts", "window"}, 1e7, "1e+07"},
+      {{"alerts", "min_cards"}, -1, "got -1"},
+      {{"alerts", "por_error_rate"}, nan, "nan"},
+      {{"alerts", "undeliverable_rate"}, inf, "inf"},
+      {{"alerts", "timeout_rate"}, -0.1, "-0.1"},
+      {{"alerts", "throttle_rate"}, 1.5, "1.5"},
+      // security.cc_length 4..16, target.keysets 0..15, update.files[].offset 0..32767
+      {{"security", "cc_length"}, nan, "nan"},
+      {{"security", "cc_length"}, 256, "got 256"},
+      {{"security", "cc_length"}, 8.5, "8.5"},
+      {{"target", "keysets", "0"}, inf, "inf"},
+      {{"target", "keysets", "0"}, 16, "got 16"},
+      {{"target", "keysets", "0"}, u64max, "18446744073709551615"},
+      {{"update", "files", "0", "offset"}, nan, "nan"},
+      {{"update", "files", "0", "offset"}, -1, "got -1"},
+      {{"update", "files", "0", "offset"}, 32768, "got 32768"},
+  };
+  for (const auto& b : table) {
+    std::string field;
+    for (const auto& k : b.path) {
+      if (std::isdigit(static_cast<unsigned char>(k[0]))) {
+        field += "[" + k + "]";
+      } else {
+        field += (field.empty() ? "" : ".") + k;
+      }
+    }
+    SCOPED_TRACE(field + " = " + b.value.dump());
+    auto c = campaign_from_json(set_at(j, b.path, b.value));
+    ASSERT_FALSE(c.ok());
+    const std::string field_head = b.path[0] + "." + b.path[1];
+    EXPECT_NE(c.error().message.find(field_head), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find(b.shown), std::string::npos) << c.error().message;
+  }
+}
+
+// TOML's own nan and inf, and huge numbers, reach the same checks.
+TEST(CampaignDef, TomlNanInfAndHugeValuesRefused) {
+  const std::string head =
+      std::string(kIssueExample).substr(0, std::string(kIssueExample).find("[policy]"));
+  const std::pair<const char*, const char*> cases[] = {
+      {"[policy]\npor_timeout = nan\n", "policy.por_timeout"},
+      {"[policy]\npor_timeout = \"nan\"\n", "policy.por_timeout"},
+      {"[policy]\npor_timeout = \"1e30s\"\n", "policy.por_timeout"},
+      {"[policy]\npor_timeout = 1e300\n", "policy.por_timeout"},
+      {"[policy]\nretry_max = -inf\n", "policy.retry_max"},
+      {"[policy]\nrate = inf\n", "policy.rate"},
+      {"[policy]\nwindow = 1e300\n", "policy.window"},
+      {"[policy]\nmax_attempts = 9223372036854775807\n", "policy.max_attempts"},
+      {"[alerts]\npor_error_rate = nan\n", "alerts.por_error_rate"},
+  };
+  for (const auto& [tail, field] : cases) {
+    auto c = campaign_from_toml(head + tail);
+    ASSERT_FALSE(c.ok()) << tail;
+    EXPECT_NE(c.error().message.find(field), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(CampaignDef, DurationsParseFiniteAndBounded) {
+  EXPECT_EQ(*parse_duration("500ms"), std::chrono::milliseconds(500));
+  EXPECT_EQ(*parse_duration("1.5"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(*parse_duration("366h"), std::chrono::hours(366));
+  EXPECT_EQ(*parse_duration("0"), std::chrono::milliseconds(0));
+  EXPECT_EQ(*parse_duration("8784h"), max_duration);
+  for (const char* bad : {"nan", "NaN", "inf", "infinity", "-inf", "1e30s", "8785h", "1e19ms",
+                          "-1s", "", "s", "5 s", "5d"}) {
+    EXPECT_FALSE(parse_duration(bad).ok()) << bad;
+  }
+  EXPECT_EQ(format_duration(std::chrono::hours(24)), "24h");
+  EXPECT_EQ(format_duration(std::chrono::milliseconds(1)), "1ms");
+  EXPECT_EQ(format_duration(std::chrono::milliseconds(0)), "0s");
 }
 
 }  // namespace

@@ -249,7 +249,7 @@ status_event arbitrary_event(const rc::Gen<std::string>& text, const rc::Gen<std
   if (*rc::gen::arbitrary<bool>()) ev.por_status = *rc::gen::arbitrary<std::uint8_t>();
   ev.reason = *reason;
   ev.variant = *text;
-  ev.ts_ms = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
+  ev.ts_ms = *rc::gen::inRange<std::int64_t>(0, max_ts_ms + 1);  // the parser's range
   return ev;
 }
 
@@ -374,6 +374,97 @@ TEST(AlertEvent, ParseErrors) {
       R"({"type":"alert","campaign":"c1","kind":"timeout","rate":"high","threshold":1,"sample":1,"count":1,"action":"none","message":"","ts":1})");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, R"(alert event: field "rate" must be a number, got string "high")");
+}
+
+// Every number of every event: a table of bad values per field, each refused with the field's
+// name and the value (docs/EVENTS.md gives the ranges).
+TEST(Events, EveryNumberFiniteAndInRange) {
+  const std::string status_head =
+      R"({"campaign":"c","iccid":"8946990000000000008","state":"done","por_status":null,"reason":"",)";
+  const std::string alert_head =
+      R"({"type":"alert","campaign":"c1","kind":"timeout","action":"none","message":"",)";
+  const std::string dlq_head =
+      R"({"reason":"","topic":"t","payload":"x","payload_encoding":"utf-8",)";
+  struct row {
+    const char* kind;  // status, alert, dlq
+    std::string numbers;
+    std::string want;  // the whole error message
+  };
+  const std::vector<row> rows = {
+      // status: attempt 0..65535, ts 0..max_ts_ms
+      {"status", R"("attempt":-1,"ts":1})", R"(field "attempt" = -1 is out of range [0, 65535])"},
+      {"status", R"("attempt":65536,"ts":1})",
+       R"(field "attempt" = 65536 is out of range [0, 65535])"},
+      {"status", R"("attempt":1e300,"ts":1})",
+       R"(field "attempt" must be an integer, got number 1e+300)"},
+      {"status", R"("attempt":18446744073709551615,"ts":1})",
+       R"(field "attempt" = 18446744073709551615 is out of range [0, 65535])"},
+      {"status", R"("attempt":1,"ts":-1})",
+       R"(field "ts" = -1 is out of range [0, 253402300799999])"},
+      {"status", R"("attempt":1,"ts":253402300800000})",
+       R"(field "ts" = 253402300800000 is out of range [0, 253402300799999])"},
+      {"status", R"("attempt":1,"ts":9223372036854775807})",
+       R"(field "ts" = 9223372036854775807 is out of range [0, 253402300799999])"},
+      {"status", R"("attempt":1,"ts":1e400})", R"(invalid JSON: number overflow parsing '1e400')"},
+      // alert: rate and threshold 0..1, sample 0..2^63-1, count 0..sample, ts 0..max_ts_ms
+      {"alert", R"("rate":1e400,"threshold":0.1,"sample":1,"count":1,"ts":1})",
+       R"(invalid JSON: number overflow parsing '1e400')"},
+      {"alert", R"("rate":-1e400,"threshold":0.1,"sample":1,"count":1,"ts":1})",
+       R"(invalid JSON: number overflow parsing '-1e400')"},
+      {"alert", R"("rate":-0.5,"threshold":0.1,"sample":1,"count":1,"ts":1})",
+       R"(field "rate" = -0.5 is out of range [0, 1])"},
+      {"alert", R"("rate":1.5,"threshold":0.1,"sample":1,"count":1,"ts":1})",
+       R"(field "rate" = 1.5 is out of range [0, 1])"},
+      {"alert", R"("rate":0.5,"threshold":1e300,"sample":1,"count":1,"ts":1})",
+       R"(field "threshold" = 1e+300 is out of range [0, 1])"},
+      {"alert", R"("rate":0.5,"threshold":0.1,"sample":-1,"count":1,"ts":1})",
+       R"(field "sample" = -1 is out of range [0, 9223372036854775807])"},
+      {"alert", R"("rate":0.5,"threshold":0.1,"sample":18446744073709551615,"count":1,"ts":1})",
+       R"(field "sample" = 18446744073709551615 is out of range [0, 9223372036854775807])"},
+      {"alert", R"("rate":0.5,"threshold":0.1,"sample":2,"count":3,"ts":1})",
+       R"(field "count" = 3 is out of range [0, 2])"},
+      {"alert", R"("rate":0.5,"threshold":0.1,"sample":2,"count":1,"ts":1e300})",
+       R"(field "ts" must be an integer, got number 1e+300)"},
+      {"alert", R"("rate":0.5,"threshold":0.1,"sample":2,"count":1,"ts":-5})",
+       R"(field "ts" = -5 is out of range [0, 253402300799999])"},
+      // dlq: partition -1..2^31-1, offset -1..2^63-1
+      {"dlq", R"("partition":-2,"offset":1})",
+       R"(field "partition" = -2 is out of range [-1, 2147483647])"},
+      {"dlq", R"("partition":2147483648,"offset":1})",
+       R"(field "partition" = 2147483648 is out of range [-1, 2147483647])"},
+      {"dlq", R"("partition":0.5,"offset":1})",
+       R"(field "partition" must be an integer, got number 0.5)"},
+      {"dlq", R"("partition":0,"offset":-2})",
+       R"(field "offset" = -2 is out of range [-1, 9223372036854775807])"},
+      {"dlq", R"("partition":0,"offset":9223372036854775808})",
+       R"(field "offset" = 9223372036854775808 is out of range [-1, 9223372036854775807])"},
+      {"dlq", R"("partition":0,"offset":1e300})",
+       R"(field "offset" must be an integer, got number 1e+300)"},
+  };
+  for (const auto& r : rows) {
+    const std::string kind = r.kind;
+    std::string message;
+    if (kind == "status") {
+      auto e = parse_status_event(status_head + r.numbers);
+      ASSERT_FALSE(e.ok()) << r.numbers;
+      message = e.error().message;
+      EXPECT_EQ(message, "status event: " + r.want);
+    } else if (kind == "alert") {
+      auto e = parse_alert_event(alert_head + r.numbers);
+      ASSERT_FALSE(e.ok()) << r.numbers;
+      EXPECT_EQ(e.error().message, "alert event: " + r.want);
+    } else {
+      auto e = parse_dlq_record(dlq_head + r.numbers);
+      ASSERT_FALSE(e.ok()) << r.numbers;
+      EXPECT_EQ(e.error().message, "dlq record: " + r.want);
+    }
+  }
+  // The edges themselves are accepted.
+  EXPECT_TRUE(parse_status_event(status_head + R"("attempt":65535,"ts":253402300799999})").ok());
+  EXPECT_TRUE(
+      parse_alert_event(alert_head + R"("rate":1,"threshold":0,"sample":0,"count":0,"ts":0})")
+          .ok());
+  EXPECT_TRUE(parse_dlq_record(dlq_head + R"("partition":-1,"offset":-1})").ok());
 }
 
 // RFC 4648 §10 test vectors.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/csv_import.hpp"
+#include "storage/vendor_csv.hpp"
 #include "storage_test_util.hpp"
 
 namespace otaflow::storage {
@@ -130,7 +131,8 @@ TEST(CsvImport, ReimportUpdatesRecordsKeysAndIndexes) {
   std::string second = header;
   second += row(make_iccid(3), "001010000000013", "447700999999", k32 + "," + k32 + "," + k32,
                 no_ks, "postpaid,0000");
-  second += row(make_iccid(30), "001010000000030", "", ks1, no_ks, "prepaid,0000");
+  // (001010000000030 is card 20's IMSI: a new card cannot take it.)
+  second += row(make_iccid(30), "001010000000099", "", ks1, no_ks, "prepaid,0000");
   std::istringstream in2(second);
   auto r2 = import_csv(*st, in2, o);
   ASSERT_TRUE(r2.ok());
@@ -221,6 +223,214 @@ TEST(CsvImport, ErrorListIsCappedButCountsAll) {
   EXPECT_EQ(r->rejected, 150u);
   EXPECT_EQ(r->errors.size(), 100u);
   EXPECT_EQ(r->errors.back().line, 101u);
+}
+
+// ---- columns: an allowlist, declared attributes, key-looking names refused ---------------
+
+const std::string base_header = "iccid,imsi,msisdn,ki,opc,kic1,kid1,kik1";
+std::string base_row(std::uint64_t n, const std::string& extra) {
+  const std::string digits = std::to_string(n);
+  return make_iccid(n) + ",0010100" + std::string(8 - digits.size(), '0') + digits + ",4477009" +
+         std::to_string(10000 + n) + "," + ki + "," + opc + "," + ks1 +
+         (extra.empty() ? "" : "," + extra) + "\n";
+}
+
+TEST(CsvImport, KeyLookingAndUnknownColumnsRefuseTheFileNamingTheColumn) {
+  struct bad_column {
+    std::string name;  // as in the header
+    const char* why;   // part of the error
+  };
+  const std::vector<bad_column> table = {
+      {"opc_old", "looks like key material (word 'opc')"},
+      {"eki", "looks like key material (word 'eki')"},
+      {"ki2", "looks like key material (word 'ki')"},
+      {"k_i", "looks like key material (word 'k')"},
+      {"O.P.C", "looks like key material (its letters spell 'opc')"},
+      {"KIC16", "looks like key material (word 'kic')"},
+      {"kid_0", "looks like key material (word 'kid')"},
+      {"OP", "looks like key material (word 'op')"},
+      {"transport_key", "looks like key material (word 'key')"},
+      {"Client Secret", "looks like key material (word 'secret')"},
+      {"adm_code", "looks like key material (word 'adm')"},
+      {"pin3", "looks like key material (word 'pin')"},
+      {"region", "unknown; declare it with --attribute region"},
+      {"imsi2", "unknown"},
+  };
+  for (const auto& c : table) {
+    SCOPED_TRACE(c.name);
+    temp_dir d;
+    auto st = open_state(d.path());
+    std::istringstream in(base_header + "," + c.name + "\n" + base_row(1, "x"));
+    auto r = import_csv(*st, in);
+    ASSERT_FALSE(r.ok());
+    const auto& m = r.error().message;
+    std::string lname = c.name;
+    for (auto& ch : lname) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    EXPECT_NE(m.find("column 9 '" + lname + "' "), std::string::npos) << m;
+    EXPECT_NE(m.find(c.why), std::string::npos) << m;
+    // Nothing of a refused file is imported.
+    EXPECT_FALSE(st->subscribers().get(make_iccid(1))->has_value());
+  }
+}
+
+TEST(CsvImport, DeclaringKeyMaterialAsAnAttributeIsRefused) {
+  for (const std::string name : {"opc_old", "ki2", "EKI", "k_i", "pin1", "secret"}) {
+    SCOPED_TRACE(name);
+    temp_dir d;
+    auto st = open_state(d.path());
+    std::istringstream in(base_header + "," + name + "\n" + base_row(1, "x"));
+    import_options o;
+    o.attributes = {name};
+    auto r = import_csv(*st, in, o);
+    ASSERT_FALSE(r.ok());
+    std::string lname = name;
+    for (auto& ch : lname) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    EXPECT_NE(r.error().message.find("--attribute '" + lname + "': looks like key material"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_FALSE(st->subscribers().get(make_iccid(1))->has_value());
+  }
+}
+
+TEST(CsvImport, ProfileAndDeclaredColumnsBecomeAttributesPinPukAdmAreIgnored) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  std::istringstream in(base_header +
+                        ",Subscription_Type,vendor,card_profile,Region,PIN1,PUK1,ADM1\n" +
+                        base_row(1, "iot,acme,aes,north,1234,12345678,0000000000000000"));
+  import_options o;
+  o.attributes = {"region"};
+  auto r = import_csv(*st, in, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->imported, 1u);
+  EXPECT_EQ(r->ignored_columns, (std::vector<std::string>{"pin1", "puk1", "adm1"}));
+  auto s = st->subscribers().get(make_iccid(1));
+  ASSERT_TRUE(s.ok() && s->has_value());
+  EXPECT_EQ((*s)->attributes, (std::map<std::string, std::string>{{"card_profile", "aes"},
+                                                                  {"region", "north"},
+                                                                  {"subscription_type", "iot"},
+                                                                  {"vendor", "acme"}}));
+}
+
+TEST(CsvImport, KeyMaterialWordRule) {
+  for (const char* yes :
+       {"k",        "Ki",    "KI_2", "eki",   "op",  "OPc",       "opc-old", "k.i",
+        "k i",      "kic16", "KID",  "kik3",  "kek", "masterkey", "KEYSET",  "secret_1",
+        "password", "pin",   "puk2", "adm_1", "psk", "o_p_c",     "e.k.i"}) {
+    EXPECT_TRUE(vendor_csv::key_material_word(yes).has_value()) << yes;
+  }
+  for (const char* no : {"subscription_type", "vendor", "card_profile", "region", "kind", "opcode",
+                         "skip", "batch", "eid", "iccid", "imsi", "msisdn", "okapi"}) {
+    EXPECT_FALSE(vendor_csv::key_material_word(no).has_value()) << no;
+  }
+}
+
+// ---- one MSISDN and one IMSI per card -----------------------------------------------------
+
+TEST(CsvImport, DuplicateMsisdnOrImsiRowsAreRejectedTheOthersImported) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  std::string csv = base_header + "\n";
+  csv += make_iccid(1) + ",001010000000001,447700900001," + ki + "," + opc + "," + ks1 + "\n";
+  csv += make_iccid(2) + ",001010000000002,+447700900001," + ki + "," + opc + "," + ks1 + "\n";
+  csv += make_iccid(3) + ",001010000000001,447700900003," + ki + "," + opc + "," + ks1 + "\n";
+  csv += make_iccid(4) + ",001010000000004,," + ki + "," + opc + "," + ks1 + "\n";
+  csv += make_iccid(5) + ",001010000000005,," + ki + "," + opc + "," + ks1 + "\n";  // no MSISDN
+  csv += make_iccid(2) + ",001010000000002,447700900002," + ki + "," + opc + "," + ks1 + "\n";
+  std::istringstream in(csv);
+  auto r = import_csv(*st, in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->imported, 4u);  // cards 1, 4, 5 and card 2's second row
+  EXPECT_EQ(r->rejected, 2u);
+  ASSERT_EQ(r->errors.size(), 2u);
+  EXPECT_EQ(r->errors[0].line, 3u);
+  EXPECT_EQ(r->errors[0].reason, "msisdn 447700900001 already on line 2 (another iccid)");
+  EXPECT_EQ(r->errors[1].line, 4u);
+  EXPECT_EQ(r->errors[1].reason, "imsi 001010000000001 already on line 2 (another iccid)");
+  EXPECT_EQ(*st->subscribers().find_by_msisdn("447700900001"),
+            std::optional<std::string>(make_iccid(1)));
+  EXPECT_EQ(*st->subscribers().find_by_imsi("001010000000001"),
+            std::optional<std::string>(make_iccid(1)));
+  EXPECT_EQ((*st->subscribers().get(make_iccid(2)))->msisdn, "447700900002");
+  EXPECT_FALSE(st->subscribers().get(make_iccid(3))->has_value());
+}
+
+TEST(CsvImport, NumbersOfStoredCardsAreRefusedReimportIsIdempotentAndAMoveReleases) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  auto line = [](std::uint64_t n, const std::string& imsi, const std::string& msisdn) {
+    return make_iccid(n) + "," + imsi + "," + msisdn + "," + ki + "," + opc + "," + ks1 + "\n";
+  };
+  const std::string first = base_header + "\n" + line(1, "001010000000001", "447700900001") +
+                            line(2, "001010000000002", "447700900002");
+  {
+    std::istringstream in(first);
+    auto r = import_csv(*st, in);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->imported, 2u);
+  }
+  {  // the same file again: every card updated, nothing rejected
+    std::istringstream in(first);
+    auto r = import_csv(*st, in);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->updated, 2u);
+    EXPECT_EQ(r->rejected, 0u) << (r->errors.empty() ? "" : r->errors[0].reason);
+  }
+  {  // another card taking a stored card's numbers; then card 1 moves and card 4 takes its old
+     // MSISDN (allowed: the move came first); card 5 takes card 2's number before it moves
+    std::istringstream in(
+        base_header + "\n" + line(3, "001010000000003", "447700900001") +
+        line(3, "001010000000002", "447700900003") + line(1, "001010000000001", "447700900009") +
+        line(4, "001010000000004", "447700900001") + line(5, "001010000000005", "447700900002") +
+        line(2, "001010000000002", "447700900022"));
+    auto r = import_csv(*st, in);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->imported, 1u);  // card 4
+    EXPECT_EQ(r->updated, 2u);   // cards 1, 2
+    ASSERT_EQ(r->rejected, 3u);
+    EXPECT_EQ(r->errors[0].line, 2u);
+    EXPECT_EQ(r->errors[0].reason,
+              "msisdn 447700900001 belongs to iccid " + make_iccid(1) + " in the repository");
+    EXPECT_EQ(r->errors[1].line, 3u);
+    EXPECT_EQ(r->errors[1].reason,
+              "imsi 001010000000002 belongs to iccid " + make_iccid(2) + " in the repository");
+    EXPECT_EQ(r->errors[2].line, 6u);
+    EXPECT_EQ(r->errors[2].reason,
+              "msisdn 447700900002 belongs to iccid " + make_iccid(2) + " in the repository");
+  }
+  EXPECT_EQ(*st->subscribers().find_by_msisdn("447700900001"),
+            std::optional<std::string>(make_iccid(4)));
+  EXPECT_EQ(*st->subscribers().find_by_msisdn("447700900009"),
+            std::optional<std::string>(make_iccid(1)));
+  EXPECT_EQ(*st->subscribers().find_by_msisdn("447700900022"),
+            std::optional<std::string>(make_iccid(2)));
+  EXPECT_FALSE(st->subscribers().find_by_msisdn("447700900002")->has_value());
+  EXPECT_FALSE(st->subscribers().get(make_iccid(3))->has_value());
+  EXPECT_FALSE(st->subscribers().get(make_iccid(5))->has_value());
+}
+
+// The workers read the numbers' holders ahead of the writer (chunks of 4096 lines, threads):
+// a duplicate far from its first row, across chunks, on a repository that holds cards.
+TEST(CsvImport, DuplicateMsisdnAcrossChunksOnAFilledRepository) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  {
+    std::istringstream in(base_header + "\n" + base_row(9000, ""));
+    ASSERT_TRUE(import_csv(*st, in).ok());
+  }
+  std::string csv = base_header + "\n";
+  for (std::uint64_t i = 1; i <= 6000; ++i) csv += base_row(i, "");
+  csv += make_iccid(7000) + ",001010009999999,447700910010," + ki + "," + opc + "," + ks1 + "\n";
+  std::istringstream in(csv);
+  import_options o;
+  o.threads = 3;
+  o.batch_size = 500;
+  auto r = import_csv(*st, in, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->imported, 6000u);
+  ASSERT_EQ(r->rejected, 1u);
+  EXPECT_EQ(r->errors[0].line, 6002u);
+  EXPECT_EQ(r->errors[0].reason, "msisdn 447700910010 already on line 11 (another iccid)");
 }
 
 TEST(CsvImport, KeyLengthRules) {
