@@ -1,8 +1,8 @@
 #include "service/serve_config.hpp"
-#include "base/bytes.hpp"
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/campaign_def.hpp"
+#include "base/bytes.hpp"
 
 namespace otaflow::service {
 namespace {
@@ -54,7 +55,7 @@ handler num(T& out, std::string key, double lo, double hi) {
   return [&out, key, lo, hi](const json& v) -> status {
     if (!v.is_number()) return bad(key, "expected a number");
     const double d = v.get<double>();
-    if (d < lo || d > hi) {
+    if (!std::isfinite(d) || d < lo || d > hi) {  // NaN fails every comparison
       std::ostringstream os;
       os << "must be between " << lo << " and " << hi << ", got " << d;
       return bad(key, os.str());
@@ -71,8 +72,14 @@ handler num(T& out, std::string key, double lo, double hi) {
 handler dur(std::chrono::milliseconds& out, std::string key) {
   return [&out, key](const json& v) -> status {
     if (v.is_number()) {
-      if (v.get<double>() < 0) return bad(key, "must not be negative");
-      out = std::chrono::milliseconds(static_cast<std::int64_t>(v.get<double>() * 1000));
+      // Seconds; bounded before the cast (a NaN or 1e300 cast to an integer is undefined).
+      const double s = v.get<double>();
+      if (!std::isfinite(s) || s < 0 || s > 366.0 * 86400) {
+        std::ostringstream os;
+        os << "must be a duration of 0 to 366 days, got " << s;
+        return bad(key, os.str());
+      }
+      out = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
       return {};
     }
     if (!v.is_string()) return bad(key, "expected a duration like \"30s\"");
