@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/storage_cursor.hpp"
+#include "base/bytes.hpp"
 
 namespace otaflow::actors {
 
@@ -14,9 +15,7 @@ result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& d
   p.campaign = def.id;
   for (const auto& v : effective_variants(def)) {
     if (!v.security.allow_insecure) continue;
-    char spi[8];
-    std::snprintf(spi, sizeof spi, "%04X", v.security.spi);
-    p.insecure.push_back(v.name + " (SPI " + spi + ")");
+    p.insecure.push_back(v.name + " (SPI " + to_hex(v.security.spi, 4, hex_case::upper) + ")");
   }
   for (const auto& v : effective_variants(def)) {
     plan_variant pv;

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "base/bytes.hpp"
 #include "storage/csv_import.hpp"
 #include "storage/identifiers.hpp"
 
@@ -35,7 +36,6 @@ bool listed(const std::array<std::string_view, N>& list, std::string_view n) {
 
 // A column name in an error: printable ASCII as is, anything else as \xHH, at most 64 bytes.
 std::string shown(std::string_view n) {
-  static constexpr char hexd[] = "0123456789abcdef";
   std::string out = "'";
   for (std::size_t i = 0; i < n.size() && i < 64; ++i) {
     const auto c = static_cast<unsigned char>(n[i]);
@@ -43,8 +43,7 @@ std::string shown(std::string_view n) {
       out += static_cast<char>(c);
     } else {
       out += "\\x";
-      out += hexd[c >> 4];
-      out += hexd[c & 0xF];
+      out += to_hex(c, 2);
     }
   }
   if (n.size() > 64) out += "...";
