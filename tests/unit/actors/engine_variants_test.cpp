@@ -120,6 +120,87 @@ void import(storage::state& st) {
   }
 }
 
+// A variant sent below the minimum security level is named by the plan.
+void expect_plan_names_insecure_variants(storage::state& st, const campaign_def& def) {
+  auto weak = def;
+  auto& v = weak.variants.at(1);
+  v.security.spi = 0x0000;
+  v.security.allow_insecure = true;
+  auto wp = plan_campaign(st, weak);
+  ASSERT_TRUE(wp.ok()) << wp.error().message;
+  EXPECT_EQ(plan_json(*wp)["allow_insecure"], nlohmann::json::array({v.name + " (SPI 0000)"}));
+  EXPECT_NE(plan_table(*wp).find("allow_insecure: variant " + v.name + " (SPI 0000)"),
+            std::string::npos);
+}
+
+// Each card was packaged with its variant's script and its keyset's keys, and what it now
+// holds is known to the engine; skipped cards got nothing.
+void expect_each_card_got_its_variant(storage::state& st, const campaign_ctx& ctx,
+                                      const fakes::fake_factory& factory,
+                                      const fakes::fake_transport& tp) {
+  const auto packaged = factory.cards();
+  ASSERT_EQ(packaged.size(), 7u);
+  for (const auto& c : kFleet) {
+    const auto iccid = make_iccid(c.serial);
+    auto job = st.jobs().get("mixed", iccid);
+    ASSERT_TRUE(job.ok() && job->has_value()) << iccid;
+    if (c.expect.empty()) {
+      EXPECT_EQ(packaged.count(iccid), 0u) << iccid;
+      EXPECT_EQ(tp.submits_to("4670" + std::to_string(1000000 + c.serial)), 0) << iccid;
+      EXPECT_EQ((*job)->state, storage::job_state::skipped) << iccid;
+      EXPECT_FALSE((*job)->reason.empty());
+      auto known = st.card_files().get(iccid, "3F00/7FFF/6F7B");
+      ASSERT_TRUE(known.ok());
+      EXPECT_FALSE(known->has_value()) << iccid;
+      continue;
+    }
+    const auto& seen = packaged.at(iccid);
+    EXPECT_EQ(seen.variant, c.expect) << iccid;
+    const auto& v = ctx.variants[seen.variant == "uicc-3des"  ? 0
+                                 : seen.variant == "uicc-aes" ? 1
+                                                              : 2];
+    EXPECT_EQ(seen.script, v.script) << iccid;
+    EXPECT_EQ(seen.keyset, v.def.security.keyset()) << iccid;
+    EXPECT_EQ(seen.kic_key, key_for(c.serial, seen.keyset)) << iccid;
+    EXPECT_EQ((*job)->state, storage::job_state::done) << iccid;
+    EXPECT_EQ((*job)->variant, c.expect) << iccid;
+    auto known = st.card_files().get(iccid, "3F00/7FFF/6F7B");
+    ASSERT_TRUE(known.ok() && known->has_value()) << iccid;
+    EXPECT_EQ((*known)->data, v.def.update.files[0].data) << iccid;
+    EXPECT_EQ((*known)->campaign, "mixed");
+  }
+}
+
+// A follow-up campaign only for cards whose EF_FPLMN is not known to hold 00F110FFFFFF:
+// the two uicc-3des cards now are, so they are skipped.
+void expect_follow_up_skips_cards_known_to_hold_the_file(storage::state& st) {
+  auto follow = campaign_from_toml(R"(
+id = "follow"
+[security]
+spi = "1621"
+kic = "15"
+kid = "15"
+tar = "B00010"
+[target]
+keysets = [1]
+[[update.files]]
+path = "3F00/7FFF/6F7B"
+data = "00F110FFFFFF"
+[[rule]]
+variant = "default"
+when = { file_not = { path = "3F00/7FFF/6F7B", data = "00F110FFFFFF" } }
+)");
+  ASSERT_TRUE(follow.ok()) << follow.error().message;
+  auto p2 = plan_campaign(st, *follow);
+  ASSERT_TRUE(p2.ok()) << p2.error().message;
+  EXPECT_EQ(p2->cards, 8u);  // card 3 holds keyset 2 only
+  EXPECT_EQ(p2->skipped, 2u);
+  EXPECT_EQ(p2->skip_reasons.at("no rule matches the card"), 2u);
+  EXPECT_EQ(p2->skip_examples.at("no rule matches the card"),
+            (std::vector<std::string>{make_iccid(6), make_iccid(7)}));
+  EXPECT_EQ(p2->variants.at(0).send, 6u);
+}
+
 TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
   temp_dir dir;
   auto st = storage::test::open_state(dir.path());
@@ -153,18 +234,7 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
   EXPECT_NE(plan_table(*plan).find("uicc-aes"), std::string::npos);
   EXPECT_EQ(pj["allow_insecure"], nlohmann::json::array());
   EXPECT_EQ(plan_table(*plan).find("allow_insecure"), std::string::npos);
-  {
-    // A variant sent below the minimum security level is named by the plan.
-    auto weak = *def;
-    auto& v = weak.variants.at(1);
-    v.security.spi = 0x0000;
-    v.security.allow_insecure = true;
-    auto wp = plan_campaign(*st, weak);
-    ASSERT_TRUE(wp.ok()) << wp.error().message;
-    EXPECT_EQ(plan_json(*wp)["allow_insecure"], nlohmann::json::array({v.name + " (SPI 0000)"}));
-    EXPECT_NE(plan_table(*wp).find("allow_insecure: variant " + v.name + " (SPI 0000)"),
-              std::string::npos);
-  }
+  expect_plan_names_insecure_variants(*st, *def);
 
   auto ctx = prepare_campaign(*def);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
@@ -198,39 +268,7 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
     EXPECT_EQ(s.variants.at(v.name).skipped, v.skipped) << v.name;
   }
 
-  // Each card was packaged with its variant's script and its keyset's keys.
-  const auto packaged = factory.cards();
-  ASSERT_EQ(packaged.size(), 7u);
-  for (const auto& c : kFleet) {
-    const auto iccid = make_iccid(c.serial);
-    auto job = st->jobs().get("mixed", iccid);
-    ASSERT_TRUE(job.ok() && job->has_value()) << iccid;
-    if (c.expect.empty()) {
-      EXPECT_EQ(packaged.count(iccid), 0u) << iccid;
-      EXPECT_EQ(tp.submits_to("4670" + std::to_string(1000000 + c.serial)), 0) << iccid;
-      EXPECT_EQ((*job)->state, storage::job_state::skipped) << iccid;
-      EXPECT_FALSE((*job)->reason.empty());
-      auto known = st->card_files().get(iccid, "3F00/7FFF/6F7B");
-      ASSERT_TRUE(known.ok());
-      EXPECT_FALSE(known->has_value()) << iccid;
-      continue;
-    }
-    const auto& seen = packaged.at(iccid);
-    EXPECT_EQ(seen.variant, c.expect) << iccid;
-    const auto& v = (*ctx)->variants[seen.variant == "uicc-3des"  ? 0
-                                     : seen.variant == "uicc-aes" ? 1
-                                                                  : 2];
-    EXPECT_EQ(seen.script, v.script) << iccid;
-    EXPECT_EQ(seen.keyset, v.def.security.keyset()) << iccid;
-    EXPECT_EQ(seen.kic_key, key_for(c.serial, seen.keyset)) << iccid;
-    EXPECT_EQ((*job)->state, storage::job_state::done) << iccid;
-    EXPECT_EQ((*job)->variant, c.expect) << iccid;
-    // What the card now holds is known to the engine.
-    auto known = st->card_files().get(iccid, "3F00/7FFF/6F7B");
-    ASSERT_TRUE(known.ok() && known->has_value()) << iccid;
-    EXPECT_EQ((*known)->data, v.def.update.files[0].data) << iccid;
-    EXPECT_EQ((*known)->campaign, "mixed");
-  }
+  expect_each_card_got_its_variant(*st, **ctx, factory, tp);
   // Key version 8's card: the skip names the variant (its job carries it too).
   auto j8 = st->jobs().get("mixed", make_iccid(8));
   EXPECT_EQ((*j8)->variant, "uicc-aes");
@@ -257,33 +295,7 @@ TEST(EngineVariants, EachVariantReachesItsCardsAndSkippedCardsCostNoSms) {
   EXPECT_EQ(by_variant->at("uicc-aes").at(storage::job_state::done), 3u);
   EXPECT_EQ(by_variant->at("").at(storage::job_state::skipped), 1u);
 
-  // A follow-up campaign only for cards whose EF_FPLMN is not known to hold 00F110FFFFFF:
-  // the two uicc-3des cards now are, so they are skipped.
-  auto follow = campaign_from_toml(R"(
-id = "follow"
-[security]
-spi = "1621"
-kic = "15"
-kid = "15"
-tar = "B00010"
-[target]
-keysets = [1]
-[[update.files]]
-path = "3F00/7FFF/6F7B"
-data = "00F110FFFFFF"
-[[rule]]
-variant = "default"
-when = { file_not = { path = "3F00/7FFF/6F7B", data = "00F110FFFFFF" } }
-)");
-  ASSERT_TRUE(follow.ok()) << follow.error().message;
-  auto p2 = plan_campaign(*st, *follow);
-  ASSERT_TRUE(p2.ok()) << p2.error().message;
-  EXPECT_EQ(p2->cards, 8u);  // card 3 holds keyset 2 only
-  EXPECT_EQ(p2->skipped, 2u);
-  EXPECT_EQ(p2->skip_reasons.at("no rule matches the card"), 2u);
-  EXPECT_EQ(p2->skip_examples.at("no rule matches the card"),
-            (std::vector<std::string>{make_iccid(6), make_iccid(7)}));
-  EXPECT_EQ(p2->variants.at(0).send, 6u);
+  expect_follow_up_skips_cards_known_to_hold_the_file(*st);
 }
 
 // The cursor reads a page's keys together: each card still gets its own keyset's keys, a
