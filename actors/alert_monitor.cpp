@@ -51,8 +51,14 @@ std::vector<alert_outcome> classify(const job_record& before, const job_event& e
   std::vector<alert_outcome> out;
   if (const auto* p = std::get_if<ev_por>(&ev)) {
     if (is_terminal(before.state)) return out;
-    if (std::find(before.counters.begin(), before.counters.end(), p->counter) ==
-        before.counters.end()) {
+    const bool own_packet = std::find(before.counters.begin(), before.counters.end(), p->counter) !=
+                            before.counters.end();
+    // An unsecured error PoR answers the attempt in flight whatever counter it echoes (a card
+    // that could not decipher the command sends zeros): the state machine takes it as a failed
+    // attempt, so it is a PoR error here too.
+    const bool unsecured_error =
+        !p->verified && por_status_may_be_unsecured(p->status) && waiting_for_por(before.state);
+    if (!own_packet && !unsecured_error) {
       return out;  // not one of this job's packets: the state machine ignores it too
     }
     // 08 / 0B / 0C announce the real answer (TS 102 225 §5.2.2, TS 31.115): not an outcome.

@@ -211,6 +211,20 @@ TEST(AlertClassify, PorOfOwnPacketCountsForPorErrorsAndTimeouts) {
             (std::vector<alert_outcome>{{alert_kind::por_error, true, 0x01}}));
 }
 
+TEST(AlertClassify, UnsecuredErrorPorOfTheAttemptInFlightCountsWhateverItsCounter) {
+  // A card that could not decipher the command answers 09 unsecured with counter 0.
+  EXPECT_EQ(classify(waiting(job_state::accepted), ev_por{0, 0x09, false, {}, 0, 1}),
+            (std::vector<alert_outcome>{{alert_kind::por_error, true, 0x09},
+                                        {alert_kind::timeout, false, 0}}));
+  EXPECT_EQ(classify(waiting(job_state::delivered), ev_por{0, 0x01, false, {}, 0, 1}),
+            (std::vector<alert_outcome>{{alert_kind::por_error, true, 0x01},
+                                        {alert_kind::timeout, false, 0}}));
+  // Not waiting for a PoR, or a status a card never sends unsecured: nothing.
+  EXPECT_TRUE(classify(waiting(job_state::packaging), ev_por{0, 0x09, false, {}, 0, 1}).empty());
+  EXPECT_TRUE(classify(waiting(job_state::accepted), ev_por{0, 0x00, false, {}, 0, 1}).empty());
+  EXPECT_TRUE(classify(waiting(job_state::accepted), ev_por{0, 0x0B, false, {}, 0, 1}).empty());
+}
+
 TEST(AlertClassify, FinalReceiptsOnly) {
   EXPECT_EQ(classify(waiting(job_state::accepted), ev_receipt{2, ""}),
             (std::vector<alert_outcome>{{alert_kind::undeliverable, false, 2}}));
