@@ -29,8 +29,8 @@ struct options {
   std::string iccid;
   std::size_t batch_size = 1000;
   std::vector<std::string> attributes;  // import: extra columns stored as attributes
-  std::uint64_t sqn = 0;  // auth-vector
-  std::string rand_hex;   // auth-vector
+  std::uint64_t sqn = 0;                // auth-vector
+  std::string rand_hex;                 // auth-vector
 };
 
 [[noreturn]] void fail(const std::string& message) {

@@ -62,24 +62,33 @@ struct bad_case {
 };
 
 TEST(CampaignDef, ErrorsNameTheField) {
-  const std::string base = "[target]\nall = true\n[[update.files]]\npath = \"3F00/6F7B\"\ndata = \"00\"\n";
-  const std::string sec = "id = \"x\"\n[security]\nspi = \"1621\"\nkic = \"15\"\nkid = \"15\"\ntar = \"B00010\"\n";
+  const std::string base =
+      "[target]\nall = true\n[[update.files]]\npath = \"3F00/6F7B\"\ndata = \"00\"\n";
+  const std::string sec =
+      "id = \"x\"\n[security]\nspi = \"1621\"\nkic = \"15\"\nkid = \"15\"\ntar = \"B00010\"\n";
   const bad_case cases[] = {
-      {"bad spi", "id = \"x\"\n[security]\nspi = \"16G1\"\nkic = \"15\"\nkid = \"15\"\ntar = \"B00010\"\n[target]\nall = true\n[[update.files]]\npath = \"3F00\"\ndata = \"00\"\n",
+      {"bad spi",
+       "id = \"x\"\n[security]\nspi = \"16G1\"\nkic = \"15\"\nkid = \"15\"\ntar = "
+       "\"B00010\"\n[target]\nall = true\n[[update.files]]\npath = \"3F00\"\ndata = \"00\"\n",
        "security.spi"},
-      {"short tar", "id = \"x\"\n[security]\nspi = \"1621\"\nkic = \"15\"\nkid = \"15\"\ntar = \"B0001\"\n[target]\nall = true\n[[update.files]]\npath = \"3F00\"\ndata = \"00\"\n",
+      {"short tar",
+       "id = \"x\"\n[security]\nspi = \"1621\"\nkic = \"15\"\nkid = \"15\"\ntar = "
+       "\"B0001\"\n[target]\nall = true\n[[update.files]]\npath = \"3F00\"\ndata = \"00\"\n",
        "security.tar"},
       {"missing security", "id = \"x\"\n" + base, "'security'"},
       {"typo", (sec + base + "[policy]\nmax_attempt = 3\n"), "unknown field 'policy.max_attempt'"},
-      {"bad path", (sec + "[target]\nall = true\n[[update.files]]\npath = \"3F00/7FF\"\ndata = \"00\"\n"),
+      {"bad path",
+       (sec + "[target]\nall = true\n[[update.files]]\npath = \"3F00/7FF\"\ndata = \"00\"\n"),
        "update.files[0].path"},
-      {"odd data", (sec + "[target]\nall = true\n[[update.files]]\npath = \"3F00\"\ndata = \"0\"\n"),
+      {"odd data",
+       (sec + "[target]\nall = true\n[[update.files]]\npath = \"3F00\"\ndata = \"0\"\n"),
        "update.files[0].data"},
       {"empty target", (sec + "[target]\n[[update.files]]\npath = \"3F00\"\ndata = \"00\"\n"),
        "selects nothing"},
       {"nothing to send", (sec + "[target]\nall = true\n[update]\n"), "nothing to send"},
       {"zero attempts", (sec + base + "[policy]\nmax_attempts = 0\n"), "policy.max_attempts"},
-      {"bad duration", (sec + base + "[policy]\npor_timeout = \"30 parsecs\"\n"), "policy.por_timeout"},
+      {"bad duration", (sec + base + "[policy]\npor_timeout = \"30 parsecs\"\n"),
+       "policy.por_timeout"},
       {"toml syntax", "id = \n", "campaign:1:"},
   };
   for (const auto& bc : cases) {
@@ -175,15 +184,18 @@ TEST(CampaignDef, SecurityLevelPerVariant) {
   const std::string head =
       "id = \"v\"\n[security]\nspi = \"1621\"\nkic = \"15\"\nkid = \"15\"\ntar = "
       "\"B00010\"\n[target]\nall = true\n";
-  const std::string a = "[[variant]]\nname = \"a\"\n[[variant.update.files]]\npath = "
-                        "\"3F00\"\ndata = \"00\"\n";
+  const std::string a =
+      "[[variant]]\nname = \"a\"\n[[variant.update.files]]\npath = "
+      "\"3F00\"\ndata = \"00\"\n";
   auto weak = [](bool insecure) {
-    return std::string("[[variant]]\nname = \"b\"\n[variant.security]\nspi = \"0000\"\nkic = "
-                       "\"15\"\nkid = \"15\"\ntar = \"B00010\"\n") +
+    return std::string(
+               "[[variant]]\nname = \"b\"\n[variant.security]\nspi = \"0000\"\nkic = "
+               "\"15\"\nkid = \"15\"\ntar = \"B00010\"\n") +
            (insecure ? "allow_insecure = true\n" : "") +
            "[[variant.update.files]]\npath = \"3F00\"\ndata = \"00\"\n";
   };
-  const std::string rules = "[[rule]]\nvariant = \"a\"\nwhen = { keyset = 1 }\n[[rule]]\nvariant = \"b\"\n";
+  const std::string rules =
+      "[[rule]]\nvariant = \"a\"\nwhen = { keyset = 1 }\n[[rule]]\nvariant = \"b\"\n";
   auto refused = campaign_from_toml(head + a + weak(false) + rules);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("'variant[1].security.spi': SPI 0000"), std::string::npos)

@@ -116,8 +116,7 @@ const row rows[] = {
     {"CC: unsecured C0", 0x1629, false, 0xC0, form::unsecured, outcome::rejected},
     // SPI 1639: PoR ciphered and with a CC.
     {"CC+cipher: genuine PoR OK", 0x1639, false, 0x00, form::genuine, outcome::proven},
-    {"CC+cipher: forged unsecured PoR OK", 0x1639, false, 0x00, form::unsecured,
-     outcome::rejected},
+    {"CC+cipher: forged unsecured PoR OK", 0x1639, false, 0x00, form::unsecured, outcome::rejected},
     {"CC+cipher: PoR OK under another key", 0x1639, false, 0x00, form::wrong_key,
      outcome::rejected},
     {"CC+cipher: unsecured 06", 0x1639, false, 0x06, form::unsecured, outcome::unproven},
@@ -131,10 +130,8 @@ const row rows[] = {
     {"keys, none: PoR OK", 0x1621, true, 0x00, form::unsecured, outcome::rejected},
     {"keys, none: 09", 0x1621, true, 0x09, form::unsecured, outcome::unproven},
     {"keys, CC: genuine PoR OK", 0x1629, true, 0x00, form::genuine, outcome::proven},
-    {"keys, CC: forged unsecured PoR OK", 0x1629, true, 0x00, form::unsecured,
-     outcome::rejected},
-    {"keys, CC: PoR OK under another key", 0x1629, true, 0x00, form::wrong_key,
-     outcome::rejected},
+    {"keys, CC: forged unsecured PoR OK", 0x1629, true, 0x00, form::unsecured, outcome::rejected},
+    {"keys, CC: PoR OK under another key", 0x1629, true, 0x00, form::wrong_key, outcome::rejected},
 };
 
 TEST(OpenPor, ProtectionAsTheSpiAsks) {

@@ -218,7 +218,6 @@ TEST_F(fsm_test, ScriptErrorFailsWithTheStatusWord) {
   EXPECT_EQ(job.reason, "script stopped after 2 of 3 commands: SW 6A82");
 }
 
-
 TEST_F(fsm_test, SubmitLostRepackagesWithoutAnAttempt) {
   apply(ev_start{});
   apply(ev_packaged{1});
@@ -365,20 +364,44 @@ RC_GTEST_PROP(SubscriberFsm, TerminalIsFinalAndAttemptsBounded, ()) {
     const auto c = *rc::gen::inRange<std::uint64_t>(0, 4);
     job_event e;
     switch (kind) {
-      case 0: e = ev_start{}; break;
-      case 1: e = ev_packaged{c}; break;
-      case 2: e = ev_package_failed{"x", *rc::gen::arbitrary<bool>()}; break;
-      case 3: e = ev_submit_ok{"m"}; break;
-      case 4: e = ev_submit_failed{0x45, "x", *rc::gen::arbitrary<bool>()}; break;
-      case 5: e = ev_submit_lost{}; break;
-      case 6: e = ev_receipt{*rc::gen::inRange<std::uint8_t>(0, 9), ""}; break;
-      case 7:
-        e = ev_por{c, *rc::gen::element<std::uint8_t>(0, 1, 2, 7, 8, 9),
-                   *rc::gen::arbitrary<bool>(), std::nullopt, 0, 0};
+      case 0:
+        e = ev_start{};
         break;
-      case 8: e = ev_por_timeout{job.timer_epoch}; break;
-      case 9: e = ev_retry_due{job.timer_epoch}; break;
-      default: e = ev_cancel{"x"}; break;
+      case 1:
+        e = ev_packaged{c};
+        break;
+      case 2:
+        e = ev_package_failed{"x", *rc::gen::arbitrary<bool>()};
+        break;
+      case 3:
+        e = ev_submit_ok{"m"};
+        break;
+      case 4:
+        e = ev_submit_failed{0x45, "x", *rc::gen::arbitrary<bool>()};
+        break;
+      case 5:
+        e = ev_submit_lost{};
+        break;
+      case 6:
+        e = ev_receipt{*rc::gen::inRange<std::uint8_t>(0, 9), ""};
+        break;
+      case 7:
+        e = ev_por{c,
+                   *rc::gen::element<std::uint8_t>(0, 1, 2, 7, 8, 9),
+                   *rc::gen::arbitrary<bool>(),
+                   std::nullopt,
+                   0,
+                   0};
+        break;
+      case 8:
+        e = ev_por_timeout{job.timer_epoch};
+        break;
+      case 9:
+        e = ev_retry_due{job.timer_epoch};
+        break;
+      default:
+        e = ev_cancel{"x"};
+        break;
     }
     const auto before = job;
     (void)transition(job, e, policy, ++now);
