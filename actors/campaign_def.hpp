@@ -198,6 +198,9 @@ struct campaign_def {
 /// Parses the JSON form (a Kafka "campaign" event's object). Errors name the field.
 [[nodiscard]] result<campaign_def> campaign_from_json(const nlohmann::json& j);
 /// Parses a TOML campaign file's text (`source` names it in errors).
+/// A TOML document as JSON (toml++'s own JSON form), so one set of JSON readers serves TOML
+/// files and Kafka events; a syntax error names `source`, line and column.
+[[nodiscard]] result<nlohmann::json> toml_to_json(std::string_view text, std::string_view source);
 [[nodiscard]] result<campaign_def> campaign_from_toml(std::string_view text,
                                                       std::string_view source = "campaign");
 /// Reads and parses a TOML campaign file.

@@ -10,7 +10,6 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
 #include "actors/campaign_def.hpp"
@@ -190,19 +189,9 @@ std::string default_instance_id(const std::filesystem::path& state_dir) {
 }  // namespace
 
 result<serve_config> parse_serve_config(std::string_view text, std::string_view source) {
-  toml::table tbl;
-  try {
-    tbl = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
-       << e.description();
-    return make_error(errc::bad_value, os.str());
-  }
-  std::ostringstream os;
-  os << toml::json_formatter{tbl};
-  const json j = json::parse(os.str(), nullptr, false);
-  if (j.is_discarded()) return make_error(errc::internal, "config: TOML to JSON conversion failed");
+  auto parsed = actors::toml_to_json(text, source);
+  if (!parsed) return parsed.error();
+  const json& j = *parsed;
 
   serve_config c;
   std::string state_dir, kek_file;
