@@ -36,6 +36,7 @@
 #include "storage/csv_import.hpp"
 #include "storage/identifiers.hpp"
 #include "tests/unit/actors/engine_fakes.hpp"
+#include "tests/unit/storage/storage_test_util.hpp"
 
 namespace otaflow::service::test {
 
@@ -290,25 +291,7 @@ class kafka_probe {
 // ---- the service under test -------------------------------------------------------------
 
 /// A unique directory under the system temp directory, removed on destruction.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> n{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("otaflow-service-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using storage::test::temp_dir;
 
 /// The topics: triggers and status with 2 partitions, the DLQ and alerts with 1.
 inline constexpr int trigger_partitions = 2;
