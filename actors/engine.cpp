@@ -134,7 +134,12 @@ result<campaign_summary> engine::run(std::shared_ptr<const campaign_ctx> campaig
   setup->store = &impl_->store;
   setup->shared = impl_->shared();
   setup->chunk = std::max<std::size_t>(1, impl_->options.expand_chunk);
-  setup->progress = std::move(progress);
+  if (progress) {
+    setup->progress = [this, progress = std::move(progress)](campaign_progress p) {
+      p.timers_armed = timers_armed();
+      progress(p);
+    };
+  }
   const auto id = setup->ctx->def.id;
   auto actor = spawn_campaign(sys, std::move(setup));
   {

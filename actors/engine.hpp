@@ -76,6 +76,7 @@ struct campaign_progress {
   std::uint64_t in_flight = 0;
   std::uint64_t done = 0;
   std::uint64_t failed = 0;
+  std::uint64_t timers_armed = 0;  ///< engine::timers_armed() when reported
 };
 using progress_fn = std::function<void(const campaign_progress&)>;
 

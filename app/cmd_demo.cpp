@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/campaign_def.hpp"
 #include "app/command.hpp"
 #include "app/progress.hpp"
 #include "demo/demo.hpp"
@@ -19,6 +20,7 @@ struct demo_args {
   demo::options run;
   std::string state_dir;
   bool json = false;
+  std::string por_timeout = "20s";
 };
 
 void print_summary(const demo::report& r) {
@@ -39,6 +41,10 @@ void print_summary(const demo::report& r) {
 int run_demo(demo_args& a) {
   if (a.run.cards == 0) usage_error("--cards must be at least 1");
   a.run.state_dir = a.state_dir;
+  auto timeout = actors::parse_duration(a.por_timeout);
+  if (!timeout) usage_error("--por-timeout: " + timeout.error().message);
+  if (timeout->count() < 1000) usage_error("--por-timeout must be at least 1s");
+  a.run.por_timeout = *timeout;
   progress_line bar(a.json ? 0 : a.run.cards + a.run.unknown);
   demo::hooks h;
   if (!a.json) {
@@ -74,6 +80,8 @@ const command_registrar reg("demo", [](CLI::App& root) {
   cmd->add_option("--seed", a->run.seed, "Fleet seed")->capture_default_str();
   cmd->add_option("--window", a->run.window, "Cards in flight")->capture_default_str();
   cmd->add_option("--binds", a->run.binds, "SMPP binds")->capture_default_str();
+  cmd->add_option("--por-timeout", a->por_timeout, "The campaign's PoR timeout (e.g. 20s, 1h)")
+      ->capture_default_str();
   cmd->add_option("--state", a->state_dir, "State directory (default: a temporary one)");
   cmd->add_flag("--keep", a->run.keep, "Keep the temporary state directory");
   cmd->add_flag("--json", a->json, "Print only the JSON summary");

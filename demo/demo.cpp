@@ -32,7 +32,7 @@ using steady = std::chrono::steady_clock;
 // The campaign every card gets: add 001/01's neighbour 001/02 to the forbidden list.
 constexpr const char* kFplmn = "00F120FFFFFFFFFFFFFFFFFF";
 
-actors::campaign_def demo_campaign(std::uint32_t window) {
+actors::campaign_def demo_campaign(std::uint32_t window, std::chrono::milliseconds por_timeout) {
   actors::campaign_def c;
   c.id = "demo-fplmn";
   c.security.spi = 0x1621;  // counter higher, ciphered, CC; PoR by SMS-SUBMIT
@@ -44,7 +44,7 @@ actors::campaign_def demo_campaign(std::uint32_t window) {
   c.policy.window = window;
   c.policy.rate = 0;  // the SMSC simulator is not throttled in the demo
   c.policy.job.max_attempts = 3;
-  c.policy.job.por_timeout = std::chrono::seconds(20);
+  c.policy.job.por_timeout = por_timeout;
   c.policy.job.retry_base = std::chrono::milliseconds(500);
   return c;
 }
@@ -166,6 +166,8 @@ class chain {
     rep.status_events = sink_->produced();
     rep.status_acked = delivered_.load();
     rep.peak_rss_mb = peak_rss_mb();
+    rep.peak_timers_armed = peak_timers_;
+    rep.peak_in_flight = peak_in_flight_;
     rep.setup_seconds = setup_s;
     rep.status_flush_seconds = seconds(t_flushed - t_campaign_end);
     rep.verify_seconds = seconds(t_verified - t_flushed);
@@ -266,7 +268,14 @@ class chain {
     ro.on_alert = [this](const actors::alert& al) {
       (void)producer_->produce("ota.alerts", al.campaign, kafka::serialise(service::to_kafka(al)));
     };
-    auto r = actors::run_campaign(*state_, demo_campaign(o_.window), ro, *sink_, h_.progress);
+    // Progress reports come from the campaign actor; the peaks are read after the run.
+    auto progress = [this](const actors::campaign_progress& p) {
+      peak_timers_ = std::max(peak_timers_, p.timers_armed);
+      peak_in_flight_ = std::max(peak_in_flight_, p.in_flight);
+      if (h_.progress) h_.progress(p);
+    };
+    auto r = actors::run_campaign(*state_, demo_campaign(o_.window, o_.por_timeout), ro, *sink_,
+                                  progress);
     if (!r) return context("running the campaign", r.error());
     return r;
   }
@@ -305,6 +314,7 @@ class chain {
   std::atomic<std::uint64_t> delivered_{0}, delivery_errors_{0};
   std::unique_ptr<kafka::producer> producer_;  // reports to the counters above
   std::unique_ptr<service::kafka_status_sink> sink_;
+  std::uint64_t peak_timers_ = 0, peak_in_flight_ = 0;  // from progress reports
 };
 
 }  // namespace
@@ -323,6 +333,8 @@ nlohmann::json to_json(const report& r) {
   j["status_events"] = r.status_events;
   j["status_events_acked_by_kafka"] = r.status_acked;
   j["peak_rss_mb"] = std::round(r.peak_rss_mb);
+  j["peak_timers_armed"] = r.peak_timers_armed;
+  j["peak_in_flight"] = r.peak_in_flight;
   j["setup_seconds"] = tenths(r.setup_seconds);
   j["status_flush_seconds"] = tenths(r.status_flush_seconds);
   j["verify_seconds"] = tenths(r.verify_seconds);

@@ -7,6 +7,7 @@
 // SMSC stores and forwards), a few are unknown to the network (the engine retries, then
 // fails them with the reason). At the end every card's EF_FPLMN is read back through APDUs.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -31,6 +32,9 @@ struct options {
   bool keep = false;            ///< keep the temporary state directory
   int binds = 2;                ///< SMPP binds (at least 1 is used)
   std::uint32_t window = 4000;  ///< cards in flight
+  /// The campaign's PoR timeout: long ones show that finished jobs' timers are released
+  /// (bench/timer_count.sh).
+  std::chrono::milliseconds por_timeout{20'000};
 };
 
 /// Told how the run goes; every member optional.
@@ -44,17 +48,19 @@ struct hooks {
 
 /// What a demo run did.
 struct report {
-  actors::runner_result run;         ///< the campaign's summary and SMPP counters
-  std::uint64_t expected_cards = 0;  ///< cards + unknown: each must end terminal
-  std::uint64_t verified = 0;        ///< cards whose EF_FPLMN reads back updated
-  std::uint64_t mismatched = 0;      ///< cards whose EF_FPLMN does not
-  std::uint64_t status_events = 0;   ///< produced to the embedded Kafka
-  std::uint64_t status_acked = 0;    ///< acknowledged by it
-  sim::smsc_summary smsc;            ///< the SMSC simulator's counters
-  double peak_rss_mb = 0;            ///< of this process
-  double setup_seconds = 0;          ///< fleet + repository import
-  double status_flush_seconds = 0;   ///< Kafka acknowledgements still due after the campaign
-  double verify_seconds = 0;         ///< EF_FPLMN read back from every card
+  actors::runner_result run;            ///< the campaign's summary and SMPP counters
+  std::uint64_t expected_cards = 0;     ///< cards + unknown: each must end terminal
+  std::uint64_t verified = 0;           ///< cards whose EF_FPLMN reads back updated
+  std::uint64_t mismatched = 0;         ///< cards whose EF_FPLMN does not
+  std::uint64_t status_events = 0;      ///< produced to the embedded Kafka
+  std::uint64_t status_acked = 0;       ///< acknowledged by it
+  sim::smsc_summary smsc;               ///< the SMSC simulator's counters
+  double peak_rss_mb = 0;               ///< of this process
+  std::uint64_t peak_timers_armed = 0;  ///< most engine timers seen in a progress report
+  std::uint64_t peak_in_flight = 0;     ///< most cards in flight seen in a progress report
+  double setup_seconds = 0;             ///< fleet + repository import
+  double status_flush_seconds = 0;      ///< Kafka acknowledgements still due after the campaign
+  double verify_seconds = 0;            ///< EF_FPLMN read back from every card
   double total_seconds = 0;
   std::filesystem::path state_dir;  ///< where the state was (gone if it was temporary)
 

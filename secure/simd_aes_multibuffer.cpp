@@ -21,8 +21,12 @@
 #include <cstring>
 #include <span>
 
+#if defined(__clang__)  // clang ignores GCC's target pragma
+#pragma clang attribute push(__attribute__((target("aes,sse4.1"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("aes,sse4.1")
+#endif
 
 namespace otaflow::secure::detail {
 namespace {
@@ -332,7 +336,11 @@ void aes_multibuffer_run(std::span<const aes_lane> lanes, std::size_t key_len, a
 
 }  // namespace otaflow::secure::detail
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 #else  // not x86: never called (detect_simd_features() reports no AES-NI there).
 

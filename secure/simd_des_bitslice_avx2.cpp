@@ -17,8 +17,12 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 
+#if defined(__clang__)  // clang ignores GCC's target pragma
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 
 #include "secure/simd_des_bitslice_impl.hpp"
 
@@ -34,7 +38,11 @@ void run_avx2(std::span<const des_lane> lanes, des_op op, bool triple) {
 }  // namespace
 }  // namespace otaflow::secure::detail
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 namespace otaflow::secure::detail {
 

@@ -18,8 +18,12 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 
+#if defined(__clang__)  // clang ignores GCC's target pragma
+#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f")
+#endif
 
 #include "secure/simd_des_bitslice_impl.hpp"
 
@@ -35,7 +39,11 @@ void run_avx512(std::span<const des_lane> lanes, des_op op, bool triple) {
 }  // namespace
 }  // namespace otaflow::secure::detail
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 namespace otaflow::secure::detail {
 
