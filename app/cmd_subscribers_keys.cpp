@@ -22,6 +22,7 @@
 #include "codec/iso7816_sw.hpp"
 #include "secure/key_rotation.hpp"
 #include "secure/milenage.hpp"
+#include "storage/key_resolution.hpp"
 
 namespace otaflow::app {
 namespace {
@@ -145,54 +146,39 @@ void run_resolve(const options& o) {
   if (actions != 1)
     usage_error("keys resolve: give exactly one of --adopt, --discard, --prove-fleet");
   auto st = open_state(o);
-  const std::string what = "card " + o.iccid + ", campaign " + o.campaign;
-  auto pending = st->keys().get_pending(o.iccid, o.campaign);
-  if (!pending) fail(pending.error().message);
-  if (!pending->has_value()) fail(what + ": no pending key rotation");
-  auto job = st->jobs().get(o.campaign, o.iccid);
-  if (!job) fail(job.error().message);
-  if (job->has_value() && !model::is_terminal((*job)->state)) {
-    fail(what + ": the job is " + std::string(model::to_string((*job)->state)) +
-         ", not terminal; resolve its keys once it has ended");
-  }
-  const char* action = o.adopt ? "adopt" : o.discard ? "discard" : "prove-fleet";
-  bool adopt = o.adopt;
+  // Refused before the card is touched: nothing pending, or the job still running.
+  auto rotation = storage::resolvable_rotation(*st, o.iccid, o.campaign);
+  if (!rotation) fail(rotation.error().message);
+  storage::key_resolution r{o.iccid, o.campaign, o.adopt,
+                            o.adopt     ? "adopt"
+                            : o.discard ? "discard"
+                                        : "prove-fleet",
+                            ""};
   nlohmann::ordered_json out = {{"iccid", o.iccid},
                                 {"campaign", o.campaign},
-                                {"sequence", (*pending)->sequence},
-                                {"action", action}};
+                                {"sequence", rotation->sequence},
+                                {"action", r.action}};
   if (!o.fleet_dir.empty()) {
     auto current = st->keys().get(o.iccid);
     if (!current) fail(current.error().message);
+    auto pending = st->keys().get_pending(o.iccid, o.campaign);
+    if (!pending || !pending->has_value()) fail("pending keys of " + o.iccid + " vanished");
     const auto p = prove(o, *current, **pending);
     out["proof"] = {{"current_keys", name(p.current)},
                     {"pending_keys", name(p.pending)},
                     {"card_state_persisted", p.persisted}};
     if (p.pending != answer::match && p.current != answer::match) {
       std::cout << out.dump(2) << std::endl;
-      fail(what + ": the card answered neither the keys in force (" + name(p.current) +
+      fail("card " + o.iccid + ", campaign " + o.campaign +
+           ": the card answered neither the keys in force (" + name(p.current) +
            ") nor the pending keys (" + name(p.pending) + "); nothing changed");
     }
-    adopt = p.pending == answer::match;  // both (the same keys): adopt
+    r.adopt = p.pending == answer::match;  // both (the same keys): adopt
+    r.proof = out["proof"].dump();
   }
-  rocksdb::WriteBatch b;
-  auto settled = adopt ? st->keys().stage_commit_pending(b, o.iccid, o.campaign)
-                       : st->keys().stage_drop_pending(b, o.iccid, o.campaign);
-  if (!settled) fail(settled.error().message);
-  const char* outcome = adopt ? "adopted" : "discarded";
-  storage::audit_event e;
-  e.time_ms = storage::now_ms();
-  e.campaign = o.campaign;
-  e.iccid = o.iccid;
-  e.type = storage::audit_type::key_resolution;
-  nlohmann::ordered_json details = {
-      {"action", action}, {"outcome", outcome}, {"sequence", (*pending)->sequence}};
-  if (job->has_value()) details["job_state"] = model::to_string((*job)->state);
-  if (out.contains("proof")) details["proof"] = out["proof"];
-  e.details = details.dump();
-  (void)st->audit().stage(b, e);
-  if (auto s = st->database().commit(b, true); !s) fail(s.error().message);
-  out["outcome"] = outcome;
+  auto done = storage::resolve_pending_keys(*st, r);
+  if (!done) fail(done.error().message);
+  out["outcome"] = r.adopt ? "adopted" : "discarded";
   std::cout << out.dump(2) << std::endl;
 }
 
