@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/admission.hpp"
+#include "actors/key_settlement.hpp"
 #include "actors/subscriber_actor.hpp"
 #include "actors/time_window.hpp"
 #include "base/log.hpp"
@@ -169,6 +170,8 @@ void admit_card(campaign_actor_t* self, card_info& c, std::optional<job_record>&
   auto rec = admission_record(d, stored, variant_name(*st.ctx, c), c.skip, st.ctx->def.policy.job,
                               wall_now(st.shared));
   if (!rec) return;
+  // A resumed job that may have sent its keys and ends here (cancel, validity) keeps them.
+  note_keys_uncertain(*rec, c.variant >= 0 && st.ctx->variant_of(c).def.update.keys.has_value());
   count_terminal(st.summary, *rec);
   to_journal(self, st.shared, job_update{st.ctx->def.id, c.iccid, std::move(*rec)});
 }

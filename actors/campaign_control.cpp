@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "actors/key_settlement.hpp"
 #include "actors/storage_ports.hpp"
 
 namespace otaflow::actors {
@@ -97,6 +98,12 @@ result<std::uint64_t> fail_open_jobs(storage::state& state, const std::string& c
       if (is_terminal(job.state)) continue;
       (void)transition(job, why, policy, now);
       if (!is_terminal(job.state)) continue;
+      // The campaign's definition is not at hand: its keys are pending if the store says so.
+      if (settle_keys(job, true) == key_settlement::keep) {
+        auto held = state.keys().has_pending(item.iccid, campaign);
+        if (!held) return held.error();
+        if (*held) note_keys_uncertain(job.reason);
+      }
       updates.push_back(job_update{campaign, item.iccid, std::move(job)});
     }
     if (!updates.empty()) {

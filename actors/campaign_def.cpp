@@ -926,8 +926,14 @@ status check_security(const variant_def& v, const std::string& field) {
     return out;
   };
   // Key material must stay secret on the way and be confirmed by the card itself: a PoR
-  // anyone could send from the MSISDN would commit keys the card never received.
-  const char* update = v.update.keys ? "update.keys" : v.update.suci ? "update.suci" : nullptr;
+  // anyone could send from the MSISDN would commit keys the card never received. A raw
+  // GlobalPlatform PUT KEY (INS D8, GP Card Spec 2.3 §11.8) carries keys too.
+  const bool put_key = std::any_of(v.update.apdus.begin(), v.update.apdus.end(),
+                                   [](const bytes& a) { return a.size() >= 2 && a[1] == 0xD8; });
+  const char* update = v.update.keys   ? "update.keys"
+                       : v.update.suci ? "update.suci"
+                       : put_key       ? "update.apdus: PUT KEY"
+                                       : nullptr;
   if (update) {
     if (!spi->ciphered) missing.push_back("commands not ciphered (octet 1 b3 must be 1)");
     if (spi->por != codec::por_mode::always)

@@ -105,17 +105,18 @@ status status_outbox::save(std::span<const job_update> updates, bool sync) {
   }
   for (std::size_t i = 0; i < updates.size(); ++i) {
     const auto& u = updates[i];
-    // A card in two campaigns of one batch: every row is written, in order (still correct).
-    if (other_campaigns || last_of[u.iccid] == i) {
-      OTAFLOW_TRY(state_.jobs().stage(b, {u.campaign, u.iccid, u.job}));
-    }
     storage::audit_event e;
     e.time_ms = u.job.updated_ms;
     e.campaign = u.campaign;
     e.iccid = u.iccid;
     e.type = storage::audit_type::state;
     e.details = audit_details(u.job);
-    OTAFLOW_TRY(stage_job_effects(state_, b, u, e.details));
+    auto patched = stage_job_effects(state_, b, u, e.details);
+    if (!patched) return patched.error();
+    // A card in two campaigns of one batch: every row is written, in order (still correct).
+    if (other_campaigns || last_of[u.iccid] == i) {
+      OTAFLOW_TRY(state_.jobs().stage(b, {u.campaign, u.iccid, *patched ? **patched : u.job}));
+    }
     last_seqs_.push_back(state_.audit().stage(b, e));
   }
   auto s = state_.database().commit(b, sync);

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/key_settlement.hpp"
+
 namespace otaflow::actors {
 
 result<std::optional<job_record>> storage_job_store::load(const std::string& campaign,
@@ -72,16 +74,55 @@ std::string audit_details(const job_record& job) {
   return d;
 }
 
-status stage_job_effects(storage::state& st, rocksdb::WriteBatch& b, const job_update& u,
-                         std::string& details) {
-  if (is_terminal(u.job.state) && u.may_hold_keys) {
-    const bool done = u.job.state == job_state::done;
-    auto settled = done ? st.keys().stage_commit_pending(b, u.iccid, u.campaign)
-                        : st.keys().stage_drop_pending(b, u.iccid, u.campaign);
-    if (!settled) return settled.error();
-    if (*settled && !details.empty() && details.back() == '}') {
+namespace {
+
+// Stages what settle_keys() decided for the pending keys of u's (campaign, card); returns the
+// "key_rotation" value for the audit details ("" when no pending keys were there).
+result<std::string_view> stage_key_settlement(storage::state& st, rocksdb::WriteBatch& b,
+                                              const job_update& u, key_settlement what) {
+  switch (what) {
+    case key_settlement::none:
+      return std::string_view();
+    case key_settlement::commit: {
+      auto settled = st.keys().stage_commit_pending(b, u.iccid, u.campaign);
+      if (!settled) return settled.error();
+      return *settled ? std::string_view("committed") : std::string_view();
+    }
+    case key_settlement::drop: {
+      auto settled = st.keys().stage_drop_pending(b, u.iccid, u.campaign);
+      if (!settled) return settled.error();
+      return *settled ? std::string_view("dropped") : std::string_view();
+    }
+    case key_settlement::keep: {
+      auto held = st.keys().has_pending(u.iccid, u.campaign);
+      if (!held) return held.error();
+      return *held ? std::string_view("uncertain") : std::string_view();
+    }
+  }
+  return std::string_view();
+}
+
+}  // namespace
+
+result<std::optional<job_record>> stage_job_effects(storage::state& st, rocksdb::WriteBatch& b,
+                                                    const job_update& u, std::string& details) {
+  std::optional<job_record> patched;
+  const auto what = settle_keys(u.job, u.may_hold_keys);
+  auto outcome = stage_key_settlement(st, b, u, what);
+  if (!outcome) return outcome.error();
+  if (!outcome->empty()) {
+    if (*outcome == "uncertain" && u.job.reason.find(keys_uncertain_note) == std::string::npos) {
+      // An owner that could not tell the variant (a cancel at admission, `campaign cancel`)
+      // sent the record without the note: the stored record gets it all the same.
+      patched = u.job;
+      note_keys_uncertain(patched->reason);
+      details = audit_details(*patched);
+    }
+    if (!details.empty() && details.back() == '}') {
       details.pop_back();
-      details += done ? R"(,"key_rotation":"committed"})" : R"(,"key_rotation":"dropped"})";
+      details += R"(,"key_rotation":")";
+      details += *outcome;
+      details += R"("})";
     }
   }
   // What the card now holds, for rules on known files: recorded with the job that wrote
@@ -91,7 +132,7 @@ status stage_job_effects(storage::state& st, rocksdb::WriteBatch& b, const job_u
         st.card_files().stage(b, u.iccid, path_text(f.path),
                               storage::known_file{f.offset, f.data, u.campaign, u.job.updated_ms}));
   }
-  return {};
+  return patched;
 }
 
 status storage_job_store::save(std::span<const job_update> updates, bool sync) {
@@ -104,6 +145,8 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
   // still gets every change.
   std::unordered_map<std::string_view, std::size_t> row_of;
   row_of.reserve(updates.size());
+  std::vector<std::size_t> row_index;  // of each update
+  row_index.reserve(updates.size());
   for (const auto& u : updates) {
     auto [slot, fresh] = row_of.try_emplace(u.iccid, rows.size());
     if (!fresh && rows[slot->second].campaign_id != u.campaign) fresh = true;
@@ -113,6 +156,7 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
     } else {
       rows[slot->second].record = u.job;
     }
+    row_index.push_back(slot->second);
     storage::audit_event e;
     e.time_ms = u.job.updated_ms;
     e.campaign = u.campaign;
@@ -125,7 +169,13 @@ status storage_job_store::save(std::span<const job_update> updates, bool sync) {
   bool extra = false;
   for (std::size_t i = 0; i < updates.size(); ++i) {
     const auto before = b.Count();
-    OTAFLOW_TRY(stage_job_effects(state_, b, updates[i], audit[i].details));
+    auto patched = stage_job_effects(state_, b, updates[i], audit[i].details);
+    if (!patched) return patched.error();
+    auto& row = rows[row_index[i]].record;
+    if (*patched && row == updates[i].job) {  // its row holds this update: store the patch
+      row = std::move(**patched);
+      extra = true;
+    }
     extra = extra || b.Count() != before;
   }
   if (!extra) return state_.jobs().commit(rows, audit, state_.audit(), sync);

@@ -12,13 +12,18 @@ namespace otaflow::actors {
 [[nodiscard]] std::string audit_details(const job_record& job);
 
 /// Stages what a job update settles besides its own row and audit record, in the same batch:
-/// a terminal state commits (`done`) or drops (otherwise) the Ki/OPc drawn for an update.keys
-/// job, and a `done` job records the files it wrote (storage/card_file_store.hpp). When keys
-/// were settled, `details` (the audit record's JSON object) gains "key_rotation":
-/// "committed" or "dropped"; it never holds the keys. Both `campaign run`'s store and
-/// serve's outbox use it.
-[[nodiscard]] status stage_job_effects(storage::state& st, rocksdb::WriteBatch& b,
-                                       const job_update& u, std::string& details);
+/// a terminal job commits (`done`), drops (nothing ever sent) or keeps (a packet may have
+/// left: the card's keys are uncertain) the Ki/OPc drawn for an update.keys job
+/// (actors/key_settlement.hpp), and a `done` job records the files it wrote
+/// (storage/card_file_store.hpp). When pending keys were there, `details` (the audit record's
+/// JSON object) gains "key_rotation": "committed", "dropped" or "uncertain"; it never holds
+/// the keys. Returns the record to store instead of `u.job` when kept keys need the note in
+/// its reason and `u.job` lacks it (its owner could not tell the variant); `details` then
+/// describes that record. Both `campaign run`'s store and serve's outbox use it.
+[[nodiscard]] result<std::optional<job_record>> stage_job_effects(storage::state& st,
+                                                                  rocksdb::WriteBatch& b,
+                                                                  const job_update& u,
+                                                                  std::string& details);
 
 class storage_job_store final : public job_store {
  public:

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "actors/alert_monitor.hpp"
+#include "actors/key_settlement.hpp"
 #include "actors/time_window.hpp"
 #include "base/log.hpp"
 
@@ -82,13 +83,16 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
                 std::chrono::duration_cast<std::chrono::milliseconds>(r->after),
                 caf::make_message(job_event{ev_retry_due{r->epoch}}));
     } else if (std::holds_alternative<act_persist>(a)) {
+      const auto* update =
+          s.card->variant >= 0 ? &s.campaign->variant_of(*s.card).def.update : nullptr;
+      const bool may_hold_keys = !update || update->keys.has_value();  // unknown: look
+      // A key update that ends other than done after a packet may have left keeps its keys:
+      // the reason says so in the record, the status event and the owner's summary alike.
+      note_keys_uncertain(s.job, update && update->keys.has_value());
       job_update u{s.campaign->def.id, s.card->iccid, s.job};
-      if (s.card->variant >= 0) {
-        const auto& update = s.campaign->variant_of(*s.card).def.update;
-        u.may_hold_keys = update.keys.has_value();
-        // What the card now holds, for rules on known files (PoR OK: the script ran).
-        if (s.job.state == job_state::done) u.written = update.files;
-      }
+      u.may_hold_keys = may_hold_keys;
+      // What the card now holds, for rules on known files (PoR OK: the script ran).
+      if (update && s.job.state == job_state::done) u.written = update->files;
       to_journal(self, s.shared, std::move(u));
     }
   }

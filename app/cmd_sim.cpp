@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/command.hpp"
+#include "app/fleet_card.hpp"
 #include "base/bytes.hpp"
 #include "codec/iso7816_apdu.hpp"
 #include "codec/iso7816_sw.hpp"
@@ -41,25 +42,6 @@ struct options {
   exit_with(1);
 }
 
-/// The card source the state directory records (nullptr when its CSV is gone).
-std::unique_ptr<sim::card_source> recorded_source(const nlohmann::json& meta) {
-  if (meta.value("source", "") == "generated") {
-    sim::fleet_numbering n;
-    n.iccid_prefix = meta.value("iccid_prefix", n.iccid_prefix);
-    n.imsi_prefix = meta.value("imsi_prefix", n.imsi_prefix);
-    n.msisdn_prefix = meta.value("msisdn_prefix", n.msisdn_prefix);
-    n.iccid_digits = meta.value("iccid_digits", n.iccid_digits);
-    n.imsi_digits = meta.value("imsi_digits", n.imsi_digits);
-    n.msisdn_digits = meta.value("msisdn_digits", n.msisdn_digits);
-    auto s =
-        sim::generated_source(meta.value("seed", ""), meta.value("count", std::uint64_t{0}), n);
-    if (!s) fail("state dir: " + s.error().message);
-    return std::move(*s);
-  }
-  auto s = sim::csv_source(meta.value("csv", ""));
-  return s ? std::move(*s) : nullptr;
-}
-
 void run_show(const options& o) {
   auto store = sim::fleet_store::open(o.state_dir, true);
   if (!store) fail(store.error().message);
@@ -71,8 +53,9 @@ void run_show(const options& o) {
 
   nlohmann::ordered_json out;
   out["iccid"] = o.iccid;
-  auto source = recorded_source(meta);
-  if (source) {
+  auto src = recorded_source(meta);
+  if (!src) fail(src.error().message);
+  if (auto& source = *src) {
     auto index = source->find_iccid(o.iccid);
     if (!index) fail("iccid " + o.iccid + ": not a card of this fleet");
     auto id = source->identity(*index);
@@ -111,47 +94,16 @@ void run_show(const options& o) {
   std::cout << out.dump(2) << std::endl;
 }
 
-/// One card of the recorded fleet as a live virtual card, with the store it came from (opened
-/// for writing when no simulator holds it, so AUTHENTICATE's SQN_MS is kept; else read-only).
-struct live_card {
-  std::unique_ptr<sim::fleet_store> store;
-  bool writable = false;
-  std::unique_ptr<sim::virtual_card> card;
-  sim::card_profile profile = sim::default_card_profile();
-};
-
-std::unique_ptr<live_card> open_card(const options& o) {
-  auto out = std::make_unique<live_card>();
-  auto store = sim::fleet_store::open(o.state_dir, false);
-  out->writable = store.ok();
-  if (!store) store = sim::fleet_store::open(o.state_dir, true);
-  if (!store) fail(store.error().message);
-  out->store = std::move(*store);
-  auto m = out->store->meta();
-  if (!m) fail(m.error().message);
-  if (!*m) fail("state dir " + o.state_dir + ": no fleet recorded (never opened by a fleet)");
-  const auto meta = nlohmann::json::parse(**m, nullptr, false);
-  if (meta.is_discarded()) fail("state dir " + o.state_dir + ": unreadable fleet record");
-  auto source = recorded_source(meta);
-  if (!source) fail("state dir " + o.state_dir + ": the fleet's CSV is gone");
-  auto index = source->find_iccid(o.iccid);
-  if (!index) fail("iccid " + o.iccid + ": not a card of this fleet");
-  auto id = source->identity(*index);
-  if (!id) fail(id.error().message);
-  auto st = out->store->load(o.iccid);
-  if (!st) fail(st.error().message);
-  out->card = std::make_unique<sim::virtual_card>(std::move(*id), st->value_or(sim::card_state{}),
-                                                  out->profile);
-  return out;
+std::unique_ptr<fleet_card> open_card(const options& o) {
+  auto c = open_fleet_card(o.state_dir, o.iccid);
+  if (!c) fail(c.error().message);
+  return std::move(*c);
 }
 
-/// Writes back what a command changed on the card (when the store is writable).
-bool persist(live_card& c, const std::string& iccid) {
-  auto& st = c.card->data().state();
-  if (!c.writable || !st.dirty()) return false;
-  if (auto s = c.store->save(iccid, st); !s) fail(s.error().message);
-  st.clear_dirty();
-  return true;
+bool persist(fleet_card& c, const std::string& iccid) {
+  auto p = persist_fleet_card(c, iccid);
+  if (!p) fail(p.error().message);
+  return *p;
 }
 
 void run_suci(const options& o) {

@@ -2,7 +2,8 @@
 // a SIM vendor's output file into the profile repository and prints a JSON summary. `otaflow
 // subscribers show --state DIR ICCID` prints one card's record (never its keys). `otaflow
 // subscribers auth-vector --state DIR --sqn N ICCID` prints an AKA vector from the card's Ki/OPc in
-// force (the HSS's view, never the keys). The KEK comes from OTAFLOW_KEK or --kek-file.
+// force (the HSS's view, never the keys). `subscribers keys`: app/cmd_subscribers_keys.cpp. The
+// KEK comes from OTAFLOW_KEK or --kek-file.
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/cmd_subscribers_keys.hpp"
 #include "app/command.hpp"
 #include "secure/key_rotation.hpp"
 #include "secure/milenage.hpp"
@@ -84,6 +86,9 @@ void run_show(const options& o) {
                                 {"attributes", sub.attributes},
                                 {"keyset_versions", sub.keyset_versions},
                                 {"counters", counters}};
+  auto pending = pending_rotations_json(*st, sub.iccid);  // campaign and sequence, no keys
+  if (!pending) fail(pending.error().message);
+  out["pending_key_rotations"] = *pending;
   std::cout << out.dump(2) << std::endl;
 }
 
@@ -156,6 +161,8 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
   av->add_option("--rand", o->rand_hex, "RAND, 32 hex digits (default: random)");
   av->add_option("iccid", o->iccid, "ICCID")->required();
   av->callback([o] { run_auth_vector(*o); });
+
+  add_subscribers_keys(*cmd);  // app/cmd_subscribers_keys.cpp
 });
 
 }  // namespace

@@ -21,7 +21,9 @@ command_registrar::command_registrar(std::string name, command_setup setup) {
   registry().emplace(std::move(name), std::move(setup));
 }
 
-void exit_with(int code) { throw CLI::RuntimeError(code); }
+void exit_with(int code) {
+  throw CLI::RuntimeError(code);
+}
 
 void usage_error(const std::string& message) {
   std::fprintf(stderr, "otaflow: %s\n", message.c_str());
@@ -34,9 +36,11 @@ int main(int argc, char** argv) {
   CLI::App root{"otaflow: SIM/USIM over-the-air campaign engine (ETSI TS 102 225/226, SMPP 3.4)"};
   root.require_subcommand(1);
   std::string level = "info";
-  root.add_option("--log-level", level, "trace, debug, info, warn, error, off")->capture_default_str();
+  root.add_option("--log-level", level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
   root.parse_complete_callback([&] {
-    if (!otaflow::log::set_level(level)) otaflow::app::usage_error("--log-level: unknown level '" + level + "'");
+    if (!otaflow::log::set_level(level))
+      otaflow::app::usage_error("--log-level: unknown level '" + level + "'");
   });
   for (auto& [name, setup] : otaflow::app::registry()) setup(root);
   try {

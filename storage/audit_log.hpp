@@ -21,14 +21,15 @@ namespace otaflow::storage {
 
 /// What an audit record reports.
 enum class audit_type : std::uint8_t {
-  submit = 1,       ///< a packet was submitted (submit_sm)
-  receipt = 2,      ///< a delivery receipt arrived
-  por = 3,          ///< a Proof-of-Receipt arrived
-  counter_use = 4,  ///< an OTA counter value was used
-  state = 5,        ///< a job changed state
+  submit = 1,          ///< a packet was submitted (submit_sm)
+  receipt = 2,         ///< a delivery receipt arrived
+  por = 3,             ///< a Proof-of-Receipt arrived
+  counter_use = 4,     ///< an OTA counter value was used
+  state = 5,           ///< a job changed state
+  key_resolution = 6,  ///< an operator resolved a card's pending key rotation (keys resolve)
 };
 
-/// "submit", "receipt", "por", "counter_use", "state".
+/// "submit", "receipt", "por", "counter_use", "state", "key_resolution".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.

@@ -274,6 +274,29 @@ result<std::optional<pending_auth_keys>> key_store::get_pending(std::string_view
   return std::optional<pending_auth_keys>(std::move(p));
 }
 
+result<bool> key_store::has_pending(std::string_view iccid, std::string_view campaign) const {
+  auto v = db_.get(column::keys, pending_row(iccid, campaign));
+  if (!v) return v.error();
+  return v->has_value();
+}
+
+result<std::vector<pending_rotation>> key_store::list_pending(std::string_view iccid) const {
+  const std::string prefix = prefix_of(iccid) + 'p';
+  std::vector<std::string> campaigns;
+  auto it = db_.iterate(column::keys);
+  for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next())
+    campaigns.emplace_back(it->key().ToStringView().substr(prefix.size()));
+  if (!it->status().ok()) return rocksdb_error(it->status(), "scan of keys");
+  std::vector<pending_rotation> out;
+  out.reserve(campaigns.size());
+  for (auto& c : campaigns) {
+    auto p = get_pending(iccid, c);  // the sequence is sealed with the keys
+    if (!p) return p.error();
+    if (p->has_value()) out.push_back({std::move(c), (*p)->sequence});
+  }
+  return out;
+}
+
 result<std::uint32_t> key_store::issued_sequence(std::string_view iccid) const {
   auto v = db_.get(column::keys, sequence_row(iccid));
   if (!v) return v.error();

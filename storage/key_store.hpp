@@ -46,6 +46,14 @@ struct pending_auth_keys {
   friend bool operator==(const pending_auth_keys&, const pending_auth_keys&) = default;
 };
 
+/// A pending key rotation of a card, without its keys (what operators may see).
+struct pending_rotation {
+  std::string campaign;
+  std::uint32_t sequence = 0;
+
+  friend bool operator==(const pending_rotation&, const pending_rotation&) = default;
+};
+
 /// A card's key rows sealed under the KEK, ready to be staged. Sealing (AES-GCM) is the
 /// costly part of an import; it runs on worker threads while one writer stages.
 struct sealed_keys {
@@ -87,12 +95,18 @@ class key_store {
   // ---- key rotation (update.keys) -------------------------------------------------------
   // A campaign's new Ki/OPc for a card is staged as pending (sealed, bound to card and
   // campaign) before its packet leaves; the card's PoR OK makes it the card's Ki/OPc, a
-  // failure drops it. The highest key-file sequence ever issued to a card is kept apart and
-  // survives re-imports and erase_card, so a sequence number is never issued twice.
+  // job that ends before any packet could leave drops it; any other end keeps it (the card
+  // may hold it) until an operator resolves it (`otaflow subscribers keys resolve`). The highest
+  // key-file sequence ever issued to a card is kept apart and survives re-imports and erase_card,
+  // so a sequence number is never issued twice.
 
   /// The pending Ki/OPc of (card, campaign), if any.
   [[nodiscard]] result<std::optional<pending_auth_keys>> get_pending(
       std::string_view iccid, std::string_view campaign) const;
+  /// Whether pending keys of (card, campaign) exist (the row is not opened).
+  [[nodiscard]] result<bool> has_pending(std::string_view iccid, std::string_view campaign) const;
+  /// Every pending rotation of a card (campaign, sequence), by campaign id; never the keys.
+  [[nodiscard]] result<std::vector<pending_rotation>> list_pending(std::string_view iccid) const;
   /// The highest key rotation file sequence issued to the card (0: none).
   [[nodiscard]] result<std::uint32_t> issued_sequence(std::string_view iccid) const;
   /// Stages pending keys of (card, campaign) and records their sequence as the card's highest.

@@ -113,6 +113,9 @@ const char* const keys_update = "[update.keys]\nrotate = [\"ki\", \"opc\"]\n";
 const char* const suci_update =
     "[update.suci]\nscheme = \"A\"\nkey_id = 2\npublic_key = "
     "\"5a8d38864820197c3394b92613b20b91633cbd897119273bf8e4a6f4eec0a650\"\n";
+// A raw GlobalPlatform PUT KEY (CLA 80, INS D8) among other APDUs, and a READ BINARY (B0) only.
+const char* const put_key_apdus = "[update]\napdus = [\"00A40000023F00\", \"80D8000103AABBCC\"]\n";
+const char* const read_apdus = "[update]\napdus = [\"00B0000010\"]\n";
 
 std::string level_toml(const level_case& lc) {
   std::string t = "id = \"x\"\n[security]\nspi = \"" + std::string(lc.spi) +
@@ -154,6 +157,12 @@ const level_case level_cases[] = {
     {"0629", keys_update, true, nullptr},
     {"1621", suci_update, false, "cannot carry a key update (update.suci)"},
     {"1629", suci_update, false, nullptr},
+    // A raw PUT KEY makes the campaign a key update: the same requirements as update.keys.
+    {"1621", put_key_apdus, false, "cannot carry a key update (update.apdus: PUT KEY)"},
+    {"1621", put_key_apdus, true, "PoR without CC or DS"},
+    {"1229", put_key_apdus, true, "commands not ciphered"},
+    {"1629", put_key_apdus, false, nullptr},
+    {"1621", read_apdus, false, nullptr},
     // An SPI that does not decode (reserved bits) is refused at validation too.
     {"3621", file_update, false, "SPI 3621"},
 };

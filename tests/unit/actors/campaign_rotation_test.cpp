@@ -11,6 +11,7 @@
 
 #include "actors/campaign_def.hpp"
 #include "actors/engine.hpp"
+#include "actors/key_settlement.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/storage_ports.hpp"
 #include "codec/iso7816_apdu.hpp"
@@ -450,6 +451,7 @@ struct rotation_run {
   result<campaign_summary> summary = make_error(errc::internal, "not run");
   std::uint64_t rejected = 0;
   int submits = 0;
+  std::vector<status_event> events;  // every status event, in order
 };
 
 // Runs a Ki/OPc rotation of one card through the engine with the real packet factory and
@@ -476,6 +478,7 @@ rotation_run run_rotation(fixture& f, const card_info& card, std::uint16_t spi, 
   }
   out.rejected = factory.por_rejected();
   out.submits = tp.submits();
+  out.events = sink.events();
   return out;
 }
 
@@ -488,7 +491,7 @@ TEST(UpdateKeys, AForgedUnsecuredPorOkNeverCommitsKeys) {
   EXPECT_EQ(r.summary->failed, 1u);
   EXPECT_EQ(r.submits, 2);
   EXPECT_EQ(r.rejected, 2u);  // one forged PoR OK per attempt, each rejected
-  // The job ends failed by timeouts, and the repository keeps the card's keys.
+  // The job ends failed by timeouts, and the repository keeps the card's keys in force.
   auto job = storage_job_store(*f.state).load("rot", a.iccid);
   ASSERT_TRUE(job.ok() && job->has_value());
   EXPECT_EQ((*job)->state, job_state::failed);
@@ -497,7 +500,25 @@ TEST(UpdateKeys, AForgedUnsecuredPorOkNeverCommitsKeys) {
   ASSERT_TRUE(keys.ok());
   EXPECT_TRUE(equal_ct(keys->ki.view(), bytes(16, 0xA1)));
   EXPECT_TRUE(equal_ct(keys->opc.view(), bytes(16, 0xA2)));
-  EXPECT_FALSE(f.state->keys().get_pending(a.iccid, "rot")->has_value());
+  // Two packets carrying the new keys left: the card may hold them (a lost PoR looks the
+  // same), so they stay pending and the reason says so, in the record, the terminal status
+  // event and the summary alike, exactly once.
+  EXPECT_TRUE(f.state->keys().get_pending(a.iccid, "rot")->has_value());
+  const std::string note(keys_uncertain_note);
+  const auto at = (*job)->reason.find(note);
+  ASSERT_NE(at, std::string::npos) << (*job)->reason;
+  EXPECT_EQ((*job)->reason.find(note, at + 1), std::string::npos) << (*job)->reason;
+  EXPECT_EQ((*job)->reason.substr(at - 2, 2), "; ") << (*job)->reason;
+  ASSERT_FALSE(r.events.empty());
+  EXPECT_EQ(r.events.back().state, job_state::failed);
+  EXPECT_EQ(r.events.back().reason, (*job)->reason);
+  EXPECT_EQ(r.summary->failure_reasons.count((*job)->reason), 1u);
+  // The audit record of the terminal state names the outcome, never a key.
+  auto audit = f.state->audit().read(0, 1000);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_FALSE(audit->empty());
+  EXPECT_NE(audit->back().event.details.find(R"("key_rotation":"uncertain")"), std::string::npos)
+      << audit->back().event.details;
 }
 
 // The same run with the SPI key updates need (1629, PoR with a CC) and forged PoRs: no

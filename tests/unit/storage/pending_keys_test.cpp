@@ -75,6 +75,31 @@ TEST(PendingKeys, StageGetCommit) {
   EXPECT_EQ(b2.Count(), 0u);
 }
 
+// What operators see of pending rotations (`otaflow subscribers keys`): campaign and sequence
+// of each, only this card's, never the keys; has_pending() answers without opening the row.
+TEST(PendingKeys, ListAndHasPending) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  const auto iccid = make_iccid(1), other = make_iccid(2);
+  ASSERT_TRUE(st->keys().put(iccid, vendor_keys()).ok());
+  ASSERT_TRUE(st->keys().put(other, vendor_keys()).ok());
+  EXPECT_TRUE(st->keys().list_pending(iccid)->empty());
+  EXPECT_FALSE(*st->keys().has_pending(iccid, "rot-b"));
+  ASSERT_TRUE(stage(*st, iccid, "rot-b", new_keys(0xA0, 1)).ok());
+  ASSERT_TRUE(stage(*st, iccid, "rot-a", new_keys(0xB0, 2)).ok());
+  ASSERT_TRUE(stage(*st, other, "rot-c", new_keys(0xC0, 1)).ok());
+  auto l = st->keys().list_pending(iccid);
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(*l, (std::vector<pending_rotation>{{"rot-a", 2}, {"rot-b", 1}}));
+  EXPECT_TRUE(*st->keys().has_pending(iccid, "rot-b"));
+  EXPECT_FALSE(*st->keys().has_pending(iccid, "rot-c"));
+  rocksdb::WriteBatch b;
+  ASSERT_TRUE(*st->keys().stage_drop_pending(b, iccid, "rot-a"));
+  ASSERT_TRUE(st->database().commit(b, true).ok());
+  EXPECT_EQ(*st->keys().list_pending(iccid), (std::vector<pending_rotation>{{"rot-b", 1}}));
+  EXPECT_EQ(*st->keys().list_pending(other), (std::vector<pending_rotation>{{"rot-c", 1}}));
+}
+
 TEST(PendingKeys, DropKeepsTheKeysInForceAndTheSequence) {
   temp_dir d;
   auto st = open_state(d.path());
