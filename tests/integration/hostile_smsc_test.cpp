@@ -14,6 +14,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -226,6 +227,204 @@ TEST_F(hostile_smsc_test, ForgedUnsecuredPorOkIsNeverDone) {
   EXPECT_EQ(r->summary.failed, kCards);
   EXPECT_GE(r->summary.por_rejected, kCards);
   expect_one_terminal_each("forged", true);
+}
+
+// (b) The card's genuine PoR with one octet of its CC flipped (SPI2 29: the PoR is not
+// ciphered, so the CC sits right after the status octet, at offset 16 of the TP-UD).
+TEST_F(hostile_smsc_test, PorWithAWrongCcIsNeverDone) {
+  smsc_->set_mangle([](const delivery&, bytes por) {
+    if (por.size() > 16) por[16] ^= 0x5A;
+    return por;
+  });
+  auto r = run(campaign("wrong-cc"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, 0u);
+  EXPECT_EQ(r->summary.failed, kCards);
+  // Every PoR the engine saw was corrupted: each was rejected.
+  EXPECT_EQ(r->summary.por_rejected, smsc_->deliveries().size());
+  EXPECT_GE(smsc_->deliveries().size(), kCards);
+  expect_one_terminal_each("wrong-cc", true);
+}
+
+// (c) A genuine PoR (valid CC, the card's keys) of an earlier campaign's packet, replayed
+// to a later campaign's job: its counter is none of this job's, so it proves nothing.
+TEST_F(hostile_smsc_test, GenuinePorOfAnotherCampaignIsIgnored) {
+  auto first = run(campaign("first"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->summary.done, kCards);
+  std::map<std::string, bytes> old;
+  for (const auto& d : smsc_->deliveries()) {
+    ASSERT_EQ(d.pors.size(), 1u);
+    old[d.submit.msisdn] = d.pors.front();
+  }
+  ASSERT_EQ(old.size(), kCards);
+  smsc_->set_policy([](const submit_seen&) { return reply::accept; });
+  smsc_->set_after_deliver([&](const delivery& d) {
+    smsc_->send_receipt(d.message_id, smpp_state::delivered);
+    smsc_->send_mo(d.submit.msisdn, old.at(d.submit.msisdn));
+  });
+  auto second = run(campaign("second"));
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->summary.done, 0u);
+  EXPECT_EQ(second->summary.failed, kCards);
+  expect_one_terminal_each("second", true);
+  expect_one_terminal_each("first", false);
+}
+
+// (c) The genuine PoR arrives twice more after the one that made the job done: no second
+// terminal status, the job stays done.
+TEST_F(hostile_smsc_test, DuplicateGenuinePorAfterDoneChangesNothing) {
+  smsc_->set_after_deliver([this](const delivery& d) {
+    for (int i = 0; i < 2; ++i) {
+      for (const auto& por : d.pors) smsc_->send_mo(d.submit.msisdn, por);
+    }
+  });
+  auto r = run(campaign("dup"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, kCards);
+  expect_one_terminal_each("dup", false);
+  for (const auto& iccid : iccids_) {
+    EXPECT_EQ(job("dup", iccid).state, job_state::done);
+    EXPECT_EQ(sink_.count("dup", iccid, job_state::failed), 0) << iccid;
+  }
+}
+
+// (d) Receipts for message ids the engine never got, the real receipt three times, and a
+// receipt that is not one: ignored, no crash, every card done once.
+TEST_F(hostile_smsc_test, StrayAndRepeatedReceiptsAreIgnored) {
+  smsc_->set_after_deliver([this](const delivery& d) {
+    smsc_->send_receipt("nope-" + std::to_string(d.submit.n), smpp_state::undeliverable);
+    smsc_->send_receipt("", smpp_state::undeliverable);
+    smsc_->send_receipt(d.message_id, smpp_state::delivered);
+    smsc_->send_receipt(d.message_id, smpp_state::delivered);
+    smsc_->send_garbage_receipt();
+  });
+  auto r = run(campaign("receipts"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, kCards);
+  EXPECT_GE(r->smpp.receipts, 5 * kCards);
+  expect_one_terminal_each("receipts", false);
+}
+
+// (e) A generic_nack storm: nacks for sequence numbers never sent before every answer, and
+// each card's first submit refused with a generic_nack. The engine survives; every card ends
+// done, or failed with the nack as its reason.
+TEST_F(hostile_smsc_test, GenericNackStormIsSurvived) {
+  std::mutex mu;
+  std::set<std::string> refused;
+  smsc_->set_policy([&](const submit_seen& s) {
+    for (std::uint32_t k = 0; k < 5; ++k) {
+      smsc_->send_nack(codec::smpp::command_status::esme_rinvcmdid, 0x7FFF0000u + k);
+    }
+    smsc_->send_nack(codec::smpp::command_status::esme_rsyserr, 0);
+    std::lock_guard lock(mu);
+    return refused.insert(s.msisdn).second ? reply::nack : reply::deliver;
+  });
+  auto r = run(campaign("nacks"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done + r->summary.failed, kCards);
+  expect_one_terminal_each("nacks", false);
+  for (const auto& iccid : iccids_) {
+    const auto j = job("nacks", iccid);
+    if (j.state == job_state::failed) {
+      EXPECT_NE(j.reason.find("generic_nack"), std::string::npos) << iccid << ": " << j.reason;
+    } else {
+      EXPECT_EQ(j.state, job_state::done) << iccid;
+    }
+  }
+}
+
+// (f) ESME_RTHROTTLED for the first 20 answers: the session backs off and resends the same
+// packet; every card ends done.
+TEST_F(hostile_smsc_test, ThrottlingBacksOffAndEveryCardEndsDone) {
+  smsc_->set_policy(
+      [](const submit_seen& s) { return s.n < 20 ? reply::throttle : reply::deliver; });
+  auto r = run(campaign("throttled"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, kCards);
+  EXPECT_GE(r->smpp.throttled, 20u);
+  expect_one_terminal_each("throttled", false);
+  // A throttled packet is resent as it was: one counter per card.
+  for (const auto& [msisdn, seen] : smsc_->counters()) EXPECT_EQ(seen.size(), 1u) << msisdn;
+}
+
+// (g) The window (4) fills with unanswered submits, then the SMSC drops the connection: the
+// submits are lost, re-packaged with new counters after the reconnect, and every card ends
+// done.
+TEST_F(hostile_smsc_test, DisconnectWithAFullWindowLosesNoCard) {
+  std::mutex mu;
+  std::set<std::string> cut;
+  smsc_->set_policy([&](const submit_seen& s) {
+    if (s.n >= 4) return reply::deliver;
+    std::lock_guard lock(mu);
+    cut.insert(s.msisdn);
+    return s.n < 3 ? reply::withhold : reply::drop;
+  });
+  auto b = bind();
+  b.window = 4;
+  auto r = run(campaign("disconnect"), b);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, kCards);
+  EXPECT_GE(smsc_->binds(), 2u);
+  EXPECT_EQ(r->smpp.lost, 4u);
+  expect_one_terminal_each("disconnect", false);
+  ASSERT_EQ(cut.size(), 4u);
+  const auto counters = smsc_->counters();
+  for (std::size_t i = 0; i < kCards; ++i) {
+    const auto& seen = counters.at(msisdns_[i]);
+    EXPECT_EQ(seen.size(), cut.count(msisdns_[i]) ? 2u : 1u) << msisdns_[i];
+    if (cut.count(msisdns_[i])) {
+      EXPECT_GE(job("disconnect", iccids_[i]).resends, 1u) << iccids_[i];
+    }
+  }
+}
+
+// (h) The first two submit_sm are never answered: after response_timeout the session gives
+// the link up, the submits are lost and sent again with new counters; every card ends done
+// (or failed with a reason).
+TEST_F(hostile_smsc_test, WithheldAnswersTimeOutAndAreResent) {
+  smsc_->set_policy(
+      [](const submit_seen& s) { return s.n < 2 ? reply::withhold : reply::deliver; });
+  auto b = bind();
+  b.response_timeout = 300ms;
+  auto r = run(campaign("withheld", "", 3), b);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done + r->summary.failed, kCards);
+  EXPECT_GE(r->smpp.lost, 2u);
+  EXPECT_GE(smsc_->binds(), 2u);
+  expect_one_terminal_each("withheld", false);
+  EXPECT_EQ(r->summary.done, kCards);
+}
+
+// (i) Key rotation ([update.keys]) answered by forged unsecured PoRs OK: no card done, and
+// the repository's current Ki/OPc stay those the cards were personalised with.
+TEST_F(hostile_smsc_test, KeyRotationWithForgedPorCommitsNoKey) {
+  std::map<std::string, storage::card_keys> before;
+  for (const auto& iccid : iccids_) {
+    auto k = state_->keys().get(iccid);
+    ASSERT_TRUE(k.ok()) << k.error().message;
+    before[iccid] = *k;
+  }
+  smsc_->set_policy([](const submit_seen&) { return reply::accept; });
+  smsc_->set_after_deliver([this](const delivery& d) {
+    smsc_->send_receipt(d.message_id, smpp_state::delivered);
+    smsc_->send_mo(d.submit.msisdn, forged_por_ok(d.submit.counter.value_or(0)));
+  });
+  auto r = run(campaign("rot", "[update.keys]\nrotate = [\"ki\", \"opc\"]\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, 0u);
+  EXPECT_GE(r->summary.por_rejected, kCards);
+  expect_one_terminal_each("rot", true);
+  for (const auto& iccid : iccids_) {
+    auto k = state_->keys().get(iccid);
+    ASSERT_TRUE(k.ok()) << k.error().message;
+    EXPECT_TRUE(k->ki == before[iccid].ki) << iccid << ": Ki changed";
+    EXPECT_TRUE(k->opc == before[iccid].opc) << iccid << ": OPc changed";
+    // A failed job drops its pending keys (docs/storage.md "pending keys").
+    auto pending = state_->keys().get_pending(iccid, "rot");
+    ASSERT_TRUE(pending.ok()) << pending.error().message;
+    EXPECT_FALSE(*pending) << iccid << ": pending keys kept after a failed job";
+  }
 }
 
 }  // namespace
