@@ -271,13 +271,14 @@ TEST_F(hostile_smsc_test, GenuinePorOfAnotherCampaignIsIgnored) {
   expect_one_terminal_each("first", false);
 }
 
-// (c) The genuine PoR arrives twice more after the one that made the job done: no second
-// terminal status, the job stays done.
+// (c) The genuine PoR arrives twice more after the one that made the job done, then an
+// UNDELIVERABLE receipt for the same message: no second terminal status, the job stays done.
 TEST_F(hostile_smsc_test, DuplicateGenuinePorAfterDoneChangesNothing) {
   smsc_->set_after_deliver([this](const delivery& d) {
     for (int i = 0; i < 2; ++i) {
       for (const auto& por : d.pors) smsc_->send_mo(d.submit.msisdn, por);
     }
+    smsc_->send_receipt(d.message_id, smpp_state::undeliverable);
   });
   auto r = run(campaign("dup"));
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -323,6 +324,8 @@ TEST_F(hostile_smsc_test, GenericNackStormIsSurvived) {
   auto r = run(campaign("nacks"));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->summary.done + r->summary.failed, kCards);
+  EXPECT_EQ(refused.size(), kCards);
+  EXPECT_GE(r->smpp.submit_failed, kCards);  // each card's first submit, refused
   expect_one_terminal_each("nacks", false);
   for (const auto& iccid : iccids_) {
     const auto j = job("nacks", iccid);
