@@ -66,6 +66,10 @@ void hostile_smsc::set_mangle(mangle_fn f) {
   std::lock_guard lock(mu_);
   mangle_ = std::move(f);
 }
+void hostile_smsc::set_por_source(std::function<std::string(const std::string&)> f) {
+  std::lock_guard lock(mu_);
+  por_source_ = std::move(f);
+}
 
 std::map<std::string, std::vector<std::uint64_t>> hostile_smsc::counters() const {
   std::lock_guard lock(mu_);
@@ -219,11 +223,13 @@ void hostile_smsc::on_submit(const smpp::pdu& p, const smpp::submit_sm& sm) {
       close_conn();
       return;
     case reply::accept:
+    case reply::early:
     case reply::deliver: {
       const auto id = "H" + std::to_string(s.n);
       r.body = smpp::submit_sm_resp{id, {}};
-      send(r);
       delivery rec{s, id, {}};
+      if (what == reply::early) deliver(rec);
+      send(r);
       if (what == reply::deliver) deliver(rec);
       after_fn after;
       {
@@ -256,15 +262,17 @@ void hostile_smsc::deliver(delivery& rec) {
     rec.pors.push_back(sub->ud);
   }
   mangle_fn mangle;
+  std::string from = s.msisdn;
   {
     std::lock_guard lock(mu_);
     deliveries_.push_back(rec);
     mangle = mangle_;
+    if (por_source_) from = por_source_(s.msisdn);
   }
   send_receipt(rec.message_id, out.result == sim::mt_outcome::kind::ack
                                    ? smpp::message_state::delivered
                                    : smpp::message_state::undeliverable);
-  for (const auto& por : rec.pors) send_mo(s.msisdn, mangle ? mangle(rec, por) : por);
+  for (const auto& por : rec.pors) send_mo(from, mangle ? mangle(rec, por) : por);
 }
 
 // ---- injections ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ struct submit_seen {
 /// What the SMSC does with a submit_sm.
 enum class reply : std::uint8_t {
   deliver,   ///< submit_sm_resp OK; the card gets the SM; its receipt and PoR come back
+  early,     ///< as deliver, but the receipt and PoR go out before the submit_sm_resp
   accept,    ///< submit_sm_resp OK and nothing more (the test injects what it wants)
   nack,      ///< generic_nack ESME_RSYSERR with the submit's sequence number
   throttle,  ///< submit_sm_resp ESME_RTHROTTLED (the session resends the same packet)
@@ -72,6 +73,8 @@ class hostile_smsc {
   void set_policy(policy_fn f);
   void set_after_deliver(after_fn f);
   void set_mangle(mangle_fn f);
+  /// The source_addr of the card's PoRs (default: the MSISDN the submit was for).
+  void set_por_source(std::function<std::string(const std::string& msisdn)> f);
 
   // ---- injections (thread-safe; dropped when no bind is up) ----------------------------
   /// A mobile-originated deliver_sm from `from` carrying `ud` (UDHI set): a PoR.
@@ -116,6 +119,7 @@ class hostile_smsc {
   policy_fn policy_;
   after_fn after_;
   mangle_fn mangle_;
+  std::function<std::string(const std::string&)> por_source_;
   std::map<std::string, std::vector<std::uint64_t>> counters_;
   std::vector<delivery> deliveries_;
   std::atomic<std::uint64_t> submits_{0}, binds_{0}, unreadable_{0};

@@ -121,7 +121,8 @@ all = true
 window = 8
 max_attempts = )" + std::to_string(max_attempts) +
                              R"(
-por_timeout = ")" + por_timeout + R"("
+por_timeout = ")" + por_timeout +
+                             R"("
 retry_backoff = "50ms"
 )" +
                              (update.empty()
@@ -431,6 +432,29 @@ TEST_F(hostile_smsc_test, KeyRotationWithForgedPorCommitsNoKey) {
     ASSERT_TRUE(pending.ok()) << pending.error().message;
     EXPECT_FALSE(*pending) << iccid << ": pending keys kept after a failed job";
   }
+}
+
+// A fast card: its receipt and PoR reach the engine before the submit_sm_resp (the SMSC
+// delivered before answering). The PoR proves the packet: every card done, once, without a
+// second packet.
+TEST_F(hostile_smsc_test, PorBeforeTheSubmitResponseCompletesTheJob) {
+  smsc_->set_policy([](const submit_seen&) { return reply::early; });
+  auto r = run(campaign("early"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, kCards);
+  expect_one_terminal_each("early", false);
+  for (const auto& [msisdn, seen] : smsc_->counters()) EXPECT_EQ(seen.size(), 1u) << msisdn;
+}
+
+// The SMSC writes the PoR's originator in international form with a '+' (SMPP 3.4 leaves the
+// form of source_addr to the SMSC; TON 1 already says international): the engine still finds
+// the card (the repository stores digits only; actors/smpp_client.cpp mo_originator).
+TEST_F(hostile_smsc_test, PorFromAPlusPrefixedMsisdnFindsItsCard) {
+  smsc_->set_por_source([](const std::string& m) { return "+" + m; });
+  auto r = run(campaign("plus"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, kCards);
+  expect_one_terminal_each("plus", false);
 }
 
 }  // namespace
