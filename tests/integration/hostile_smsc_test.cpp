@@ -457,5 +457,32 @@ TEST_F(hostile_smsc_test, PorFromAPlusPrefixedMsisdnFindsItsCard) {
   expect_one_terminal_each("plus", false);
 }
 
+// Malformed PoRs from the card's MSISDN before its real one: empty, a bare UDH, a UDH longer
+// than the message, RPL/RHL pointing past the end, 140 octets of noise, and one well-formed
+// PoR OK for the right TAR whose CC is zeros. Nothing crashes; the junk that does not parse
+// as a response packet claims no campaign and is dropped uncounted (actors/ota_packets.cpp
+// open_por), the zero CC is rejected and counted, and the genuine PoR makes the card done.
+TEST_F(hostile_smsc_test, MalformedPorsAreRejectedAndTheGenuineOneCounts) {
+  bytes zero_cc = {0x02, 0x71, 0x00, 0x00, 0x13, 0x12, 0xB0, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x00};
+  zero_cc.resize(zero_cc.size() + 8, 0x00);
+  const std::vector<bytes> junk = {
+      {},
+      {0x02, 0x71, 0x00},
+      {0x09, 0x71, 0x00},
+      {0x02, 0x71, 0x00, 0xFF, 0xFF, 0xFF, 0xB0, 0x00, 0x10},
+      bytes(140, 0xA5),
+      zero_cc,
+  };
+  smsc_->set_policy([&](const submit_seen& s) {
+    for (const auto& j : junk) smsc_->send_mo(s.msisdn, j);
+    return reply::deliver;
+  });
+  auto r = run(campaign("junk"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->summary.done, kCards);
+  EXPECT_EQ(r->summary.por_rejected, kCards);  // the zero CCs
+  expect_one_terminal_each("junk", false);
+}
+
 }  // namespace
 }  // namespace otaflow::hostile
