@@ -492,11 +492,16 @@ class smpp_transport::session {
               in_flight_.erase(f);
               if (it != active_.end()) {
                 // Counted like any refused submit: stats and the per-bind alert windows.
+                // Retriable as its status says (some SMSCs nack with ESME_RTHROTTLED or
+                // ESME_RSYSERR what they cannot take now); RINVCMDID and the like are final.
                 count([](smpp_stats& s) { ++s.submit_failed; });
+                const bool retriable = status_retriable(p.status) ||
+                                       p.status == smpp::command_status::esme_rthrottled ||
+                                       p.status == smpp::command_status::esme_rmsgqful;
                 if (auto* l = listener_.load()) {
                   l->on_submit_outcome(it->second.req.tag, index_, submit_outcome::rejected);
                   l->on_submit_failed(it->second.req.tag, static_cast<std::uint32_t>(p.status),
-                                      "generic_nack " + status_text(p.status), false);
+                                      "generic_nack " + status_text(p.status), retriable);
                 }
                 active_.erase(it);
               }

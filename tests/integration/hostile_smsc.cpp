@@ -215,7 +215,7 @@ void hostile_smsc::on_submit(const smpp::pdu& p, const smpp::submit_sm& sm) {
       send(r);
       return;
     case reply::nack:
-      send(smpp::make_generic_nack(smpp::command_status::esme_rsyserr, p.sequence_number));
+      send(smpp::make_generic_nack(smpp::command_status::esme_rinvcmdid, p.sequence_number));
       return;
     case reply::withhold:
       return;

@@ -39,7 +39,7 @@ enum class reply : std::uint8_t {
   deliver,   ///< submit_sm_resp OK; the card gets the SM; its receipt and PoR come back
   early,     ///< as deliver, but the receipt and PoR go out before the submit_sm_resp
   accept,    ///< submit_sm_resp OK and nothing more (the test injects what it wants)
-  nack,      ///< generic_nack ESME_RSYSERR with the submit's sequence number
+  nack,      ///< generic_nack ESME_RINVCMDID (final) with the submit's sequence number
   throttle,  ///< submit_sm_resp ESME_RTHROTTLED (the session resends the same packet)
   withhold,  ///< no answer at all
   drop,      ///< close the connection without answering
