@@ -58,7 +58,7 @@ void hostile_smsc::set_policy(policy_fn f) {
   std::lock_guard lock(mu_);
   policy_ = std::move(f);
 }
-void hostile_smsc::set_after_deliver(after_fn f) {
+void hostile_smsc::set_after_answer(after_fn f) {
   std::lock_guard lock(mu_);
   after_ = std::move(f);
 }

@@ -71,7 +71,7 @@ class hostile_smsc {
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   /// Set before the engine connects (read on the SMSC thread).
   void set_policy(policy_fn f);
-  void set_after_deliver(after_fn f);
+  void set_after_answer(after_fn f);
   void set_mangle(mangle_fn f);
   /// The source_addr of the card's PoRs (default: the MSISDN the submit was for).
   void set_por_source(std::function<std::string(const std::string& msisdn)> f);

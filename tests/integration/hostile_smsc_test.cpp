@@ -16,7 +16,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "actors/campaign_def.hpp"
@@ -220,7 +219,7 @@ TEST_F(hostile_smsc_test, GenuinePorsMakeEveryCardDone) {
 // (no RC/CC) from the card's MSISDN, echoing the packet's real TAR and counter.
 TEST_F(hostile_smsc_test, ForgedUnsecuredPorOkIsNeverDone) {
   smsc_->set_policy([](const submit_seen&) { return reply::accept; });
-  smsc_->set_after_deliver([this](const delivery& d) {
+  smsc_->set_after_answer([this](const delivery& d) {
     smsc_->send_receipt(d.message_id, smpp_state::delivered);
     smsc_->send_mo(d.submit.msisdn, forged_por_ok(d.submit.counter.value_or(0)));
   });
@@ -263,7 +262,7 @@ TEST_F(hostile_smsc_test, GenuinePorOfAnotherCampaignIsIgnored) {
   }
   ASSERT_EQ(old.size(), kCards);
   smsc_->set_policy([](const submit_seen&) { return reply::accept; });
-  smsc_->set_after_deliver([&](const delivery& d) {
+  smsc_->set_after_answer([&](const delivery& d) {
     smsc_->send_receipt(d.message_id, smpp_state::delivered);
     smsc_->send_mo(d.submit.msisdn, old.at(d.submit.msisdn));
   });
@@ -278,7 +277,7 @@ TEST_F(hostile_smsc_test, GenuinePorOfAnotherCampaignIsIgnored) {
 // (c) The genuine PoR arrives twice more after the one that made the job done, then an
 // UNDELIVERABLE receipt for the same message: no second terminal status, the job stays done.
 TEST_F(hostile_smsc_test, DuplicateGenuinePorAfterDoneChangesNothing) {
-  smsc_->set_after_deliver([this](const delivery& d) {
+  smsc_->set_after_answer([this](const delivery& d) {
     for (int i = 0; i < 2; ++i) {
       for (const auto& por : d.pors) smsc_->send_mo(d.submit.msisdn, por);
     }
@@ -297,7 +296,7 @@ TEST_F(hostile_smsc_test, DuplicateGenuinePorAfterDoneChangesNothing) {
 // (d) Receipts for message ids the engine never got, the real receipt three times, and a
 // receipt that is not one: ignored, no crash, every card done once.
 TEST_F(hostile_smsc_test, StrayAndRepeatedReceiptsAreIgnored) {
-  smsc_->set_after_deliver([this](const delivery& d) {
+  smsc_->set_after_answer([this](const delivery& d) {
     smsc_->send_receipt("nope-" + std::to_string(d.submit.n), smpp_state::undeliverable);
     smsc_->send_receipt("", smpp_state::undeliverable);
     smsc_->send_receipt(d.message_id, smpp_state::delivered);
@@ -433,7 +432,7 @@ TEST_F(hostile_smsc_test, KeyRotationWithForgedPorCommitsNoKey) {
     before[iccid] = *k;
   }
   smsc_->set_policy([](const submit_seen&) { return reply::accept; });
-  smsc_->set_after_deliver([this](const delivery& d) {
+  smsc_->set_after_answer([this](const delivery& d) {
     smsc_->send_receipt(d.message_id, smpp_state::delivered);
     smsc_->send_mo(d.submit.msisdn, forged_por_ok(d.submit.counter.value_or(0)));
   });
