@@ -31,6 +31,12 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+// The card's MSISDN as the repository stores it (digits only, storage::validate_msisdn):
+// SMSCs write an international originator with or without a leading '+'.
+std::string mo_originator(const std::string& source_addr) {
+  return !source_addr.empty() && source_addr.front() == '+' ? source_addr.substr(1) : source_addr;
+}
+
 bool status_retriable(smpp::command_status s) {
   switch (s) {
     case smpp::command_status::esme_rsyserr:
@@ -416,7 +422,7 @@ class smpp_transport::session {
     if (ud.empty()) {
       if (auto pl = smpp::get_message_payload(d.tlvs)) ud.assign(pl->begin(), pl->end());
     }
-    if (l) l->on_mo(d.source_addr, std::move(ud));
+    if (l) l->on_mo(mo_originator(d.source_addr), std::move(ud));
   }
 
   // Returns false when the connection must be closed.
@@ -462,7 +468,7 @@ class smpp_transport::session {
             respond(smpp::data_sm_resp{}, p.sequence_number);
             if (auto* l = listener_.load()) {
               if (auto pl = smpp::get_message_payload(body.tlvs)) {
-                l->on_mo(body.source_addr, bytes(pl->begin(), pl->end()));
+                l->on_mo(mo_originator(body.source_addr), bytes(pl->begin(), pl->end()));
               }
             }
             return true;
@@ -486,11 +492,16 @@ class smpp_transport::session {
               in_flight_.erase(f);
               if (it != active_.end()) {
                 // Counted like any refused submit: stats and the per-bind alert windows.
+                // Retriable as its status says (some SMSCs nack with ESME_RTHROTTLED or
+                // ESME_RSYSERR what they cannot take now); RINVCMDID and the like are final.
                 count([](smpp_stats& s) { ++s.submit_failed; });
+                const bool retriable = status_retriable(p.status) ||
+                                       p.status == smpp::command_status::esme_rthrottled ||
+                                       p.status == smpp::command_status::esme_rmsgqful;
                 if (auto* l = listener_.load()) {
                   l->on_submit_outcome(it->second.req.tag, index_, submit_outcome::rejected);
                   l->on_submit_failed(it->second.req.tag, static_cast<std::uint32_t>(p.status),
-                                      "generic_nack " + status_text(p.status), false);
+                                      "generic_nack " + status_text(p.status), retriable);
                 }
                 active_.erase(it);
               }

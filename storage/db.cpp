@@ -103,6 +103,10 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
   dbo.keep_log_file_num = 5;
   dbo.avoid_flush_during_shutdown = !options.flush_on_close;
   dbo.allow_concurrent_memtable_write = false;  // needed by the insert hints (family_options)
+  if (options.env) {
+    d->env_ = options.env;
+    dbo.env = d->env_.get();
+  }
   if (options.statistics) {
     d->stats_ = rocksdb::CreateDBStatistics();
     dbo.statistics = d->stats_;

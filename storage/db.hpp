@@ -60,6 +60,10 @@ struct db_options {
   /// deleted right after, e.g. the demo's temporary one) skips that; what the write-ahead
   /// log holds would still be recovered by the next open.
   bool flush_on_close = true;
+  /// Tests only (default none: RocksDB's default Env): the Env RocksDB does its file I/O
+  /// through, e.g. one whose syncs fail on demand (tests/unit/storage/sync_fault_fs.hpp).
+  /// The db keeps it alive while open.
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 /// Maps a RocksDB status to an error naming what was being done; I/O, busy
@@ -115,6 +119,7 @@ class db {
   std::filesystem::path dir_;
   secret kek_;
   std::shared_ptr<rocksdb::Statistics> stats_;
+  std::shared_ptr<rocksdb::Env> env_;  // db_options::env, outlives db_
   rocksdb::DB* db_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles_{};
   std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;  // families of later versions
