@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <string_view>
 
 #include <caf/all.hpp>
 
@@ -88,8 +89,9 @@ struct engine::impl {
     }
     cfg.set("logger.verbosity", caf::atom("quiet"));
     // An unknown name falls back to sharing (serve's configuration validates it first).
+    const std::string_view policy = options.scheduler_policy == "stealing" ? "stealing" : "sharing";
     cfg.set("scheduler.policy",
-            caf::atom_from_string(options.scheduler_policy == "stealing" ? "stealing" : "sharing"));
+            caf::atom_from_string(caf::string_view(policy.data(), policy.size())));
     system = std::make_unique<caf::actor_system>(cfg);
     crypto = spawn_crypto_stage(*system, &factory, options.crypto_batch_max);
     journal_actor =

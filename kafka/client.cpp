@@ -161,7 +161,9 @@ result<conf_ptr> make_conf(const kafka_options& opts, role r, const property_lis
     OTAFLOW_TRY(set_property(conf.get(), k, v,
                              r == role::producer ? "producer_properties" : "consumer_properties"));
   }
-  for (const auto& [k, v] : forced) {
+  for (const auto& kv : forced) {
+    const auto& k = kv.first;  // not a structured binding: clang 14 cannot capture one
+    const auto& v = kv.second;
     auto check = [&](const std::map<std::string, std::string>& m, const char* origin) -> status {
       const auto it = m.find(k);
       if (it != m.end() && it->second != v) {
