@@ -20,6 +20,9 @@
 #include "storage/csv_import.hpp"
 
 namespace otaflow::app {
+
+void add_subscribers_counters(CLI::App& subscribers);  // cmd_subscribers_counters.cpp
+
 namespace {
 
 struct options {
@@ -156,6 +159,8 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
   av->add_option("--rand", o->rand_hex, "RAND, 32 hex digits (default: random)");
   av->add_option("iccid", o->iccid, "ICCID")->required();
   av->callback([o] { run_auth_vector(*o); });
+
+  add_subscribers_counters(*cmd);
 });
 
 }  // namespace

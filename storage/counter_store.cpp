@@ -183,6 +183,12 @@ result<std::vector<std::uint64_t>> counter_store::raise(std::span<const counter_
 
 result<std::vector<counter_row>> counter_store::scan(std::string_view iccid) const {
   std::vector<counter_row> out;
+  OTAFLOW_TRY(scan(iccid, [&](const counter_row& r) { out.push_back(r); }));
+  return out;
+}
+
+status counter_store::scan(std::string_view iccid,
+                           const std::function<void(const counter_row&)>& visit) const {
   std::string prefix;
   if (!iccid.empty()) {
     prefix.assign(iccid);
@@ -206,10 +212,10 @@ result<std::vector<counter_row>> counter_store::scan(std::string_view iccid) con
         row.problem = v.error().message;
       }
     }
-    out.push_back(std::move(row));
+    visit(row);
   }
   if (!it->status().ok()) return rocksdb_error(it->status(), "scan of counters");
-  return out;
+  return {};
 }
 
 result<std::uint64_t> counter_store::get(std::string_view iccid, std::uint8_t kvn) {

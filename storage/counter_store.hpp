@@ -10,6 +10,7 @@
 // the first packet carries 1.
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -80,6 +81,9 @@ class counter_store {
                                                          rocksdb::WriteBatch& extra);
   /// Every stored row whose ICCID is `iccid` (all rows when empty), in key order.
   [[nodiscard]] result<std::vector<counter_row>> scan(std::string_view iccid = {}) const;
+  /// The same, one row at a time (an export of every card's counters).
+  [[nodiscard]] status scan(std::string_view iccid,
+                            const std::function<void(const counter_row&)>& visit) const;
   /// Drops cached values (memory); the next use rereads them.
   void clear_cache();
   /// Number of cached counters.
