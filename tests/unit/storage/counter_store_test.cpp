@@ -205,6 +205,11 @@ TEST(CounterStore, RaiseNeverLowersAndWritesWithTheCallersBatch) {
   rocksdb::WriteBatch extra;
   extra.Put(st->database().handle(column::counters), counter_store::row_key(b, 9),
             std::string("\0\0\0\0\x07", 5));
+  audit_event ev;
+  ev.iccid = a;
+  ev.type = audit_type::counter_set;
+  ev.details = R"({"kvn":1,"old":50,"new":70})";
+  const auto seq = st->audit().stage(extra, ev);  // as `subscribers counters` does
   const std::vector<counter_raise> rs = {{a, 1, 40}, {b, 1, 70}, {a, 2, 5}};
   auto before = st->counters().raise(rs, extra);
   ASSERT_TRUE(before.ok()) << before.error().message;
@@ -213,7 +218,14 @@ TEST(CounterStore, RaiseNeverLowersAndWritesWithTheCallersBatch) {
   EXPECT_EQ(*st->counters().get(a, 1), 50u);
   EXPECT_EQ(*st->counters().get(b, 1), 70u);
   EXPECT_EQ(*st->counters().get(a, 2), 5u);
-  EXPECT_EQ(*st->counters().get(b, 9), 7u);  // the caller's own write went with it
+  EXPECT_EQ(*st->counters().get(b, 9), 7u);  // the caller's own writes went with it
+  auto logged = st->audit().read(seq, 10);
+  ASSERT_TRUE(logged.ok());
+  ASSERT_EQ(logged->size(), 1u);
+  EXPECT_EQ((*logged)[0].event.type, audit_type::counter_set);
+  EXPECT_EQ((*logged)[0].event.iccid, a);
+  EXPECT_EQ((*logged)[0].event.details, ev.details);
+  EXPECT_EQ(name(audit_type::counter_set), "counter_set");
   rocksdb::WriteBatch none;
   EXPECT_FALSE(
       st->counters().raise(std::vector<counter_raise>{{a, 1, counter_max + 1}}, none).ok());
