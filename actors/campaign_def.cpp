@@ -151,8 +151,8 @@ result<std::chrono::milliseconds> duration_field(const json& v, const std::strin
 }
 
 status parse_security(const json& s, security_def& out) {
-  OTAFLOW_TRY(
-      only_keys(s, "security", {"spi", "kic", "kid", "tar", "cc_length", "allow_insecure"}));
+  OTAFLOW_TRY(only_keys(
+      s, "security", {"spi", "kic", "kid", "tar", "cc_length", "allow_insecure", "counter_skip"}));
   for (const char* k : {"spi", "kic", "kid", "tar"}) {
     if (!s.contains(k)) return field_error(std::string("security.") + k, "missing");
   }
@@ -177,6 +177,11 @@ status parse_security(const json& s, security_def& out) {
     if (!s["allow_insecure"].is_boolean())
       return field_error("security.allow_insecure", "expected true or false");
     out.allow_insecure = s["allow_insecure"].get<bool>();
+  }
+  if (s.contains("counter_skip")) {
+    auto n = number<std::uint32_t>(s["counter_skip"], "security.counter_skip", 1, 1'000'000);
+    if (!n) return n.error();
+    out.counter_skip = *n;
   }
   return {};
 }

@@ -42,6 +42,9 @@ struct security_def {
   /// Sends an SPI below the minimum security level (counter checked, CC on commands):
   /// validation refuses one otherwise (check_security). Never lifts the key update rules.
   bool allow_insecure = false;
+  /// Counter values skipped after a card answers PoR 02 "counter low" (once per job, then
+  /// retried at once): 1..1,000,000, default 100.
+  std::uint32_t counter_skip = 100;
   /// Key version (keyset) the packets use: the high nibble of KIc (TS 102 225 §5.1.2).
   [[nodiscard]] std::uint8_t keyset() const noexcept { return kic >> 4; }
 };

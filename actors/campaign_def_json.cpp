@@ -30,7 +30,8 @@ json security_json(const security_def& s) {
             {"kic", to_hex(s.kic, 2, hex_case::upper)},
             {"kid", to_hex(s.kid, 2, hex_case::upper)},
             {"tar", to_hex(s.tar, 6, hex_case::upper)},
-            {"cc_length", s.cc_length}};
+            {"cc_length", s.cc_length},
+            {"counter_skip", s.counter_skip}};
   if (s.allow_insecure) j["allow_insecure"] = true;
   return j;
 }

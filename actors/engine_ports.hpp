@@ -68,6 +68,7 @@ struct package_request {
   std::uint64_t tag;  ///< the job's tag (echoed)
   const card_info* card;
   const campaign_ctx* campaign;
+  std::uint64_t skip = 0;  ///< counter values to skip first (after a PoR 02 "counter low")
 };
 
 struct packaged {

@@ -29,6 +29,7 @@ struct package_req {
   caf::actor reply_to;
   const card_info* card;
   const campaign_ctx* campaign;
+  std::uint64_t skip = 0;  ///< counter values to skip first (act_package::skip)
 };
 /// The crypto stage's answer.
 struct package_rep {

@@ -216,13 +216,15 @@ std::vector<result<packaged>> ota_packet_factory::package(
   std::vector<result<packaged>> out;
   out.reserve(requests.size());
   // 1. Counters for the whole batch in one synced write: a crash after this point
-  //    never reuses them.
+  //    never reuses them. A card whose counter cannot be had (a bad row, exhausted) fails
+  //    alone and for good; a failed write fails the batch (no counter was used).
   // Cards that cannot be served fail permanently and use no counter.
   std::vector<storage::counter_request> creq;
   creq.reserve(requests.size());
   for (const auto& r : requests) {
     if (r.card->problem.empty()) {
-      creq.push_back({r.card->iccid, r.campaign->variant_of(*r.card).def.security.keyset()});
+      creq.push_back(
+          {r.card->iccid, r.campaign->variant_of(*r.card).def.security.keyset(), r.skip});
     }
   }
   auto reserved = counters_.next(creq);
@@ -234,12 +236,20 @@ std::vector<result<packaged>> ota_packet_factory::package(
     return out;
   }
   std::vector<std::uint64_t> counters(requests.size(), 0);
+  std::vector<std::optional<error>> counter_failures(requests.size());
   for (std::size_t i = 0, k = 0; i < requests.size(); ++i) {
-    if (requests[i].card->problem.empty()) counters[i] = (*reserved)[k++];
+    if (!requests[i].card->problem.empty()) continue;
+    auto& c = (*reserved)[k++];
+    if (c) {
+      counters[i] = *c;
+    } else {
+      counter_failures[i] = make_error(
+          c.error().code, "reserving the counter: " + c.error().message, error_class::permanent);
+    }
   }
   // 1b. Key rotation (update.keys): the cards' own scripts, their new keys durable first.
   std::vector<bytes> own_scripts(requests.size());
-  std::vector<std::optional<error>> own_failures(requests.size());
+  std::vector<std::optional<error>> own_failures = counter_failures;  // no keys for those
   rotation_scripts(requests, own_scripts, own_failures);
   // 2. SCP80 for the batch.
   std::vector<secure::command_request> sreq;
@@ -249,7 +259,7 @@ std::vector<result<packaged>> ota_packet_factory::package(
     const auto& variant = r.campaign->variant_of(*r.card);
     const auto& sec = variant.def.security;
     secure::command_request c;
-    if (!r.card->problem.empty()) {
+    if (!r.card->problem.empty() || counter_failures[i]) {
       sreq.push_back(c);  // placeholder; its result is replaced below
       continue;
     }
@@ -312,7 +322,7 @@ void ota_packet_factory::rotation_scripts(std::span<const package_request> reque
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
     const auto& v = r.campaign->variant_of(*r.card);
-    if (!r.card->problem.empty() || v.per_card.empty()) continue;
+    if (!r.card->problem.empty() || v.per_card.empty() || failures[i]) continue;
     const auto& iccid = r.card->iccid;
     auto fail = [&](std::string why, error_class cls = error_class::permanent) {
       failures[i] = make_error(errc::not_found, "key rotation: " + std::move(why), cls);

@@ -44,7 +44,8 @@ class ota_packet_factory final : public packet_factory {
 
  private:
   /// update.keys: builds each such card's own script (scripts[i]); failures[i] is set for
-  /// cards that cannot get one. New keys are pending in storage (synced) on return.
+  /// cards that cannot get one (cards whose failures[i] is set on entry are left out). New keys are
+  /// pending in storage (synced) on return.
   void rotation_scripts(std::span<const package_request> requests, std::vector<bytes>& scripts,
                         std::vector<std::optional<error>>& failures);
 

@@ -26,6 +26,7 @@ struct subscriber_state {
   std::optional<job_event> held;    // the event that starts the held attempt
   bool wake_armed = false;          // a wake-up at the send window's opening is pending
   std::optional<std::size_t> bind;  // the SMSC bind of the current attempt (alerts)
+  job_policy policy;                // the campaign's, with the card's variant's counter_skip
 };
 
 using subscriber_actor = caf::stateful_actor<subscriber_state>;
@@ -70,8 +71,9 @@ std::optional<job_event> gate_attempt(subscriber_actor* self, const job_event& e
 void run_actions(subscriber_actor* self, const std::vector<job_action>& actions) {
   auto& s = self->state;
   for (const auto& a : actions) {
-    if (std::holds_alternative<act_package>(a)) {
-      self->send(s.shared.crypto, package_req{s.tag, self, s.card.get(), s.campaign.get()});
+    if (auto* p = std::get_if<act_package>(&a)) {
+      self->send(s.shared.crypto,
+                 package_req{s.tag, self, s.card.get(), s.campaign.get(), p->skip});
     } else if (std::holds_alternative<act_submit>(a)) {
       self->send(s.shared.router, submit_request{s.tag, s.card->msisdn, s.segments});
     } else if (auto* t = std::get_if<act_arm_por_timer>(&a)) {
@@ -118,7 +120,7 @@ void handle(subscriber_actor* self, const job_event& event) {
       self->send(s.shared.alerts, alert_feed{s.campaign->def.id, s.bind, std::move(outcomes)});
     }
   }
-  run_actions(self, transition(s.job, *ev, s.campaign->def.policy.job, wall_now(s.shared)));
+  run_actions(self, transition(s.job, *ev, s.policy, wall_now(s.shared)));
   if (is_terminal(s.job.state)) {
     self->send(s.shared.router, unroute_atom::value, s.tag);
     self->send(s.owner, job_finished{s.tag, s.job.state, s.job.por_status, s.job.reason,
@@ -147,6 +149,10 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
   st.owner = std::move(owner);
   if (job) st.job = std::move(*job);
   st.job.variant = variant_name(*st.campaign, *st.card);
+  st.policy = st.campaign->def.policy.job;
+  st.policy.counter_skip = st.card->variant >= 0
+                               ? st.campaign->variant_of(*st.card).def.security.counter_skip
+                               : st.campaign->def.security.counter_skip;
   self->send(st.shared.router, route{tag, st.card->msisdn, self});
   self->send(self, start_atom::value);
   return {

@@ -12,6 +12,8 @@ namespace {
 using codec::por_status;
 using codec::smpp::message_state;
 
+constexpr auto counter_low = static_cast<std::uint8_t>(por_status::cntr_low);
+
 // A script ran to its end when the last status word is a success or a warning
 // that still completed the command (ISO 7816-4 §5.6: 90 00, 61 xx, 91 xx (TS 102 221
 // §10.2.1.1), 62 xx / 63 xx warnings).
@@ -46,7 +48,17 @@ class machine {
     job_.message_id.clear();
     job_.retry_at_ms = 0;
     enter(job_state::packaging);
-    actions_.emplace_back(act_package{});
+    actions_.emplace_back(package());
+  }
+
+  // The skip after a PoR 02 goes with the first packet packaged after it (again after a
+  // restart in packaging: a second reservation with the skip only wastes values).
+  bool skip_pending() const {
+    return job_.counter_skip_at != 0 && job_.counters.size() < job_.counter_skip_at;
+  }
+
+  act_package package() const {
+    return act_package{skip_pending() ? std::uint64_t{policy_.counter_skip} : 0};
   }
 
   void arm_por_timer() {
@@ -102,7 +114,7 @@ class machine {
         // `counters`, so its PoR is still recognised; the new packet gets a new counter.
         ++job_.resends;
         enter(job_state::packaging);
-        actions_.emplace_back(act_package{});
+        actions_.emplace_back(package());
         break;
       case job_state::accepted:
       case job_state::delivered:
@@ -157,7 +169,7 @@ class machine {
     }
     ++job_.resends;
     enter(job_state::packaging);
-    actions_.emplace_back(act_package{});
+    actions_.emplace_back(package());
   }
 
   void on(const ev_receipt& e) {
@@ -193,6 +205,10 @@ class machine {
     }
     const std::string status_text =
         "PoR " + to_hex(e.status, 2, hex_case::upper) + " " + codec::describe(status);
+    if (e.status == counter_low) {
+      on_counter_low(e.counter, status_text);
+      return;
+    }
     if (status != por_status::ok) {
       if (por_status_retriable(e.status)) {
         retry_or_fail(status_text);
@@ -231,8 +247,44 @@ class machine {
     }
     if (!waiting_for_por()) return;
     job_.por_status = e.status;
+    if (e.status == counter_low) {
+      on_counter_low(std::nullopt, std::string("unsecured PoR 02 ") +
+                                       codec::describe(static_cast<por_status>(e.status)));
+      return;
+    }
     retry_or_fail("unsecured PoR " + to_hex(e.status, 2, hex_case::upper) + " " +
                   codec::describe(static_cast<por_status>(e.status)));
+  }
+
+  // PoR 02 "counter low": the card's counter for the keyset is above ours (state restored
+  // from a backup, the keyset used by another platform). Sending again with the next counter
+  // would only burn an attempt, so the first one in a job skips ahead and tries again at once,
+  // even one attempt past max_attempts (ev_retry_due starts attempts without counting them);
+  // a second one fails the job. The attempt goes through retry_wait with no back-off, so a
+  // paused campaign or a closed send window holds it like any other. `counter` is the one a
+  // verified PoR echoes (an unsecured one's is not known).
+  void on_counter_low(std::optional<std::uint64_t> counter, const std::string& status_text) {
+    // A newer packet is on its way (its counter is higher): its own PoR decides.
+    if (job_.state == job_state::packaging || job_.state == job_state::submitting) return;
+    const auto step = std::to_string(policy_.counter_skip);
+    if (job_.counter_skip_at == 0) {
+      job_.counter_skip_at = static_cast<std::uint32_t>(job_.counters.size() + 1);
+      job_.reason = status_text + ": skipping the counter ahead by " + step;
+      job_.retry_at_ms = now_;
+      ++job_.timer_epoch;
+      enter(job_state::retry_wait);
+      actions_.emplace_back(act_arm_retry_timer{duration{0}, job_.timer_epoch});
+      return;
+    }
+    if (skip_pending()) return;
+    if (counter) {
+      // A late answer to a packet sent before the skip says nothing about the skip.
+      const auto it = std::find(job_.counters.begin(), job_.counters.end(), *counter);
+      if (it - job_.counters.begin() < static_cast<std::ptrdiff_t>(job_.counter_skip_at) - 1) {
+        return;
+      }
+    }
+    fail("counter still low after skipping ahead by " + step + " (" + status_text + ")");
   }
 
   void on(const ev_por_timeout& e) {

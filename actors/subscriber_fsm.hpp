@@ -23,6 +23,9 @@ struct job_policy {
   duration retry_base{5'000};      ///< first back-off; doubles each attempt
   duration retry_max{300'000};     ///< back-off ceiling
   std::uint16_t max_resends = 5;   ///< submits lost with the connection, resent
+  /// Counter values skipped after the first PoR 02 "counter low" of a job (security.counter_skip,
+  /// 1..1,000,000): the next attempt's counter is the last one handed out + 1 + counter_skip.
+  std::uint32_t counter_skip = 100;
 };
 
 // ---- events -------------------------------------------------------------------------
@@ -86,8 +89,12 @@ using job_event = std::variant<ev_start, ev_packaged, ev_package_failed, ev_subm
 
 // ---- actions ------------------------------------------------------------------------
 
-struct act_package {};  ///< reserve a counter, secure the packet
-struct act_submit {};   ///< hand the secured packet to an SMPP session
+/// Reserve a counter, secure the packet. skip > 0: the counter jumps ahead by that many values
+/// first (the attempt after a PoR 02 "counter low").
+struct act_package {
+  std::uint64_t skip = 0;
+};
+struct act_submit {};  ///< hand the secured packet to an SMPP session
 struct act_arm_por_timer {
   duration after;
   std::uint32_t epoch;
@@ -103,7 +110,10 @@ using job_action =
 
 /// Applies one event. Returns the actions to run, in order. Events that do not fit
 /// the state (late receipts, stale timers, a PoR after `done`) change nothing.
-/// `now_ms` stamps updated_ms when the state changes and dates the end of a back-off
+/// A PoR 02 "counter low" (verified, or unsecured while waiting for a PoR) is retried once per
+/// job, at once (retry_wait with a 0 ms back-off) and even past max_attempts: the next packet's
+/// counter skips policy.counter_skip values (job.counter_skip_at remembers it); a second one fails
+/// the job. `now_ms` stamps updated_ms when the state changes and dates the end of a back-off
 /// (retry_at_ms, set on entering retry_wait). An ev_start in retry_wait (a resumed job) before
 /// retry_at_ms arms the retry timer for the rest of the back-off (at most retry_max); after it,
 /// the attempt starts.

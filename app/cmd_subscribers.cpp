@@ -22,6 +22,9 @@
 #include "storage/csv_import.hpp"
 
 namespace otaflow::app {
+
+void add_subscribers_counters(CLI::App& subscribers);  // cmd_subscribers_counters.cpp
+
 namespace {
 
 struct options {
@@ -163,6 +166,7 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
   av->callback([o] { run_auth_vector(*o); });
 
   add_subscribers_keys(*cmd);  // app/cmd_subscribers_keys.cpp
+  add_subscribers_counters(*cmd);
 });
 
 }  // namespace

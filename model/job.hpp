@@ -1,6 +1,6 @@
 #pragma once
 // The state of one (campaign, card) job: what the subscriber state machine works on, what
-// storage persists (storage/job_store.hpp, record version 2) and what status events report.
+// storage persists (storage/job_store.hpp, record version 3) and what status events report.
 // One record from the engine to RocksDB and back: plain data, no CAF, no RocksDB.
 
 #include <cstddef>
@@ -53,6 +53,10 @@ struct job_record {
   std::int64_t updated_ms = 0;             ///< wall clock of the last change (ms since epoch)
   std::int64_t started_ms = 0;             ///< wall clock when the first attempt started
   std::int64_t retry_at_ms = 0;            ///< retry_wait: no attempt before this (else 0)
+  /// 0: the job never skipped its counter ahead. Else the card answered PoR 02 "counter low"
+  /// once and the job skipped ahead from its counters[counter_skip_at - 1] on: the skip is
+  /// still to be made while counters.size() < counter_skip_at (record version 3).
+  std::uint32_t counter_skip_at = 0;
 
   bool operator==(const job_record&) const = default;
 };

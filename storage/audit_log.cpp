@@ -35,6 +35,8 @@ std::string_view name(audit_type t) noexcept {
       return "state";
     case audit_type::key_resolution:
       return "key_resolution";
+    case audit_type::counter_set:
+      return "counter_set";
   }
   return "unknown";
 }

@@ -27,9 +27,10 @@ enum class audit_type : std::uint8_t {
   counter_use = 4,     ///< an OTA counter value was used
   state = 5,           ///< a job changed state
   key_resolution = 6,  ///< an operator resolved a card's pending key rotation (keys resolve)
+  counter_set = 7,     ///< an operator raised OTA counters (`subscribers counters`)
 };
 
-/// "submit", "receipt", "por", "counter_use", "state", "key_resolution".
+/// "submit", "receipt", "por", "counter_use", "state", "key_resolution", "counter_set".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.

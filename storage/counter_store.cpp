@@ -1,5 +1,7 @@
 #include "storage/counter_store.hpp"
 
+#include <algorithm>
+
 #include "storage/record_io.hpp"
 
 namespace otaflow::storage {
@@ -64,22 +66,30 @@ result<std::uint64_t> counter_store::load_locked(const std::string& key) {
   return value;
 }
 
-result<std::vector<std::uint64_t>> counter_store::next(std::span<const counter_request> requests) {
-  for (const auto& r : requests) OTAFLOW_TRY(check_request(r));
-  if (requests.empty()) return std::vector<std::uint64_t>();
-  std::vector<std::string> keys;
-  keys.reserve(requests.size());
-  for (const auto& r : requests) keys.push_back(row_key(r.iccid, r.kvn));
+result<std::vector<result<std::uint64_t>>> counter_store::next(
+    std::span<const counter_request> requests) {
+  std::vector<result<std::uint64_t>> out;
+  out.reserve(requests.size());
+  // Requests that cannot be served fail on their own; the others go on.
+  std::vector<std::string> keys(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto ok = check_request(requests[i]);
+    if (ok) keys[i] = row_key(requests[i].iccid, requests[i].kvn);
+    out.emplace_back(ok ? result<std::uint64_t>(0) : result<std::uint64_t>(ok.error()));
+  }
+  if (requests.empty()) return out;
 
   // Held across the synced write: a concurrent batch must not hand out a value
   // above ours and persist before us, or a crash in between would lose it.
   std::lock_guard lock(mu_);
 
-  // Read every uncached counter with one MultiGet.
+  // Read every uncached counter with one MultiGet. A row that does not decode fails the
+  // requests for it (read_errors) and is not cached, so a repaired row is read again.
   std::vector<std::size_t> misses;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (!cache_.count(keys[i])) misses.push_back(i);
+    if (out[i] && !cache_.count(keys[i])) misses.push_back(i);
   }
+  std::unordered_map<std::string_view, error> read_errors;
   if (!misses.empty()) {
     std::vector<std::string_view> ks;
     ks.reserve(misses.size());
@@ -91,7 +101,10 @@ result<std::vector<std::uint64_t>> counter_store::next(std::span<const counter_r
       std::uint64_t v = 0;
       if ((*values)[j]) {
         auto d = decode_counter(key, *(*values)[j]);
-        if (!d) return d.error();
+        if (!d) {
+          read_errors.emplace(key, std::move(d).error());
+          continue;
+        }
         v = *d;
       }
       cache_.emplace(key, v);  // a duplicate key in the batch keeps the first read
@@ -100,18 +113,27 @@ result<std::vector<std::uint64_t>> counter_store::next(std::span<const counter_r
 
   // Advance in a scratch map; the cache changes only once the write is durable.
   std::unordered_map<std::string_view, std::uint64_t> pending;
-  std::vector<std::uint64_t> out;
-  out.reserve(keys.size());
-  for (const auto& key : keys) {
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!out[i]) continue;
+    const auto& key = keys[i];
+    if (auto e = read_errors.find(key); e != read_errors.end()) {
+      out[i] = make_error(e->second.code, e->second.message + "; the card gets no counter");
+      continue;
+    }
     auto [it, fresh] = pending.try_emplace(key, 0);
     if (fresh) it->second = cache_.at(key);
-    if (it->second >= counter_max) {
-      return make_error(errc::conflict, describe(key) +
-                                            " is exhausted (40-bit limit reached); no counter of "
-                                            "this batch was used");
+    const auto skip = requests[i].skip;
+    if (it->second >= counter_max || counter_max - it->second - 1 < skip) {
+      out[i] = make_error(errc::conflict,
+                          describe(key) + " is exhausted (at " + std::to_string(it->second) +
+                              (skip ? ", skipping " + std::to_string(skip) : std::string()) +
+                              ", the 40-bit limit is " + std::to_string(counter_max) + ")");
+      continue;
     }
-    out.push_back(++it->second);
+    it->second += 1 + skip;
+    out[i] = it->second;
   }
+  if (pending.empty()) return out;
   rocksdb::WriteBatch b;
   for (const auto& [key, v] : pending) {
     b.Put(db_.handle(column::counters), slice(key), slice(encode_counter(v)));
@@ -122,6 +144,78 @@ result<std::vector<std::uint64_t>> counter_store::next(std::span<const counter_r
   // is read back. Without a bound, a 10M-card campaign kept 10M strings here (~1 GB).
   if (cache_.size() > cache_limit_) cache_.clear();
   return out;
+}
+
+result<std::vector<std::uint64_t>> counter_store::raise(std::span<const counter_raise> raises,
+                                                        rocksdb::WriteBatch& extra) {
+  std::vector<std::string> keys;
+  keys.reserve(raises.size());
+  for (const auto& r : raises) {
+    OTAFLOW_TRY(check_request({r.iccid, r.kvn}));
+    keys.push_back(row_key(r.iccid, r.kvn));
+    if (r.value > counter_max) {
+      return make_error(errc::bad_value, describe(keys.back()) + ": " + std::to_string(r.value) +
+                                             " does not fit in 5 octets");
+    }
+  }
+  std::lock_guard lock(mu_);
+  std::vector<std::uint64_t> before;
+  before.reserve(raises.size());
+  std::unordered_map<std::string_view, std::uint64_t> target;
+  for (std::size_t i = 0; i < raises.size(); ++i) {
+    auto it = target.find(keys[i]);
+    if (it == target.end()) {
+      auto cur = load_locked(keys[i]);
+      if (!cur) return cur.error();
+      it = target.emplace(keys[i], *cur).first;
+    }
+    before.push_back(it->second);
+    it->second = std::max(it->second, raises[i].value);
+  }
+  for (const auto& [key, v] : target) {
+    extra.Put(db_.handle(column::counters), slice(key), slice(encode_counter(v)));
+  }
+  OTAFLOW_TRY(db_.commit(extra, true));
+  for (const auto& [key, v] : target) cache_[std::string(key)] = v;
+  if (cache_.size() > cache_limit_) cache_.clear();
+  return before;
+}
+
+result<std::vector<counter_row>> counter_store::scan(std::string_view iccid) const {
+  std::vector<counter_row> out;
+  OTAFLOW_TRY(scan(iccid, [&](const counter_row& r) { out.push_back(r); }));
+  return out;
+}
+
+status counter_store::scan(std::string_view iccid,
+                           const std::function<void(const counter_row&)>& visit) const {
+  std::string prefix;
+  if (!iccid.empty()) {
+    prefix.assign(iccid);
+    prefix += '\0';
+  }
+  auto it = db_.iterate(column::counters);
+  for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
+    const auto key = it->key().ToStringView();
+    const auto nul = key.find('\0');
+    counter_row row;
+    if (nul == std::string_view::npos || nul + 2 != key.size()) {
+      row.iccid = std::string(key.substr(0, nul));
+      row.problem = "malformed row key of " + std::to_string(key.size()) + " octets";
+    } else {
+      row.iccid = std::string(key.substr(0, nul));
+      row.kvn = static_cast<std::uint8_t>(key[nul + 1]);
+      auto v = decode_counter(key, it->value().ToStringView());
+      if (v) {
+        row.value = *v;
+      } else {
+        row.problem = v.error().message;
+      }
+    }
+    visit(row);
+  }
+  if (!it->status().ok()) return rocksdb_error(it->status(), "scan of counters");
+  return {};
 }
 
 result<std::uint64_t> counter_store::get(std::string_view iccid, std::uint8_t kvn) {

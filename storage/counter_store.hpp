@@ -10,6 +10,7 @@
 // the first packet carries 1.
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -30,6 +31,24 @@ inline constexpr std::uint64_t counter_max = 0xFF'FFFF'FFFFull;
 struct counter_request {
   std::string_view iccid;
   std::uint8_t kvn = 0;
+  /// Values to skip before this one (a card answered PoR 02 "counter low"): the request gets
+  /// last + 1 + skip, and the values in between are never used.
+  std::uint64_t skip = 0;
+};
+
+/// One stored counter row, as a scan finds it.
+struct counter_row {
+  std::string iccid;
+  std::uint8_t kvn = 0;
+  std::uint64_t value = 0;  ///< the last counter handed out
+  std::string problem;      ///< non-empty: the row cannot be read (value is 0)
+};
+
+/// A counter to raise to at least `value` (never lowered). The ICCID is borrowed.
+struct counter_raise {
+  std::string_view iccid;
+  std::uint8_t kvn = 0;
+  std::uint64_t value = 0;
 };
 
 /// The counter store is the only writer of the counters family; it caches
@@ -41,16 +60,30 @@ class counter_store {
   explicit counter_store(db& d, std::size_t cache_limit = 1u << 18)
       : db_(d), cache_limit_(cache_limit) {}
 
-  /// The next counter for every request (a card asked twice gets two
-  /// successive values), persisted in one synced write before returning. If
-  /// any counter would pass 2^40-1 nothing is written and the error names the
-  /// card and keyset (errc::conflict, permanent).
-  [[nodiscard]] result<std::vector<std::uint64_t>> next(std::span<const counter_request> requests);
+  /// The next counter for every request, one result each (a card asked twice gets two
+  /// successive values), the good ones persisted in one synced write before returning. A
+  /// request that cannot get one fails alone, its error naming the card and keyset
+  /// (permanent): a bad request, a stored row that does not decode (errc::internal), a
+  /// counter that would pass 2^40-1 (errc::conflict). The outer error (a failed read or
+  /// synced write) means no counter of the batch was handed out.
+  [[nodiscard]] result<std::vector<result<std::uint64_t>>> next(
+      std::span<const counter_request> requests);
   /// The last counter handed out for a card's keyset (0 if none).
   [[nodiscard]] result<std::uint64_t> get(std::string_view iccid, std::uint8_t kvn);
   /// Sets a counter (synced), e.g. to skip ahead after a card reported
   /// "counter low"; lowering it is refused (errc::conflict): it would reuse values.
   [[nodiscard]] status set(std::string_view iccid, std::uint8_t kvn, std::uint64_t value);
+  /// Raises counters to at least the given values in one synced write, with `extra` (e.g.
+  /// an audit record staged by the caller) in the same batch; returns each row's value
+  /// before. A row already at or above its value is left as it is; a bad request or an
+  /// unreadable row fails the whole call and writes nothing.
+  [[nodiscard]] result<std::vector<std::uint64_t>> raise(std::span<const counter_raise> raises,
+                                                         rocksdb::WriteBatch& extra);
+  /// Every stored row whose ICCID is `iccid` (all rows when empty), in key order.
+  [[nodiscard]] result<std::vector<counter_row>> scan(std::string_view iccid = {}) const;
+  /// The same, one row at a time (an export of every card's counters).
+  [[nodiscard]] status scan(std::string_view iccid,
+                            const std::function<void(const counter_row&)>& visit) const;
   /// Drops cached values (memory); the next use rereads them.
   void clear_cache();
   /// Number of cached counters.

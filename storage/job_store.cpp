@@ -7,9 +7,11 @@ namespace otaflow::storage {
 namespace {
 
 // Version 1: storage's own record (the last counter, no resends, epoch or SW); read only.
-// Version 2: the engine's job_record, every field (docs/storage.md).
+// Version 2: the engine's job_record, every field but counter_skip_at; read only.
+// Version 3: version 2 followed by counter_skip_at (varint) (docs/storage.md).
 constexpr std::uint8_t record_v1 = 1;
 constexpr std::uint8_t record_v2 = 2;
+constexpr std::uint8_t record_v3 = 3;
 
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
@@ -54,7 +56,8 @@ result<job_record> decode_v1(byte_reader& rd) {
   return r;
 }
 
-result<job_record> decode_v2(byte_reader& rd) {
+// Versions 2 and 3 (which appends counter_skip_at).
+result<job_record> decode_v2(byte_reader& rd, std::uint8_t version) {
   job_record r;
   std::uint8_t st = 0, flags = 0;
   if (!rd.u8(st) || st >= model::job_state_count || !rd.u8(flags) ||
@@ -93,6 +96,11 @@ result<job_record> decode_v2(byte_reader& rd) {
       !detail::get_str(rd, r.variant)) {
     return malformed();
   }
+  if (version >= record_v3) {
+    std::uint64_t skip_at = 0;
+    if (!detail::get_varint(rd, skip_at) || skip_at > r.counters.size() + 1) return malformed();
+    r.counter_skip_at = static_cast<std::uint32_t>(skip_at);
+  }
   return r;
 }
 
@@ -109,7 +117,7 @@ std::string job_store::row_key(std::string_view campaign_id, std::string_view ic
 
 bytes job_store::encode(const job_record& r) {
   byte_writer w;
-  w.u8(record_v2);
+  w.u8(record_v3);
   w.u8(static_cast<std::uint8_t>(r.state));
   w.u8(static_cast<std::uint8_t>((r.por_status ? has_por : 0) | (r.last_sw ? has_sw : 0)));
   if (r.por_status) w.u8(*r.por_status);
@@ -125,6 +133,7 @@ bytes job_store::encode(const job_record& r) {
   detail::put_str(w, r.message_id);
   detail::put_str(w, r.reason);
   detail::put_str(w, r.variant);
+  detail::put_varint(w, r.counter_skip_at);
   return w.take();
 }
 
@@ -132,11 +141,11 @@ result<job_record> job_store::decode(byte_view value) {
   byte_reader rd(value);
   std::uint8_t version = 0;
   if (!rd.u8(version)) return malformed();
-  if (version != record_v1 && version != record_v2) {
+  if (version < record_v1 || version > record_v3) {
     return make_error(errc::unsupported,
-                      "job record: unknown version " + std::to_string(version) + " (know 1, 2)");
+                      "job record: unknown version " + std::to_string(version) + " (know 1-3)");
   }
-  auto r = version == record_v1 ? decode_v1(rd) : decode_v2(rd);
+  auto r = version == record_v1 ? decode_v1(rd) : decode_v2(rd, version);
   if (r && !rd.empty()) return malformed();
   return r;
 }

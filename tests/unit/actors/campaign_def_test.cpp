@@ -38,6 +38,7 @@ TEST(CampaignDef, ParsesTheIssueExample) {
   EXPECT_EQ(c->security.kid, 0x15);
   EXPECT_EQ(c->security.tar, 0xB00010u);
   EXPECT_EQ(c->security.keyset(), 1);
+  EXPECT_EQ(c->security.counter_skip, 100u);  // the default
   EXPECT_TRUE(c->target.all);
   ASSERT_EQ(c->update.files.size(), 1u);
   EXPECT_EQ(c->update.files[0].path, (std::vector<std::uint16_t>{0x3F00, 0x7FFF, 0x6F7B}));
@@ -53,6 +54,18 @@ TEST(CampaignDef, JsonRoundTrip) {
   auto again = campaign_from_json(to_json(*c));
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(to_json(*again).dump(), to_json(*c).dump());
+}
+
+TEST(CampaignDef, CounterSkipParsedAndWritten) {
+  std::string text = kIssueExample;
+  text.replace(text.find("tar = \"B00010\""), 14, "tar = \"B00010\"\ncounter_skip = 5000");
+  auto c = campaign_from_toml(text);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->security.counter_skip, 5000u);
+  EXPECT_EQ(to_json(*c)["security"]["counter_skip"], 5000);
+  auto again = campaign_from_json(to_json(*c));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->security.counter_skip, 5000u);
 }
 
 struct bad_case {
@@ -412,6 +425,12 @@ TEST(CampaignDef, EveryNumberFiniteAndInRange) {
       {{"security", "cc_length"}, nan, "nan"},
       {{"security", "cc_length"}, 256, "got 256"},
       {{"security", "cc_length"}, 8.5, "8.5"},
+      // security.counter_skip 1..1,000,000
+      {{"security", "counter_skip"}, 0, "between 1 and 1000000, got 0"},
+      {{"security", "counter_skip"}, 1000001, "got 1000001"},
+      {{"security", "counter_skip"}, -5, "got -5"},
+      {{"security", "counter_skip"}, 2.5, "expected an integer, got 2.5"},
+      {{"security", "counter_skip"}, "100", "expected a number"},
       {{"target", "keysets", "0"}, inf, "inf"},
       {{"target", "keysets", "0"}, 16, "got 16"},
       {{"target", "keysets", "0"}, u64max, "18446744073709551615"},

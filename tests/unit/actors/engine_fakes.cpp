@@ -94,7 +94,7 @@ std::vector<result<packaged>> fake_factory::package(std::span<const package_requ
   std::lock_guard lock(mu_);
   ++batches_;
   for (const auto& r : requests) {
-    const auto counter = ++counters_[r.card->iccid];
+    const auto counter = counters_[r.card->iccid] += 1 + r.skip;
     const auto& v = r.campaign->variant_of(*r.card);
     const auto kic = r.card->kic_key.view();
     cards_[r.card->iccid] = {v.def.name, v.def.security.keyset(), v.script,
@@ -116,7 +116,13 @@ result<por_info> fake_factory::open_por(const card_info&, const campaign_ctx&, b
   p.script_sw = 0x9000;
   std::lock_guard lock(mu_);
   p.executed = executed_;
+  if (p.counter <= card_counter_) p.status = 0x02;
   return p;
+}
+
+void fake_factory::set_card_counter(std::uint64_t c) {
+  std::lock_guard lock(mu_);
+  card_counter_ = c;
 }
 
 void fake_factory::set_executed(std::uint8_t n) {

@@ -66,8 +66,8 @@ inline constexpr std::chrono::milliseconds patience{10'000};
 
 // ---- packet factory -----------------------------------------------------------------------
 
-/// Counters per card from 1; records what each card was last packaged with; opens PoRs as
-/// verified with SW 9000 and `executed` commands.
+/// Counters per card from 1 (a request's skip jumps ahead as the counter store does); records what
+/// each card was last packaged with; opens PoRs as verified with SW 9000 and `executed` commands.
 class fake_factory final : public packet_factory {
  public:
   struct packaged_card {
@@ -84,6 +84,9 @@ class fake_factory final : public packet_factory {
 
   /// Commands a PoR says were executed (default 1).
   void set_executed(std::uint8_t n);
+  /// Every card has seen counters up to `c`: a PoR of a packet whose counter is not above it
+  /// says 02 "counter low" (default 0: never).
+  void set_card_counter(std::uint64_t c);
   /// package() calls so far (crypto batches).
   [[nodiscard]] int batches() const;
   /// What each card was last packaged with, by ICCID.
@@ -93,6 +96,7 @@ class fake_factory final : public packet_factory {
   mutable std::mutex mu_;
   int batches_ = 0;
   std::uint8_t executed_ = 1;
+  std::uint64_t card_counter_ = 0;
   std::map<std::string, std::uint64_t> counters_;
   std::map<std::string, packaged_card> cards_;
 };

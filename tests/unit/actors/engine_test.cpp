@@ -111,5 +111,39 @@ TEST_F(engine_test, ResumeSkipsTerminalCardsAndFinishesTheRest) {
   EXPECT_EQ(store.get("c1", iccid(1))->attempt, 2);
 }
 
+// Cards whose counter is ahead of the engine's (a state directory restored from a backup)
+// answer PoR 02: each job skips its counter ahead once and tries again at once. Far enough:
+// every card done, two packets each, the second one's counter 1 + 1 + counter_skip.
+TEST_F(engine_test, CounterLowSkipsAheadOnceAndEndsDone) {
+  factory.set_card_counter(10);
+  auto c = test_campaign(8);
+  c->variants.at(0).def.security.counter_skip = 20;
+  c->def.policy.job.max_attempts = 1;  // the skipped attempt comes on top
+  engine e(test_engine_options(), factory, tp, store, sink);
+  auto s = e.run(c, first_cards(20));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->done, 20u);
+  EXPECT_EQ(s->failed, 0u);
+  EXPECT_EQ(tp.submits(), 40);
+  for (const auto& [iccid, card] : factory.cards()) EXPECT_EQ(card.counter, 22u) << iccid;
+  EXPECT_TRUE(sink.one_terminal_each());
+}
+
+// Not far enough: the second PoR 02 fails every job for good, with the step in the reason.
+TEST_F(engine_test, CounterStillLowAfterTheSkipFails) {
+  factory.set_card_counter(10);
+  auto c = test_campaign(8);
+  c->variants.at(0).def.security.counter_skip = 5;
+  engine e(test_engine_options(), factory, tp, store, sink);
+  auto s = e.run(c, first_cards(12));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->done, 0u);
+  EXPECT_EQ(s->failed, 12u);
+  EXPECT_EQ(tp.submits(), 24);  // no retry after the second 02
+  ASSERT_EQ(s->failure_reasons.size(), 1u);
+  EXPECT_EQ(s->failure_reasons.begin()->first,
+            "counter still low after skipping ahead by 5 (PoR 02 CNTR low)");
+}
+
 }  // namespace
 }  // namespace otaflow::actors

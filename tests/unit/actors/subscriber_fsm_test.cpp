@@ -120,7 +120,8 @@ TEST_F(fsm_test, PermanentPorStatusFailsAtOnce) {
 // An unsecured error PoR proves nothing: a failed attempt, never a permanent failure on its
 // own (anyone may send it from the card's MSISDN). Every status 01-0A a card may answer so.
 TEST_F(fsm_test, UnsecuredErrorPorIsARetriableFailure) {
-  for (std::uint8_t st : {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x09, 0x0A}) {
+  // (02 "counter low" skips ahead instead: CounterLow* below.)
+  for (std::uint8_t st : {0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x09, 0x0A}) {
     job = {};
     policy.max_attempts = 3;
     to_accepted(9);
@@ -325,6 +326,122 @@ TEST(SubscriberFsmResume, RetryWaitWaitsTheRestOfItsBackoff) {
   }
 }
 
+// ---- PoR 02 "counter low": skip ahead once, at once, then fail --------------------------
+
+// The first PoR 02 starts a new attempt at once (a retry timer of 0 ms, so pauses and send
+// windows still hold it), even past max_attempts, whose packet skips counter_skip values; the
+// second one fails the job.
+TEST_F(fsm_test, CounterLowSkipsAheadOnceThenFails) {
+  policy.max_attempts = 1;
+  policy.counter_skip = 50;
+  to_accepted(9);
+  auto a = apply(ev_por{9, 0x02, true, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::retry_wait);
+  EXPECT_EQ(job.counter_skip_at, 2u);
+  EXPECT_EQ(job.reason, "PoR 02 CNTR low: skipping the counter ahead by 50");
+  EXPECT_EQ(job.retry_at_ms, now);
+  ASSERT_EQ(count<act_arm_retry_timer>(a), 1);
+  EXPECT_EQ(find<act_arm_retry_timer>(a).after, duration{0});
+  EXPECT_EQ(count<act_package>(a), 0);
+  a = apply(ev_retry_due{find<act_arm_retry_timer>(a).epoch});
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(job.attempt, 2);  // one past max_attempts
+  ASSERT_EQ(count<act_package>(a), 1);
+  EXPECT_EQ(find<act_package>(a).skip, 50u);
+  apply(ev_packaged{60});
+  apply(ev_submit_ok{"m2"});
+  a = apply(ev_por{60, 0x02, true, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "counter still low after skipping ahead by 50 (PoR 02 CNTR low)");
+  EXPECT_EQ(count<act_package>(a), 0);
+}
+
+TEST_F(fsm_test, CounterLowThenOkIsDone) {
+  to_accepted(3);
+  apply(ev_por{3, 0x02, true, {}, 0, 0});
+  auto a = apply(ev_retry_due{job.timer_epoch});
+  EXPECT_EQ(find<act_package>(a).skip, 100u);  // the default step
+  apply(ev_packaged{104});
+  apply(ev_submit_ok{"m2"});
+  apply(ev_por{104, 0x00, true, 0x9000, 1, 1});
+  EXPECT_EQ(job.state, job_state::done);
+  EXPECT_EQ(job.counters, (std::vector<std::uint64_t>{3, 104}));
+  EXPECT_EQ(job.counter_skip_at, 2u);  // remembered (and stored)
+}
+
+// A card that rejects the counter may answer unsecured: counted the same way while waiting.
+TEST_F(fsm_test, UnsecuredCounterLowSkipsAheadOnceThenFails) {
+  policy.counter_skip = 7;
+  to_accepted(5);
+  apply(ev_por{0, 0x02, false, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::retry_wait);
+  EXPECT_EQ(job.por_status, 0x02);
+  auto a = apply(ev_retry_due{job.timer_epoch});
+  EXPECT_EQ(find<act_package>(a).skip, 7u);
+  apply(ev_packaged{13});
+  apply(ev_submit_ok{"m2"});
+  apply(ev_por{0, 0x02, false, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "counter still low after skipping ahead by 7 (unsecured PoR 02 CNTR low)");
+}
+
+// Until the skipped packet is packaged, the skip is still to be made: another 02 changes
+// nothing, a resumed job (after a restart) asks for it, again if it restarts in packaging;
+// later packets of the job (a lost submit sent again) skip no more.
+TEST_F(fsm_test, CounterLowSkipSurvivesARestartAndIsMadeOnce) {
+  to_accepted(5);
+  apply(ev_por{5, 0x02, true, {}, 0, 0});
+  ASSERT_EQ(job.state, job_state::retry_wait);
+  EXPECT_TRUE(apply(ev_por{5, 0x02, true, {}, 0, 0}).empty());
+  auto a = apply(ev_start{});  // resumed after a crash: the 0 ms back-off is over
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(find<act_package>(a).skip, 100u);
+  EXPECT_TRUE(apply(ev_por{5, 0x02, true, {}, 0, 0}).empty());  // packaging: ignored
+  a = apply(ev_start{});                                        // crashed again while packaging
+  EXPECT_EQ(find<act_package>(a).skip, 100u);
+  apply(ev_packaged{106});
+  a = apply(ev_submit_lost{});
+  EXPECT_EQ(find<act_package>(a).skip, 0u);
+  apply(ev_packaged{107});
+  apply(ev_submit_ok{"m3"});
+  // A late 02 for the packet sent before the skip says nothing about the skip.
+  EXPECT_TRUE(apply(ev_por{5, 0x02, true, {}, 0, 0}).empty());
+  EXPECT_EQ(job.state, job_state::accepted);
+  apply(ev_por{107, 0x02, true, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::failed);
+}
+
+// Backing off after another failure: a PoR 02 for an earlier packet replaces the back-off
+// (the timer armed before is stale) and the skipped attempt starts at once.
+TEST_F(fsm_test, CounterLowWhileBackingOffStartsAtOnce) {
+  policy.max_attempts = 3;
+  to_accepted(8);
+  apply(ev_receipt{5, ""});
+  ASSERT_EQ(job.state, job_state::retry_wait);
+  const auto old_epoch = job.timer_epoch;
+  auto a = apply(ev_por{8, 0x02, true, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::retry_wait);
+  EXPECT_EQ(find<act_arm_retry_timer>(a).after, duration{0});
+  EXPECT_TRUE(apply(ev_retry_due{old_epoch}).empty());
+  a = apply(ev_retry_due{job.timer_epoch});
+  EXPECT_EQ(job.state, job_state::packaging);
+  EXPECT_EQ(job.attempt, 2);
+  EXPECT_EQ(find<act_package>(a).skip, 100u);
+}
+
+// The skipped attempt is the one extra: its timeout with attempts used up ends the job.
+TEST_F(fsm_test, CounterLowExtraAttemptEndsOnTimeout) {
+  policy.max_attempts = 1;
+  to_accepted(8);
+  apply(ev_por{8, 0x02, true, {}, 0, 0});
+  apply(ev_retry_due{job.timer_epoch});
+  apply(ev_packaged{109});
+  auto a = apply(ev_submit_ok{"m2"});
+  apply(ev_por_timeout{find<act_arm_por_timer>(a).epoch});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason.rfind("attempts exhausted (2): no PoR", 0), 0u) << job.reason;
+}
+
 TEST_F(fsm_test, CancelFails) {
   to_accepted(1);
   apply(ev_cancel{"by operator"});
@@ -407,7 +524,8 @@ RC_GTEST_PROP(SubscriberFsm, TerminalIsFinalAndAttemptsBounded, ()) {
     (void)transition(job, e, policy, ++now);
     if (terminal) RC_ASSERT(job == before);
     if (is_terminal(job.state)) terminal = job.state;
-    RC_ASSERT(job.attempt <= policy.max_attempts);
+    // One attempt more after a PoR 02 "counter low".
+    RC_ASSERT(job.attempt <= policy.max_attempts + (job.counter_skip_at != 0 ? 1 : 0));
   }
 }
 

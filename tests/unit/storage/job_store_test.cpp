@@ -179,7 +179,7 @@ TEST(AuditLog, SequenceContinuesAfterReopen) {
   EXPECT_EQ(name(audit_type::receipt), "receipt");
 }
 
-// Every field of the engine's record survives encode and decode (record version 2).
+// Every field of the engine's record survives encode and decode (record version 3).
 TEST(JobCodec, EveryFieldRoundTrips) {
   job_record r;
   r.state = job_state::retry_wait;
@@ -195,8 +195,9 @@ TEST(JobCodec, EveryFieldRoundTrips) {
   r.updated_ms = 1700000000500;
   r.started_ms = 1700000000000;
   r.retry_at_ms = 1700000005500;
+  r.counter_skip_at = 3;
   const auto enc = job_store::encode(r);
-  EXPECT_EQ(enc[0], 2);  // version
+  EXPECT_EQ(enc[0], 3);  // version
   EXPECT_EQ(enc[1], 5);  // state octet: retry_wait
   auto d = job_store::decode(enc);
   ASSERT_TRUE(d.ok()) << d.error().message;
@@ -209,15 +210,70 @@ TEST(JobCodec, EveryFieldRoundTrips) {
   q.counters = {1};
   q.message_id = "m";
   EXPECT_EQ(to_hex(job_store::encode(q)),
-            "02"      // version
+            "03"      // version
             "03"      // state: accepted
             "00"      // flags: no PoR status, no SW
             "010000"  // attempt 1, resends 0, timer epoch 0
             "000000"  // started, updated, retry_at
             "0101"    // one counter: 1
             "016d"    // message id "m"
-            "0000");  // reason, variant
+            "0000"    // reason, variant
+            "00");    // counter_skip_at: never skipped
   EXPECT_EQ(*job_store::decode(job_store::encode(q)), q);
+  q.counter_skip_at = 2;  // skipped after the first packet, the skip still to be made
+  const auto skipped = job_store::encode(q);
+  EXPECT_EQ(skipped.back(), 2);
+  EXPECT_EQ(*job_store::decode(skipped), q);
+  // A skip point past the next packet cannot be: the record is malformed.
+  auto bad = skipped;
+  bad.back() = 3;
+  EXPECT_FALSE(job_store::decode(bad).ok());
+  // Truncated anywhere: an error.
+  for (std::size_t cut = 0; cut < skipped.size(); ++cut) {
+    EXPECT_FALSE(job_store::decode(byte_view(skipped).first(cut)).ok()) << cut;
+  }
+}
+
+// A version-2 record (before counter_skip_at) still decodes, as a job that never skipped.
+TEST(JobCodec, DecodesVersion2Records) {
+  const auto v2 =
+      hex("02"  // version 2
+          "05"  // state: retry_wait
+          "03"
+          "07"      // flags: PoR status and SW; PoR 07
+          "6a82"    // SW
+          "020304"  // attempt 2, resends 3, timer epoch 4
+          "e807"    // started 1000
+          "dc0b"    // updated 1500
+          "e432"    // retry_at 6500
+          "020506"  // counters 5, 6
+          "016d"    // message id "m"
+          "0161"    // reason "a"
+          "0142");  // variant "B"
+  auto r = job_store::decode(v2);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->state, job_state::retry_wait);
+  EXPECT_EQ(r->por_status, std::optional<std::uint8_t>(0x07));
+  EXPECT_EQ(r->last_sw, std::optional<std::uint16_t>(0x6A82));
+  EXPECT_EQ(r->attempt, 2);
+  EXPECT_EQ(r->resends, 3);
+  EXPECT_EQ(r->timer_epoch, 4u);
+  EXPECT_EQ(r->started_ms, 1000);
+  EXPECT_EQ(r->updated_ms, 1500);
+  EXPECT_EQ(r->retry_at_ms, 6500);
+  EXPECT_EQ(r->counters, (std::vector<std::uint64_t>{5, 6}));
+  EXPECT_EQ(r->message_id, "m");
+  EXPECT_EQ(r->reason, "a");
+  EXPECT_EQ(r->variant, "B");
+  EXPECT_EQ(r->counter_skip_at, 0u);
+  // Written back, it is a version-3 record holding the same.
+  const auto again = job_store::encode(*r);
+  EXPECT_EQ(again[0], 3);
+  EXPECT_EQ(*job_store::decode(again), *r);
+  // A version-2 record carries nothing after the variant.
+  auto longer = v2;
+  longer.push_back(0);
+  EXPECT_FALSE(job_store::decode(longer).ok());
 }
 
 // A record written before the engine and storage shared one record (version 1): what it holds
@@ -265,9 +321,9 @@ TEST(JobCodec, DecodesVersion1Records) {
 }
 
 TEST(JobCodec, RejectsUnknownVersionsStatesAndFlags) {
-  auto r = job_store::decode(hex("030000"));
+  auto r = job_store::decode(hex("040000"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "job record: unknown version 3 (know 1, 2)");
+  EXPECT_EQ(r.error().message, "job record: unknown version 4 (know 1-3)");
   job_record q;
   auto enc = job_store::encode(q);
   enc[1] = static_cast<std::uint8_t>(model::job_state_count);  // no such state
@@ -299,6 +355,7 @@ RC_GTEST_PROP(JobCodec, RoundTripAndTruncation,
   r.started_ms = t;
   r.updated_ms = t / 2;
   r.retry_at_ms = t / 3;
+  r.counter_skip_at = static_cast<std::uint32_t>(t % (counters.size() + 2));
   const auto enc = job_store::encode(r);
   auto d = job_store::decode(enc);
   RC_ASSERT(d.ok());
