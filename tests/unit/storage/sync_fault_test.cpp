@@ -54,7 +54,9 @@ TEST_F(sync_fault, CounterReservationFailsAndNoCounterIsReusedAfterReopen) {
   const counter_request both[] = {{a, 1}, {b, 1}};
   auto first = state_->counters().next(both);
   ASSERT_TRUE(first.ok()) << first.error().message;
-  EXPECT_EQ(*first, (std::vector<std::uint64_t>{1, 1}));
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ(*(*first)[0], 1u);
+  EXPECT_EQ(*(*first)[1], 1u);
 
   fs_->set_failing(true);
   auto failed = state_->counters().next(both);
@@ -75,14 +77,15 @@ TEST_F(sync_fault, CounterReservationFailsAndNoCounterIsReusedAfterReopen) {
   reopen();
   auto after = state_->counters().next(both);
   ASSERT_TRUE(after.ok()) << after.error().message;
-  for (auto v : *after) {
-    EXPECT_GT(v, 1u);
-    EXPECT_LE(v, 3u);
+  for (const auto& v : *after) {
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_GT(*v, 1u);
+    EXPECT_LE(*v, 3u);
   }
   auto next = state_->counters().next(both);
   ASSERT_TRUE(next.ok());
-  EXPECT_EQ((*next)[0], (*after)[0] + 1);
-  EXPECT_EQ((*next)[1], (*after)[1] + 1);
+  EXPECT_EQ(*(*next)[0], *(*after)[0] + 1);
+  EXPECT_EQ(*(*next)[1], *(*after)[1] + 1);
 }
 
 TEST_F(sync_fault, JobStoreSyncedSaveFailsAndStaysAtomic) {
