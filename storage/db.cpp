@@ -63,6 +63,16 @@ std::string_view column_name(column c) noexcept {
 }
 
 error rocksdb_error(const rocksdb::Status& s, std::string_view what) {
+  // A background error of hard severity or worse (e.g. after a failed WAL sync) stops every
+  // later write until the database is reopened, even once the disk works again (RocksDB 7.8;
+  // DB::Resume() answers the same error): retrying in this process cannot succeed.
+  if (s.severity() >= rocksdb::Status::Severity::kHardError) {
+    return make_error(errc::io,
+                      std::string(what) + ": " + s.ToString() +
+                          " (RocksDB stopped writing after this error; restart otaflow to "
+                          "reopen the state directory)",
+                      error_class::permanent);
+  }
   const bool retry = s.IsIOError() || s.IsBusy() || s.IsTryAgain() || s.IsTimedOut() ||
                      s.IsNoSpace() || s.IsIncomplete();
   const errc code = s.IsNotFound() ? errc::not_found
