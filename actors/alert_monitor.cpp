@@ -43,6 +43,8 @@ std::string_view to_string(alert_kind k) noexcept {
       return "timeout";
     case alert_kind::throttle:
       return "throttle";
+    case alert_kind::journal:
+      return "journal";
   }
   return "unknown";
 }
@@ -99,6 +101,8 @@ double alert_monitor::threshold(alert_kind k) const noexcept {
       return policy_.timeout_rate;
     case alert_kind::throttle:
       return policy_.throttle_rate;
+    case alert_kind::journal:
+      return 0;  // not a rate: raised by the journal for each refused job
   }
   return 0;
 }
@@ -200,6 +204,8 @@ std::optional<alert> alert_monitor::feed(window& w, const alert_outcome& o, cons
       what = "ESME_RTHROTTLED on " + std::to_string(w.bad) + " of " + n + " submit_sm";
       what += "; throttled " + percent(rate);
       break;
+    case alert_kind::journal:
+      break;  // never fed (threshold 0)
   }
   what += clear ? ", below half the threshold " + percent(t) + ": cleared"
                 : " >= threshold " + percent(t);

@@ -36,9 +36,11 @@ struct alert_policy {
 };
 
 /// What a window measures.
-enum class alert_kind : std::uint8_t { por_error, undeliverable, timeout, throttle };
+// journal: the store refused a job's row (actors/journal.hpp); raised once per job, not
+// from a window.
+enum class alert_kind : std::uint8_t { por_error, undeliverable, timeout, throttle, journal };
 
-/// "por_error", "undeliverable", "timeout", "throttle".
+/// "por_error", "undeliverable", "timeout", "throttle", "journal".
 [[nodiscard]] std::string_view to_string(alert_kind k) noexcept;
 
 /// One observation of a job or a bind.
