@@ -45,6 +45,8 @@ std::string_view to_string(alert_kind k) noexcept {
       return "throttle";
     case alert_kind::journal:
       return "journal";
+    case alert_kind::produce:
+      return "produce";
   }
   return "unknown";
 }
@@ -102,7 +104,8 @@ double alert_monitor::threshold(alert_kind k) const noexcept {
     case alert_kind::throttle:
       return policy_.throttle_rate;
     case alert_kind::journal:
-      return 0;  // not a rate: raised by the journal for each refused job
+    case alert_kind::produce:
+      return 0;  // not a rate: raised once per refused job or undeliverable record
   }
   return 0;
 }
@@ -205,6 +208,7 @@ std::optional<alert> alert_monitor::feed(window& w, const alert_outcome& o, cons
       what += "; throttled " + percent(rate);
       break;
     case alert_kind::journal:
+    case alert_kind::produce:
       break;  // never fed (threshold 0)
   }
   what += clear ? ", below half the threshold " + percent(t) + ": cleared"

@@ -263,7 +263,8 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"create_topics_partitions",
                 num(s.create_topics_partitions, "serve.create_topics_partitions", 0, 10'000)},
                {"create_topics_replication",
-                num(s.create_topics_replication, "serve.create_topics_replication", 1, 32)}});
+                num(s.create_topics_replication, "serve.create_topics_replication", 1, 32)},
+               {"produce_attempts", num(s.produce_attempts, "serve.produce_attempts", 1, 100)}});
         }}});
   OTAFLOW_TRY(with_source(st));
 

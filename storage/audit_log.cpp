@@ -33,6 +33,8 @@ std::string_view name(audit_type t) noexcept {
       return "counter_use";
     case audit_type::state:
       return "state";
+    case audit_type::undelivered:
+      return "undelivered";
   }
   return "unknown";
 }

@@ -26,9 +26,10 @@ enum class audit_type : std::uint8_t {
   por = 3,          ///< a Proof-of-Receipt arrived
   counter_use = 4,  ///< an OTA counter value was used
   state = 5,        ///< a job changed state
+  undelivered = 6,  ///< serve gave up producing a record (details: topic, key, payload, reason)
 };
 
-/// "submit", "receipt", "por", "counter_use", "state".
+/// "submit", "receipt", "por", "counter_use", "state", "undelivered".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.
