@@ -82,6 +82,8 @@ caf::behavior alerts_actor(alerts_actor_t* self, transport* tp, const alert_fn* 
       [=](alert_unregister& u) { self->state.campaigns.erase(u.campaign); },
       [=](alert_feed& f) { observe(self, f, tp, on_alert, clock); },
       [=](journal_refused& r) { refused(self, r, on_alert, clock); },
+      // Answered after every journal_refused queued before it was passed on.
+      [=](sync_atom) { return sync_atom::value; },
   };
 }
 

@@ -445,11 +445,19 @@ void sync_finishing(service_actor_t* self) {
   st.finish_sync_open = true;
   auto keys = std::make_shared<std::vector<std::string>>(std::move(st.finish_unsynced));
   st.finish_unsynced.clear();
-  self->request(st.shared.journal, caf::infinite, sync_atom::value).then([=](sync_atom) {
+  auto release = [=] {
     auto& s = self->state;
     s.finish_sync_open = false;
     for (const auto& k : *keys) s.finishing.erase(k);
     sync_finishing(self);
+  };
+  self->request(st.shared.journal, caf::infinite, sync_atom::value).then([=](sync_atom) {
+    // A row refused in that sync is told through the alerts actor (journal_refused): pass
+    // through it too, so the refusal arrives before the keys are released.
+    if (!self->state.shared.alerts) return release();
+    self->request(self->state.shared.alerts, caf::infinite, sync_atom::value).then([=](sync_atom) {
+      release();
+    });
   });
 }
 
