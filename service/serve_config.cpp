@@ -247,7 +247,9 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                 num(c.engine.journal_batch_max, "engine.journal_batch_max", 1, 65536)},
                {"expand_chunk", num(c.engine.expand_chunk, "engine.expand_chunk", 1, 65536)},
                {"journal_backlog_max",
-                num(c.engine.journal_backlog_max, "engine.journal_backlog_max", 0, 100'000'000)}});
+                num(c.engine.journal_backlog_max, "engine.journal_backlog_max", 0, 100'000'000)},
+               {"journal_save_attempts",
+                num(c.engine.journal_save_attempts, "engine.journal_save_attempts", 1, 100)}});
         }},
        {"serve", [&](const json& v) {
           auto& s = c.serve;
