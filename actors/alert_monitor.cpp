@@ -43,6 +43,10 @@ std::string_view to_string(alert_kind k) noexcept {
       return "timeout";
     case alert_kind::throttle:
       return "throttle";
+    case alert_kind::journal:
+      return "journal";
+    case alert_kind::produce:
+      return "produce";
   }
   return "unknown";
 }
@@ -99,6 +103,9 @@ double alert_monitor::threshold(alert_kind k) const noexcept {
       return policy_.timeout_rate;
     case alert_kind::throttle:
       return policy_.throttle_rate;
+    case alert_kind::journal:
+    case alert_kind::produce:
+      return 0;  // not a rate: raised once per refused job or undeliverable record
   }
   return 0;
 }
@@ -200,6 +207,9 @@ std::optional<alert> alert_monitor::feed(window& w, const alert_outcome& o, cons
       what = "ESME_RTHROTTLED on " + std::to_string(w.bad) + " of " + n + " submit_sm";
       what += "; throttled " + percent(rate);
       break;
+    case alert_kind::journal:
+    case alert_kind::produce:
+      break;  // never fed (threshold 0)
   }
   what += clear ? ", below half the threshold " + percent(t) + ": cleared"
                 : " >= threshold " + percent(t);

@@ -36,9 +36,18 @@ struct alert_policy {
 };
 
 /// What a window measures.
-enum class alert_kind : std::uint8_t { por_error, undeliverable, timeout, throttle };
+// journal: the store refused a job's row (actors/journal.hpp); produce: serve gave up
+// producing a record (service/serve_kafka.hpp). Raised once each, not from a window.
+enum class alert_kind : std::uint8_t {
+  por_error,
+  undeliverable,
+  timeout,
+  throttle,
+  journal,
+  produce
+};
 
-/// "por_error", "undeliverable", "timeout", "throttle".
+/// "por_error", "undeliverable", "timeout", "throttle", "journal", "produce".
 [[nodiscard]] std::string_view to_string(alert_kind k) noexcept;
 
 /// One observation of a job or a bind.

@@ -44,6 +44,27 @@ void observe(alerts_actor_t* self, alert_feed& f, transport* tp, const alert_fn*
   }
 }
 
+// A job the journal could not save: an alert of its own (not a rate), and its controller
+// releases the job.
+void refused(alerts_actor_t* self, journal_refused& r, const alert_fn* on_alert,
+             const engine_clock* clock) {
+  auto& st = self->state;
+  alert a;
+  a.campaign = r.campaign;
+  a.kind = alert_kind::journal;
+  a.sample = 1;
+  a.count = 1;
+  a.message = r.reason;
+  a.ts_ms = clock->wall_ms();
+  st.log->warn("ALERT campaign '{}' {}: {} (action: none)", a.campaign, to_string(a.kind),
+               a.message);
+  if (*on_alert) (*on_alert)(a);
+  auto it = st.campaigns.find(r.campaign);
+  if (it != st.campaigns.end() && it->second.controller) {
+    self->send<caf::message_priority::high>(it->second.controller, std::move(r));
+  }
+}
+
 caf::behavior alerts_actor(alerts_actor_t* self, transport* tp, const alert_fn* on_alert,
                            const engine_clock* clock) {
   return {
@@ -60,6 +81,9 @@ caf::behavior alerts_actor(alerts_actor_t* self, transport* tp, const alert_fn* 
       },
       [=](alert_unregister& u) { self->state.campaigns.erase(u.campaign); },
       [=](alert_feed& f) { observe(self, f, tp, on_alert, clock); },
+      [=](journal_refused& r) { refused(self, r, on_alert, clock); },
+      // Answered after every journal_refused queued before it was passed on.
+      [=](sync_atom) { return sync_atom::value; },
   };
 }
 

@@ -312,6 +312,17 @@ caf::behavior campaign_actor(campaign_actor_t* self, std::shared_ptr<campaign_se
       },
       [=](unpark_atom, std::uint64_t tag) { self->state.parked.erase(tag); },
       [=](job_finished& f) { on_finished(self, f); },
+      // The store refused a job's rows: the journal failed it and drops its later entries;
+      // the job itself runs to its end here (its summary state is what it reached).
+      [=](journal_refused& r) {
+        log::get("engine")->error("campaign '{}': {}", r.campaign, r.reason);
+        alert a;
+        a.campaign = r.campaign;
+        a.kind = alert_kind::journal;
+        a.message = r.reason;
+        a.ts_ms = wall_now(self->state.shared);
+        self->state.summary.alerts.push_back(std::move(a));
+      },
   };
 }
 

@@ -94,10 +94,16 @@ struct engine::impl {
             caf::atom_from_string(caf::string_view(policy.data(), policy.size())));
     system = std::make_unique<caf::actor_system>(cfg);
     crypto = spawn_crypto_stage(*system, &factory, options.crypto_batch_max);
-    journal_actor =
-        spawn_journal(*system, &store, &sink, options.journal_batch_max, &journal_backlog);
-    router_actor = spawn_router(*system, &tp, &clock, &timers_armed);
     alerts = spawn_alerts(*system, &tp, &on_alert, &clock);
+    journal_setup js;
+    js.store = &store;
+    js.sink = &sink;
+    js.batch_max = options.journal_batch_max;
+    js.backlog = &journal_backlog;
+    js.alerts = alerts;
+    js.save_attempts = options.journal_save_attempts;
+    journal_actor = spawn_journal(*system, std::move(js));
+    router_actor = spawn_router(*system, &tp, &clock, &timers_armed);
     listener = std::make_unique<router_listener>(router_actor);
     tp.set_listener(listener.get());
   }

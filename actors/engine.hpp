@@ -35,6 +35,10 @@ struct engine_options {
   /// journal slower than the cards (RocksDB, or a Kafka producer whose queue is full) let
   /// its mailbox grow with the campaign: a 1M-card demo peaked at 1.8 GiB instead of 0.8.
   std::size_t journal_backlog_max = 65536;
+  /// Default 5 (>= 1): saves of one journal batch (a retriable error waits 10 ms, doubled,
+  /// at most 1 s, between them) before the batch is saved job by job and the jobs whose
+  /// rows the store refuses fail alone (actors/journal.hpp).
+  std::size_t journal_save_attempts = 5;
 };
 
 /// Terminal states of the cards of one update variant.

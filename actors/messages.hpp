@@ -147,6 +147,16 @@ struct alert_unregister {
 struct alert_fired {
   alert a;
 };
+/// The store refused a job's row for good (journal -> alerts actor -> the campaign's
+/// controller): the job failed with `reason` (`persisted`: that failed state is durable;
+/// else the store holds its last good state) and its later entries are dropped. Its
+/// owner releases it.
+struct journal_refused {
+  std::string campaign;
+  std::string iccid;
+  std::string reason;
+  bool persisted = false;
+};
 
 // ---- atoms ---------------------------------------------------------------------------------
 
@@ -191,3 +201,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_feed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_register)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_unregister)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_fired)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::journal_refused)

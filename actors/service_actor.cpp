@@ -42,8 +42,17 @@ struct svc_job {
 struct service_state : service_setup {
   std::unordered_map<std::string, svc_campaign_entry> campaigns;
   std::deque<svc_admission> queue;
-  std::unordered_map<std::uint64_t, svc_job> jobs;                // by tag
-  std::unordered_set<std::string> active;                         // keys of jobs
+  std::unordered_map<std::uint64_t, svc_job> jobs;  // by tag
+  std::unordered_set<std::string> active;           // keys of jobs
+  // Jobs that ended and whose terminal state may not be durable yet (key -> that state):
+  // admission answers them as terminal, since the store may still hold an earlier state.
+  // They go once a journal sync sent after their end is answered.
+  std::unordered_map<std::string, job_state> finishing;
+  std::vector<std::string> finish_unsynced;  // ended since the last finishing sync was sent
+  bool finish_sync_open = false;             // one finishing sync at a time
+  // Jobs whose rows the store refused (msg::journal_refused): never started again here,
+  // since the journal drops their entries and the store may hold a stale state.
+  std::unordered_set<std::string> refused;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> awaiting;  // (sync id, token)
   std::uint64_t syncs_sent = 0;
   std::uint64_t syncs_done = 0;
@@ -165,6 +174,10 @@ bool take_card(service_actor_t* self, svc_admission& a, const svc_campaign_entry
                card_info& card, bool& wrote) {
   auto& st = self->state;
   auto key = job_key(a.campaign, card.iccid);
+  if (st.finishing.count(key) > 0 || st.refused.count(key) > 0) {
+    ++st.counters->skipped_terminal;  // terminal, maybe not durable yet: no second run
+    return true;
+  }
   const bool active = st.active.count(key) > 0;
   if (!active && camp.mode == campaign_mode::running &&
       (st.running >= st.window || journal_congested(st.shared))) {
@@ -424,13 +437,40 @@ void on_withdraw(service_actor_t* self, svc_withdraw& w) {
   });
 }
 
+// Asks the journal to confirm the terminal states of the jobs ended so far; once it
+// answers, admission reads them from the store again.
+void sync_finishing(service_actor_t* self) {
+  auto& st = self->state;
+  if (st.finish_sync_open || st.finish_unsynced.empty()) return;
+  st.finish_sync_open = true;
+  auto keys = std::make_shared<std::vector<std::string>>(std::move(st.finish_unsynced));
+  st.finish_unsynced.clear();
+  auto release = [=] {
+    auto& s = self->state;
+    s.finish_sync_open = false;
+    for (const auto& k : *keys) s.finishing.erase(k);
+    sync_finishing(self);
+  };
+  self->request(st.shared.journal, caf::infinite, sync_atom::value).then([=](sync_atom) {
+    // A row refused in that sync is told through the alerts actor (journal_refused): pass
+    // through it too, so the refusal arrives before the keys are released.
+    if (!self->state.shared.alerts) return release();
+    self->request(self->state.shared.alerts, caf::infinite, sync_atom::value).then([=](sync_atom) {
+      release();
+    });
+  });
+}
+
 void on_finished(service_actor_t* self, job_finished& f) {
   auto& st = self->state;
   auto it = st.jobs.find(f.tag);
   if (it == st.jobs.end()) return;
   if (!it->second.parked) --st.running;
   st.active.erase(it->second.key);
+  st.finishing.insert_or_assign(it->second.key, f.state);
+  st.finish_unsynced.push_back(std::move(it->second.key));
   st.jobs.erase(it);
+  sync_finishing(self);
   if (f.state == job_state::done) {
     ++st.counters->done;
   } else {
@@ -460,6 +500,37 @@ void on_gate(service_actor_t* self, const std::string& id, bool expire) {
     st.log->info("service: campaign '{}': send window open; queued jobs admitted", id);
   }
   if (*st.on_reopen) (*st.on_reopen)(id);
+}
+
+// The store refused a job's rows: the job failed (actors/journal.hpp). A running job is
+// ended here without a terminal state of its own; an ended one counted done is recounted.
+void on_refused(service_actor_t* self, const journal_refused& r) {
+  auto& st = self->state;
+  auto key = job_key(r.campaign, r.iccid);
+  st.refused.insert(key);
+  st.log->error("service: job {} / {} released: {}", r.campaign, r.iccid, r.reason);
+  if (auto f = st.finishing.find(key); f != st.finishing.end()) {
+    if (f->second == job_state::done) {
+      --st.counters->done;
+      ++st.counters->failed;
+      f->second = job_state::failed;
+    }
+    return;
+  }
+  if (st.active.count(key) == 0) return;
+  for (auto it = st.jobs.begin(); it != st.jobs.end(); ++it) {
+    if (it->second.key != key) continue;
+    self->send(st.shared.router, unroute_atom::value, it->first);
+    self->send_exit(it->second.who, caf::exit_reason::user_shutdown);
+    if (!it->second.parked) --st.running;
+    st.active.erase(key);
+    st.jobs.erase(it);
+    ++st.counters->failed;
+    gauges(st);
+    maybe_stopped(st);
+    schedule(self);
+    return;
+  }
 }
 
 void set_parked(service_actor_t* self, std::uint64_t tag, bool parked) {
@@ -497,6 +568,7 @@ caf::behavior service_actor(service_actor_t* self, service_setup setup) {
       [=](alert_fired& f) {
         if (f.a.paused) apply_mode(self, f.a.campaign, campaign_mode::paused);
       },
+      [=](journal_refused& r) { on_refused(self, r); },
       [=](gate_atom, const std::string& id) { on_gate(self, id, false); },
       [=](expire_atom, const std::string& id) { on_gate(self, id, true); },
       [=](park_atom, std::uint64_t tag) { set_parked(self, tag, true); },

@@ -95,8 +95,8 @@ struct dlq_record {
 struct alert_event {
   std::string campaign;
   std::optional<std::string> bind;  ///< the SMSC bind concerned, when the window is per bind
-  std::string kind;                 ///< "por_error", "undeliverable", "timeout", "throttle"
-  double rate = 0;                  ///< bad outcomes / sample
+  std::string kind;  ///< "por_error", "undeliverable", "timeout", "throttle", "journal", "produce"
+  double rate = 0;   ///< bad outcomes / sample
   double threshold = 0;
   std::uint64_t sample = 0;  ///< outcomes in the sliding window
   std::uint64_t count = 0;   ///< bad outcomes in it

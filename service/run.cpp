@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/ota_packets.hpp"
 #include "actors/service_outbox.hpp"
 #include "actors/smpp_client.hpp"
@@ -43,15 +45,49 @@ void create_topics(const serve_config& cfg, const std::atomic<bool>& stop) {
   }
 }
 
+// A record Kafka would not take: kept in the audit log (type `undelivered`) and raised as
+// a `produce` alert, so it is neither lost silently nor holding anything up.
+void keep_undelivered(storage::state& state, serve_producer& producer, const undeliverable& u) {
+  storage::audit_event e;
+  e.type = storage::audit_type::undelivered;
+  e.iccid = u.key;  // a status event's key is its ICCID
+  nlohmann::json d = {{"topic", u.topic},
+                      {"key", u.key},
+                      {"payload", u.payload},
+                      {"reason", u.reason},
+                      {"attempts", u.attempts}};
+  e.details = d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (auto s = state.audit().append(e, true); !s) {
+    logger()->error("undelivered record to {} (key '{}') not stored either: {}; payload {}",
+                    u.topic, u.key, s.error().message, e.details);
+  }
+  actors::alert a;
+  a.kind = actors::alert_kind::produce;
+  a.sample = 1;
+  a.count = 1;
+  a.message = "record to " + u.topic + " (key '" + u.key + "') given up after " +
+              std::to_string(u.attempts) + " attempts: " + u.reason +
+              "; kept in the audit log (undelivered)";
+  a.ts_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  if (u.topic != producer.alerts_topic()) {
+    if (auto s = producer.send_alert(to_kafka(a)); !s) {
+      logger()->error("produce alert not produced: {}", s.error().message);
+    }
+  }
+}
+
 // The periodic work of the trigger loop's thread: the status watermark, a statistics line
 // every 5 s when something changed, and the caller's hook.
 class ticker {
  public:
-  ticker(actors::engine& eng, actors::status_outbox& outbox, const trigger_loop& loop,
-         const serve_hooks& hooks)
-      : eng_(eng), outbox_(outbox), loop_(loop), hooks_(hooks) {}
+  ticker(actors::engine& eng, actors::status_outbox& outbox, serve_producer& producer,
+         const trigger_loop& loop, const serve_hooks& hooks)
+      : eng_(eng), outbox_(outbox), producer_(producer), loop_(loop), hooks_(hooks) {}
 
   void operator()() {
+    producer_.retry_failed();
     if (auto s = outbox_.checkpoint(); !s) {
       logger()->warn("storing the status watermark: {}", s.error().message);
     }
@@ -68,14 +104,16 @@ class ticker {
     logger()->info(
         "jobs: {} started, {} done, {} failed, {} in flight, {} parked; cards skipped "
         "{} terminal, {} active; state changes not yet durable {}; status events "
-        "unacknowledged {}",
+        "unacknowledged {}; records refused by Kafka waiting {}, given up {}",
         s.started, s.done, s.failed, s.in_flight, s.parked, s.skipped_terminal, s.skipped_active,
-        s.journal_backlog, outbox_.unacknowledged());
+        s.journal_backlog, outbox_.unacknowledged(), producer_.failed_waiting(),
+        producer_.undelivered());
   }
 
  private:
   actors::engine& eng_;
   actors::status_outbox& outbox_;
+  serve_producer& producer_;
   const trigger_loop& loop_;
   const serve_hooks& hooks_;
   std::chrono::steady_clock::time_point last_stats_ = std::chrono::steady_clock::now();
@@ -122,11 +160,11 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   out.campaigns_loaded = *loaded;
   logger()->info("{} campaigns loaded; their unfinished jobs resume", *loaded);
 
-  auto control = control_reader::start(cfg, registry);
+  auto control = control_reader::start(cfg, registry, producer);
   if (!control) return context("control reader", control.error());
 
   trigger_loop loop(cfg, state, eng, registry, producer, completions);
-  ticker tick(eng, outbox, loop, hooks);
+  ticker tick(eng, outbox, producer, loop, hooks);
   auto ran = loop.run(stop, [&tick] { tick(); });
   (*control)->stop();
   logger()->info("waiting up to {} ms for running jobs", cfg.serve.shutdown_grace.count());
@@ -145,8 +183,10 @@ result<run_summary> serve(const serve_config& cfg, storage::state& state,
   run_summary out;
   // Statuses: the outbox numbers them by audit record, the producer confirms them.
   completion_queue completions;
-  auto producer = serve_producer::create(cfg.kafka, completions);
+  auto producer = serve_producer::create(cfg.kafka, completions, cfg.serve.produce_attempts);
   if (!producer) return context("Kafka producer", producer.error());
+  (*producer)->on_undeliverable(
+      [&state, p = producer->get()](const undeliverable& u) { keep_undelivered(state, *p, u); });
   auto outbox = actors::status_outbox::open(state, **producer);
   if (!outbox) return outbox.error();
   // The producer's last delivery reports acknowledge to the outbox: the producer goes first,

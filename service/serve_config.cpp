@@ -247,7 +247,9 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                 num(c.engine.journal_batch_max, "engine.journal_batch_max", 1, 65536)},
                {"expand_chunk", num(c.engine.expand_chunk, "engine.expand_chunk", 1, 65536)},
                {"journal_backlog_max",
-                num(c.engine.journal_backlog_max, "engine.journal_backlog_max", 0, 100'000'000)}});
+                num(c.engine.journal_backlog_max, "engine.journal_backlog_max", 0, 100'000'000)},
+               {"journal_save_attempts",
+                num(c.engine.journal_save_attempts, "engine.journal_save_attempts", 1, 100)}});
         }},
        {"serve", [&](const json& v) {
           auto& s = c.serve;
@@ -263,7 +265,8 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"create_topics_partitions",
                 num(s.create_topics_partitions, "serve.create_topics_partitions", 0, 10'000)},
                {"create_topics_replication",
-                num(s.create_topics_replication, "serve.create_topics_replication", 1, 32)}});
+                num(s.create_topics_replication, "serve.create_topics_replication", 1, 32)},
+               {"produce_attempts", num(s.produce_attempts, "serve.produce_attempts", 1, 100)}});
         }}});
   OTAFLOW_TRY(with_source(st));
 

@@ -41,6 +41,11 @@ struct serve_options {
   int create_topics_partitions = 0;
   /// Replication factor of topics serve creates. Default 1.
   int create_topics_replication = 1;
+  /// Produce attempts of a status event or dead-letter record the brokers refuse (1..100);
+  /// between them 100 ms, doubled, at most 10 s. After the last one the record is kept in
+  /// the audit log (type `undelivered`), a `produce` alert is raised and serve moves on
+  /// (the status watermark and the partition's commits are not held). Default 10.
+  std::size_t produce_attempts = 10;
 };
 
 /// Everything `otaflow serve` reads from its configuration file and environment.

@@ -173,17 +173,18 @@ std::optional<campaign_registry::entry> campaign_registry::find(const std::strin
 
 // ---- control_reader ----------------------------------------------------------------------
 
-control_reader::control_reader(campaign_registry& registry,
-                               std::unique_ptr<kafka::consumer> consumer)
-    : registry_(registry), consumer_(std::move(consumer)) {}
+control_reader::control_reader(const serve_config& config, campaign_registry& registry,
+                               serve_producer& producer, std::unique_ptr<kafka::consumer> consumer)
+    : config_(config), registry_(registry), producer_(producer), consumer_(std::move(consumer)) {}
 
 result<std::unique_ptr<control_reader>> control_reader::start(const serve_config& config,
-                                                              campaign_registry& registry) {
+                                                              campaign_registry& registry,
+                                                              serve_producer& producer) {
   auto opts = config.kafka;
   opts.group_id = config.kafka.group_id + ".control." + config.instance_id;
   auto c = kafka::consumer::create(opts, {opts.triggers_topic});
   if (!c) return c.error();
-  std::unique_ptr<control_reader> r(new control_reader(registry, std::move(*c)));
+  std::unique_ptr<control_reader> r(new control_reader(config, registry, producer, std::move(*c)));
   r->thread_ = std::thread([p = r.get()] { p->loop(); });
   logger()->info("control reader: group {}", opts.group_id);
   return r;
@@ -202,31 +203,76 @@ void control_reader::stop() {
   }
 }
 
+// Applies one record. Records that are not campaign or control events, or do not parse,
+// are the trigger loop's (it dead-letters them): nothing to apply here.
+status control_reader::apply(const kafka::message& m) {
+  auto ev = kafka::parse_trigger_event(m.payload);
+  if (!ev) return {};
+  if (auto* c = std::get_if<kafka::campaign_event>(&*ev)) {
+    auto def = actors::campaign_from_json(c->campaign);
+    if (!def) return {};
+    return registry_.define(*def);
+  }
+  if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
+    return registry_.control(ctl->campaign, ctl->action);
+  }
+  return {};
+}
+
+std::optional<std::int64_t> control_reader::advance(std::deque<pending>& q,
+                                                    const std::set<std::uint64_t>& delivered) {
+  std::optional<std::int64_t> position;
+  while (!q.empty()) {
+    auto& p = q.front();
+    const auto& m = p.msg;
+    if (p.dlq_token != 0) {
+      if (delivered.count(p.dlq_token) == 0) break;  // its dead-letter record is on its way
+    } else if (auto s = apply(m); !s) {
+      const auto why = "control reader " + config_.instance_id + ": " + s.error().message;
+      if (std::chrono::steady_clock::now() - p.since < config_.serve.unknown_campaign_grace) {
+        // A campaign event may be on another partition, or storage may recover: again later.
+        if (!p.logged) {
+          logger()->warn("{}[{}]@{} not applied yet (retried): {}", m.topic, m.partition, m.offset,
+                         why);
+          p.logged = true;
+        }
+        break;
+      }
+      ++dead_lettered_;
+      p.dlq_token = next_token_++;
+      logger()->warn("dead-letter {}[{}]@{}: {}", m.topic, m.partition, m.offset, why);
+      (void)producer_.send_dlq({why, m.topic, m.partition, m.offset, m.payload}, p.dlq_token,
+                               &dlq_done_);
+      break;
+    }
+    position = m.offset + 1;
+    q.pop_front();
+  }
+  return position;
+}
+
 void control_reader::loop() {
+  std::set<std::uint64_t> delivered;
   while (!stop_) {
     auto msgs = consumer_->poll(1000, std::chrono::milliseconds(200));
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions;
-    for (const auto& m : msgs) {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& m : msgs) {
       if (m.err) continue;  // the client logs broker trouble
-      positions[{m.topic, m.partition}] = m.offset + 1;
-      auto ev = kafka::parse_trigger_event(m.payload);
-      if (!ev) continue;  // the trigger loop dead-letters it
-      if (auto* c = std::get_if<kafka::campaign_event>(&*ev)) {
-        auto def = actors::campaign_from_json(c->campaign);
-        if (!def) continue;
-        if (auto s = registry_.define(*def); !s) {
-          logger()->error("campaign '{}': {}", c->id, s.error().message);
-        }
-      } else if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
-        if (auto s = registry_.control(ctl->campaign, ctl->action); !s) {
-          logger()->warn("control event at {}[{}]@{}: {}", m.topic, m.partition, m.offset,
-                         s.error().message);
-        }
-      }
+      queue_[{m.topic, m.partition}].push_back({std::move(m), now, 0, false});
     }
-    if (positions.empty()) continue;
+    for (const auto t : dlq_done_.take()) delivered.insert(t);
     std::vector<kafka::topic_partition> list;
-    for (const auto& [k, off] : positions) list.push_back({k.first, k.second, off});
+    for (auto& [k, q] : queue_) {
+      if (auto pos = advance(q, delivered)) list.push_back({k.first, k.second, *pos});
+    }
+    // Tokens of records already passed are not needed any more.
+    std::erase_if(delivered, [&](std::uint64_t t) {
+      for (const auto& [k, q] : queue_) {
+        if (!q.empty() && q.front().dlq_token == t) return false;
+      }
+      return true;
+    });
+    if (list.empty()) continue;
     if (auto s = consumer_->commit(list); !s) {
       logger()->debug("control reader commit: {}", s.error().message);
     }
@@ -284,8 +330,8 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     done(m);
     return true;
   }
-  if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
-    if (!registry_.find(ctl->campaign)) return unknown_campaign(m, ctl->campaign, since);
+  if (std::holds_alternative<kafka::control_event>(*ev)) {
+    // Applied by every instance's control reader, which dead-letters it if it cannot be.
     done(m);
     return true;
   }

@@ -3,7 +3,11 @@
 //  - campaign_registry: the campaigns this instance knows, kept in storage and registered
 //    with the engine; pause/resume/cancel change their status.
 //  - control_reader: reads every campaign and control event of the triggers topic in this
-//    instance's own consumer group, so every instance of a group knows every campaign.
+//    instance's own consumer group, so every instance of a group knows every campaign. A
+//    record's offset is committed once it was applied, or, when applying it kept failing
+//    for serve.unknown_campaign_grace (a pause for a campaign not defined, a storage error),
+//    once its dead-letter record, with the reason, was delivered. The records behind it in
+//    its partition wait meanwhile (they are applied in order).
 //  - trigger_loop: the shared consumer group. Each record is handled in partition order;
 //    triggers become engine admissions; a record's offset is committed once its effects are
 //    durable (the contiguous prefix per partition); consumption pauses while the engine's
@@ -17,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -65,19 +70,43 @@ class campaign_registry {
 /// Applies campaign and control events from this instance's own consumer group (a thread).
 class control_reader {
  public:
-  /// Subscribes as <group_id>.control.<instance_id> and starts reading.
+  /// Subscribes as <group_id>.control.<instance_id> and starts reading; records it cannot
+  /// apply go to the dead-letter topic through `producer`.
   [[nodiscard]] static result<std::unique_ptr<control_reader>> start(const serve_config& config,
-                                                                     campaign_registry& registry);
+                                                                     campaign_registry& registry,
+                                                                     serve_producer& producer);
   ~control_reader();
   /// Stops reading and leaves the group.
   void stop();
+  /// Records dead-lettered so far (thread-safe).
+  [[nodiscard]] std::uint64_t dead_lettered() const noexcept { return dead_lettered_.load(); }
 
  private:
-  control_reader(campaign_registry& registry, std::unique_ptr<kafka::consumer> consumer);
-  void loop();
+  struct pending {
+    kafka::message msg;
+    std::chrono::steady_clock::time_point since;
+    std::uint64_t dlq_token = 0;  // dead-lettered: waiting for its delivery
+    bool logged = false;
+  };
+  using partition_key = std::pair<std::string, std::int32_t>;
 
+  control_reader(const serve_config& config, campaign_registry& registry, serve_producer& producer,
+                 std::unique_ptr<kafka::consumer> consumer);
+  void loop();
+  [[nodiscard]] status apply(const kafka::message& m);
+  // Works through one partition's records in order; returns the position to commit, if
+  // it moved.
+  std::optional<std::int64_t> advance(std::deque<pending>& q,
+                                      const std::set<std::uint64_t>& delivered);
+
+  const serve_config& config_;
   campaign_registry& registry_;
+  serve_producer& producer_;
   std::unique_ptr<kafka::consumer> consumer_;
+  std::map<partition_key, std::deque<pending>> queue_;
+  completion_queue dlq_done_;
+  std::uint64_t next_token_ = 1;
+  std::atomic<std::uint64_t> dead_lettered_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -37,6 +37,8 @@ std::string_view name(audit_type t) noexcept {
       return "key_resolution";
     case audit_type::counter_set:
       return "counter_set";
+    case audit_type::undelivered:
+      return "undelivered";
   }
   return "unknown";
 }

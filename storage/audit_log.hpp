@@ -28,9 +28,11 @@ enum class audit_type : std::uint8_t {
   state = 5,           ///< a job changed state
   key_resolution = 6,  ///< an operator resolved a card's pending key rotation (keys resolve)
   counter_set = 7,     ///< an operator raised OTA counters (`subscribers counters`)
+  undelivered = 8,     ///< serve gave up producing a record (details: topic, key, payload, reason)
 };
 
-/// "submit", "receipt", "por", "counter_use", "state", "key_resolution", "counter_set".
+/// "submit", "receipt", "por", "counter_use", "state", "key_resolution", "counter_set",
+/// "undelivered".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.

@@ -271,8 +271,25 @@ status fake_job_store::save(std::span<const job_update> updates, bool) {
   if (delay.count() > 0) std::this_thread::sleep_for(delay);  // the slow disk itself
   std::unique_lock lock(mu_);
   released_.wait(lock, [&] { return !hold_; });
+  ++saves_;
+  for (const auto& u : updates) {
+    auto r = refused_.find(u.iccid);
+    if (r != refused_.end() && (r->second || u.job.state != job_state::failed)) {
+      return make_error(errc::io, "fake store: row of " + u.iccid + " refused");
+    }
+  }
   for (const auto& u : updates) jobs_[key_of(u.campaign, u.iccid)] = u.job;
   return {};
+}
+
+void fake_job_store::refuse(const std::string& iccid, bool failed_too) {
+  std::lock_guard lock(mu_);
+  refused_[iccid] = failed_too;
+}
+
+int fake_job_store::saves() const {
+  std::lock_guard lock(mu_);
+  return saves_;
 }
 
 void fake_job_store::set_save_delay(milliseconds delay) {

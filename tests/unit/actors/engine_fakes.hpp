@@ -172,6 +172,11 @@ class fake_job_store final : public job_store {
   void set_save_delay(std::chrono::milliseconds delay);
   /// While on, save() blocks. Release before the engine goes (its journal would block).
   void hold(bool on);
+  /// save() fails (a permanent error naming the ICCID) for any batch holding a row of this
+  /// card; with `failed_too` false, a row in state `failed` is taken.
+  void refuse(const std::string& iccid, bool failed_too = true);
+  /// save() calls so far (failed ones too).
+  [[nodiscard]] int saves() const;
 
   /// A record as if an earlier run had saved it.
   void put(const std::string& campaign, const std::string& iccid, job_record job);
@@ -190,6 +195,8 @@ class fake_job_store final : public job_store {
   bool hold_ = false;
   std::chrono::milliseconds save_delay_{0};
   std::map<std::string, job_record> jobs_;
+  std::map<std::string, bool> refused_;  // ICCID -> failed rows refused too
+  int saves_ = 0;
 };
 
 // ---- status sink --------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,23 @@ TEST(serve_config, AValidConfigurationParses) {
   ASSERT_EQ(c->binds.size(), 1u);
   EXPECT_EQ(c->binds[0].response_timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(c->service.window, 10u);
+}
+
+TEST(serve_config, RetryBoundsParseWithinTheirRanges) {
+  auto c = parse_serve_config(config_with("", "journal_save_attempts = 3") +
+                              "[serve]\nproduce_attempts = 7\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->engine.journal_save_attempts, 3u);
+  EXPECT_EQ(c->serve.produce_attempts, 7u);
+  for (const auto& [engine, serve, field] : std::vector<std::array<std::string, 3>>{
+           {"journal_save_attempts = 0", "", "engine.journal_save_attempts"},
+           {"journal_save_attempts = 101", "", "engine.journal_save_attempts"},
+           {"", "produce_attempts = 0", "serve.produce_attempts"},
+           {"", "produce_attempts = 101", "serve.produce_attempts"}}) {
+    auto bad = parse_serve_config(config_with("", engine) + "[serve]\n" + serve + "\n");
+    ASSERT_FALSE(bad.ok()) << engine << serve;
+    EXPECT_NE(bad.error().message.find(field), std::string::npos) << bad.error().message;
+  }
 }
 
 TEST(serve_config, NumbersThatAreNotFiniteOrOutOfRangeAreRefusedWithTheField) {
