@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/admission.hpp"
+#include "actors/key_settlement.hpp"
 #include "actors/subscriber_actor.hpp"
 #include "actors/time_window.hpp"
 #include "base/log.hpp"
@@ -204,6 +205,9 @@ bool take_card(service_actor_t* self, svc_admission& a, const svc_campaign_entry
   count_decision(*st.counters, d, stored == nullptr);
   if (auto rec = admission_record(d, stored, variant_name(*camp.ctx, card), card.skip,
                                   camp.ctx->def.policy.job, now)) {
+    // A resumed job that may have sent its keys and ends here (cancel, validity) keeps them.
+    note_keys_uncertain(
+        *rec, card.variant >= 0 && camp.ctx->variant_of(card).def.update.keys.has_value());
     to_journal(self, st.shared, job_update{a.campaign, card.iccid, std::move(*rec)});
     wrote = true;
   }

@@ -148,16 +148,11 @@ TEST_F(storage_fault, NoPacketLeavesWhileCounterSyncsFailAndNoCounterIsReusedAft
 }
 
 // With the job store on the same failing directory, every synced save fails too, for good:
-// RocksDB keeps the failed WAL sync as a background error until the directory is reopened.
-// The run should end (an error, or every card failed) naming the storage fault, and emit no
-// status event for a state that is not durable.
-// DISABLED: the engine never returns. actors/journal.cpp:30-37 retries `store->save` forever
-// (sleeping up to 1 s between tries) because storage::rocksdb_error (storage/db.cpp:65-74)
-// classes the IOError retriable, yet every later write fails with the same kept error
-// (storage/db.cpp:214 db::commit), even once syncs work again: a single failed fsync stops
-// the engine for good. run() waits for that journal, so `campaign run` hangs with only
-// "journal: saving ... failed" log lines (checked: 44 of them in 25 s, then killed).
-TEST_F(storage_fault, DISABLED_RunEndsNamingTheFaultWhenTheJobStoreCannotSync) {
+// RocksDB keeps the failed WAL sync as a background error until the directory is reopened, and
+// storage classes that error permanent (storage/db.cpp rocksdb_error). The journal gives up on
+// each row (actors/journal.cpp), fails its job naming the fault and raises an alert: the run
+// ends, no packet left, and no status event was emitted for a state that is not durable.
+TEST_F(storage_fault, RunEndsNamingTheFaultWhenTheJobStoreCannotSync) {
   fakes::engine_ports p;
   storage_job_store store(*state_);
   fs_->set_failing(true);
