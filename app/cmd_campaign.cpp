@@ -16,6 +16,7 @@
 #include "actors/storage_ports.hpp"
 #include "app/command.hpp"
 #include "app/progress.hpp"
+#include "app/state_dir.hpp"
 #include "base/log.hpp"
 #include "model/job.hpp"
 
@@ -54,16 +55,6 @@ result<actors::smpp_options> parse_endpoint(const std::string& hp) {
     return make_error(errc::bad_argument, "--smsc: bad port in '" + hp + "'");
   }
   return o;
-}
-
-result<std::unique_ptr<storage::state>> open_state(const std::string& dir,
-                                                   const std::string& kek_file, bool create) {
-  storage::db_options o;
-  o.dir = dir;
-  o.create_if_missing = create;
-  storage::kek_source k;
-  if (!kek_file.empty()) k.file = kek_file;
-  return storage::state::open(o, k);
 }
 
 int run(const run_args& a) {

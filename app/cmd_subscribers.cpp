@@ -16,6 +16,7 @@
 
 #include "app/cmd_subscribers_keys.hpp"
 #include "app/command.hpp"
+#include "app/state_dir.hpp"
 #include "secure/key_rotation.hpp"
 #include "secure/milenage.hpp"
 #include "storage/api.hpp"
@@ -44,14 +45,7 @@ struct options {
 }
 
 std::unique_ptr<storage::state> open_state(const options& o, bool create) {
-  storage::kek_source src;
-  if (!o.kek_file.empty()) src.file = o.kek_file;
-  storage::db_options dbo;
-  dbo.dir = o.state_dir;
-  dbo.create_if_missing = create;
-  auto st = storage::state::open(dbo, src);
-  if (!st) fail(st.error().message);
-  return std::move(*st);
+  return open_state_or_exit(o.state_dir, o.kek_file, create);
 }
 
 void run_import(const options& o) {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/command.hpp"
+#include "app/state_dir.hpp"
 #include "storage/api.hpp"
 #include "storage/identifiers.hpp"
 
@@ -46,14 +47,7 @@ struct counters_options {
 
 std::unique_ptr<storage::state> open_existing(const counters_options& o) {
   if (o.state_dir.empty()) usage_error("subscribers counters: --state is required");
-  storage::kek_source src;
-  if (!o.kek_file.empty()) src.file = o.kek_file;
-  storage::db_options dbo;
-  dbo.dir = o.state_dir;
-  dbo.create_if_missing = false;
-  auto st = storage::state::open(dbo, src);
-  if (!st) fail(st.error().message);
-  return std::move(*st);
+  return open_state_or_exit(o.state_dir, o.kek_file, false);
 }
 
 storage::audit_event audit(std::string iccid, nlohmann::ordered_json details) {

@@ -18,6 +18,7 @@
 
 #include "app/command.hpp"
 #include "app/fleet_card.hpp"
+#include "app/state_dir.hpp"
 #include "codec/iso7816_apdu.hpp"
 #include "codec/iso7816_sw.hpp"
 #include "secure/key_rotation.hpp"
@@ -43,14 +44,7 @@ struct options {
 }
 
 std::unique_ptr<storage::state> open_state(const options& o) {
-  storage::kek_source src;
-  if (!o.kek_file.empty()) src.file = o.kek_file;
-  storage::db_options dbo;
-  dbo.dir = o.state_dir;
-  dbo.create_if_missing = false;
-  auto st = storage::state::open(dbo, src);
-  if (!st) fail(st.error().message);
-  return std::move(*st);
+  return open_state_or_exit(o.state_dir, o.kek_file, false);
 }
 
 void run_list(const options& o) {

@@ -1,0 +1,29 @@
+#include "app/state_dir.hpp"
+
+#include <cstdio>
+
+#include "app/command.hpp"
+
+namespace otaflow::app {
+
+result<std::unique_ptr<storage::state>> open_state(const std::string& dir,
+                                                   const std::string& kek_file, bool create) {
+  storage::db_options o;
+  o.dir = dir;
+  o.create_if_missing = create;
+  storage::kek_source k;
+  if (!kek_file.empty()) k.file = kek_file;
+  return storage::state::open(o, k);
+}
+
+std::unique_ptr<storage::state> open_state_or_exit(const std::string& dir,
+                                                   const std::string& kek_file, bool create) {
+  auto st = open_state(dir, kek_file, create);
+  if (!st) {
+    std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
+    exit_with(1);
+  }
+  return std::move(*st);
+}
+
+}  // namespace otaflow::app

@@ -1,0 +1,23 @@
+#pragma once
+// Opening the state directory for a command: the RocksDB directory and the KEK that seals the
+// keys in it (a file when --kek-file is given, else OTAFLOW_KEK; never a command-line value).
+
+#include <memory>
+#include <string>
+
+#include "base/error.hpp"
+#include "storage/api.hpp"
+
+namespace otaflow::app {
+
+/// Opens `dir`; `create` makes a new state directory when none is there.
+[[nodiscard]] result<std::unique_ptr<storage::state>> open_state(const std::string& dir,
+                                                                 const std::string& kek_file,
+                                                                 bool create);
+
+/// open_state, or prints "otaflow: <error>" and exits with code 1.
+[[nodiscard]] std::unique_ptr<storage::state> open_state_or_exit(const std::string& dir,
+                                                                 const std::string& kek_file,
+                                                                 bool create);
+
+}  // namespace otaflow::app
