@@ -72,9 +72,12 @@ sw_class classify_sw(std::uint16_t sw) noexcept {
   switch (sw1) {
     case 0x90:
       return sw == sw::ok ? sw_class::success : sw_class::error;
+    case 0x92:
+      // 92 0X: successful after X internal update retries; 92 40: memory problem, the update
+      // failed (TS 51.011 §9.4.2 "memory management"; TS 102 221 §10.2.1).
+      return (sw & 0xF0) == 0x00 ? sw_class::success : sw_class::error;
     case 0x61:  // T=0 response bytes available (TS 102 221 Annex C)
     case 0x91:  // normal ending, proactive command pending
-    case 0x92:  // normal ending, data transfer information (TS 102 221)
     case 0x9F:  // GSM SIM: response data available (TS 51.011 §9.4.1)
       return sw_class::success;
     case 0x62:

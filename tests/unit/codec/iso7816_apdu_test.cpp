@@ -168,6 +168,8 @@ TEST(StatusWords, ClassificationAndText) {
   EXPECT_EQ(classify_sw(0x9112), sw_class::success);
   EXPECT_EQ(classify_sw(0x9F22), sw_class::success);
   EXPECT_EQ(classify_sw(0x9001), sw_class::error);
+  EXPECT_EQ(classify_sw(0x9203), sw_class::success);  // after 3 internal retries
+  EXPECT_EQ(classify_sw(0x9240), sw_class::error);    // memory problem: not written
   EXPECT_EQ(classify_sw(0x6282), sw_class::warning);
   EXPECT_EQ(classify_sw(0x62F1), sw_class::warning);
   EXPECT_EQ(classify_sw(0x63C2), sw_class::warning);
