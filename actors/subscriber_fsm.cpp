@@ -16,13 +16,14 @@ constexpr auto counter_low = static_cast<std::uint8_t>(por_status::cntr_low);
 
 // A script ran to its end when the last status word is a success or a warning
 // that still completed the command (ISO 7816-4 §5.6: 90 00, 61 xx, 91 xx (TS 102 221
-// §10.2.1.1), 62 xx / 63 xx warnings).
+// §10.2.1.1), 62 xx / 63 xx warnings, 92 0x: written after x internal retries; 92 40, a
+// memory problem, is an error: TS 51.011 §9.4.2).
 bool script_sw_ok(std::uint16_t sw) noexcept {
   namespace s = codec::sw;
   using codec::sw1_is;
   return sw == s::ok || sw1_is(sw, s::response_available) || sw1_is(sw, s::proactive_pending) ||
          sw1_is(sw, s::warning_no_info) || sw1_is(sw, s::warning_changed) ||
-         sw1_is(sw, s::sim_response_available);
+         sw1_is(sw, s::sim_response_available) || (sw & 0xFFF0) == s::data_transfer_info;
 }
 
 class machine {

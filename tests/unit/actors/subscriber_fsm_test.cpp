@@ -219,6 +219,17 @@ TEST_F(fsm_test, ScriptErrorFailsWithTheStatusWord) {
   EXPECT_EQ(job.reason, "script stopped after 2 of 3 commands: SW 6A82");
 }
 
+TEST_F(fsm_test, WrittenAfterInternalRetriesIsDoneButAMemoryProblemFails) {
+  to_accepted(5);
+  apply(ev_por{5, 0x00, true, 0x9203, 3, 3});  // 92 03: written after 3 internal retries
+  EXPECT_EQ(job.state, job_state::done);
+  job = {};
+  to_accepted(6);
+  apply(ev_por{6, 0x00, true, 0x9240, 3, 3});  // 92 40: memory problem
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_EQ(job.reason, "script stopped after 3 of 3 commands: SW 9240");
+}
+
 TEST_F(fsm_test, SubmitLostRepackagesWithoutAnAttempt) {
   apply(ev_start{});
   apply(ev_packaged{1});
