@@ -47,6 +47,8 @@ std::string_view to_string(alert_kind k) noexcept {
       return "journal";
     case alert_kind::produce:
       return "produce";
+    case alert_kind::por_rejected:
+      return "por_rejected";
   }
   return "unknown";
 }
@@ -103,6 +105,8 @@ double alert_monitor::threshold(alert_kind k) const noexcept {
       return policy_.timeout_rate;
     case alert_kind::throttle:
       return policy_.throttle_rate;
+    case alert_kind::por_rejected:
+      return policy_.por_rejected_rate;
     case alert_kind::journal:
     case alert_kind::produce:
       return 0;  // not a rate: raised once per refused job or undeliverable record
@@ -125,7 +129,9 @@ std::vector<alert> alert_monitor::observe(const alert_outcome& o, const std::str
       out.push_back(std::move(*a));
     }
   }
-  if (!bind.empty() && (o.kind == alert_kind::throttle || o.kind == alert_kind::undeliverable)) {
+  // A bind that carries rejected PoRs points at a forging or corrupting SMSC or link.
+  if (!bind.empty() && (o.kind == alert_kind::throttle || o.kind == alert_kind::undeliverable ||
+                        o.kind == alert_kind::por_rejected)) {
     if (auto a = feed(windows_[{bind, o.kind}], o, bind, now_ms)) out.push_back(std::move(*a));
   }
   return out;
@@ -206,6 +212,11 @@ std::optional<alert> alert_monitor::feed(window& w, const alert_outcome& o, cons
     case alert_kind::throttle:
       what = "ESME_RTHROTTLED on " + std::to_string(w.bad) + " of " + n + " submit_sm";
       what += "; throttled " + percent(rate);
+      break;
+    case alert_kind::por_rejected:
+      what = std::to_string(w.bad) + " of " + n +
+             " PoRs rejected (RC/CC/DS missing or wrong: forged or corrupted)";
+      what += "; rejected " + percent(rate);
       break;
     case alert_kind::journal:
     case alert_kind::produce:

@@ -31,7 +31,10 @@ struct alert_policy {
   double undeliverable_rate = 0.10;  ///< final receipts UNDELIVERABLE, REJECTED or EXPIRED
   double timeout_rate = 0.10;        ///< attempts whose PoR did not come within por_timeout
   double throttle_rate = 0.50;       ///< submit_sm answered ESME_RTHROTTLED, per bind
-  bool pause_on_alert = false;       ///< a campaign-wide alert pauses the campaign
+  /// PoRs that claim to answer the campaign's packets but lack the RC/CC/DS its SPI asks for,
+  /// or carry a wrong one (forged, corrupted): per campaign and per bind
+  double por_rejected_rate = 0.01;
+  bool pause_on_alert = false;  ///< a campaign-wide alert pauses the campaign
   bool operator==(const alert_policy&) const = default;
 };
 
@@ -44,10 +47,11 @@ enum class alert_kind : std::uint8_t {
   timeout,
   throttle,
   journal,
-  produce
+  produce,
+  por_rejected
 };
 
-/// "por_error", "undeliverable", "timeout", "throttle", "journal", "produce".
+/// "por_error", "undeliverable", "timeout", "throttle", "journal", "produce", "por_rejected".
 [[nodiscard]] std::string_view to_string(alert_kind k) noexcept;
 
 /// One observation of a job or a bind.

@@ -576,7 +576,7 @@ status parse_policy(const json& p, policy_def& out) {
 status parse_alerts(const json& a, alert_policy& out) {
   OTAFLOW_TRY(only_keys(a, "alerts",
                         {"enabled", "min_cards", "window", "por_error_rate", "undeliverable_rate",
-                         "timeout_rate", "throttle_rate", "pause_on_alert"}));
+                         "timeout_rate", "throttle_rate", "por_rejected_rate", "pause_on_alert"}));
   for (const char* k : {"enabled", "pause_on_alert"}) {
     if (a.contains(k) && !a[k].is_boolean()) {
       return field_error(std::string("alerts.") + k, "expected true or false");
@@ -602,7 +602,8 @@ status parse_alerts(const json& a, alert_policy& out) {
   const std::pair<const char*, double*> rates[] = {{"por_error_rate", &out.por_error_rate},
                                                    {"undeliverable_rate", &out.undeliverable_rate},
                                                    {"timeout_rate", &out.timeout_rate},
-                                                   {"throttle_rate", &out.throttle_rate}};
+                                                   {"throttle_rate", &out.throttle_rate},
+                                                   {"por_rejected_rate", &out.por_rejected_rate}};
   for (const auto& [k, dst] : rates) {
     if (!a.contains(k)) continue;
     auto r = number<double>(a[k], std::string("alerts.") + k, 0.0, 1.0);

@@ -22,6 +22,7 @@ json alerts_json(const alert_policy& a) {
           {"undeliverable_rate", a.undeliverable_rate},
           {"timeout_rate", a.timeout_rate},
           {"throttle_rate", a.throttle_rate},
+          {"por_rejected_rate", a.por_rejected_rate},
           {"pause_on_alert", a.pause_on_alert}};
 }
 

@@ -456,7 +456,7 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
     por_rejected_.fetch_add(1, std::memory_order_relaxed);
     log::get("engine")->warn("campaign {} iccid {}: PoR rejected: {}", campaign.def.id, card.iccid,
                              why);
-    return make_error(errc::bad_value, "PoR rejected: " + why);
+    return make_error(errc::verification, "PoR rejected: " + why);
   };
   const auto& spi = rs.spi;
   if (!report.valid || !report.fields_known) {

@@ -189,6 +189,15 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
       [=](por_atom, const bytes& ud) {
         auto& s = self->state;
         auto por = s.shared.factory->open_por(*s.card, *s.campaign, ud);
+        // Every PoR that claims to answer this campaign's packets is an outcome of the bind
+        // that carried the job: rejected ones (errc::verification) are the bad ones.
+        const bool rejected = !por && por.error().code == errc::verification;
+        if ((por || rejected) && s.campaign->def.alerts.enabled && s.shared.alerts) {
+          self->send(s.shared.alerts,
+                     alert_feed{s.campaign->def.id,
+                                s.bind,
+                                {alert_outcome{alert_kind::por_rejected, rejected, 0}}});
+        }
         if (!por) {
           log::get("engine")->debug("iccid {}: ignoring MO message: {}", s.card->iccid,
                                     por.error().message);

@@ -238,10 +238,23 @@ TEST_F(hostile_smsc_test, PorWithAWrongCcIsNeverDone) {
     if (por.size() > 16) por[16] ^= 0x5A;
     return por;
   });
-  auto r = run(campaign("wrong-cc", "", kShort));
+  // Alerts judged from the second PoR on: the rejected PoRs raise a por_rejected alert for
+  // the campaign and for the bind that carried them.
+  auto r = run(campaign("wrong-cc",
+                        "[update]\nfiles = [{ path = \"3F00/7FFF/6F7B\", data = "
+                        "\"00F120FFFFFFFFFFFFFFFFFF\" }]\n[alerts]\nmin_cards = 2\nwindow = 10\n",
+                        kShort));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->summary.done, 0u);
   EXPECT_EQ(r->summary.failed, kCards);
+  bool campaign_alert = false, bind_alert = false;
+  for (const auto& a : r->summary.alerts) {
+    if (a.kind != actors::alert_kind::por_rejected || a.cleared) continue;
+    (a.bind ? bind_alert : campaign_alert) = true;
+    EXPECT_NE(a.message.find("PoRs rejected"), std::string::npos) << a.message;
+  }
+  EXPECT_TRUE(campaign_alert) << "no por_rejected alert for the campaign";
+  EXPECT_TRUE(bind_alert) << "no por_rejected alert for the bind";
   // Every PoR was corrupted: those that reached a job in flight were rejected (one that
   // arrives after its job's PoR timeout may find no job to open it).
   EXPECT_GE(r->summary.por_rejected, kCards);

@@ -132,6 +132,32 @@ TEST(AlertMonitor, ThrottlingIsJudgedPerBindOnly) {
   EXPECT_TRUE(m.active(alert_kind::throttle, "smsc:2775/0"));
 }
 
+TEST(AlertMonitor, RejectedPorsAreJudgedForTheCampaignAndPerBind) {
+  alert_policy p;
+  p.min_cards = 4;
+  p.window = 4;
+  alert_monitor m("c1", p);
+  const alert_outcome bad{alert_kind::por_rejected, true, 0};
+  const alert_outcome good{alert_kind::por_rejected, false, 0};
+  // Bind 0 carries one forged PoR in four (25% >= the default 1%); bind 1 only genuine ones.
+  std::vector<alert> out;
+  for (int i = 0; i < 4; ++i) {
+    for (auto& a : m.observe(i == 3 ? bad : good, "smsc:2775/0", 7)) out.push_back(a);
+    for (auto& a : m.observe(good, "smsc:2775/1", 7)) out.push_back(a);
+  }
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].bind, std::nullopt);  // the campaign window is fed before the bind one
+  EXPECT_EQ(out[1].bind, std::optional<std::string>("smsc:2775/0"));
+  EXPECT_EQ(out[1].kind, alert_kind::por_rejected);
+  EXPECT_EQ(out[1].message,
+            "bind smsc:2775/0: 1 of 4 PoRs rejected (RC/CC/DS missing or wrong: forged or "
+            "corrupted); rejected 25.0% >= threshold 1.0%");
+  EXPECT_TRUE(m.active(alert_kind::por_rejected));
+  EXPECT_TRUE(m.active(alert_kind::por_rejected, "smsc:2775/0"));
+  EXPECT_FALSE(m.active(alert_kind::por_rejected, "smsc:2775/1"));
+  EXPECT_EQ(to_string(alert_kind::por_rejected), "por_rejected");
+}
+
 TEST(AlertMonitor, UndeliverableIsJudgedForTheCampaignAndItsBind) {
   alert_policy p;
   p.min_cards = 10;
