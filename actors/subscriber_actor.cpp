@@ -100,7 +100,10 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
   }
 }
 
-void handle(subscriber_actor* self, const job_event& event) {
+// `extra`: an alert outcome the event carries besides what classify() finds (an opened PoR's
+// por_rejected outcome), sent in the same alert_feed.
+void handle(subscriber_actor* self, const job_event& event,
+            std::optional<alert_outcome> extra = std::nullopt) {
   auto& s = self->state;
   std::optional<job_event> gated;
   const job_event* ev = &event;
@@ -116,6 +119,7 @@ void handle(subscriber_actor* self, const job_event& event) {
   }
   if (s.campaign->def.alerts.enabled && s.shared.alerts) {
     auto outcomes = classify(s.job, *ev);
+    if (extra) outcomes.push_back(*extra);
     if (!outcomes.empty()) {
       self->send(s.shared.alerts, alert_feed{s.campaign->def.id, s.bind, std::move(outcomes)});
     }
@@ -189,22 +193,25 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
       [=](por_atom, const bytes& ud) {
         auto& s = self->state;
         auto por = s.shared.factory->open_por(*s.card, *s.campaign, ud);
-        // Every PoR that claims to answer this campaign's packets is an outcome of the bind
-        // that carried the job: rejected ones (errc::verification) are the bad ones.
-        const bool rejected = !por && por.error().code == errc::verification;
-        if ((por || rejected) && s.campaign->def.alerts.enabled && s.shared.alerts) {
-          self->send(s.shared.alerts,
-                     alert_feed{s.campaign->def.id,
-                                s.bind,
-                                {alert_outcome{alert_kind::por_rejected, rejected, 0}}});
+        // Every PoR that claims to answer this campaign's packets is a por_rejected outcome of
+        // the bind that carried the job: rejected ones (errc::verification) are the bad ones,
+        // an opened one a good one (sent with the PoR's other outcomes, by handle()).
+        if (!por && por.error().code == errc::verification && s.campaign->def.alerts.enabled &&
+            s.shared.alerts) {
+          self->send(
+              s.shared.alerts,
+              alert_feed{
+                  s.campaign->def.id, s.bind, {alert_outcome{alert_kind::por_rejected, true, 0}}});
         }
         if (!por) {
           log::get("engine")->debug("iccid {}: ignoring MO message: {}", s.card->iccid,
                                     por.error().message);
           return;
         }
-        handle(self, ev_por{por->counter, por->status, por->verified, por->script_sw, por->executed,
-                            s.campaign->variant_of(*s.card).commands});
+        handle(self,
+               ev_por{por->counter, por->status, por->verified, por->script_sw, por->executed,
+                      s.campaign->variant_of(*s.card).commands},
+               alert_outcome{alert_kind::por_rejected, false, 0});
       },
   };
 }
