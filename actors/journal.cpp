@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/key_settlement.hpp"
 #include "actors/messages.hpp"
 #include "base/log.hpp"
 
@@ -76,9 +77,11 @@ void refuse(journal_state& st, std::span<const job_update> rows, const error& wh
   job_update failed{last.campaign, last.iccid, last.job};
   failed.job.state = job_state::failed;
   failed.job.reason = reason;
-  failed.may_hold_keys = std::any_of(rows.begin(), rows.end(), [](const job_update& u) {
-    return u.may_hold_keys;
-  });  // the keys drawn for it are dropped with its failed state
+  // Its pending keys are settled like any failed job's (actors/key_settlement.hpp): kept, and
+  // the reason says so, once a packet may have carried them.
+  failed.may_hold_keys =
+      std::any_of(rows.begin(), rows.end(), [](const job_update& u) { return u.may_hold_keys; });
+  note_keys_uncertain(failed.job, failed.may_hold_keys);
   const auto s = save_bounded(st, std::span(&failed, 1), 1);
   const bool persisted = s.ok();
   if (persisted) emit_saved(st, std::span(&failed, 1));
