@@ -27,8 +27,10 @@ namespace otaflow::actors::msg {
 struct package_req {
   std::uint64_t tag;
   caf::actor reply_to;
-  const card_info* card;
-  const campaign_ctx* campaign;
+  // Owned, not borrowed: the requester may be gone (its job released, e.g. after the journal
+  // refused its row) while the request waits in the crypto stage's batch.
+  std::shared_ptr<const card_info> card;
+  std::shared_ptr<const campaign_ctx> campaign;
   std::uint64_t skip = 0;  ///< counter values to skip first (act_package::skip)
 };
 /// The crypto stage's answer.

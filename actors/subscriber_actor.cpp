@@ -72,8 +72,7 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
   auto& s = self->state;
   for (const auto& a : actions) {
     if (auto* p = std::get_if<act_package>(&a)) {
-      self->send(s.shared.crypto,
-                 package_req{s.tag, self, s.card.get(), s.campaign.get(), p->skip});
+      self->send(s.shared.crypto, package_req{s.tag, self, s.card, s.campaign, p->skip});
     } else if (std::holds_alternative<act_submit>(a)) {
       self->send(s.shared.router, submit_request{s.tag, s.card->msisdn, s.segments});
     } else if (auto* t = std::get_if<act_arm_por_timer>(&a)) {
