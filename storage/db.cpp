@@ -222,6 +222,18 @@ db::~db() {
 }
 
 status db::commit(rocksdb::WriteBatch& batch, bool sync) {
+  if (hook_) return hook_(batch, sync);
+  return apply(batch, sync);
+}
+
+std::optional<column> db::column_of(std::uint32_t family_id) const noexcept {
+  for (std::size_t i = 0; i < column_count; ++i) {
+    if (handles_[i] != nullptr && handles_[i]->GetID() == family_id) return static_cast<column>(i);
+  }
+  return std::nullopt;
+}
+
+status db::apply(rocksdb::WriteBatch& batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   auto s = db_->Write(wo, &batch);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -70,6 +71,11 @@ struct db_options {
 /// and out-of-space failures are retriable, corruption is permanent.
 [[nodiscard]] error rocksdb_error(const rocksdb::Status& s, std::string_view what);
 
+/// Replaces db::commit while set (storage/changelog.hpp: serve's partition-owned mode mirrors
+/// the partitioned rows of each batch to Kafka in a transaction before applying the batch).
+/// Called with the batch and the sync flag; returns the commit's status.
+using commit_hook = std::function<status(rocksdb::WriteBatch&, bool)>;
+
 /// An open state directory.
 class db {
  public:
@@ -92,8 +98,16 @@ class db {
   /// The state directory.
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
 
-  /// Applies a batch atomically; with sync the WAL is fsynced before return.
+  /// Applies a batch atomically; with sync the WAL is fsynced before return. With a commit
+  /// hook set, the hook does it (it ends with apply()).
   [[nodiscard]] status commit(rocksdb::WriteBatch& batch, bool sync);
+  /// Applies a batch to RocksDB itself, never through the hook.
+  [[nodiscard]] status apply(rocksdb::WriteBatch& batch, bool sync);
+  /// Sets (or clears, with an empty function) the commit hook. Set it before the writers start
+  /// and clear it after they stopped: it is not synchronised with commit().
+  void set_commit_hook(commit_hook hook) { hook_ = std::move(hook); }
+  /// The column of a RocksDB column family id; nullopt for a family this build does not name.
+  [[nodiscard]] std::optional<column> column_of(std::uint32_t family_id) const noexcept;
   /// Applies a batch without the write-ahead log (bulk loads); durable only after flush().
   [[nodiscard]] status commit_unlogged(rocksdb::WriteBatch& batch);
   /// Reads one value; nullopt if absent.
@@ -124,6 +138,7 @@ class db {
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles_{};
   std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;  // families of later versions
   std::atomic<std::uint64_t> commits_{0};
+  commit_hook hook_;
 };
 
 }  // namespace otaflow::storage
