@@ -1,9 +1,10 @@
 // `otaflow smsc-sim --listen HOST:PORT --fleet fleet.csv --state DIR [--system-id ID
-// --password PW] [--config FILE] [--null-cards]`: runs the SMSC simulator (SMPP 3.4 server,
-// docs/smsc-simulator.md) in front of the virtual UICC fleet until SIGTERM/SIGINT, logs one
-// line per bind and prints the summary on exit: the counters as a table, then, as the last
-// stdout line, one JSON object (binds, submits, receipts, delivered, the fleet's PoR status
-// histogram keyed by two lower-case hex digits, cards changed) that scripts read.
+// --password PW] [--config FILE] [--mo-delivery round_robin|origin] [--null-cards]`: runs the SMSC
+// simulator (SMPP 3.4 server, docs/smsc-simulator.md) in front of the virtual UICC fleet until
+// SIGTERM/SIGINT, logs one line per bind and prints the summary on exit: the counters as a table,
+// then, as the last stdout line, one JSON object (binds, submits, receipts, delivered, the fleet's
+// PoR status histogram keyed by two lower-case hex digits, cards changed, the deliver_sm per bind)
+// that scripts read.
 
 #include <csignal>
 #include <cstdio>
@@ -29,6 +30,7 @@ struct options {
   std::string system_id;
   std::string password;
   std::string config_file;
+  std::string mo_delivery;  // empty: the config file's (default round_robin)
   bool null_cards = false;
 };
 
@@ -63,6 +65,18 @@ nlohmann::ordered_json summary_json(const sim::smsc_summary& s, const sim::fleet
   j["expired"] = s.expired;
   j["receipts"] = s.receipts;
   j["pors"] = s.pors;
+  nlohmann::ordered_json binds = nlohmann::ordered_json::array();
+  for (const auto& b : s.per_bind) {
+    binds.push_back({{"link", b.link},
+                     {"system_id", b.system_id},
+                     {"peer", b.peer},
+                     {"bind", b.kind},
+                     {"open", b.open},
+                     {"pors", b.pors},
+                     {"receipts", b.receipts},
+                     {"resent", b.resent}});
+  }
+  j["deliver_sm_per_bind"] = binds;
   // Without a fleet (--null-cards) the fleet's figures are zero.
   const sim::fleet_stats fs = f ? f->stats() : sim::fleet_stats{};
   nlohmann::ordered_json hist = nlohmann::ordered_json::object();
@@ -93,6 +107,11 @@ void run(const options& o) {
   if (auto st = sim::parse_listen_address(o.listen, cfg); !st) usage_error(st.error().message);
   if (!o.system_id.empty() || !o.password.empty()) {
     cfg.accounts = {{o.system_id.empty() ? std::string("test") : o.system_id, o.password}};
+  }
+  if (!o.mo_delivery.empty()) {
+    auto m = sim::parse_mo_delivery(o.mo_delivery);
+    if (!m) usage_error("--mo-delivery: " + m.error().message);
+    cfg.mo_delivery = *m;
   }
   if (auto st = sim::validate(cfg); !st) usage_error(st.error().message);
 
@@ -141,6 +160,9 @@ const command_registrar reg("smsc-sim", [](CLI::App& root) {
   cmd->add_option("--system-id", o->system_id, "the one ESME system_id accepted (default test)");
   cmd->add_option("--password", o->password, "its password");
   cmd->add_option("--config", o->config_file, "TOML file with an [smsc] table");
+  cmd->add_option("--mo-delivery", o->mo_delivery,
+                  "which of an account's binds get its PoRs and receipts: round_robin (its "
+                  "receiver binds in turn; the default) or origin (the submitting bind)");
   cmd->add_flag("--null-cards", o->null_cards,
                 "no fleet: every message gets an empty RP-ACK (SMPP load tests)");
   cmd->callback([o] { run(*o); });

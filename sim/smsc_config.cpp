@@ -164,6 +164,17 @@ status apply_retry_schedule(const toml::node& n, std::vector<std::uint32_t>& out
 
 }  // namespace
 
+const char* to_string(smsc_mo_delivery m) noexcept {
+  return m == smsc_mo_delivery::origin ? "origin" : "round_robin";
+}
+
+result<smsc_mo_delivery> parse_mo_delivery(std::string_view text) {
+  if (text == "round_robin") return smsc_mo_delivery::round_robin;
+  if (text == "origin") return smsc_mo_delivery::origin;
+  return make_error(errc::bad_value,
+                    "mo_delivery '" + std::string(text) + "': expected round_robin or origin");
+}
+
 status parse_listen_address(std::string_view host_port, smsc_config& config) {
   const auto colon = host_port.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
@@ -236,6 +247,16 @@ result<smsc_config> parse_smsc_config(std::string_view toml_text, smsc_config ba
       {"accounts", [&c](const toml::node& n) { return apply_accounts(n, c.accounts); }},
       {"max_binds", int_field("max_binds", c.max_binds)},
       {"deliver_window", int_field("deliver_window", c.deliver_window, 1)},
+      {"mo_delivery",
+       [&c](const toml::node& n) -> status {
+         auto s = n.value<std::string>();
+         if (!n.is_string() || !s) return config_error("mo_delivery", "expected a string");
+         auto m = parse_mo_delivery(*s);
+         if (!m)
+           return config_error("mo_delivery", "'" + *s + "' is not one of round_robin, origin");
+         c.mo_delivery = *m;
+         return {};
+       }},
       {"submit_queue_limit", int_field("submit_queue_limit", c.submit_queue_limit)},
       {"tps_per_bind", double_field("tps_per_bind", c.tps_per_bind)},
       {"tps_burst", int_field("tps_burst", c.tps_burst)},

@@ -43,6 +43,22 @@ struct smsc_fault_config {
   double sim_busy_fraction = 0.0;     ///< default 0, [0,1]: attempts answered RP-ERROR FCS D4
 };
 
+/// Which bind of an account gets the account's deliver_sm (MO PoRs and delivery receipts).
+enum class smsc_mo_delivery : std::uint8_t {
+  /// The account's receiver-capable binds (receiver, transceiver) in turn, whichever bind
+  /// submitted the message; a bind whose deliver_window is full is passed over for that turn,
+  /// a closed one drops out of the rotation. As real SMSCs spread an account's MO traffic.
+  round_robin,
+  /// The bind that submitted the message, when it is a transceiver still open; otherwise
+  /// (a transmitter, or it closed) the account's binds in turn as with round_robin.
+  origin,
+};
+
+/// "round_robin" or "origin".
+[[nodiscard]] const char* to_string(smsc_mo_delivery m) noexcept;
+/// Parses "round_robin" or "origin"; the error names the text.
+[[nodiscard]] result<smsc_mo_delivery> parse_mo_delivery(std::string_view text);
+
 /// Everything the SMSC simulator needs to run.
 struct smsc_config {
   std::string listen_host = "127.0.0.1";  ///< default 127.0.0.1: IPv4 address to listen on
@@ -51,6 +67,8 @@ struct smsc_config {
   std::string smsc_system_id = "OTAFLOWSMSC";  ///< default OTAFLOWSMSC: system_id in bind_resp
   std::uint32_t max_binds = 64;                ///< default 64: connections beyond are refused
   std::uint32_t deliver_window = 64;  ///< default 64, >= 1: deliver_sm awaiting resp per bind
+  /// Default round_robin: which of an account's binds gets its PoRs and receipts.
+  smsc_mo_delivery mo_delivery = smsc_mo_delivery::round_robin;
   std::uint32_t submit_queue_limit = 20000;  ///< default 20000: queued submits per bind before
                                              ///< ESME_RMSGQFUL (0 = no limit)
   double tps_per_bind = 0.0;                 ///< default 0 = unlimited: submits/s per bind

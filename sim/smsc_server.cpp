@@ -25,6 +25,7 @@
 #include "base/token_bucket.hpp"
 #include "codec/ts23040_tpdu.hpp"
 #include "sim/smsc_fault.hpp"
+#include "sim/smsc_link.hpp"
 #include "sim/smsc_message.hpp"
 #include "sim/smsc_net.hpp"
 #include "sim/smsc_protocol.hpp"
@@ -50,75 +51,12 @@ constexpr std::size_t k_read_budget = 256 * 1024;  // per link per loop turn: fa
 constexpr std::uint8_t k_max_resends = 5;
 constexpr milliseconds k_housekeeping{100};
 
-/// A deliver_sm waiting for (or sent to) an ESME.
-struct outbound {
-  bytes pdu;
-  std::uint64_t message_id = 0;
-  bool receipt = false;
-  std::uint8_t resends = 0;
-};
-
-struct sent_pdu {
-  outbound ob;
-  steady::time_point at;
-};
-
-enum class link_state : std::uint8_t { open, tx, rx, trx };
-
-const char* state_name(link_state s) {
-  switch (s) {
-    case link_state::open:
-      return "open";
-    case link_state::tx:
-      return "transmitter";
-    case link_state::rx:
-      return "receiver";
-    case link_state::trx:
-      return "transceiver";
-  }
-  return "?";
-}
-
-/// One ESME connection. Only the I/O thread touches it.
-struct link {
-  std::uint64_t id = 0;
-  smsc_fd fd;
-  std::string peer;
-  link_state state = link_state::open;
-  std::string system_id;
-  bytes in;
-  std::size_t in_pos = 0;
-  bytes out;
-  std::size_t out_pos = 0;
-  bool want_out = false;  // EPOLLOUT registered
-  bool reading = true;    // EPOLLIN registered
-  bool dirty = false;     // in dirty_links
-  bool closing = false;   // close once `out` is flushed
-  bool dead = false;
-  token_bucket bucket{0, 0};
-  steady::time_point opened;
-  steady::time_point last_rx;
-  std::uint32_t next_seq = 1;
-  std::unordered_map<std::uint32_t, sent_pdu> sent;
-  std::uint32_t queued = 0;  // its messages waiting for or inside a worker
-
-  [[nodiscard]] bool receives() const {
-    return state == link_state::rx || state == link_state::trx;
-  }
-  [[nodiscard]] bool transmits() const {
-    return state == link_state::tx || state == link_state::trx;
-  }
-  [[nodiscard]] std::size_t unsent() const { return out.size() - out_pos; }
-};
-
-/// The deliver_sm traffic towards one system_id.
-struct route {
-  std::vector<link*> receivers;
-  std::deque<outbound> pending;
-  std::size_t rr = 0;
-  bool dirty = false;
-  std::uint64_t overflow = 0;
-};
+using smsc_io::link;
+using smsc_io::link_state;
+using smsc_io::outbound;
+using smsc_io::route;
+using smsc_io::sent_pdu;
+using smsc_io::state_name;
 
 enum class timer_kind : std::uint8_t { dispatch, expire };
 
@@ -290,7 +228,7 @@ struct smsc_server::impl {
     log->debug("message {} to {} expired after {} attempts", m->id, m->dest.addr, m->attempts);
     if (wants_receipt(m->registered_delivery, false)) {
       auto r = make_receipt(*m, proto::state::expired, m->last_error, wall::now());
-      if (r) enqueue(m->system_id, outbound{std::move(*r), m->id, true, 0});
+      if (r) enqueue(m->system_id, outbound{std::move(*r), m->id, true, 0, m->bind_id});
     }
     release(m);
   }
@@ -304,7 +242,8 @@ struct smsc_server::impl {
         m->queued = false;
       }
       for (std::size_t i = 0; i < m->to_esme.size(); ++i) {
-        enqueue(m->system_id, outbound{std::move(m->to_esme[i]), m->id, i >= m->pors, 0});
+        enqueue(m->system_id,
+                outbound{std::move(m->to_esme[i]), m->id, i >= m->pors, 0, m->bind_id});
       }
       m->to_esme.clear();
       switch (m->result) {
@@ -349,25 +288,47 @@ struct smsc_server::impl {
     }
   }
 
+  /// With mo_delivery = origin, the submitting link when it can still take the deliver_sm.
+  link* origin_link(const outbound& ob) {
+    if (cfg.mo_delivery != smsc_mo_delivery::origin) return nullptr;
+    link* l = find_link(ob.origin);
+    return l && l->receives() && !l->closing ? l : nullptr;
+  }
+
   void enqueue(const std::string& system_id, outbound ob) {
     route& r = routes[system_id];
-    if (r.pending.size() >= cfg.esme_queue_limit) {
+    link* own = origin_link(ob);
+    auto& q = own ? own->pending : r.pending;
+    if (q.size() >= cfg.esme_queue_limit) {
       if (r.overflow++ % 1000 == 0) {
-        log->warn("system_id={}: {} deliver_sm queued with no receiver bind, dropping (x{})",
-                  system_id, r.pending.size(), r.overflow);
+        log->warn("system_id={}: {} deliver_sm queued {}, dropping (x{})", system_id, q.size(),
+                  own ? "for one bind" : "with no receiver bind", r.overflow);
       }
       return;
     }
-    r.pending.push_back(std::move(ob));
+    q.push_back(std::move(ob));
     mark(r);
   }
 
+  /// Queues a deliver_sm to send again (nacked or unanswered), where enqueue would put it.
+  void requeue(route& r, outbound ob) {
+    ++ob.resends;
+    stats.bump(stats.resends);
+    link* own = origin_link(ob);
+    (own ? own->pending : r.pending).push_back(std::move(ob));
+    mark(r);
+  }
+
+  [[nodiscard]] bool can_take(const link* l) const {
+    return !l->dead && !l->closing && l->reading && l->sent.size() < cfg.deliver_window;
+  }
+
+  /// The receiver whose turn it is, passing over those without window room.
   link* pick_receiver(route& r) {
     const std::size_t n = r.receivers.size();
     for (std::size_t i = 0; i < n; ++i) {
       link* l = r.receivers[(r.rr + i) % n];
-      if (l->dead || l->closing || !l->reading) continue;
-      if (l->sent.size() >= cfg.deliver_window) continue;
+      if (!can_take(l)) continue;
       r.rr = (r.rr + i + 1) % n;
       return l;
     }
@@ -375,6 +336,12 @@ struct smsc_server::impl {
   }
 
   void pump(route& r) {
+    for (link* l : r.receivers) {  // mo_delivery = origin: each bind's own deliver_sm
+      while (!l->pending.empty() && can_take(l)) {
+        send_deliver(l, std::move(l->pending.front()));
+        l->pending.pop_front();
+      }
+    }
     while (!r.pending.empty()) {
       link* l = pick_receiver(r);
       if (!l) return;
@@ -394,18 +361,29 @@ struct smsc_server::impl {
     proto::patch_sequence(ob.pdu, seq);
     l->out.insert(l->out.end(), ob.pdu.begin(), ob.pdu.end());
     mark(l);
-    if (ob.resends == 0) stats.bump(ob.receipt ? stats.receipts : stats.pors);
+    if (ob.resends == 0) {
+      stats.bump(ob.receipt ? stats.receipts : stats.pors);
+      if (l->counters) stats.bump(ob.receipt ? l->counters->receipts : l->counters->pors);
+    } else if (l->counters) {
+      stats.bump(l->counters->resent);
+    }
     l->sent.insert_or_assign(seq, sent_pdu{std::move(ob), steady::now()});
   }
 
+  /// A closed link's deliver_sm go to the front of its account's queue: those it was sent
+  /// and not answered (resends, oldest first), then those that waited for it (origin mode).
   void requeue_front(link* l) {
-    if (l->sent.empty()) return;
+    if (l->sent.empty() && l->pending.empty()) return;
     std::vector<std::pair<std::uint32_t, outbound>> v;
     v.reserve(l->sent.size());
     for (auto& [seq, s] : l->sent) v.emplace_back(seq, std::move(s.ob));
     l->sent.clear();
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     route& r = routes[l->system_id];
+    while (!l->pending.empty()) {
+      r.pending.push_front(std::move(l->pending.back()));
+      l->pending.pop_back();
+    }
     for (auto it = v.rbegin(); it != v.rend(); ++it) {
       ++it->second.resends;
       stats.bump(stats.resends);
@@ -439,10 +417,17 @@ struct smsc_server::impl {
     } else {
       log->debug("link {} {} closed before bind: {}", l->id, l->peer, reason);
     }
+    if (l->counters) stats.close_bind(*l->counters);
     if (l->receives()) {
       route& r = routes[l->system_id];
-      std::erase(r.receivers, l);
-      r.rr = 0;
+      // Leave the rotation without skipping anyone's turn: the binds after it move down one.
+      const auto it = std::find(r.receivers.begin(), r.receivers.end(), l);
+      if (it != r.receivers.end()) {
+        const auto idx = static_cast<std::size_t>(it - r.receivers.begin());
+        r.receivers.erase(it);
+        if (idx < r.rr) --r.rr;
+        if (r.rr >= r.receivers.size()) r.rr = 0;
+      }
       requeue_front(l);
     }
     reap.push_back(l->id);
@@ -723,6 +708,7 @@ struct smsc_server::impl {
                : h.id == cmd::bind_transmitter ? link_state::tx
                                                : link_state::trx;
     l->bucket = token_bucket(cfg.tps_per_bind, cfg.tps_burst);
+    l->counters = stats.add_bind(l->id, l->system_id, l->peer, state_name(l->state));
     log->info("link {} {}: {} system_id={} ok", l->id, l->peer, kind, req.system_id);
     if (l->receives()) {
       route& r = routes[l->system_id];
@@ -820,11 +806,7 @@ struct smsc_server::impl {
     stats.bump(stats.esme_nacks);
     log->debug("link {} {}: deliver_sm for message {} refused with 0x{:08x}", l->id, l->peer,
                ob.message_id, status);
-    if (retriable_esme_status(status) && ob.resends < k_max_resends) {
-      ++ob.resends;
-      stats.bump(stats.resends);
-      r.pending.push_back(std::move(ob));
-    }
+    if (retriable_esme_status(status) && ob.resends < k_max_resends) requeue(r, std::move(ob));
   }
 
   void housekeeping() {
@@ -849,17 +831,12 @@ struct smsc_server::impl {
           if (!r) r = &routes[l->system_id];
           outbound ob = std::move(it->second.ob);
           it = l->sent.erase(it);
-          ++ob.resends;
-          stats.bump(stats.resends);
-          r->pending.push_back(std::move(ob));
+          requeue(*r, std::move(ob));
         } else {
           ++it;
         }
       }
-      if (r) {
-        log->warn("link {} {}: deliver_sm_resp timed out, resending", l->id, l->peer);
-        mark(*r);
-      }
+      if (r) log->warn("link {} {}: deliver_sm_resp timed out, resending", l->id, l->peer);
     }
   }
 
@@ -966,9 +943,10 @@ status smsc_server::start() {
       d.cfg.worker_batch);
   d.started = true;
   d.io = std::thread([&d] { d.run(); });
-  d.log->info("SMSC simulator listening on {}:{} ({} workers, window {}, tps/bind {})",
-              d.cfg.listen_host, d.bound_port, d.cfg.workers, d.cfg.deliver_window,
-              d.cfg.tps_per_bind);
+  d.log->info(
+      "SMSC simulator listening on {}:{} ({} workers, window {}, tps/bind {}, mo_delivery {})",
+      d.cfg.listen_host, d.bound_port, d.cfg.workers, d.cfg.deliver_window, d.cfg.tps_per_bind,
+      to_string(d.cfg.mo_delivery));
   return {};
 }
 
@@ -987,7 +965,7 @@ void smsc_server::stop() {
   d.started = false;
 }
 
-smsc_summary smsc_server::summary() const noexcept {
+smsc_summary smsc_server::summary() const {
   return impl_->stats.snapshot();
 }
 

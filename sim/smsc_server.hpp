@@ -28,8 +28,8 @@ class smsc_server {
   [[nodiscard]] std::uint16_t port() const noexcept;
   /// Closes every link and joins the threads; messages not yet final are discarded.
   void stop();
-  /// The counters now.
-  [[nodiscard]] smsc_summary summary() const noexcept;
+  /// The counters now (with the deliver_sm each bind was sent).
+  [[nodiscard]] smsc_summary summary() const;
   /// Messages accepted and not yet in a final state (queued, in delay or awaiting a retry).
   [[nodiscard]] std::uint64_t messages_in_flight() const noexcept;
   /// The configuration in use.

@@ -1,10 +1,37 @@
 #include "sim/smsc_stats.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace otaflow::sim {
 
-smsc_summary smsc_stats::snapshot() const noexcept {
+std::shared_ptr<smsc_bind_counters> smsc_stats::add_bind(std::uint64_t link, std::string system_id,
+                                                         std::string peer, std::string kind) {
+  auto b = std::make_shared<smsc_bind_counters>();
+  b->link = link;
+  b->system_id = std::move(system_id);
+  b->peer = std::move(peer);
+  b->kind = std::move(kind);
+  std::lock_guard lk(binds_mu_);
+  binds_.push_back(b);
+  return b;
+}
+
+void smsc_stats::close_bind(smsc_bind_counters& b) {
+  if (b.open.exchange(false, std::memory_order_relaxed) == false) return;
+  std::lock_guard lk(binds_mu_);
+  if (++closed_ <= k_closed_binds_kept) return;
+  // Forget the oldest closed bind (closes are rare: a linear search is fine).
+  auto it = std::find_if(binds_.begin(), binds_.end(),
+                         [](const auto& p) { return !p->open.load(std::memory_order_relaxed); });
+  if (it != binds_.end()) {
+    binds_.erase(it);
+    --closed_;
+  }
+}
+
+smsc_summary smsc_stats::snapshot() const {
   auto g = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   smsc_summary s;
   s.connections = g(connections);
@@ -29,6 +56,13 @@ smsc_summary smsc_stats::snapshot() const noexcept {
   s.esme_nacks = g(esme_nacks);
   s.resends = g(resends);
   s.injected_disconnects = g(injected_disconnects);
+  std::lock_guard lk(binds_mu_);
+  s.per_bind.reserve(binds_.size());
+  for (const auto& b : binds_) {
+    s.per_bind.push_back({b->link, b->system_id, b->peer, b->kind,
+                          b->open.load(std::memory_order_relaxed), g(b->pors), g(b->receipts),
+                          g(b->resent)});
+  }
   return s;
 }
 
@@ -59,6 +93,14 @@ std::string smsc_summary::to_string() const {
   row("ESME nacks", esme_nacks);
   row("deliver_sm resent", resends);
   row("injected disconnects", injected_disconnects);
+  if (!per_bind.empty()) {
+    out += "deliver_sm per bind\n";
+    for (const auto& b : per_bind) {
+      out += fmt::format("  link {} system_id={} {} {}{}: {} PoRs, {} receipts, {} resent\n",
+                         b.link, b.system_id, b.kind, b.peer, b.open ? "" : " (closed)", b.pors,
+                         b.receipts, b.resent);
+    }
+  }
   return out;
 }
 

@@ -3,10 +3,27 @@
 // read as a plain snapshot (smsc_summary) that prints itself.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace otaflow::sim {
+
+/// The deliver_sm one bind was sent (first sends, so they add up to the global pors and
+/// receipts; resends apart).
+struct smsc_bind_summary {
+  std::uint64_t link = 0;      ///< the link's id (as in the log lines "link N ...")
+  std::string system_id;       ///< the account it bound to
+  std::string peer;            ///< HOST:PORT of the ESME
+  std::string kind;            ///< transmitter, receiver or transceiver
+  bool open = true;            ///< false once the link closed
+  std::uint64_t pors = 0;      ///< PoR deliver_sm sent on this bind
+  std::uint64_t receipts = 0;  ///< delivery receipts sent on this bind
+  std::uint64_t resent = 0;    ///< deliver_sm sent again on this bind (timeout, lost bind, nack)
+};
 
 /// A copy of the counters at one moment.
 struct smsc_summary {
@@ -32,13 +49,27 @@ struct smsc_summary {
   std::uint64_t esme_nacks = 0;            ///< deliver_sm_resp with a non-zero status
   std::uint64_t resends = 0;               ///< deliver_sm sent again (timeout, lost bind)
   std::uint64_t injected_disconnects = 0;  ///< links dropped by fault injection
+  /// Per bind, in bind order: the open binds and the last k_closed_binds_kept closed ones.
+  std::vector<smsc_bind_summary> per_bind;
 
   /// A multi-line, human-readable table of the counters.
   [[nodiscard]] std::string to_string() const;
 };
 
+/// The live deliver_sm counters of one bind: the I/O thread bumps them, summaries copy them.
+struct smsc_bind_counters {
+  std::uint64_t link = 0;
+  std::string system_id, peer, kind;  // fixed at bind time
+  std::atomic<bool> open{true};
+  std::atomic<std::uint64_t> pors{0}, receipts{0}, resent{0};
+};
+
 /// The live counters.
 struct smsc_stats {
+  /// Closed binds whose counters summaries still show (older ones are forgotten, so a
+  /// long run with reconnecting ESMEs does not grow without bound).
+  static constexpr std::size_t k_closed_binds_kept = 1024;
+
   std::atomic<std::uint64_t> connections{0}, binds{0}, bind_failures{0}, unbinds{0}, submits{0},
       accepted{0}, throttled{0}, queue_full{0}, rejected{0}, generic_nacks{0}, attempts{0},
       delivered{0}, absent{0}, busy{0}, failed{0}, expired{0}, dropped{0}, receipts{0}, pors{0},
@@ -48,8 +79,20 @@ struct smsc_stats {
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
     c.fetch_add(n, std::memory_order_relaxed);
   }
+  /// Registers a bind that just succeeded; the I/O thread keeps the pointer to count its
+  /// deliver_sm.
+  [[nodiscard]] std::shared_ptr<smsc_bind_counters> add_bind(std::uint64_t link,
+                                                             std::string system_id,
+                                                             std::string peer, std::string kind);
+  /// Marks a bind closed (its counters stay in summaries, within k_closed_binds_kept).
+  void close_bind(smsc_bind_counters& b);
   /// Copies every counter.
-  [[nodiscard]] smsc_summary snapshot() const noexcept;
+  [[nodiscard]] smsc_summary snapshot() const;
+
+ private:
+  mutable std::mutex binds_mu_;
+  std::vector<std::shared_ptr<smsc_bind_counters>> binds_;  // bind order
+  std::size_t closed_ = 0;
 };
 
 }  // namespace otaflow::sim

@@ -22,6 +22,7 @@ TEST(SmscConfig, DefaultsAreValid) {
   EXPECT_EQ(c.accounts.size(), 1u);
   EXPECT_EQ(c.accounts[0].system_id, "test");
   EXPECT_EQ(c.deliver_window, 64u);
+  EXPECT_EQ(c.mo_delivery, smsc_mo_delivery::round_robin);
   EXPECT_EQ(c.faults.absent_fraction, 0.0);
 }
 
@@ -32,6 +33,7 @@ listen = "0.0.0.0:2776"
 system_id = "SIMSMSC"
 accounts = [ { system_id = "engine", password = "secret" }, { system_id = "b", password = "" } ]
 deliver_window = 8
+mo_delivery = "origin"
 submit_queue_limit = 100
 tps_per_bind = 50.5
 tps_burst = 10
@@ -67,6 +69,7 @@ max_ms = 9
   ASSERT_EQ(c->accounts.size(), 2u);
   EXPECT_EQ(c->accounts[0].password, "secret");
   EXPECT_EQ(c->deliver_window, 8u);
+  EXPECT_EQ(c->mo_delivery, smsc_mo_delivery::origin);
   EXPECT_EQ(c->submit_queue_limit, 100u);
   EXPECT_DOUBLE_EQ(c->tps_per_bind, 50.5);
   EXPECT_EQ(c->tps_burst, 10u);
@@ -111,6 +114,9 @@ TEST(SmscConfig, ErrorsNameTheField) {
        "accounts.system_id"},
       {"empty accounts", "[smsc]\naccounts = []\n", "accounts"},
       {"negative retry", "[smsc]\nretry_schedule_ms = [1, -2]\n", "retry_schedule_ms"},
+      {"bad mo_delivery", "[smsc]\nmo_delivery = \"sticky\"\n",
+       "mo_delivery: 'sticky' is not one of round_robin, origin"},
+      {"mo_delivery not a string", "[smsc]\nmo_delivery = 1\n", "mo_delivery: expected a string"},
   };
   for (const auto& r : rows) {
     auto c = parse_smsc_config(r.toml);
@@ -118,6 +124,18 @@ TEST(SmscConfig, ErrorsNameTheField) {
     EXPECT_NE(c.error().message.find(r.needle), std::string::npos)
         << r.name << ": " << c.error().message;
   }
+}
+
+TEST(SmscConfig, MoDeliveryNames) {
+  for (auto m : {smsc_mo_delivery::round_robin, smsc_mo_delivery::origin}) {
+    auto back = parse_mo_delivery(to_string(m));
+    ASSERT_TRUE(back.ok()) << to_string(m);
+    EXPECT_EQ(*back, m);
+  }
+  EXPECT_EQ(std::string(to_string(smsc_mo_delivery::round_robin)), "round_robin");
+  auto bad = parse_mo_delivery("Origin");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("'Origin'"), std::string::npos) << bad.error().message;
 }
 
 TEST(SmscConfig, LoadsFromFile) {
