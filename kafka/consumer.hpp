@@ -91,9 +91,9 @@ class consumer {
   [[nodiscard]] status resume();
   /// Whether pause() is in effect.
   [[nodiscard]] bool paused() const noexcept;
-  /// This member's group metadata as of now. Take it when the records are polled, not at
-  /// commit time: a member that has since left the group has generation -1 and an empty
-  /// member id, which the coordinator does not check (its stale offsets would be accepted).
+  /// This member's group metadata (generation, member id) as of now. Take it when the records
+  /// are polled and send it with their offsets: the transaction then commits only if the group
+  /// is still in the generation those records were read under.
   [[nodiscard]] result<group_metadata_ptr> membership() const;
   /// The partitions currently assigned to this member.
   [[nodiscard]] std::vector<topic_partition> assignment() const;

@@ -1,5 +1,6 @@
 #include "kafka/txn_producer.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "kafka/client.hpp"
@@ -215,6 +216,18 @@ status txn_producer::send_offsets(const consumer& c, const std::vector<topic_par
   return send_offsets(**group, offsets, timeout);
 }
 
+status txn_producer::flush(std::chrono::milliseconds timeout) {
+  const auto err = rd_kafka_flush(impl_->rk.get(), static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return impl_->classified(txn_errc::retriable,
+                             impl_->what("flush") + ": " +
+                                 std::to_string(rd_kafka_outq_len(impl_->rk.get())) +
+                                 " records still queued after " + std::to_string(timeout.count()) +
+                                 " ms" + describe_code(err));
+  }
+  return {};
+}
+
 status txn_producer::commit(std::chrono::milliseconds timeout) {
   rd_kafka_error_t* e =
       rd_kafka_commit_transaction(impl_->rk.get(), static_cast<int>(timeout.count()));
@@ -230,8 +243,15 @@ status txn_producer::commit(std::chrono::milliseconds timeout) {
 }
 
 status txn_producer::abort(std::chrono::milliseconds timeout) {
-  rd_kafka_error_t* e =
-      rd_kafka_abort_transaction(impl_->rk.get(), static_cast<int>(timeout.count()));
+  // Aborting while records are still queued (their partitions not yet added to the
+  // transaction) can make the broker answer INVALID_TXN_STATE, a fatal error (librdkafka
+  // #4849): send them first, then abort. A flush that times out leaves the rest to abort.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  (void)rd_kafka_flush(impl_->rk.get(), static_cast<int>(timeout.count()));
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  rd_kafka_error_t* e = rd_kafka_abort_transaction(
+      impl_->rk.get(), static_cast<int>(std::max<std::int64_t>(left.count(), 1000)));
   impl_->serve();
   if (e != nullptr) return impl_->from(e, "abort transaction");
   impl_->in_txn = false;

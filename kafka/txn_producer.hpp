@@ -64,10 +64,14 @@ class txn_producer {
   /// The same with the consumer's membership as of now.
   [[nodiscard]] status send_offsets(const consumer& c, const std::vector<topic_partition>& offsets,
                                     std::chrono::milliseconds timeout);
+  /// Waits until the records queued so far reached the broker (still invisible to
+  /// read_committed readers until commit); commit() flushes by itself.
+  [[nodiscard]] status flush(std::chrono::milliseconds timeout);
   /// Flushes the records and commits the transaction. Retriable (e.g. timed out): call commit
   /// again; abortable: abort() and redo.
   [[nodiscard]] status commit(std::chrono::milliseconds timeout);
-  /// Drops the queued records and aborts the transaction.
+  /// Aborts the transaction (its records stay in the log, skipped by read_committed readers).
+  /// Sends queued records first: see librdkafka #4849 in docs/library-notes.md.
   [[nodiscard]] status abort(std::chrono::milliseconds timeout);
 
   /// True between a successful begin() and a successful commit() or abort().
