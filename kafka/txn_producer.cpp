@@ -36,7 +36,8 @@ struct txn_producer::impl final : detail::client_base {
   ~impl() override {
     if (rk && in_txn && usable) {
       // The next init() with this id would abort it too, but only after the new instance
-      // starts; aborting now releases read_committed readers at once.
+      // starts; aborting now releases read_committed readers at once. Flush first, as abort().
+      (void)rd_kafka_flush(rk.get(), 2000);
       if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk.get(), 3000)) {
         detail::logger()->warn("kafka {}: abort on close: {}", name(), rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
