@@ -16,6 +16,15 @@
 #include "base/error.hpp"
 #include "kafka/config.hpp"
 
+namespace otaflow::kafka {
+
+/// Owns librdkafka's group metadata (declared opaque in consumer.hpp).
+struct group_metadata {
+  rd_kafka_consumer_group_metadata_t* md = nullptr;
+};
+
+}  // namespace otaflow::kafka
+
 namespace otaflow::kafka::detail {
 
 struct conf_deleter {

@@ -101,6 +101,12 @@ void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
 
 }  // namespace
 
+void group_metadata_deleter::operator()(group_metadata* m) const noexcept {
+  if (m == nullptr) return;
+  if (m->md != nullptr) rd_kafka_consumer_group_metadata_destroy(m->md);
+  delete m;
+}
+
 consumer::consumer(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 consumer::~consumer() {
@@ -225,7 +231,23 @@ result<std::vector<topic_partition>> consumer::committed(
   const auto err =
       rd_kafka_committed(impl_->rk.get(), list.get(), static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return rdkafka_error(err, "kafka committed offsets");
+  for (int i = 0; i < list->cnt; ++i) {
+    // e.g. UNSTABLE_OFFSET_COMMIT: another producer's transaction holds pending offsets.
+    if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return rdkafka_error(list->elems[i].err,
+                           "kafka committed offset of " +
+                               describe({list->elems[i].topic, list->elems[i].partition}));
+    }
+  }
   return to_vector(list.get());
+}
+
+result<group_metadata_ptr> consumer::membership() const {
+  rd_kafka_consumer_group_metadata_t* md = rd_kafka_consumer_group_metadata(impl_->rk.get());
+  if (md == nullptr) {
+    return make_error(errc::conflict, "kafka " + impl_->name() + ": no group metadata");
+  }
+  return group_metadata_ptr(new group_metadata{md});
 }
 
 status consumer::pause() {

@@ -48,6 +48,15 @@ enum class rebalance_event {
   lost,      ///< taken away already (session expired): commits for them will fail
 };
 
+/// A snapshot of a consumer's group membership (group id, generation id, member id), which a
+/// transaction sends with its offsets so the coordinator refuses them from a member whose
+/// generation is stale (KIP-447). Opaque; see txn_producer::send_offsets.
+struct group_metadata;
+struct group_metadata_deleter {
+  void operator()(group_metadata* m) const noexcept;
+};
+using group_metadata_ptr = std::unique_ptr<group_metadata, group_metadata_deleter>;
+
 /// Told about assignment changes. Runs inside poll() (or close()), on the caller's thread.
 using rebalance_callback =
     std::function<void(rebalance_event, const std::vector<topic_partition>&)>;
@@ -69,7 +78,10 @@ class consumer {
                                           std::chrono::milliseconds timeout);
   /// Synchronously commits exactly these offsets (each the next offset to read).
   [[nodiscard]] status commit(const std::vector<topic_partition>& offsets);
-  /// The group's committed offsets for these partitions (-1001 where none).
+  /// The group's committed offsets for these partitions (-1001 where none). Under
+  /// isolation.level=read_committed (librdkafka's default) it asks for stable offsets only
+  /// (KIP-447 RequireStable): while another producer's transaction holds pending offsets for a
+  /// partition, librdkafka retries, then this returns a retriable UNSTABLE_OFFSET_COMMIT error.
   [[nodiscard]] result<std::vector<topic_partition>> committed(
       const std::vector<topic_partition>& partitions, std::chrono::milliseconds timeout);
   /// Stops fetching from every assigned partition (and from partitions assigned later) until
@@ -79,6 +91,10 @@ class consumer {
   [[nodiscard]] status resume();
   /// Whether pause() is in effect.
   [[nodiscard]] bool paused() const noexcept;
+  /// This member's group metadata (generation, member id) as of now. Take it when the records
+  /// are polled and send it with their offsets: the transaction then commits only if the group
+  /// is still in the generation those records were read under.
+  [[nodiscard]] result<group_metadata_ptr> membership() const;
   /// The partitions currently assigned to this member.
   [[nodiscard]] std::vector<topic_partition> assignment() const;
   /// Leaves the group (the revoke callback runs first). Idempotent; the destructor calls it.

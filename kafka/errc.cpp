@@ -14,7 +14,35 @@ class rdkafka_category_impl final : public std::error_category {
   }
 };
 
+class txn_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "kafka.txn"; }
+  std::string message(int code) const override {
+    switch (static_cast<txn_errc>(code)) {
+      case txn_errc::retriable:
+        return "retriable: call again";
+      case txn_errc::abortable:
+        return "abortable: abort the transaction, then redo its work";
+      case txn_errc::fenced:
+        return "fenced: another instance owns the transactional id or the group generation";
+      case txn_errc::fatal:
+        return "fatal: the transactional producer must be recreated";
+    }
+    return "unknown";
+  }
+};
+
 }  // namespace
+
+const std::error_category& txn_category() noexcept {
+  static const txn_category_impl cat;
+  return cat;
+}
+
+std::optional<txn_errc> txn_action(const error& e) noexcept {
+  if (e.code.category() != txn_category()) return std::nullopt;
+  return static_cast<txn_errc>(e.code.value());
+}
 
 const std::error_category& rdkafka_category() noexcept {
   static const rdkafka_category_impl cat;
@@ -63,6 +91,8 @@ bool rdkafka_retriable(int code) noexcept {
     case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
     case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
     case RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS:
+    // Committed offsets held by another producer's open transaction (KIP-447).
+    case RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT:
       return true;
     default:
       return false;

@@ -84,4 +84,12 @@ status mock_cluster::set_broker_up(std::int32_t id) {
   return {};
 }
 
+void mock_cluster::push_request_errors(mock_request r, const std::vector<int>& errs) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  codes.reserve(errs.size());
+  for (const int e : errs) codes.push_back(static_cast<rd_kafka_resp_err_t>(e));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster, static_cast<std::int16_t>(r),
+                                          codes.size(), codes.data());
+}
+
 }  // namespace otaflow::kafka

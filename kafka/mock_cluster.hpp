@@ -7,10 +7,21 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.hpp"
 
 namespace otaflow::kafka {
+
+/// Kafka protocol requests whose errors a test can inject (Kafka's API keys).
+enum class mock_request : std::int16_t {
+  produce = 0,
+  init_producer_id = 22,
+  add_partitions_to_txn = 24,
+  add_offsets_to_txn = 25,
+  end_txn = 26,
+  txn_offset_commit = 28,
+};
 
 /// A running mock cluster; destroyed (and its data lost) with the object.
 class mock_cluster {
@@ -30,6 +41,9 @@ class mock_cluster {
   [[nodiscard]] status set_broker_down(std::int32_t id);
   /// Brings broker `id` back up.
   [[nodiscard]] status set_broker_up(std::int32_t id);
+  /// The next requests of kind `r` (to any broker) fail with these librdkafka error codes
+  /// (rd_kafka_resp_err_t), one per request, in order.
+  void push_request_errors(mock_request r, const std::vector<int>& rd_kafka_resp_errs);
 
   struct impl;
 

@@ -1,7 +1,9 @@
 // otaflow's Kafka clients against a REAL Apache Kafka broker (scripts/kafka.sh start), checked
 // with an independent client, kcat: otaflow produces and kcat reads, kcat produces and otaflow
 // reads, and manual commits leave exactly the uncommitted records for the next group member
-// (otaflow's and kcat's). Skipped when OTAFLOW_KAFKA_BROKERS is not set.
+// (otaflow's and kcat's). Transactions: what librdkafka's mock cannot show (abort markers, the
+// last stable offset, fencing by transactional id and by consumer group generation).
+// Skipped when OTAFLOW_KAFKA_BROKERS is not set.
 
 #include <gtest/gtest.h>
 
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -22,7 +25,10 @@
 
 #include "kafka/admin.hpp"
 #include "kafka/consumer.hpp"
+#include "kafka/errc.hpp"
+#include "kafka/partition_reader.hpp"
 #include "kafka/producer.hpp"
+#include "kafka/txn_producer.hpp"
 
 namespace otaflow::kafka {
 namespace {
@@ -282,6 +288,208 @@ TEST_F(KafkaBroker, EnsureTopicsIsIdempotent) {
   EXPECT_TRUE(st.ok()) << st.error().message;
   const auto md = run(kcat() + "-L -t " + topic);
   EXPECT_NE(md.out.find("2 partitions"), std::string::npos) << md.out;
+}
+
+struct changelog_record {
+  std::string key;
+  std::optional<std::string> value;
+  std::int64_t offset = -1;
+  friend bool operator==(const changelog_record&, const changelog_record&) = default;
+};
+
+// Everything a read_committed read of topic[partition] returns, and its next offset.
+std::pair<std::vector<changelog_record>, std::int64_t> read_committed(
+    const kafka_options& opts, const std::string& topic, std::int32_t partition,
+    std::int64_t from = from_beginning) {
+  std::vector<changelog_record> got;
+  auto next = read_partition(
+      opts, topic, partition, from,
+      [&](std::string_view k, std::optional<std::string_view> v, std::int64_t offset) -> status {
+        got.push_back({std::string(k), v ? std::optional<std::string>(*v) : std::nullopt, offset});
+        return {};
+      },
+      60s);
+  EXPECT_TRUE(next.ok()) << next.error().message;
+  return {got, next.ok() ? *next : -1};
+}
+
+std::unique_ptr<txn_producer> make_txn_producer(const kafka_options& opts, const std::string& id) {
+  auto p = txn_producer::create(opts, id, 30s);
+  EXPECT_TRUE(p.ok()) << p.error().message;
+  if (!p.ok()) return nullptr;
+  const auto st = (*p)->init(60s);
+  EXPECT_TRUE(st.ok()) << st.error().message;
+  return st.ok() ? std::move(*p) : nullptr;
+}
+
+TEST_F(KafkaBroker, ReaderSeesCommittedTransactionsOnlyAndEndsPastTheMarkers) {
+  const auto topic = unique("txn.changelog");
+  ASSERT_TRUE(ensure_topics(opts_, {{topic, 1, 1}}, 30s).ok());
+  auto p = make_txn_producer(opts_, unique("txn.a"));
+  ASSERT_TRUE(p);
+  // Offsets: 0-4 records, 5 commit marker; 6-8 aborted, 9 abort marker; 10-11, 12 marker.
+  ASSERT_TRUE(p->begin().ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(p->produce(topic, 0, "k" + std::to_string(i), "c" + std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(p->commit(30s).ok());
+  ASSERT_TRUE(p->begin().ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(p->produce(topic, 0, "k" + std::to_string(i), "x").ok());
+  ASSERT_TRUE(p->abort(30s).ok());
+  ASSERT_TRUE(p->begin().ok());
+  ASSERT_TRUE(p->produce(topic, 0, "k0", std::nullopt).ok());
+  ASSERT_TRUE(p->produce(topic, 0, "k9", "c9").ok());
+  ASSERT_TRUE(p->commit(30s).ok());
+
+  const std::vector<changelog_record> committed = {
+      {"k0", "c0", 0}, {"k1", "c1", 1},          {"k2", "c2", 2},  {"k3", "c3", 3},
+      {"k4", "c4", 4}, {"k0", std::nullopt, 10}, {"k9", "c9", 11},
+  };
+  auto [got, next] = read_committed(opts_, topic, 0);
+  EXPECT_EQ(got, committed);
+  EXPECT_EQ(next, 13) << "the log ends with a commit marker at 12";
+  // Reading uncommitted, kcat sees the aborted records too: they are in the log.
+  const auto r = run(kcat() + "-C -X isolation.level=read_uncommitted -t " + topic +
+                     " -o beginning -e -f '%o\\n'");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 10) << r.out;
+  // Resuming at a marker's offset or at the end reads what follows, and the same end.
+  auto [after, next2] = read_committed(opts_, topic, 0, 5);
+  EXPECT_EQ(after, std::vector<changelog_record>(committed.begin() + 5, committed.end()));
+  EXPECT_EQ(next2, 13);
+  auto [none, next3] = read_committed(opts_, topic, 0, 13);
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(next3, 13);
+
+  // An open transaction holds the end at its first offset (the last stable offset).
+  auto q = make_txn_producer(opts_, unique("txn.b"));
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(q->begin().ok());
+  ASSERT_TRUE(q->produce(topic, 0, "open", "1").ok());
+  ASSERT_TRUE(q->produce(topic, 0, "open", "2").ok());
+  ASSERT_TRUE(q->flush(30s).ok());  // in the log at 13 and 14, not committed
+  auto [open_got, open_next] = read_committed(opts_, topic, 0);
+  EXPECT_EQ(open_got, committed);
+  EXPECT_EQ(open_next, 13);
+  ASSERT_TRUE(q->abort(30s).ok());
+  auto [closed_got, closed_next] = read_committed(opts_, topic, 0, 13);
+  EXPECT_TRUE(closed_got.empty());
+  EXPECT_EQ(closed_next, 16) << "13, 14 aborted; 15 the abort marker";
+  EXPECT_EQ(p->counters().records_committed, 7u);
+  EXPECT_EQ(p->counters().records_produced, 10u);
+  EXPECT_EQ(p->counters().transactions_aborted, 1u);
+}
+
+TEST_F(KafkaBroker, ANewProducerWithTheSameTransactionalIdFencesTheOlder) {
+  const auto topic = unique("txn.fence");
+  ASSERT_TRUE(ensure_topics(opts_, {{topic, 1, 1}}, 30s).ok());
+  const auto id = unique("txn.instance");
+  auto older = make_txn_producer(opts_, id);
+  ASSERT_TRUE(older);
+  ASSERT_TRUE(older->begin().ok());
+  ASSERT_TRUE(older->produce(topic, 0, "zombie", "1").ok());
+  ASSERT_TRUE(older->flush(30s).ok());
+  // The replacement instance registers the same id: the older's open transaction is aborted.
+  auto newer = make_txn_producer(opts_, id);
+  ASSERT_TRUE(newer);
+  const auto st = older->commit(30s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(txn_action(st.error()), txn_errc::fenced) << st.error().message;
+  EXPECT_FALSE(older->usable());
+  const auto again = older->begin();
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(txn_action(again.error()), txn_errc::fenced) << again.error().message;
+
+  ASSERT_TRUE(newer->begin().ok());
+  ASSERT_TRUE(newer->produce(topic, 0, "live", "2").ok());
+  ASSERT_TRUE(newer->commit(30s).ok());
+  // zombie at 0, its abort marker at 1, live at 2, commit marker at 3.
+  auto [got, next] = read_committed(opts_, topic, 0);
+  EXPECT_EQ(got, (std::vector<changelog_record>{{"live", "2", 2}}));
+  EXPECT_EQ(next, 4);
+}
+
+TEST_F(KafkaBroker, AMemberWhoseGroupGenerationMovedOnCannotCommitItsTransaction) {
+  const auto in = unique("txn.in");
+  const auto out = unique("txn.out");
+  ASSERT_TRUE(ensure_topics(opts_, {{in, 1, 1}, {out, 1, 1}}, 30s).ok());
+  ASSERT_EQ(produce(in, 4).size(), 4u);
+  opts_.group_id = unique("g.txn");
+
+  // Instance A: consumes, writes its results in a transaction, and stalls before committing.
+  kafka_options a_opts = opts_;
+  // A member that stops polling is replaced after max.poll.interval.ms (>= session timeout).
+  a_opts.consumer_properties["max.poll.interval.ms"] = "7000";
+  auto a = consumer::create(a_opts, {in});
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  const auto records = poll_until(**a, 4);
+  ASSERT_EQ(records.size(), 4u);
+  auto generation = (*a)->membership();  // taken with the records, as the service must
+  ASSERT_TRUE(generation.ok()) << generation.error().message;
+  auto pa = make_txn_producer(opts_, unique("txn.instance-a"));
+  ASSERT_TRUE(pa);
+  ASSERT_TRUE(pa->begin().ok());
+  std::int64_t last = -1;
+  for (const auto& m : records) {
+    ASSERT_TRUE(pa->produce(out, 0, m.key, "from-a").ok());
+    last = std::max(last, m.offset);
+  }
+
+  // Instance B joins; A does not poll, so the group moves to a new generation without it and B
+  // gets the partition, from the committed offset (none): all 4 records again.
+  auto b = consumer::create(opts_, {in});
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(poll_until(**b, 4, 90s).size(), 4u);
+
+  // A's transaction carries its offsets with the stale generation: fenced.
+  auto st = pa->send_offsets(**generation, {{in, 0, last + 1}}, 30s);
+  if (st.ok()) st = pa->commit(30s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(txn_action(st.error()), txn_errc::fenced) << st.error().message;
+  EXPECT_TRUE(pa->usable()) << "the transactional id is still A's";
+  ASSERT_TRUE(pa->abort(30s).ok());
+
+  // None of A's records are visible, and the group has no offsets from A.
+  auto [got, next] = read_committed(opts_, out, 0);
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(next, 5) << "4 aborted records and the abort marker";
+  const auto committed = (*b)->committed({{in, 0}}, 30s);
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ((*committed)[0].offset, -1001);
+
+  // A's consumer, past max.poll.interval.ms, has left the group; its metadata as of now is
+  // refused as well (librdkafka 2.0.2 keeps the old member id, now unknown to the group).
+  auto now = (*a)->membership();
+  ASSERT_TRUE(now.ok());
+  ASSERT_TRUE(pa->begin().ok());
+  auto late = pa->send_offsets(**now, {{in, 0, last + 1}}, 30s);
+  if (late.ok()) late = pa->commit(30s);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(txn_action(late.error()), txn_errc::fenced) << late.error().message;
+  ASSERT_TRUE(pa->abort(30s).ok());
+}
+
+TEST_F(KafkaBroker, PartitionCountAndMissingTopics) {
+  const auto topic = unique("txn.count");
+  ASSERT_TRUE(ensure_topics(opts_, {{topic, 3, 1}}, 30s).ok());
+  const auto n = partition_count(opts_, topic, 30s);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 3);
+  const auto absent = unique("txn.absent");
+  const auto none = partition_count(opts_, absent, 30s);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, make_error_code(errc::not_found)) << none.error().message;
+  const auto noop = [](std::string_view, std::optional<std::string_view>, std::int64_t) -> status {
+    return {};
+  };
+  const auto read = read_partition(opts_, absent, 0, from_beginning, noop, 30s);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, make_error_code(errc::not_found)) << read.error().message;
+  // Neither call created the topic.
+  const auto md = run(kcat() + "-L -t " + absent);
+  EXPECT_NE(md.out.find("with 0 partitions: Broker: Unknown topic"), std::string::npos) << md.out;
+  const auto empty = read_partition(opts_, topic, 2, from_beginning, noop, 30s);
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_EQ(*empty, 0);
 }
 
 }  // namespace
