@@ -1,5 +1,7 @@
 // `otaflow subscribers import --state DIR [--kek-file PATH] [--attribute NAME]... FILE.csv`: loads
-// a SIM vendor's output file into the profile repository and prints a JSON summary. `otaflow
+// a SIM vendor's output file into the profile repository and prints a JSON summary; with
+// `--brokers HOST:PORT[,...]` (or `--config` of serve) instead of `--state` it publishes the file
+// to the subscribers topic for the serve instances (service/subscriber_publish.hpp). `otaflow
 // subscribers show --state DIR ICCID` prints one card's record (never its keys). `otaflow
 // subscribers auth-vector --state DIR --sqn N ICCID` prints an AKA vector from the card's Ki/OPc in
 // force (the HSS's view, never the keys). `subscribers keys`: app/cmd_subscribers_keys.cpp. The
@@ -19,6 +21,8 @@
 #include "app/state_dir.hpp"
 #include "secure/key_rotation.hpp"
 #include "secure/milenage.hpp"
+#include "service/serve_config.hpp"
+#include "service/subscriber_publish.hpp"
 #include "storage/api.hpp"
 #include "storage/csv_import.hpp"
 
@@ -37,6 +41,10 @@ struct options {
   std::vector<std::string> attributes;  // import: extra columns stored as attributes
   std::uint64_t sqn = 0;                // auth-vector
   std::string rand_hex;                 // auth-vector
+  std::string brokers;                  // import to Kafka
+  std::string config;                   // import to Kafka: serve's configuration
+  std::string topic{service::default_subscribers_topic};
+  std::string triggers_topic = "ota.triggers";
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -48,21 +56,55 @@ std::unique_ptr<storage::state> open_state(const options& o, bool create) {
   return open_state_or_exit(o.state_dir, o.kek_file, create);
 }
 
+nlohmann::ordered_json summary_json(const storage::import_summary& r) {
+  nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+  for (const auto& e : r.errors) errors.push_back({{"line", e.line}, {"reason", e.reason}});
+  nlohmann::ordered_json out = {{"imported", r.imported},
+                                {"updated", r.updated},
+                                {"rejected", r.rejected},
+                                {"errors", errors}};
+  if (!r.ignored_columns.empty()) out["ignored_columns"] = r.ignored_columns;
+  return out;
+}
+
+// The Kafka side of `import`: serve's [kafka] section and KEK when --config is given, then
+// --brokers, --triggers-topic and --kek-file over them.
+void run_publish(const options& o, const storage::import_options& io) {
+  kafka::kafka_options k;
+  storage::kek_source ks;
+  if (!o.config.empty()) {
+    auto cfg = service::load_serve_config(o.config);
+    if (!cfg) fail(cfg.error().message);
+    k = cfg->kafka;
+    ks = cfg->kek;
+  } else {
+    k.triggers_topic = o.triggers_topic;
+  }
+  if (!o.brokers.empty()) k.brokers = o.brokers;
+  if (!o.kek_file.empty()) ks.file = o.kek_file;
+  auto kek = storage::load_kek(ks);
+  if (!kek) fail(kek.error().message);
+  auto r = service::publish_subscribers(k, o.topic, o.file, *kek, io);
+  if (!r) fail(r.error().message);
+  auto out = summary_json(r->import);
+  out["published"] = r->published;
+  out["topic"] = o.topic;
+  out["partitions"] = r->partitions;
+  if (r->topic_created) out["topic_created"] = true;
+  std::cout << out.dump(2) << std::endl;
+}
+
 void run_import(const options& o) {
-  auto st = open_state(o, true);
   storage::import_options io;
   io.batch_size = o.batch_size;
   io.attributes = o.attributes;
+  if (!o.brokers.empty() || !o.config.empty()) return run_publish(o, io);
+  if (o.state_dir.empty())
+    usage_error("import: give --state DIR, or --brokers to publish to Kafka");
+  auto st = open_state(o, true);
   auto r = storage::import_csv_file(*st, o.file, io);
   if (!r) fail(r.error().message);
-  nlohmann::ordered_json errors = nlohmann::ordered_json::array();
-  for (const auto& e : r->errors) errors.push_back({{"line", e.line}, {"reason", e.reason}});
-  nlohmann::ordered_json out = {{"imported", r->imported},
-                                {"updated", r->updated},
-                                {"rejected", r->rejected},
-                                {"errors", errors}};
-  if (!r->ignored_columns.empty()) out["ignored_columns"] = r->ignored_columns;
-  std::cout << out.dump(2) << std::endl;
+  std::cout << summary_json(*r).dump(2) << std::endl;
 }
 
 void run_show(const options& o) {
@@ -125,8 +167,26 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
   cmd->require_subcommand(1);
   auto o = std::make_shared<options>();
 
-  auto* imp = cmd->add_subcommand("import", "Import a SIM vendor CSV file (JSON summary)");
-  imp->add_option("--state", o->state_dir, "State directory (RocksDB)")->required();
+  auto* imp = cmd->add_subcommand(
+      "import", "Import a SIM vendor CSV file into a state directory, or publish it to Kafka");
+  auto* state_opt = imp->add_option("--state", o->state_dir, "State directory (RocksDB)");
+  auto* brokers = imp->add_option("--brokers", o->brokers,
+                                  "Publish to the subscribers topic of this Kafka cluster "
+                                  "(HOST:PORT[,...]) for the serve instances, instead of --state");
+  auto* config = imp->add_option("--config", o->config,
+                                 "serve's configuration file: its [kafka] section and KEK "
+                                 "(publishes to Kafka; --brokers overrides its brokers)");
+  brokers->excludes(state_opt);
+  config->excludes(state_opt);
+  auto* triggers = imp->add_option("--triggers-topic", o->triggers_topic,
+                                   "The triggers topic whose partition count the subscribers "
+                                   "topic has")
+                       ->capture_default_str();
+  triggers->excludes(state_opt);
+  triggers->excludes(config);
+  imp->add_option("--topic", o->topic, "The subscribers topic (created compacted if missing)")
+      ->capture_default_str()
+      ->excludes(state_opt);
   imp->add_option("--kek-file", o->kek_file,
                   "File holding the key-encryption key (64 hex digits); default: $OTAFLOW_KEK");
   imp->add_option("--batch-size", o->batch_size, "Cards per synced write")

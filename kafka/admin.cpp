@@ -53,6 +53,11 @@ status ensure_topics(const kafka_options& opts, const std::vector<topic_spec>& t
     }
     owned.emplace_back(nt);
     raw.push_back(nt);
+    for (const auto& [k, v] : t.configs) {
+      if (const auto err = rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str()); err) {
+        return rdkafka_error(err, "topic " + t.name + ": config " + k);
+      }
+    }
   }
   std::unique_ptr<rd_kafka_queue_t, queue_deleter> queue(rd_kafka_queue_new(client.rk.get()));
   rd_kafka_AdminOptions_t* options =
@@ -86,6 +91,41 @@ status ensure_topics(const kafka_options& opts, const std::vector<topic_spec>& t
                                   (msg ? std::string(": ") + msg : std::string()));
   }
   return {};
+}
+
+result<std::optional<topic_description>> describe_topic(const kafka_options& opts,
+                                                        std::string_view topic,
+                                                        std::chrono::milliseconds timeout) {
+  admin_client client(opts);
+  auto conf = detail::make_conf(opts, detail::role::admin, {{"log.connection.close", "false"}}, {},
+                                &client);
+  if (!conf) return std::move(conf).error();
+  auto rk = detail::make_handle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk) return std::move(rk).error();
+  client.rk = std::move(*rk);
+  const rd_kafka_metadata_t* md = nullptr;
+  // all_topics = 1: a request naming the topic could make the broker auto-create it.
+  const auto err =
+      rd_kafka_metadata(client.rk.get(), 1, nullptr, &md, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return rdkafka_error(err, "metadata of topic " + std::string(topic));
+  }
+  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(
+      md, &rd_kafka_metadata_destroy);
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (topic != t.topic) continue;
+    if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) break;
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return rdkafka_error(t.err, "metadata of topic " + std::string(topic));
+    }
+    topic_description d;
+    d.name = t.topic;
+    d.partitions = t.partition_cnt;
+    d.replication_factor = t.partition_cnt > 0 ? t.partitions[0].replica_cnt : 0;
+    return std::optional<topic_description>(std::move(d));
+  }
+  return std::optional<topic_description>();
 }
 
 }  // namespace otaflow::kafka

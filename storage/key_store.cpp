@@ -216,6 +216,25 @@ std::vector<result<keyset_keys>> key_store::get_keysets(
   return out;
 }
 
+namespace {
+
+// Decodes one opened Ki/OPc ('a') or keyset ('k' KVN) row into `out`; false if malformed or
+// of another slot.
+bool parse_slot(std::string_view slot, const bytes& plain, card_keys& out) {
+  byte_reader r(plain);
+  if (slot == "a") return get_secret(r, out.ki) && get_secret(r, out.opc) && r.empty();
+  if (slot.size() == 2 && slot[0] == 'k') {
+    keyset_keys ks;
+    if (!get_secret(r, ks.kic) || !get_secret(r, ks.kid) || !get_secret(r, ks.kik) || !r.empty())
+      return false;
+    out.keysets.emplace(static_cast<std::uint8_t>(slot[1]), std::move(ks));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 result<card_keys> key_store::get(std::string_view iccid) const {
   card_keys out;
   bool any = false;
@@ -233,23 +252,39 @@ result<card_keys> key_store::get(std::string_view iccid) const {
       return detail::with_context(std::move(plain).error(), "keys of " + std::string(iccid));
     }
     wipe_guard g{*plain};
-    byte_reader r(*plain);
-    const std::string_view slot = std::string_view(row).substr(prefix.size());
-    bool ok = false;
-    if (slot == "a") {
-      ok = get_secret(r, out.ki) && get_secret(r, out.opc) && r.empty();
-    } else if (slot.size() == 2 && slot[0] == 'k') {
-      keyset_keys ks;
-      ok = get_secret(r, ks.kic) && get_secret(r, ks.kid) && get_secret(r, ks.kik) && r.empty();
-      if (ok) out.keysets.emplace(static_cast<std::uint8_t>(slot[1]), std::move(ks));
-    }
-    if (!ok) {
+    if (!parse_slot(std::string_view(row).substr(prefix.size()), *plain, out)) {
       return make_error(errc::internal, "keys of " + std::string(iccid) + ": malformed row");
     }
     any = true;
   }
   if (!it->status().ok()) return rocksdb_error(it->status(), "scan of keys");
   if (!any) return make_error(errc::not_found, "card " + std::string(iccid) + " has no keys");
+  return out;
+}
+
+result<card_keys> key_store::open_sealed(std::string_view iccid, const sealed_keys& rows) const {
+  const std::string prefix = prefix_of(iccid);
+  card_keys out;
+  for (const auto& [row, value] : rows.rows) {
+    if (!row.starts_with(prefix)) {
+      return make_error(errc::bad_value,
+                        "keys of " + std::string(iccid) + ": a row of another card");
+    }
+    const std::string_view slot = std::string_view(row).substr(prefix.size());
+    auto plain = secure::unseal(db_.kek().view(), aad_for(row), detail::as_bytes(value));
+    if (!plain) {
+      return detail::with_context(
+          std::move(plain).error(),
+          "keys of " + std::string(iccid) + ", slot " +
+              (slot.empty() ? std::string("(none)") : std::string(1, slot[0])) +
+              ": does not open under this KEK");
+    }
+    wipe_guard g{*plain};
+    if (!parse_slot(slot, *plain, out)) {
+      return make_error(errc::bad_value,
+                        "keys of " + std::string(iccid) + ": malformed or unknown key row");
+    }
+  }
   return out;
 }
 

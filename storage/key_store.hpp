@@ -85,6 +85,11 @@ class key_store {
   /// All keys of a card; errc::not_found if it has none, errc::verification
   /// if a row does not open under the KEK and its own row key.
   [[nodiscard]] result<card_keys> get(std::string_view iccid) const;
+  /// Opens sealed Ki/OPc and keyset rows of `iccid` that are not (yet) in the database, e.g. a
+  /// card record received from Kafka (storage/card_record.hpp): errc::verification if a row does
+  /// not open under this KEK and its row key, errc::bad_value for a row of another card or slot.
+  [[nodiscard]] result<card_keys> open_sealed(std::string_view iccid,
+                                              const sealed_keys& rows) const;
   /// One keyset (what the engine needs per packet); errc::not_found if absent.
   [[nodiscard]] result<keyset_keys> get_keyset(std::string_view iccid, std::uint8_t kvn) const;
   /// One keyset of each of many cards, read together (one MultiGet): entry i is what

@@ -492,5 +492,29 @@ TEST_F(KafkaBroker, PartitionCountAndMissingTopics) {
   EXPECT_EQ(*empty, 0);
 }
 
+// A compacted topic (the subscribers topic's shape) and what describe_topic reads back; a
+// topic that does not exist is nullopt, and asking does not create it.
+TEST_F(KafkaBroker, TopicWithConfigsAndItsDescription) {
+  const auto topic = unique("compacted");
+  topic_spec spec{topic, 3, 1};
+  spec.configs = {{"cleanup.policy", "compact"}};
+  ASSERT_TRUE(ensure_topics(opts_, {spec}, 30s).ok());
+  const auto d = describe_topic(opts_, topic, 10s);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_TRUE(d->has_value());
+  EXPECT_EQ((*d)->partitions, 3);
+  EXPECT_EQ((*d)->replication_factor, 1);
+  const auto missing = unique("missing");
+  const auto none = describe_topic(opts_, missing, 10s);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(run(kcat() + "-L").out.find(missing), std::string::npos);
+  spec.configs = {{"cleanup.policy", "no-such-policy"}};
+  spec.name = unique("badconfig");
+  const auto bad = ensure_topics(opts_, {spec}, 30s);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find(spec.name), std::string::npos) << bad.error().message;
+}
+
 }  // namespace
 }  // namespace otaflow::kafka
