@@ -10,10 +10,10 @@
 #   scripts/kafka.sh status   exit 0 (and print the address) when running and answering,
 #                             3 when not running, 1 when running but not answering (a cluster:
 #                             some node down or not answering); a cluster reports each node
-#   scripts/kafka.sh stop-broker N [--graceful]   cluster only: kill node N (1..3) with SIGKILL
-#                             (--graceful: SIGTERM, a controlled shutdown); its data stays
-#   scripts/kafka.sh start-broker N               cluster only: start node N again on its data,
-#                             wait until it answers and its replicas are back in sync
+#   scripts/kafka.sh stop-broker N... [--graceful]  cluster only: kill node N (1..3) with
+#                             SIGKILL (--graceful: SIGTERM, a controlled shutdown); data stays
+#   scripts/kafka.sh start-broker N...              cluster only: start node(s) N again on their
+#                             data, wait until they answer and their replicas are back in sync
 #
 # Environment (defaults in brackets):
 #   KAFKA_BROKERS [1]            1, or 3 for a cluster (stop-broker/start-broker imply 3)
@@ -355,9 +355,13 @@ node_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
 node_cport() { echo $((KAFKA_PORT + 2 * ($1 - 1) + 1)); }
 node_dir() { echo "$STATE/node$1"; }
 
-# True while pid $1 runs: a zombie (killed, not reaped yet) counts as gone.
+# True while pid $1 runs. A zombie that is not reaped yet counts as gone, but only once all its
+# threads are gone: a killed JVM's main thread turns zombie while its other threads still exit
+# and still hold its listening sockets.
 pid_alive() {
-  kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+  kill -0 "$1" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] || return 0
+  [ "$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" -gt 1 ]
 }
 
 cluster_bootstrap() {
@@ -444,7 +448,8 @@ wait_nodes() {
   while :; do
     pending=""
     for n in $nodes; do
-      if ! node_pid "$n" >/dev/null; then
+      # Not node_pid: just after launch_node the child may not have exec'd java yet.
+      if ! pid_alive "$(cat "$(node_dir "$n")/pid")"; then
         tail -n 40 "$(node_dir "$n")/broker.log" >&2
         say "node $n exited during start-up (log: $(node_dir "$n")/broker.log)"
         return 1
@@ -510,12 +515,16 @@ kill_nodes() {
   done
 }
 
+# Dies when node N's ports are taken; a node killed a moment ago gets 10 s to let them go.
 check_node_ports() {
   local n=$1 p
   for p in "$(node_port "$n")" "$(node_cport "$n")"; do
-    port_in_use "$p" && die "port $HOST:$p (node $n) is already in use by another process"
+    for _ in $(seq 1 20); do
+      port_in_use "$p" || continue 2
+      sleep 0.5
+    done
+    die "port $HOST:$p (node $n) is already in use by another process"
   done
-  return 0
 }
 
 cmd_cluster_start() {
@@ -531,11 +540,16 @@ cmd_cluster_start() {
       launch_node "$n"
     done
     wait_nodes "$NODES" all || die "the cluster is not ready: '$0 status' reports each node"
+    for n in $dead; do
+      wait_in_sync "$n" || die "node $n is running but some of its replicas are not in sync"
+    done
     say "running at $(cluster_bootstrap), state $STATE"
     cluster_bootstrap
     return 0
   fi
   # No node alive: whatever is left is from a crash or a stopped cluster; start afresh.
+  # (`start-broker 1 2 3` restarts stopped nodes on their data instead.)
+  if [ -d "$STATE" ]; then say "no node running: deleting the old cluster in $STATE"; fi
   rm -rf "$STATE"
   command -v java >/dev/null || die "java not found (scripts/setup.sh installs openjdk-17)"
   command -v kcat >/dev/null || die "kcat not found (scripts/setup.sh installs kcat)"
@@ -585,8 +599,9 @@ cmd_cluster_stop() {
       pids+=("$pid")
     fi
   done
-  # All at once: a controlled shutdown takes a few seconds; after 30 s they are killed.
-  for _ in $(seq 1 60); do
+  # All at once; the data is deleted anyway, so after 10 s they are killed (the last node of a
+  # controlled shutdown may wait for a quorum that is gone).
+  for _ in $(seq 1 20); do
     stopping=0
     for pid in "${pids[@]}"; do pid_alive "$pid" && stopping=1; done
     ((stopping)) || break
@@ -594,8 +609,12 @@ cmd_cluster_stop() {
   done
   for pid in "${pids[@]}"; do
     if pid_alive "$pid"; then
-      say "pid $pid did not stop within 30 s; killing it"
+      say "pid $pid did not stop within 10 s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 25); do
+        pid_alive "$pid" || break
+        sleep 0.2
+      done
     fi
   done
   if ((${#pids[@]})); then say "stopped ${#pids[@]} node(s)"; else say "not running"; fi
@@ -623,58 +642,73 @@ cmd_cluster_status() {
   cluster_bootstrap
 }
 
-# The node number argument of stop-broker / start-broker, and --graceful.
+# The node numbers (1..3, at least one) of stop-broker / start-broker in NODES_ARG, and
+# --graceful.
 parse_node_args() {
-  NODE="" GRACEFUL=0
+  NODES_ARG="" GRACEFUL=0
   local a
   for a in "$@"; do
     case "$a" in
       --graceful) GRACEFUL=1 ;;
-      [1-3]) NODE=$a ;;
+      [1-3]) [[ " $NODES_ARG " == *" $a "* ]] || NODES_ARG+="${NODES_ARG:+ }$a" ;;
       *) die "'$a': expected a node number 1, 2 or 3 (or --graceful)" ;;
     esac
   done
-  [ -n "$NODE" ] || die "which node? expected a node number 1, 2 or 3"
+  [ -n "$NODES_ARG" ] || die "which node? expected a node number 1, 2 or 3"
 }
 
 cmd_stop_broker() {
   parse_node_args "$@"
-  local pid sig=KILL
+  local n pid sig=KILL
   ((GRACEFUL)) && sig=TERM
-  if ! pid=$(node_pid "$NODE"); then
-    say "node $NODE is not running"
-    return 0
-  fi
-  kill -"$sig" "$pid" 2>/dev/null || true
-  # SIGKILL: gone at once. SIGTERM: a controlled shutdown (leaderships move first), killed
-  # after 30 s.
-  for _ in $(seq 1 150); do
-    pid_alive "$pid" || break
-    sleep 0.2
+  for n in $NODES_ARG; do
+    if ! pid=$(node_pid "$n"); then
+      say "node $n is not running"
+      continue
+    fi
+    kill -"$sig" "$pid" 2>/dev/null || true
+    # SIGKILL: gone at once. SIGTERM: a controlled shutdown (leaderships move first), killed
+    # after 30 s.
+    for _ in $(seq 1 150); do
+      pid_alive "$pid" || break
+      sleep 0.2
+    done
+    local how="SIG$sig"
+    if pid_alive "$pid"; then
+      # A controlled shutdown needs the controller quorum: the last node up never finishes it.
+      say "node $n (pid $pid) did not stop within 30 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      how="SIGTERM, then SIGKILL after 30 s"
+    fi
+    rm -f "$(node_dir "$n")/pid"
+    say "node $n stopped ($how, pid $pid); its data stays in $(node_dir "$n")"
   done
-  if pid_alive "$pid"; then
-    say "node $NODE (pid $pid) did not stop within 30 s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$(node_dir "$NODE")/pid"
-  say "node $NODE stopped (SIG$sig, pid $pid); its data stays in $(node_dir "$NODE")"
 }
 
+# Starts the nodes on their data, side by side: with all 3 down, one node alone has no quorum
+# and would wait for ever, so `start-broker 1 2 3` (or two of them) starts them together.
 cmd_start_broker() {
   parse_node_args "$@"
-  local pid n=$NODE
-  [ -f "$STATE/cluster_id" ] && [ -f "$(node_dir "$n")/server.properties" ] ||
+  local n pid starting=""
+  [ -f "$STATE/cluster_id" ] ||
     die "no cluster in $STATE (KAFKA_PORT=$KAFKA_PORT): start one with KAFKA_BROKERS=3 $0 start"
-  if pid=$(node_pid "$n"); then
-    node_answers "$n" || die "node $n (pid $pid) is running but does not answer"
-    say "node $n is already running (pid $pid)"
-    return 0
-  fi
-  check_node_ports "$n"
-  launch_node "$n"
-  wait_nodes "$n" one || die "node $n did not start"
-  wait_in_sync "$n" || die "node $n is running but some of its replicas are not in sync"
-  say "node $n running (pid $(node_pid "$n")) at $HOST:$(node_port "$n"), in sync"
+  for n in $NODES_ARG; do
+    [ -f "$(node_dir "$n")/server.properties" ] || die "node $n has no data in $(node_dir "$n")"
+    if pid=$(node_pid "$n"); then
+      node_answers "$n" || die "node $n (pid $pid) is running but does not answer"
+      say "node $n is already running (pid $pid)"
+      continue
+    fi
+    check_node_ports "$n"
+    starting+=" $n"
+  done
+  for n in $starting; do launch_node "$n"; done
+  [ -n "$starting" ] || return 0
+  wait_nodes "$starting" one || die "node(s)$starting did not start"
+  for n in $starting; do
+    wait_in_sync "$n" || die "node $n is running but some of its replicas are not in sync"
+    say "node $n running (pid $(node_pid "$n")) at $HOST:$(node_port "$n"), in sync"
+  done
 }
 
 # One start/stop/status at a time per port (test scripts may race).
@@ -687,7 +721,7 @@ lock() {
 usage() {
   echo "usage: $0 start|stop|status" >&2
   echo "       KAFKA_BROKERS=3 $0 start|stop|status" >&2
-  echo "       $0 stop-broker N [--graceful] | start-broker N   (a cluster's node N = 1..3)" >&2
+  echo "       $0 stop-broker N... [--graceful] | start-broker N...   (cluster nodes 1..3)" >&2
   exit 2
 }
 

@@ -7,7 +7,8 @@
 #      aborted ones only to read_uncommitted.
 #   3. stop-broker 2 (SIGKILL): status says so (exit 1); acks=all writes and a transaction still
 #      succeed with 2 in-sync replicas; start-broker 2 brings it back into every ISR.
-#   4. stop-broker 1 --graceful, a consumer group commits its offsets, start-broker 1.
+#   4. stop-broker 1 --graceful, a consumer group commits its offsets; stop-broker 2 3 (all
+#      down) and start-broker 1 2 3 on their data: the group's offsets are still there.
 #   5. every record exactly once (read_committed), then stop: no JVM, no state left.
 #
 # Usage: kafka_cluster_test.sh SOURCE_DIR
@@ -39,9 +40,10 @@ say() { echo "kafka-cluster-test $(date +%T): $*" >&2; }
 cleanup() {
   local rc=$?
   if [ $rc -ne 0 ]; then
-    say "FAILED (rc $rc); node logs:"
+    say "FAILED (rc $rc); kafka.sh said:"
+    cat "$W"/*.log 2>/dev/null | tail -n 30
     for f in "$W"/kafka/node*/broker.log; do
-      [ -f "$f" ] && { echo "---- $f (last 25 lines)"; tail -n 25 "$f"; }
+      [ -f "$f" ] && { echo "---- $f (last 15 lines, cut)"; tail -n 15 "$f" | cut -c1-240; }
     done
   fi
   "$KAFKA" stop >/dev/null 2>&1 || true
@@ -126,13 +128,25 @@ every_partition 'isrs: [1-3],[1-3],[1-3]$' ||
 "$KAFKA" status >/dev/null 2>&1 || fail "status is not 0 after start-broker 2"
 say "node 2 killed, writes went on, node 2 back in sync"
 
-# ---- 4. a controlled shutdown; a consumer group's offsets ---------------------------------------
+# ---- 4. a controlled shutdown, a consumer group; the whole cluster down and up again ---------
 "$KAFKA" stop-broker 1 --graceful 2>>"$W/ops.log" || fail "stop-broker 1 --graceful failed"
+say "node 1 stopped (graceful)"
 produce rec 151 200
-kcat -b "$BROKERS" -G "grp-$$" "$TOPIC" -e -q -X auto.offset.reset=earliest \
-  -X isolation.level=read_committed 2>>"$W/kcat.log" | sort >"$W/group.txt"
+group() {
+  kcat -b "$BROKERS" -G "grp-$$" "$TOPIC" -e -q -X auto.offset.reset=earliest \
+    -X isolation.level=read_committed 2>>"$W/kcat.log" | sort
+}
+group >"$W/group.txt"
 [ "$(wc -l <"$W/group.txt")" = 230 ] || fail "the group read $(wc -l <"$W/group.txt") of 230"
-"$KAFKA" start-broker 1 2>>"$W/ops.log" || fail "start-broker 1 failed"
+say "the group read 230 records"
+# All down (node 1 already is), then all three started together on their data.
+"$KAFKA" stop-broker 2 3 2>>"$W/ops.log" || fail "stop-broker 2 3 failed"
+say "all nodes down"
+"$KAFKA" start-broker 1 2 3 2>>"$W/ops.log" || fail "start-broker 1 2 3 failed"
+say "all nodes up again"
+"$KAFKA" status >/dev/null 2>&1 || fail "status is not 0 after start-broker 1 2 3"
+# The group's committed offsets survived in __consumer_offsets: nothing left to read.
+[ -z "$(group)" ] || fail "the group read records again after the restart"
 
 # ---- 5. every record exactly once, then stop ----------------------------------------------------
 {
