@@ -1,6 +1,8 @@
 // Card records of the subscribers topic: encode from one state directory, decode, apply to
 // another (same KEK); idempotent re-apply, moved numbers, conflicts, malformed records.
 
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -297,6 +299,28 @@ TEST_F(CardRecord, MalformedRecordsAreRejectedWithMessages) {
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.erase(v.begin() + 1); }), "no by_msisdn row"));
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.pop_back(); }),
                     "keyset rows do not match the subscriber's keyset versions"));
+}
+
+// The fuzz corpus's seeds (tests/fuzz/corpus/card_record) are what they say they are.
+TEST(CardRecordCorpus, SeedsDecodeOrFailAsNamed) {
+  auto read = [](const char* name) {
+    std::ifstream in(std::string(OTAFLOW_SOURCE_DIR) + "/tests/fuzz/corpus/card_record/" + name,
+                     std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string iccid = "8988200000000000014";
+  auto full = decode_card(iccid, read("full"));
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_EQ(full->rows.size(), 6u);
+  auto no_msisdn = decode_card(iccid, read("no_msisdn"));
+  ASSERT_TRUE(no_msisdn.ok()) << no_msisdn.error().message;
+  EXPECT_EQ(no_msisdn->rows.size(), 3u);
+  auto pending = decode_card(iccid, read("pending_row"));
+  ASSERT_FALSE(pending.ok());
+  EXPECT_NE(pending.error().message.find("key row 'p'"), std::string::npos);
+  auto cut = decode_card(iccid, read("truncated"));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().message.find("truncated"), std::string::npos) << cut.error().message;
 }
 
 TEST(CardRecordEncode, UnknownCardIsNotFound) {
