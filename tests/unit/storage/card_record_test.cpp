@@ -284,15 +284,14 @@ TEST_F(CardRecord, MalformedRecordsAreRejectedWithMessages) {
                     }),
                     "key row 's' is not one the import writes"));
   EXPECT_TRUE(fails(iccid, with([&](auto& v) { v.push_back(v[3]); }), "twice"));
-  EXPECT_TRUE(fails(iccid, with([&](auto& v) {
-                      v.push_back({column::by_msisdn, "4470", iccid});
-                    }),
-                    "a by_msisdn row for 4470"));
+  EXPECT_TRUE(fails(iccid, with([&](auto& v) { v[1].key = "4470"; }), "a by_msisdn row for 4470"));
   EXPECT_TRUE(fails(iccid, with([&](auto& v) {
                       v.push_back({column::by_imsi, "001019", make_iccid(2)});
                     }),
                     "a by_imsi row naming another card"));
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.erase(v.begin()); }), "no subscriber row"));
+  EXPECT_TRUE(fails(iccid, with([](auto& v) { v.push_back(v[1]); }), "two by_msisdn rows"));
+  EXPECT_TRUE(fails(iccid, with([](auto& v) { v.push_back(v[2]); }), "two by_imsi rows"));
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.push_back(v[0]); }), "two subscriber rows"));
   EXPECT_TRUE(fails(iccid, with([&](auto& v) { v[0].key = make_iccid(2); }),
                     "a subscriber row of another card"));
