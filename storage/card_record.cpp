@@ -65,7 +65,8 @@ status check_rows(std::string_view iccid, const std::vector<card_row>& rows) {
     switch (r.col) {
       case column::by_msisdn:
         if (r.value != iccid) return bad(iccid, "a by_msisdn row naming another card");
-        if (sub->msisdn.empty() || r.key != sub->msisdn || msisdn_row) {
+        if (msisdn_row) return bad(iccid, "two by_msisdn rows");
+        if (sub->msisdn.empty() || r.key != sub->msisdn) {
           return bad(iccid, "a by_msisdn row for " + r.key + " but the card's MSISDN is '" +
                                 sub->msisdn + "'");
         }
@@ -73,7 +74,8 @@ status check_rows(std::string_view iccid, const std::vector<card_row>& rows) {
         break;
       case column::by_imsi:
         if (r.value != iccid) return bad(iccid, "a by_imsi row naming another card");
-        if (r.key != sub->imsi || imsi_row) {
+        if (imsi_row) return bad(iccid, "two by_imsi rows");
+        if (r.key != sub->imsi) {
           return bad(iccid, "a by_imsi row for " + r.key + " but the card's IMSI is " + sub->imsi);
         }
         imsi_row = true;

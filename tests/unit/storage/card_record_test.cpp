@@ -1,6 +1,8 @@
 // Card records of the subscribers topic: encode from one state directory, decode, apply to
 // another (same KEK); idempotent re-apply, moved numbers, conflicts, malformed records.
 
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -282,21 +284,42 @@ TEST_F(CardRecord, MalformedRecordsAreRejectedWithMessages) {
                     }),
                     "key row 's' is not one the import writes"));
   EXPECT_TRUE(fails(iccid, with([&](auto& v) { v.push_back(v[3]); }), "twice"));
-  EXPECT_TRUE(fails(iccid, with([&](auto& v) {
-                      v.push_back({column::by_msisdn, "4470", iccid});
-                    }),
-                    "a by_msisdn row for 4470"));
+  EXPECT_TRUE(fails(iccid, with([&](auto& v) { v[1].key = "4470"; }), "a by_msisdn row for 4470"));
   EXPECT_TRUE(fails(iccid, with([&](auto& v) {
                       v.push_back({column::by_imsi, "001019", make_iccid(2)});
                     }),
                     "a by_imsi row naming another card"));
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.erase(v.begin()); }), "no subscriber row"));
+  EXPECT_TRUE(fails(iccid, with([](auto& v) { v.push_back(v[1]); }), "two by_msisdn rows"));
+  EXPECT_TRUE(fails(iccid, with([](auto& v) { v.push_back(v[2]); }), "two by_imsi rows"));
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.push_back(v[0]); }), "two subscriber rows"));
   EXPECT_TRUE(fails(iccid, with([&](auto& v) { v[0].key = make_iccid(2); }),
                     "a subscriber row of another card"));
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.erase(v.begin() + 1); }), "no by_msisdn row"));
   EXPECT_TRUE(fails(iccid, with([](auto& v) { v.pop_back(); }),
                     "keyset rows do not match the subscriber's keyset versions"));
+}
+
+// The fuzz corpus's seeds (tests/fuzz/corpus/card_record) are what they say they are.
+TEST(CardRecordCorpus, SeedsDecodeOrFailAsNamed) {
+  auto read = [](const char* name) {
+    std::ifstream in(std::string(OTAFLOW_SOURCE_DIR) + "/tests/fuzz/corpus/card_record/" + name,
+                     std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string iccid = "8988200000000000014";
+  auto full = decode_card(iccid, read("full"));
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_EQ(full->rows.size(), 6u);
+  auto no_msisdn = decode_card(iccid, read("no_msisdn"));
+  ASSERT_TRUE(no_msisdn.ok()) << no_msisdn.error().message;
+  EXPECT_EQ(no_msisdn->rows.size(), 3u);
+  auto pending = decode_card(iccid, read("pending_row"));
+  ASSERT_FALSE(pending.ok());
+  EXPECT_NE(pending.error().message.find("key row 'p'"), std::string::npos);
+  auto cut = decode_card(iccid, read("truncated"));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().message.find("truncated"), std::string::npos) << cut.error().message;
 }
 
 TEST(CardRecordEncode, UnknownCardIsNotFound) {
