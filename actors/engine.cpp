@@ -266,6 +266,17 @@ std::vector<std::uint64_t> engine::withdraw(std::function<bool(std::uint64_t)> w
   return out;
 }
 
+std::size_t engine::release(std::function<bool(std::string_view)> which) {
+  std::size_t out = 0;
+  if (!impl_->service) return out;
+  caf::scoped_actor self{*impl_->system};
+  self->request(
+          impl_->service, caf::infinite,
+          svc_release{std::make_shared<std::function<bool(std::string_view)>>(std::move(which))})
+      .receive([&](std::uint64_t n) { out = static_cast<std::size_t>(n); }, [&](caf::error&) {});
+  return out;
+}
+
 std::size_t engine::backlog() const noexcept {
   return impl_->counters->in_flight.load() + impl_->counters->waiting.load();
 }

@@ -142,6 +142,10 @@ class engine {
   /// started at all and the rest of one partly taken. Returns their tokens once every job
   /// already started is durable.
   [[nodiscard]] std::vector<std::uint64_t> withdraw(std::function<bool(std::uint64_t)> which);
+  /// Ends the jobs of the cards `which` selects without a state of their own (serve's
+  /// partition-owned mode: their partition moved to another instance) and returns how many,
+  /// once what they had sent to the journal is durable.
+  std::size_t release(std::function<bool(std::string_view iccid)> which);
   /// Jobs running plus admissions waiting: what a trigger consumer's back-pressure watches.
   [[nodiscard]] std::size_t backlog() const noexcept;
   /// Admissions not taken in full yet (waiting for a place in the window); thread-safe.

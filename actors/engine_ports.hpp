@@ -127,6 +127,12 @@ class transport_listener {
   /// A delivery receipt (SMPP 3.4 message_state).
   virtual void on_receipt(std::string message_id, std::uint8_t message_state,
                           std::string error) = 0;
+  /// A delivery receipt with the card's MSISDN (its source_addr): serve's partition-owned
+  /// mode forwards a receipt of another instance's card. Default: on_receipt().
+  virtual void on_receipt_from(std::string /*card_msisdn*/, std::string message_id,
+                               std::uint8_t message_state, std::string error) {
+    on_receipt(std::move(message_id), message_state, std::move(error));
+  }
   /// A mobile-originated message (a PoR) from a card.
   virtual void on_mo(std::string from_msisdn, bytes user_data) = 0;
   /// Every submit_sm_resp of a segment of `tag`, on bind number `bind` (alerts: throttling

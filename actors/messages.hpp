@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -127,6 +128,12 @@ struct svc_withdraw {
   std::shared_ptr<std::function<bool(std::uint64_t)>> which;
 };
 
+/// Jobs of the cards `which` selects stop here without a state of their own (their
+/// partition moved to another instance, which resumes them from the changelog).
+struct svc_release {
+  std::shared_ptr<std::function<bool(std::string_view)>> which;
+};
+
 // ---- alerts --------------------------------------------------------------------------------
 
 /// Outcomes of one job's events for the alerts actor.
@@ -197,6 +204,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::campaign_summary)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_campaign)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_admit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_withdraw)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_release)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<std::uint64_t>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::bind_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_feed)

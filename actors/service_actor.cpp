@@ -441,6 +441,38 @@ void on_withdraw(service_actor_t* self, svc_withdraw& w) {
   });
 }
 
+// A partition moved away: its cards' jobs end here without writing anything (the new owner
+// resumes them from their durable state); answers once what they sent the journal is durable.
+void on_release(service_actor_t* self, svc_release& r) {
+  auto& st = self->state;
+  std::size_t n = 0;
+  auto iccid_of = [](const std::string& key) {
+    const auto nul = key.find('\0');
+    return std::string_view(key).substr(nul == std::string::npos ? 0 : nul + 1);
+  };
+  for (auto it = st.jobs.begin(); it != st.jobs.end();) {
+    if (!(*r.which)(iccid_of(it->second.key))) {
+      ++it;
+      continue;
+    }
+    self->send(st.shared.router, unroute_atom::value, it->first);
+    self->send_exit(it->second.who, caf::exit_reason::user_shutdown);
+    if (!it->second.parked) --st.running;
+    st.active.erase(it->second.key);
+    it = st.jobs.erase(it);
+    ++n;
+  }
+  std::erase_if(st.finishing, [&](const auto& kv) { return (*r.which)(iccid_of(kv.first)); });
+  if (n > 0) st.log->info("service: {} jobs released (their partition moved away)", n);
+  gauges(st);
+  maybe_stopped(st);
+  schedule(self);
+  auto rp = self->make_response_promise();
+  self->request(st.shared.journal, caf::infinite, sync_atom::value).then([=](sync_atom) mutable {
+    rp.deliver(static_cast<std::uint64_t>(n));
+  });
+}
+
 // Asks the journal to confirm the terminal states of the jobs ended so far; once it
 // answers, admission reads them from the store again.
 void sync_finishing(service_actor_t* self) {
@@ -568,6 +600,7 @@ caf::behavior service_actor(service_actor_t* self, service_setup setup) {
       [=](svc_campaign& c) { on_campaign(self, c); },
       [=](svc_admit& a) { on_admit(self, a); },
       [=](svc_withdraw& w) { on_withdraw(self, w); },
+      [=](svc_release& r) { on_release(self, r); },
       [=](job_finished& f) { on_finished(self, f); },
       [=](alert_fired& f) {
         if (f.a.paused) apply_mode(self, f.a.campaign, campaign_mode::paused);

@@ -414,7 +414,8 @@ class smpp_transport::session {
       if (auto ne = smpp::get_network_error_code(d.tlvs); ne.ok() && *ne) {
         err = std::to_string((*ne)->error_code);
       }
-      if (l) l->on_receipt(std::move(id), *state, std::move(err));
+      if (l)
+        l->on_receipt_from(mo_originator(d.source_addr), std::move(id), *state, std::move(err));
       return;
     }
     count([](smpp_stats& s) { ++s.mo; });

@@ -43,7 +43,7 @@ struct options {
   std::string rand_hex;                 // auth-vector
   std::string brokers;                  // import to Kafka
   std::string config;                   // import to Kafka: serve's configuration
-  std::string topic{service::default_subscribers_topic};
+  std::string topic;  // empty: the configuration's kafka.subscribers_topic, else the default
   std::string triggers_topic = "ota.triggers";
 };
 
@@ -84,11 +84,12 @@ void run_publish(const options& o, const storage::import_options& io) {
   if (!o.kek_file.empty()) ks.file = o.kek_file;
   auto kek = storage::load_kek(ks);
   if (!kek) fail(kek.error().message);
-  auto r = service::publish_subscribers(k, o.topic, o.file, *kek, io);
+  const std::string topic = o.topic.empty() ? k.subscribers_topic : o.topic;
+  auto r = service::publish_subscribers(k, topic, o.file, *kek, io);
   if (!r) fail(r.error().message);
   auto out = summary_json(r->import);
   out["published"] = r->published;
-  out["topic"] = o.topic;
+  out["topic"] = topic;
   out["partitions"] = r->partitions;
   if (r->topic_created) out["topic_created"] = true;
   std::cout << out.dump(2) << std::endl;
@@ -184,8 +185,9 @@ const command_registrar reg("subscribers", [](CLI::App& root) {
                        ->capture_default_str();
   triggers->excludes(state_opt);
   triggers->excludes(config);
-  imp->add_option("--topic", o->topic, "The subscribers topic (created compacted if missing)")
-      ->capture_default_str()
+  imp->add_option("--topic", o->topic,
+                  "The subscribers topic (created compacted if missing); default: "
+                  "kafka.subscribers_topic of --config, else ota.subscribers")
       ->excludes(state_opt);
   imp->add_option("--kek-file", o->kek_file,
                   "File holding the key-encryption key (64 hex digits); default: $OTAFLOW_KEK");

@@ -25,6 +25,9 @@ status validate(const kafka_options& opts) {
       {"status_topic", &opts.status_topic},
       {"dlq_topic", &opts.dlq_topic},
       {"alerts_topic", &opts.alerts_topic},
+      {"state_topic", &opts.state_topic},
+      {"subscribers_topic", &opts.subscribers_topic},
+      {"mo_topic", &opts.mo_topic},
   };
   for (const auto& [field, value] : topics) {
     if (!valid_topic_name(*value)) {

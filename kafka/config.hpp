@@ -23,6 +23,15 @@ struct kafka_options {
   std::string dlq_topic = "ota.dlq";
   /// Campaign alerts: thresholds crossed, automatic pauses (produced).
   std::string alerts_topic = "ota.alerts";
+  /// Partition-owned mode ([serve] partitioned): the compacted changelog of the cards' state,
+  /// partitioned like the triggers topic (produced in transactions, read on restore).
+  std::string state_topic = "ota.state";
+  /// Partition-owned mode: cards published by `otaflow subscribers import --brokers`, keyed by
+  /// ICCID, partitioned like the triggers topic (consumed).
+  std::string subscribers_topic = "ota.subscribers";
+  /// Partition-owned mode: PoRs and delivery receipts an instance received for a card another
+  /// instance owns, keyed by ICCID, partitioned like the triggers topic (produced and consumed).
+  std::string mo_topic = "ota.mo";
   /// librdkafka properties passed through to every client: security.protocol, sasl.*,
   /// ssl.*, client.id, ... (see librdkafka's CONFIGURATION.md). They override otaflow's
   /// defaults but not the settings manual commits and idempotence depend on.

@@ -218,6 +218,11 @@ result<trigger_topic_event> parse_trigger_event(std::string_view payload) {
         return make_error(errc::bad_value, what + ": field \"target\" is an empty object");
       }
       ev.target = *obj;
+      if (f.find("partition") != nullptr) {
+        std::int64_t p = 0;
+        OTAFLOW_ASSIGN(p, f.integer("partition", 0, std::numeric_limits<std::int32_t>::max()));
+        ev.partition = static_cast<std::int32_t>(p);
+      }
     }
     return trigger_topic_event(std::move(ev));
   }
@@ -242,6 +247,7 @@ std::string serialise(const trigger_topic_event& ev) {
     j["campaign"] = t->campaign;
     if (t->target) {
       j["target"] = ojson(*t->target);
+      if (t->partition) j["partition"] = *t->partition;
     } else {
       j["iccid"] = t->iccid;
     }

@@ -39,6 +39,9 @@ struct trigger_event {
   std::string campaign;
   std::string iccid;                     ///< 18 to 20 decimal digits; empty when target is set
   std::optional<nlohmann::json> target;  ///< a selector object; set when iccid is empty
+  /// Partition-owned serve: a selection trigger copied to one partition, expanded there over
+  /// that partition's cards only (docs/SCALING.md). Absent on a carrier's trigger.
+  std::optional<std::int32_t> partition{};
 };
 
 using model::control_action;

@@ -9,9 +9,16 @@
 #include "actors/smpp_client.hpp"
 #include "base/log.hpp"
 #include "kafka/admin.hpp"
+#include "kafka/errc.hpp"
+#include "kafka/partition_reader.hpp"
+#include "kafka/partitioner.hpp"
+#include "kafka/txn_producer.hpp"
 #include "secure/scp80_algorithm.hpp"
+#include "service/changelog_committer.hpp"
 #include "service/kafka_status_sink.hpp"
+#include "service/mo_forwarder.hpp"
 #include "service/serve_kafka.hpp"
+#include "service/serve_partitions.hpp"
 
 namespace otaflow::service {
 namespace {
@@ -32,10 +39,15 @@ error context(const std::string& what, error e) {
 void create_topics(const serve_config& cfg, const std::atomic<bool>& stop) {
   if (cfg.serve.create_topics_partitions <= 0) return;
   const int p = cfg.serve.create_topics_partitions, r = cfg.serve.create_topics_replication;
-  const std::vector<kafka::topic_spec> topics = {{cfg.kafka.triggers_topic, p, r},
-                                                 {cfg.kafka.status_topic, p, r},
-                                                 {cfg.kafka.dlq_topic, 1, r},
-                                                 {cfg.kafka.alerts_topic, 1, r}};
+  std::vector<kafka::topic_spec> topics = {{cfg.kafka.triggers_topic, p, r, {}},
+                                           {cfg.kafka.status_topic, p, r},
+                                           {cfg.kafka.dlq_topic, 1, r},
+                                           {cfg.kafka.alerts_topic, 1, r}};
+  if (cfg.serve.partitioned) {
+    topics.push_back({cfg.kafka.state_topic, p, r, {{"cleanup.policy", "compact"}}});
+    topics.push_back({cfg.kafka.subscribers_topic, p, r, {{"cleanup.policy", "compact"}}});
+    topics.push_back({cfg.kafka.mo_topic, p, r, {{"retention.ms", "3600000"}}});
+  }
   while (!stop) {
     auto s = kafka::ensure_topics(cfg.kafka, topics, std::chrono::seconds(3));
     if (s) break;
@@ -82,13 +94,13 @@ void keep_undelivered(storage::state& state, serve_producer& producer, const und
 // every 5 s when something changed, and the caller's hook.
 class ticker {
  public:
-  ticker(actors::engine& eng, actors::status_outbox& outbox, serve_producer& producer,
+  ticker(actors::engine& eng, actors::status_outbox* outbox, serve_producer& producer,
          const trigger_loop& loop, const serve_hooks& hooks)
       : eng_(eng), outbox_(outbox), producer_(producer), loop_(loop), hooks_(hooks) {}
 
   void operator()() {
     producer_.retry_failed();
-    if (auto s = outbox_.checkpoint(); !s) {
+    if (auto s = outbox_ ? outbox_->checkpoint() : status{}; !s) {
       logger()->warn("storing the status watermark: {}", s.error().message);
     }
     if (hooks_.on_tick) hooks_.on_tick(loop_.stats());
@@ -106,13 +118,13 @@ class ticker {
         "{} terminal, {} active; state changes not yet durable {}; status events "
         "unacknowledged {}; records refused by Kafka waiting {}, given up {}",
         s.started, s.done, s.failed, s.in_flight, s.parked, s.skipped_terminal, s.skipped_active,
-        s.journal_backlog, outbox_.unacknowledged(), producer_.failed_waiting(),
+        s.journal_backlog, outbox_ ? outbox_->unacknowledged() : 0, producer_.failed_waiting(),
         producer_.undelivered());
   }
 
  private:
   actors::engine& eng_;
-  actors::status_outbox& outbox_;
+  actors::status_outbox* outbox_;  // null in partition-owned mode
   serve_producer& producer_;
   const trigger_loop& loop_;
   const serve_hooks& hooks_;
@@ -120,16 +132,29 @@ class ticker {
   actors::service_stats prev_;
 };
 
+// Where the engine's states and statuses go: the status outbox, or in partition-owned mode
+// the changelog committer's transactions.
+struct engine_ports {
+  actors::job_store& store;
+  actors::status_sink& sink;
+  actors::status_outbox* outbox = nullptr;   // null in partition-owned mode
+  changelog_committer* committer = nullptr;  // partition-owned mode only
+  partition_owner* owner = nullptr;
+  kafka_txn_port* port = nullptr;
+  std::int32_t owner_partitions = 1;  // of the triggers topic
+  forwarding_transport* forwarder = nullptr;
+};
+
 // The engine's part of serve(): from the engine's start to its stop. Fills `out`; an error
 // only when something failed before the trigger loop ran, or the trigger loop failed.
 status run_engine(const serve_config& cfg, storage::state& state, actors::packet_factory& factory,
-                  actors::transport& transport, actors::status_outbox& outbox,
-                  serve_producer& producer, completion_queue& completions,
-                  const std::atomic<bool>& stop, const serve_hooks& hooks, run_summary& out) {
+                  actors::transport& transport, const engine_ports& ports, serve_producer& producer,
+                  completion_queue& completions, const std::atomic<bool>& stop,
+                  const serve_hooks& hooks, run_summary& out) {
   // Declared before the engine: its handlers below read it until the engine is gone.
   std::atomic<campaign_registry*> registry_ptr{nullptr};
-  actors::job_store& store = hooks.wrap_store ? hooks.wrap_store(outbox) : outbox;
-  actors::engine eng(cfg.engine, factory, transport, store, outbox);
+  actors::job_store& store = hooks.wrap_store ? hooks.wrap_store(ports.store) : ports.store;
+  actors::engine eng(cfg.engine, factory, transport, store, ports.sink);
   // Alerts go to the alerts topic; a pausing alert pauses the campaign as a Kafka pause
   // command would (stored status, then the engine). Send windows that open re-admit jobs.
   eng.set_alert_handler([&](const actors::alert& a) {
@@ -149,6 +174,13 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   OTAFLOW_TRY(
       eng.start_service(cfg.service, [&completions](std::uint64_t t) { completions.push(t); }));
   campaign_registry registry(state, eng);
+  std::optional<partition_owner> owner;
+  if (ports.committer != nullptr) {
+    owner.emplace(cfg, state, eng, *ports.committer, ports.owner_partitions);
+    owner->set_registry(&registry);
+    registry.set_card_filter([&o = *owner](std::string_view iccid) { return o.owns_card(iccid); });
+    if (ports.forwarder != nullptr) ports.forwarder->set_owner(&*owner);
+  }
   registry_ptr = &registry;
   // The registry goes before the engine, whichever way this function returns.
   struct unregister {
@@ -158,13 +190,18 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   auto loaded = registry.load();
   if (!loaded) return context("loading campaigns", loaded.error());
   out.campaigns_loaded = *loaded;
-  logger()->info("{} campaigns loaded; their unfinished jobs resume", *loaded);
+  logger()->info("{} campaigns loaded; their unfinished jobs resume{}", *loaded,
+                 owner ? " as their partitions arrive" : "");
 
   auto control = control_reader::start(cfg, registry, producer);
   if (!control) return context("control reader", control.error());
 
   trigger_loop loop(cfg, state, eng, registry, producer, completions);
-  ticker tick(eng, outbox, producer, loop, hooks);
+  if (owner) {
+    loop.set_partitioned(ports.committer, &*owner, ports.forwarder,
+                         [port = ports.port](const kafka::consumer* c) { port->set_consumer(c); });
+  }
+  ticker tick(eng, ports.outbox, producer, loop, hooks);
   auto ran = loop.run(stop, [&tick] { tick(); });
   (*control)->stop();
   logger()->info("waiting up to {} ms for running jobs", cfg.serve.shutdown_grace.count());
@@ -175,11 +212,114 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   return {};
 }
 
+// Waits for the partition count of a topic (it may be created meanwhile).
+result<std::int32_t> partitions_of(const serve_config& cfg, const std::string& topic,
+                                   const std::atomic<bool>& stop) {
+  while (true) {
+    auto n = kafka::partition_count(cfg.kafka, topic, std::chrono::seconds(5));
+    if (n || stop) return n;
+    logger()->warn("waiting for topic {}: {}", topic, n.error().message);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// serve() in partition-owned mode (docs/SCALING.md): the transactional producer, the
+// changelog committer as the state directory's commit hook, and the engine on them.
+result<run_summary> serve_partitioned(const serve_config& config, storage::state& state,
+                                      actors::packet_factory& factory, actors::transport& transport,
+                                      const std::atomic<bool>& stop, const serve_hooks& hooks) {
+  // Co-partitioned topics (triggers, subscribers, MO) must give partition N of each to the
+  // same member: the range assignor does (per topic, members in the same order).
+  serve_config cfg = config;
+  cfg.kafka.consumer_properties["partition.assignment.strategy"] = "range";
+  run_summary out;
+  completion_queue completions;
+  auto producer = serve_producer::create(cfg.kafka, completions, cfg.serve.produce_attempts);
+  if (!producer) return context("Kafka producer", producer.error());
+  (*producer)->on_undeliverable(
+      [&state, p = producer->get()](const undeliverable& u) { keep_undelivered(state, *p, u); });
+  create_topics(cfg, stop);
+  auto parts = partitions_of(cfg, cfg.kafka.triggers_topic, stop);
+  if (!parts) return context("triggers topic", parts.error());
+  for (const auto* t :
+       {&cfg.kafka.state_topic, &cfg.kafka.subscribers_topic, &cfg.kafka.mo_topic}) {
+    auto n = partitions_of(cfg, *t, stop);
+    if (!n) return context("topic " + *t, n.error());
+    if (*n != *parts) {
+      return make_error(errc::bad_argument,
+                        "topic " + *t + " has " + std::to_string(*n) + " partitions, " +
+                            cfg.kafka.triggers_topic + " has " + std::to_string(*parts) +
+                            ": partition-owned state needs the same count (co-partitioning)");
+    }
+  }
+  auto status_parts = partitions_of(cfg, cfg.kafka.status_topic, stop);
+  if (!status_parts) return context("status topic", status_parts.error());
+
+  // One transactional id per instance: a restarted instance fences its earlier self.
+  const auto txn_id = cfg.kafka.group_id + ".state." + cfg.instance_id;
+  auto txp = kafka::txn_producer::create(cfg.kafka, txn_id, std::chrono::seconds(60));
+  if (!txp) return context("transactional producer", txp.error());
+  while (true) {
+    auto s = (*txp)->init(std::chrono::seconds(30));
+    if (s) break;
+    if (stop || kafka::txn_action(s.error()) != kafka::txn_errc::retriable) {
+      return context("initialising transactions as " + txn_id, s.error());
+    }
+    logger()->warn("initialising transactions as {}: {} (tried again)", txn_id, s.error().message);
+  }
+  kafka_txn_port port(**txp);
+  committer_config cc;
+  cc.state_topic = cfg.kafka.state_topic;
+  cc.status_topic = cfg.kafka.status_topic;
+  cc.partitions = *parts;
+  cc.status_partitions = *status_parts;
+  cc.partition_for = [](std::string_view key, std::int32_t n) {
+    return kafka::partition_for_key(key, n);
+  };
+  cc.offsets_interval = cfg.serve.commit_interval;
+  changelog_committer committer(state.database(), port, cc);
+  txn_job_store store(state);
+  state.database().set_commit_hook(
+      [&committer](rocksdb::WriteBatch& b, bool sync) { return committer.commit(b, sync); });
+  struct unhook {
+    storage::state& st;
+    ~unhook() { st.database().set_commit_hook({}); }
+  } unhook_guard{state};
+  logger()->info("partition-owned state: {} partitions, changelog {}, transactional id {}", *parts,
+                 cfg.kafka.state_topic, txn_id);
+
+  // Answers for other instances' cards go to the MO topic, found by MSISDN.
+  msisdn_directory directory(cfg.kafka);
+  if (auto s = directory.start(); !s) return context("MSISDN directory", s.error());
+  auto mo_producer = kafka::producer::create(cfg.kafka, {});
+  if (!mo_producer) return context("MO producer", mo_producer.error());
+  forwarding_transport forwarder(transport, directory, **mo_producer, cfg.kafka.mo_topic);
+
+  status ran;
+  if (!stop) {
+    engine_ports ports{store, store, nullptr, &committer, nullptr, &port, *parts, &forwarder};
+    ran = run_engine(cfg, state, factory, forwarder, ports, **producer, completions, stop, hooks,
+                     out);
+  }
+  logger()->info("answers forwarded to other instances {}, received from them {}",
+                 forwarder.forwarded(), forwarder.delivered());
+  if (auto s = (*producer)->flush(std::chrono::seconds(10)); !s) {
+    logger()->warn("dead-letter and alert records left unacknowledged: {}", s.error().message);
+  }
+  const auto cs = committer.stats();
+  logger()->info(
+      "stopped: {} transactions ({} aborted), {} changelog records ({} bytes), {} statuses",
+      cs.transactions, cs.aborted, cs.records, cs.bytes, cs.statuses);
+  if (!ran) return ran.error();
+  return out;
+}
+
 }  // namespace
 
 result<run_summary> serve(const serve_config& cfg, storage::state& state,
                           actors::packet_factory& factory, actors::transport& transport,
                           const std::atomic<bool>& stop, const serve_hooks& hooks) {
+  if (cfg.serve.partitioned) return serve_partitioned(cfg, state, factory, transport, stop, hooks);
   run_summary out;
   // Statuses: the outbox numbers them by audit record, the producer confirms them.
   completion_queue completions;
@@ -207,8 +347,9 @@ result<run_summary> serve(const serve_config& cfg, storage::state& state,
 
   status ran;  // stopped while waiting for Kafka: nothing is started
   if (!stop) {
-    ran = run_engine(cfg, state, factory, transport, **outbox, **producer, completions, stop, hooks,
-                     out);
+    ran =
+        run_engine(cfg, state, factory, transport, engine_ports{**outbox, **outbox, outbox->get()},
+                   **producer, completions, stop, hooks, out);
   }
   if (auto s = (*producer)->flush(std::chrono::seconds(10)); !s) {
     logger()->warn("status events left unacknowledged: {} (sent again at the next start)",

@@ -49,6 +49,14 @@ handler str(std::string& out, std::string key, bool non_empty = true) {
   };
 }
 
+handler flag(bool& out, std::string key) {
+  return [&out, key](const json& v) -> status {
+    if (!v.is_boolean()) return bad(key, "expected true or false");
+    out = v.get<bool>();
+    return {};
+  };
+}
+
 template <class T>
 handler num(T& out, std::string key, double lo, double hi) {
   return [&out, key, lo, hi](const json& v) -> status {
@@ -218,6 +226,9 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"status_topic", str(k.status_topic, "kafka.status_topic")},
                {"dlq_topic", str(k.dlq_topic, "kafka.dlq_topic")},
                {"alerts_topic", str(k.alerts_topic, "kafka.alerts_topic")},
+               {"state_topic", str(k.state_topic, "kafka.state_topic")},
+               {"subscribers_topic", str(k.subscribers_topic, "kafka.subscribers_topic")},
+               {"mo_topic", str(k.mo_topic, "kafka.mo_topic")},
                {"client_id", prop(k, "client.id", "kafka.client_id")},
                {"security_protocol", prop(k, "security.protocol", "kafka.security_protocol")},
                {"sasl_mechanism", prop(k, "sasl.mechanisms", "kafka.sasl_mechanism")},
@@ -266,7 +277,8 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                 num(s.create_topics_partitions, "serve.create_topics_partitions", 0, 10'000)},
                {"create_topics_replication",
                 num(s.create_topics_replication, "serve.create_topics_replication", 1, 32)},
-               {"produce_attempts", num(s.produce_attempts, "serve.produce_attempts", 1, 100)}});
+               {"produce_attempts", num(s.produce_attempts, "serve.produce_attempts", 1, 100)},
+               {"partitioned", flag(s.partitioned, "serve.partitioned")}});
         }}});
   OTAFLOW_TRY(with_source(st));
 

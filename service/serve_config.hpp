@@ -46,6 +46,12 @@ struct serve_options {
   /// the audit log (type `undelivered`), a `produce` alert is raised and serve moves on
   /// (the status watermark and the partition's commits are not held). Default 10.
   std::size_t produce_attempts = 10;
+  /// Partition-owned state (docs/SCALING.md): the cards' rows live in the changelog topic
+  /// kafka.state_topic, partitioned like the triggers; each partition's rows are restored when
+  /// this instance gets it; counters, job states, statuses and offsets are committed in Kafka
+  /// transactions. Default false: the state directory alone is the state (one instance, or
+  /// instances with their own imports and SMPP accounts).
+  bool partitioned = false;
 };
 
 /// Everything `otaflow serve` reads from its configuration file and environment.

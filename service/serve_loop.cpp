@@ -9,6 +9,7 @@
 #include "actors/service_cursor.hpp"
 #include "actors/storage_cursor.hpp"
 #include "base/log.hpp"
+#include "storage/card_record.hpp"
 
 namespace otaflow::service {
 namespace {
@@ -66,7 +67,21 @@ result<actors::target_def> parse_target(const nlohmann::json& target,
 // ---- campaign_registry -------------------------------------------------------------------
 
 void campaign_registry::resume_jobs(const std::string& id, const actors::campaign_ctx& ctx) {
-  engine_.admit(id, std::make_unique<actors::active_job_cursor>(state_, id, ctx.def), 0);
+  std::unique_ptr<actors::target_cursor> c =
+      std::make_unique<actors::active_job_cursor>(state_, id, ctx.def);
+  if (owned_) c = std::make_unique<owned_cursor>(std::move(c), owned_);
+  engine_.admit(id, std::move(c), 0);
+}
+
+void campaign_registry::resume_where(const std::function<bool(std::string_view)>& which) {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, e] : campaigns_) {
+    if (e.mode == actors::campaign_mode::paused) continue;
+    engine_.admit(id,
+                  std::make_unique<owned_cursor>(
+                      std::make_unique<actors::active_job_cursor>(state_, id, e.ctx->def), which),
+                  0);
+  }
 }
 
 result<std::size_t> campaign_registry::load() {
@@ -97,7 +112,7 @@ result<std::size_t> campaign_registry::load() {
     campaigns_[rec.id] = entry{*ctx, mode};
     definitions_[rec.id] = actors::to_json(*def).dump();
     // Running jobs resume; a cancelled campaign's leftovers fail; a paused one waits.
-    if (mode != actors::campaign_mode::paused) resume_jobs(rec.id, **ctx);
+    if (mode != actors::campaign_mode::paused && !owned_) resume_jobs(rec.id, **ctx);
     ++n;
   }
   return n;
@@ -310,7 +325,116 @@ bool trigger_loop::unknown_campaign(const kafka::message& m, const std::string& 
   return true;
 }
 
+bool trigger_loop::try_subscriber(const kafka::message& m) {
+  // Applied in groups (flush_subscribers): one transaction for all the records of a poll.
+  subscribers_.push_back(m);
+  return true;
+}
+
+void trigger_loop::flush_subscribers() {
+  if (subscribers_.empty()) return;
+  rocksdb::WriteBatch b;
+  std::vector<const kafka::message*> staged;
+  std::set<std::string> cards;  // a card twice in a group: the group before it is committed first
+  auto commit_staged = [&]() -> bool {
+    if (b.Count() > 0) {
+      if (auto s = state_.database().commit(b, true); !s) {
+        logger()->warn("{} subscriber records: {} (tried again)", staged.size(), s.error().message);
+        return false;
+      }
+    }
+    for (const auto* m : staged) done(*m);
+    b.Clear();
+    staged.clear();
+    cards.clear();
+    return true;
+  };
+  std::size_t used = 0;
+  for (const auto& m : subscribers_) {
+    auto rec = storage::decode_card(m.key, m.payload);
+    if (!rec) {
+      dead_letter(m, "subscriber record: " + rec.error().message);
+      ++used;
+      continue;
+    }
+    if (const auto p = owner_->partition_of(rec->iccid); p != m.partition) {
+      dead_letter(m, "subscriber record for " + rec->iccid + " on partition " +
+                         std::to_string(m.partition) + ", but the card's partition is " +
+                         std::to_string(p) +
+                         " (key the records by ICCID with Kafka's default partitioner)");
+      ++used;
+      continue;
+    }
+    if (cards.count(rec->iccid) > 0 && !commit_staged()) break;
+    auto applied = storage::apply_card(state_, *rec, b);
+    if (!applied) {
+      dead_letter(m, "subscriber record for " + rec->iccid + ": " + applied.error().message);
+      ++used;
+      continue;
+    }
+    cards.insert(rec->iccid);
+    staged.push_back(&m);
+    ++used;
+  }
+  if (!commit_staged()) used -= std::min(used, staged.size());
+  subscribers_.erase(subscribers_.begin(),
+                     subscribers_.begin() + static_cast<std::ptrdiff_t>(used));
+}
+
+// Partition-owned mode: a carrier's selection goes to every partition (one copy each, in one
+// transaction with this record's offset); each copy is expanded by its partition's owner over
+// that partition's cards only, so no rebalance can start a card on two instances.
+bool trigger_loop::try_selection(const kafka::message& m, const kafka::trigger_event& t,
+                                 const campaign_registry::entry& camp) {
+  if (!t.partition) {
+    std::vector<extra_record> copies;
+    for (std::int32_t p = 0; p < owner_->partitions(); ++p) {
+      auto c = t;
+      c.partition = p;
+      copies.push_back({config_.kafka.triggers_topic, p, t.campaign,
+                        kafka::serialise(kafka::trigger_topic_event(std::move(c)))});
+    }
+    if (auto s = committer_->publish(std::move(copies)); !s) {
+      logger()->warn("selection trigger {}[{}]@{}: copies not published: {} (tried again)", m.topic,
+                     m.partition, m.offset, s.error().message);
+      return false;
+    }
+    done(m);
+    return true;
+  }
+  if (*t.partition != m.partition) {
+    dead_letter(m, "trigger: a selection copy for partition " + std::to_string(*t.partition) +
+                       " read from partition " + std::to_string(m.partition));
+    return true;
+  }
+  auto parsed = parse_target(*t.target, camp.ctx->def);
+  if (!parsed) {
+    dead_letter(m, "trigger: " + parsed.error().message);
+    return true;
+  }
+  const auto p = m.partition;
+  auto* owner = owner_;
+  engine_.admit(
+      t.campaign,
+      std::make_unique<owned_cursor>(
+          std::make_unique<actors::subscriber_cursor>(state_, camp.ctx->def, std::move(*parsed)),
+          [owner, p](std::string_view iccid) { return owner->partition_of(iccid) == p; }),
+      token_for(m));
+  return true;
+}
+
 bool trigger_loop::try_process(const kafka::message& m, clock::time_point since) {
+  if (owner_ != nullptr && m.topic == config_.kafka.subscribers_topic) return try_subscriber(m);
+  if (forwarder_ != nullptr && m.topic == config_.kafka.mo_topic) {
+    // An answer another instance's bind received for a card of this one (at most once: a
+    // lost one costs the job a PoR timeout and a retry, as on the air).
+    if (auto s = forwarder_->deliver(m); !s) {
+      dead_letter(m, s.error().message);
+      return true;
+    }
+    done(m);
+    return true;
+  }
   auto ev = kafka::parse_trigger_event(m.payload);
   if (!ev) {
     dead_letter(m, ev.error().message);
@@ -338,6 +462,14 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
   const auto& t = std::get<kafka::trigger_event>(*ev);
   auto camp = registry_.find(t.campaign);
   if (!camp) return unknown_campaign(m, t.campaign, since);
+  if (owner_ != nullptr && !t.iccid.empty() && owner_->partition_of(t.iccid) != m.partition) {
+    dead_letter(m, "trigger for " + t.iccid + " on partition " + std::to_string(m.partition) +
+                       ", but the card's partition is " +
+                       std::to_string(owner_->partition_of(t.iccid)) +
+                       " (key triggers by ICCID with Kafka's default partitioner)");
+    return true;
+  }
+  if (owner_ != nullptr && t.target) return try_selection(m, t, *camp);
   actors::target_def target;
   if (!t.iccid.empty()) {
     target.iccids = {t.iccid};
@@ -402,6 +534,13 @@ void trigger_loop::commit(bool force) {
   last_commit_ = now;
   std::vector<kafka::topic_partition> list;
   for (const auto& [k, off] : to_commit_) list.push_back({k.first, k.second, off});
+  if (committer_ != nullptr) {
+    // Carried by the next transaction (at the latest after [serve] commit_interval).
+    committer_->set_offsets(list);
+    ++stats_.commits;
+    to_commit_.clear();
+    return;
+  }
   if (auto s = consumer_->commit(list); !s) {
     logger()->debug("commit of {} partitions: {} (retried)", list.size(), s.error().message);
     return;
@@ -432,6 +571,15 @@ void trigger_loop::back_pressure() {
   }
 }
 
+std::vector<std::int32_t> trigger_loop::triggers_partitions(
+    const std::vector<kafka::topic_partition>& parts) const {
+  std::vector<std::int32_t> out;
+  for (const auto& p : parts) {
+    if (p.topic == config_.kafka.triggers_topic) out.push_back(p.partition);
+  }
+  return out;
+}
+
 void trigger_loop::on_rebalance(kafka::rebalance_event ev,
                                 const std::vector<kafka::topic_partition>& parts) {
   std::set<partition_key> keys;
@@ -451,12 +599,24 @@ void trigger_loop::on_rebalance(kafka::rebalance_event ev,
       tracker_.forget(k.first, k.second);
       to_commit_.erase(k);
     }
+    if (owner_ != nullptr) {
+      if (auto s = owner_->assigned(*consumer_, triggers_partitions(parts)); !s) {
+        logger()->error("partitions assigned but not restored: {}; stopping", s.error().message);
+        fatal_ = s.error();
+      }
+    }
     return;
   }
   // Revoked or lost: the records not admitted yet are someone else's now. Withdraw them
   // from the engine (admissions not taken yet: a suffix of each partition, since records
   // are admitted in order), let the ones taken become durable, and commit that prefix.
   drop_held();
+  if (owner_ != nullptr) {
+    flush_subscribers();  // still ours: applied with the last transaction
+    std::erase_if(subscribers_, [&](const kafka::message& m) {
+      return keys.count({m.topic, m.partition}) > 0;
+    });
+  }
   std::unordered_set<std::uint64_t> mine;
   for (const auto& [t, ref] : tokens_) {
     if (keys.count(ref.tp)) mine.insert(t);
@@ -475,7 +635,9 @@ void trigger_loop::on_rebalance(kafka::rebalance_event ev,
     for (const auto& [k, off] : to_commit_) {
       if (keys.count(k)) list.push_back({k.first, k.second, off});
     }
-    if (auto s = consumer_->commit(list); !s) {
+    if (committer_ != nullptr) {
+      committer_->set_offsets(list);  // committed by the owner's last transaction below
+    } else if (auto s = consumer_->commit(list); !s) {
       logger()->warn("rebalance: commit of {} partitions: {}", list.size(), s.error().message);
     }
   }
@@ -484,6 +646,9 @@ void trigger_loop::on_rebalance(kafka::rebalance_event ev,
     to_commit_.erase(k);
   }
   std::erase_if(tokens_, [&](const auto& kv) { return keys.count(kv.second.tp) > 0; });
+  if (owner_ != nullptr) {
+    owner_->released(triggers_partitions(parts), ev == kafka::rebalance_event::revoked);
+  }
 }
 
 loop_stats trigger_loop::stats() const {
@@ -494,18 +659,22 @@ loop_stats trigger_loop::stats() const {
 }
 
 status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void()>& tick) {
+  std::vector<std::string> topics{config_.kafka.triggers_topic};
+  if (owner_ != nullptr) topics.push_back(config_.kafka.subscribers_topic);
+  if (forwarder_ != nullptr) topics.push_back(config_.kafka.mo_topic);
   auto c = kafka::consumer::create(
-      config_.kafka, {config_.kafka.triggers_topic},
+      config_.kafka, topics,
       [this](kafka::rebalance_event ev, const std::vector<kafka::topic_partition>& parts) {
         on_rebalance(ev, parts);
       });
   if (!c) return c.error();
   consumer_ = std::move(*c);
+  if (on_consumer_) on_consumer_(consumer_.get());
   logger()->info("consuming {} as group {} (window {})", config_.kafka.triggers_topic,
                  config_.kafka.group_id, config_.service.window);
   auto last_tick = clock::now();
   bool reported_down = false;
-  while (!stop.load()) {
+  while (!stop.load() && !fatal_ && !(committer_ != nullptr && committer_->stats().fenced)) {
     drain();
     retry_held();
     commit(false);
@@ -525,12 +694,19 @@ status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void
     }
     auto msgs = consumer_->poll(config_.serve.poll_batch, std::chrono::milliseconds(100));
     for (auto& m : msgs) handle(std::move(m));
+    flush_subscribers();
   }
   // Leaving the group runs the revoke callback: what is durable is committed there.
   drain();
   commit(true);
   auto s = consumer_->close();
+  if (on_consumer_) on_consumer_(nullptr);
   consumer_.reset();
+  if (fatal_) return *fatal_;
+  if (committer_ != nullptr && committer_->stats().fenced) {
+    return make_error(errc::conflict,
+                      "this instance was fenced: another instance owns its partitions");
+  }
   return s;
 }
 

@@ -29,8 +29,11 @@
 #include "actors/engine.hpp"
 #include "actors/service_offsets.hpp"
 #include "kafka/consumer.hpp"
+#include "service/changelog_committer.hpp"
+#include "service/mo_forwarder.hpp"
 #include "service/serve_config.hpp"
 #include "service/serve_kafka.hpp"
+#include "service/serve_partitions.hpp"
 #include "storage/api.hpp"
 
 namespace otaflow::service {
@@ -56,6 +59,14 @@ class campaign_registry {
   [[nodiscard]] std::optional<entry> find(const std::string& id) const;
   /// Admits a campaign's non-terminal jobs again (its send window opened, or it expired).
   void reopen(const std::string& id);
+  /// Partition-owned mode: only the cards `owned` selects are this instance's. load() then
+  /// resumes nothing (resume_where does, as partitions arrive) and every resume and selection
+  /// keeps to those cards. Set before load().
+  void set_card_filter(std::function<bool(std::string_view)> owned) { owned_ = std::move(owned); }
+  /// The card filter (empty: every card).
+  [[nodiscard]] const std::function<bool(std::string_view)>& card_filter() const { return owned_; }
+  /// Admits the non-terminal jobs of every campaign not paused whose cards `which` selects.
+  void resume_where(const std::function<bool(std::string_view)>& which);
 
  private:
   void resume_jobs(const std::string& id, const actors::campaign_ctx& ctx);
@@ -65,6 +76,7 @@ class campaign_registry {
   mutable std::mutex mu_;
   std::map<std::string, entry> campaigns_;
   std::map<std::string, std::string> definitions_;  // canonical JSON of each
+  std::function<bool(std::string_view)> owned_;
 };
 
 /// Applies campaign and control events from this instance's own consumer group (a thread).
@@ -134,6 +146,17 @@ class trigger_loop {
         producer_(producer),
         completions_(done) {}
 
+  /// Partition-owned mode (set before run()): offsets go through the committer's
+  /// transactions, partitions arriving and leaving go through `owner`, the subscribers topic
+  /// is consumed too, and `on_consumer` learns the consumer (the transactions' group metadata).
+  void set_partitioned(changelog_committer* committer, partition_owner* owner,
+                       forwarding_transport* forwarder,
+                       std::function<void(const kafka::consumer*)> on_consumer) {
+    committer_ = committer;
+    owner_ = owner;
+    forwarder_ = forwarder;
+    on_consumer_ = std::move(on_consumer);
+  }
   /// Consumes until `stop` is set, then commits what is durable and leaves the group.
   /// `tick` runs every commit interval (status watermark, statistics).
   [[nodiscard]] status run(const std::atomic<bool>& stop, const std::function<void()>& tick);
@@ -152,6 +175,10 @@ class trigger_loop {
   };
 
   void handle(kafka::message&& m);
+  bool try_subscriber(const kafka::message& m);
+  void flush_subscribers();
+  bool try_selection(const kafka::message& m, const kafka::trigger_event& t,
+                     const campaign_registry::entry& camp);
   bool try_process(const kafka::message& m, std::chrono::steady_clock::time_point since);
   bool unknown_campaign(const kafka::message& m, const std::string& campaign,
                         std::chrono::steady_clock::time_point since);
@@ -163,6 +190,8 @@ class trigger_loop {
   void commit(bool force);
   void back_pressure();
   void on_rebalance(kafka::rebalance_event ev, const std::vector<kafka::topic_partition>& parts);
+  [[nodiscard]] std::vector<std::int32_t> triggers_partitions(
+      const std::vector<kafka::topic_partition>& parts) const;
 
   const serve_config& config_;
   storage::state& state_;
@@ -179,6 +208,12 @@ class trigger_loop {
   std::map<partition_key, std::int64_t> to_commit_;
   std::chrono::steady_clock::time_point last_commit_{};
   bool paused_ = false;
+  changelog_committer* committer_ = nullptr;
+  partition_owner* owner_ = nullptr;
+  forwarding_transport* forwarder_ = nullptr;
+  std::vector<kafka::message> subscribers_;  // subscriber records waiting for flush_subscribers
+  std::function<void(const kafka::consumer*)> on_consumer_;
+  std::optional<error> fatal_;  // partition-owned mode: a restore failed, the loop stops
   loop_stats stats_;
 };
 
