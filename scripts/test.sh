@@ -18,11 +18,11 @@ cleanup() { if [ "$kafka_started" = 1 ]; then "$root/scripts/kafka.sh" stop || t
 trap cleanup EXIT
 if [ -n "${OTAFLOW_KAFKA_BROKERS:-}" ]; then export OTAFLOW_KAFKA_BROKERS; fi
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
-# The 3-node cluster test (3 more JVMs) alone, after the parallel run; it starts and stops its
-# own cluster on ports 39092..39097.
+# The 3-node cluster tests (3 more JVMs each) one at a time, after the parallel run; each
+# starts and stops its own cluster (ports 39092..39097, 39292..39297).
 if [ "${OTAFLOW_NO_KAFKA:-0}" != 1 ]; then
-  OTAFLOW_KAFKA_CLUSTER_TEST=1 ctest --test-dir "$build" --output-on-failure --timeout 600 \
-    -R '^kafka_broker_cluster$'
+  OTAFLOW_KAFKA_CLUSTER_TEST=1 ctest --test-dir "$build" --output-on-failure --timeout 900 \
+    -R '^kafka_broker_(cluster|serve_partitioned)$'
 fi
 
 if [ "${OTAFLOW_SANITIZE:-0}" = 1 ]; then

@@ -193,7 +193,9 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   logger()->info("{} campaigns loaded; their unfinished jobs resume{}", *loaded,
                  owner ? " as their partitions arrive" : "");
 
-  auto control = control_reader::start(cfg, registry, producer);
+  auto group = control_group(cfg, state);
+  if (!group) return context("control reader group", group.error());
+  auto control = control_reader::start(cfg, registry, producer, *group);
   if (!control) return context("control reader", control.error());
 
   trigger_loop loop(cfg, state, eng, registry, producer, completions);
@@ -257,7 +259,9 @@ result<run_summary> serve_partitioned(const serve_config& config, storage::state
 
   // One transactional id per instance: a restarted instance fences its earlier self.
   const auto txn_id = cfg.kafka.group_id + ".state." + cfg.instance_id;
-  auto txp = kafka::txn_producer::create(cfg.kafka, txn_id, std::chrono::seconds(60));
+  // 15 s: a transaction lasts milliseconds; one left open by a crashed instance holds the
+  // new owner's stable offsets (and so its start) until the coordinator aborts it.
+  auto txp = kafka::txn_producer::create(cfg.kafka, txn_id, std::chrono::seconds(15));
   if (!txp) return context("transactional producer", txp.error());
   while (true) {
     auto s = (*txp)->init(std::chrono::seconds(30));

@@ -1,5 +1,6 @@
 #include "service/serve_loop.hpp"
 
+#include <random>
 #include <set>
 #include <unordered_set>
 
@@ -194,15 +195,36 @@ control_reader::control_reader(const serve_config& config, campaign_registry& re
 
 result<std::unique_ptr<control_reader>> control_reader::start(const serve_config& config,
                                                               campaign_registry& registry,
-                                                              serve_producer& producer) {
+                                                              serve_producer& producer,
+                                                              const std::string& group) {
   auto opts = config.kafka;
-  opts.group_id = config.kafka.group_id + ".control." + config.instance_id;
+  opts.group_id = group;
   auto c = kafka::consumer::create(opts, {opts.triggers_topic});
   if (!c) return c.error();
   std::unique_ptr<control_reader> r(new control_reader(config, registry, producer, std::move(*c)));
   r->thread_ = std::thread([p = r.get()] { p->loop(); });
   logger()->info("control reader: group {}", opts.group_id);
   return r;
+}
+
+result<std::string> control_group(const serve_config& config, storage::state& state) {
+  constexpr std::string_view key = "serve.control_group";
+  auto& db = state.database();
+  auto stored = db.get(storage::column::meta, key);
+  if (!stored) return stored.error();
+  if (stored->has_value()) return **stored;
+  std::string group = config.kafka.group_id + ".control." + config.instance_id;
+  auto campaigns = state.campaigns().list();
+  if (!campaigns) return campaigns.error();
+  if (campaigns->empty()) {
+    std::random_device rd;
+    group += "." + to_hex(static_cast<std::uint64_t>(rd()) << 32 | rd(), 16);
+  }
+  rocksdb::WriteBatch b;
+  b.Put(db.handle(storage::column::meta), rocksdb::Slice(key.data(), key.size()),
+        rocksdb::Slice(group));
+  OTAFLOW_TRY(db.apply(b, true));
+  return group;
 }
 
 control_reader::~control_reader() {
@@ -382,8 +404,9 @@ void trigger_loop::flush_subscribers() {
 }
 
 // Partition-owned mode: a carrier's selection goes to every partition (one copy each, in one
-// transaction with this record's offset); each copy is expanded by its partition's owner over
-// that partition's cards only, so no rebalance can start a card on two instances.
+// transaction; the record's offset follows in a later one, so a crash in between copies it
+// again: harmless, triggers are idempotent); each copy is expanded by its partition's owner
+// over that partition's cards only, so no rebalance can start a card on two instances.
 bool trigger_loop::try_selection(const kafka::message& m, const kafka::trigger_event& t,
                                  const campaign_registry::entry& camp) {
   if (!t.partition) {
@@ -470,6 +493,13 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     return true;
   }
   if (owner_ != nullptr && t.target) return try_selection(m, t, *camp);
+  if (owner_ != nullptr && !t.iccid.empty() &&
+      clock::now() - since < config_.serve.unknown_campaign_grace) {
+    // The card's subscriber record may still be on its way (another topic: no order between
+    // the two): hold the trigger a while rather than fail the card as unknown.
+    auto known = state_.subscribers().get(t.iccid);
+    if (known && !known->has_value()) return false;
+  }
   actors::target_def target;
   if (!t.iccid.empty()) {
     target.iccids = {t.iccid};

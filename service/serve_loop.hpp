@@ -79,14 +79,22 @@ class campaign_registry {
   std::function<bool(std::string_view)> owned_;
 };
 
+/// The control reader's consumer group, kept in the state directory's meta: the one named
+/// there; else <group_id>.control.<instance_id> for a directory that holds campaigns (as
+/// before the name was kept); else, for a new or wiped directory, that name with a random
+/// suffix, so that the reader starts from the beginning of the triggers topic and learns
+/// every campaign again instead of resuming at the offsets an earlier directory committed.
+[[nodiscard]] result<std::string> control_group(const serve_config& config, storage::state& state);
+
 /// Applies campaign and control events from this instance's own consumer group (a thread).
 class control_reader {
  public:
-  /// Subscribes as <group_id>.control.<instance_id> and starts reading; records it cannot
-  /// apply go to the dead-letter topic through `producer`.
+  /// Subscribes as `group` (control_group()) and starts reading; records it cannot apply go
+  /// to the dead-letter topic through `producer`.
   [[nodiscard]] static result<std::unique_ptr<control_reader>> start(const serve_config& config,
                                                                      campaign_registry& registry,
-                                                                     serve_producer& producer);
+                                                                     serve_producer& producer,
+                                                                     const std::string& group);
   ~control_reader();
   /// Stops reading and leaves the group.
   void stop();

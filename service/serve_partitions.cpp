@@ -157,8 +157,18 @@ status partition_owner::assigned(kafka::consumer& consumer,
     tps.push_back({cfg_.kafka.triggers_topic, p, -1001});
     tps.push_back({cfg_.kafka.subscribers_topic, p, -1001});
   }
+  // A crashed owner's open transaction holds them until the coordinator aborts it (the
+  // transaction timeout): wait that long, and more, rather than give up.
   auto committed = consumer.committed(tps, kafka_call_timeout);
+  for (int i = 0; !committed && committed.error().retriable() && i < 8; ++i) {
+    logger()->info("partitions assigned: waiting for stable offsets: {}",
+                   committed.error().message);
+    committed = consumer.committed(tps, kafka_call_timeout);
+  }
   if (!committed) return committed.error();
+  // A partition nobody committed yet is read from its beginning (auto.offset.reset =
+  // earliest): carrying offset 0 for it puts it in every transaction's offsets too (fencing).
+  for (auto& tp : *committed) tp.offset = std::max<std::int64_t>(tp.offset, 0);
   for (const auto p : parts) OTAFLOW_TRY(restore(p));
   {
     std::lock_guard lock(mu_);

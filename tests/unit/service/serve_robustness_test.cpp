@@ -35,7 +35,12 @@ TEST_F(service_fixture, AControlRecordNotAppliedIsCommittedOnlyOnceDeadLetteredW
   define("c1");                       // 0@0
   send(0, control("pause", "nope"));  // 0@1: no such campaign
   send(0, control("pause", "c1"));    // 0@2: applied after the one before it
-  kafka_probe control_group(cfg.kafka.brokers, cfg.kafka.group_id + ".control." + cfg.instance_id);
+  // A new state directory: the group's name is <group_id>.control.<instance_id>.<random>.
+  auto group = service::control_group(cfg, *state_);
+  ASSERT_TRUE(group.ok()) << group.error().message;
+  EXPECT_EQ(group->rfind(cfg.kafka.group_id + ".control." + cfg.instance_id + ".", 0), 0u)
+      << *group;
+  kafka_probe control_group(cfg.kafka.brokers, *group);
   std::vector<record> dlq;
   ASSERT_TRUE(eventually([&] {
     dlq = probe_->read(cfg.kafka.dlq_topic, 1);
