@@ -17,6 +17,14 @@
 #   tests/integration/serve_lib.sh), BENCH_KEEP=1 keeps the work directory,
 #   BENCH_PERF=SECONDS records `perf record -g` (or BENCH_PERF_OPTS, e.g. "--call-graph
 #   dwarf") of serve for that long once triggers flow (perf.data in the work directory).
+# Partition-owned mode (docs/SCALING.md): BENCH_PARTITIONED=1 runs serve with [serve]
+#   partitioned = true (the vendor file published with `subscribers import --config`, triggers
+#   keyed with Java's murmur2 partitioner); BENCH_INSTANCES=2 runs two instances in the group
+#   sharing one SMPP account. The JSON line then adds the changelog's cost per card
+#   (changelog_bytes_per_card, changelog_records_per_card, transactions) and the serve CPU
+#   seconds per card, and BENCH_RESTORE=1 ends with a restore: instance s stops cleanly, its
+#   state directory is wiped, and it starts again and rebuilds every partition from the
+#   changelog (restore_ms, restore_records).
 # Needs kcat and python3. Not a ctest test: it takes a minute and the whole machine.
 set -euo pipefail
 
@@ -70,16 +78,48 @@ BROKERS=$OTAFLOW_KAFKA_BROKERS
 export OTAFLOW_KEK=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cd "$W"
 
-say "$N cards through $BROKERS (engine window $SERVE_WINDOW); setting up"
+PARTITIONED=${BENCH_PARTITIONED:-0}
+INSTANCES=${BENCH_INSTANCES:-1}
+say "$N cards through $BROKERS (engine window $SERVE_WINDOW, partitioned $PARTITIONED, $INSTANCES instances); setting up"
 "$OTAFLOW" fleet generate --count "$N" --seed "serve-bench" --out fleet.csv >/dev/null
 tail -n +2 fleet.csv | cut -d, -f1 >iccids.txt
 start_smsc fleet.csv s
-config s "$BROKERS" s
-"$OTAFLOW" subscribers import --state s fleet.csv >/dev/null
-start_serve s
+NAMES=(s)
+[ "$INSTANCES" = 2 ] && NAMES=(s s2)
+for i in "${NAMES[@]}"; do
+  config "$i" "$BROKERS" s
+  sed -i "s/system_id = \"$i\"/system_id = \"s\"/" "$i.toml"
+  if [ "$PARTITIONED" = 1 ]; then
+    sed -i "s/^dlq_topic.*/&\nstate_topic = \"$RUN.s.state\"\nsubscribers_topic = \"$RUN.s.subscribers\"\nmo_topic = \"$RUN.s.mo\"/" "$i.toml"
+    printf 'partitioned = true\n' >>"$i.toml"
+  fi
+done
+# Triggers keyed by ICCID go where Java's partitioner puts them (kcat's default is CRC32).
+produce() { kcat -b "$1" -t "$2" -P -K $'\t' -z lz4 -X linger.ms=20 -X partitioner=murmur2_random; }
+if [ "$PARTITIONED" = 1 ]; then
+  start_serve s
+  wait_log s.log "consuming" 90
+  "$OTAFLOW" subscribers import --config s.toml fleet.csv >import.json
+else
+  "$OTAFLOW" subscribers import --state s fleet.csv >/dev/null
+  start_serve s
+fi
+SERVE_PIDS=("$SERVE_PID")
+S1_PID=$SERVE_PID
 wait_log s.log "kafka consumer $RUN.s: assigned" 60
+if [ "$INSTANCES" = 2 ]; then
+  start_serve s2
+  SERVE_PIDS+=("$SERVE_PID")
+  wait_log s2.log "kafka consumer $RUN.s: assigned" 60
+fi
+if [ "$PARTITIONED" = 1 ]; then
+  for i in "${NAMES[@]}"; do wait_log "$i.log" "partitions restored" 120; done
+  # The subscriber records must be applied before the triggers come (else they wait).
+  sleep 5
+fi
+SERVE_PID=$S1_PID
 campaign c-bench | produce "$BROKERS" "$RUN.s.triggers"
-wait_log s.log "campaign 'c-bench' defined" 30
+for i in "${NAMES[@]}"; do wait_log "$i.log" "campaign 'c-bench' defined" 30; done
 triggers c-bench 0 "$N" >triggers.txt
 
 # One consumer follows the status topic from the beginning; a python filter counts cards with
@@ -125,7 +165,9 @@ RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVE_PID/stat
 # CPU seconds (user + system) of serve and smsc-sim so far: less noisy than the wall clock on a
 # shared machine.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-say "CPU seconds: serve $(cpu_s "$SERVE_PID"), smsc-sim $(cpu_s "$SMSC_PID")"
+SERVE_CPU=0
+for p in "${SERVE_PIDS[@]}"; do SERVE_CPU=$(awk -v a="$SERVE_CPU" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.1f", a + b }'); done
+say "CPU seconds: serve $SERVE_CPU (all instances), smsc-sim $(cpu_s "$SMSC_PID")"
 # serve's busiest threads (CPU seconds; CAF names its scheduler workers caf.multiplexer,
 # detached actors caf.actor; the main thread is the trigger consumer).
 for t in /proc/"$SERVE_PID"/task/*; do
@@ -133,13 +175,42 @@ for t in /proc/"$SERVE_PID"/task/*; do
 done | sort -rn | head -n 8 | tr '\n' ',' | sed 's/,$/\n/; s/^/serve threads: /' >&2
 kill "$FOLLOW" 2>/dev/null || true
 wait "$PRODUCER" || true
-kill -TERM "$SERVE_PID"
-wait "$SERVE_PID" || fail "serve exited with an error after SIGTERM"
+for p in "${SERVE_PIDS[@]}"; do kill -TERM "$p"; done
+for p in "${SERVE_PIDS[@]}"; do wait "$p" || fail "serve exited with an error after SIGTERM"; done
 grep -E "jobs: [0-9]+ started" s.log | tail -n 1 >&2 || true
-python3 - "$N" "$T0" "$T1" "$RSS_KB" <<'PY'
-import json, sys
+RESTORE=""
+if [ "$PARTITIONED" = 1 ] && [ "${BENCH_RESTORE:-0}" = 1 ]; then
+  # Every partition to instance s, rebuilt from the changelog on an empty state directory.
+  rm -rf "$W/s"
+  echo "---- restore" >>s.log
+  start_serve s
+  wait_log s.log "partitions restored" 600
+  RESTORE=$(grep "partitions restored" s.log | tail -n 1)
+  say "restore: ${RESTORE#*] }"
+  kill -TERM "$SERVE_PID"
+  wait "$SERVE_PID" || true
+fi
+python3 - "$N" "$T0" "$T1" "$RSS_KB" "$SERVE_CPU" "$PARTITIONED" "$RESTORE" "${NAMES[@]}" <<'PY'
+import json, re, sys
 n, t0, t1, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+cpu, partitioned, restore, names = float(sys.argv[5]), sys.argv[6] == "1", sys.argv[7], sys.argv[8:]
 s = t1 - t0
-print(json.dumps({"cards": n, "seconds": round(s, 2), "cards_per_s": round(n / s),
-                  "peak_rss_mb_serve": round(rss / 1024)}))
+out = {"cards": n, "seconds": round(s, 2), "cards_per_s": round(n / s),
+       "peak_rss_mb_serve": round(rss / 1024), "serve_cpu_ms_per_card": round(1000 * cpu / n, 3)}
+if partitioned:
+    txn = rec = byt = 0
+    pat = re.compile(r"stopped: (\d+) transactions \((\d+) aborted\), (\d+) changelog records \((\d+) bytes\)")
+    for name in names:
+        for line in open(f"{name}.log"):
+            m = pat.search(line)
+            if m:
+                txn += int(m.group(1)); rec += int(m.group(3)); byt += int(m.group(4))
+                break  # the first stop: the campaign's run (not the restore)
+    out.update({"instances": len(names), "transactions": txn,
+                "changelog_records_per_card": round(rec / n, 2),
+                "changelog_bytes_per_card": round(byt / n)})
+    m = re.search(r"in (\d+) ms: (\d+) records", restore)
+    if m:
+        out.update({"restore_ms": int(m.group(1)), "restore_records": int(m.group(2))})
+print(json.dumps(out))
 PY

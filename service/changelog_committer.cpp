@@ -171,12 +171,16 @@ void changelog_committer::run_group(std::vector<request*>& group) {
       offsets_dirty_ = false;
       last_offsets_ = std::chrono::steady_clock::now();
     }
-    auto s = transact(group, offsets);
+    committer_stats times;
+    auto s = transact(group, offsets, times);
     if (s) {
       // Durable in Kafka: now the local rows (unsynced: the changelog is the record; a crash
       // rebuilds the partition from it).
       std::lock_guard lock(mu_);
       ++stats_.transactions;
+      stats_.produce_us += times.produce_us;
+      stats_.offsets_us += times.offsets_us;
+      stats_.commit_us += times.commit_us;
       for (auto* r : group) {
         ++stats_.batches;
         stats_.records += r->ops.size();
@@ -213,7 +217,14 @@ void changelog_committer::run_group(std::vector<request*>& group) {
 }
 
 status changelog_committer::transact(const std::vector<request*>& group,
-                                     const std::vector<kafka::topic_partition>& offsets) {
+                                     const std::vector<kafka::topic_partition>& offsets,
+                                     committer_stats& times) {
+  using clock = std::chrono::steady_clock;
+  auto us_since = [](clock::time_point t) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t).count());
+  };
+  auto t = clock::now();
   OTAFLOW_TRY(port_.begin());
   for (const auto* r : group) {
     for (const auto& op : r->ops) {
@@ -234,8 +245,14 @@ status changelog_committer::transact(const std::vector<request*>& group,
                                 std::optional<std::string_view>(payload)));
     }
   }
+  times.produce_us = us_since(t);
+  t = clock::now();
   if (!offsets.empty()) OTAFLOW_TRY(port_.send_offsets(offsets));
-  return port_.commit();
+  times.offsets_us = us_since(t);
+  t = clock::now();
+  auto s = port_.commit();
+  times.commit_us = us_since(t);
+  return s;
 }
 
 }  // namespace otaflow::service

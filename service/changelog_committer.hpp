@@ -82,6 +82,9 @@ struct committer_stats {
   std::uint64_t statuses = 0;      ///< status events produced in committed transactions
   std::uint64_t bytes = 0;         ///< key + value octets of those records
   bool fenced = false;             ///< a fatal error: this instance must stop
+  std::uint64_t produce_us = 0;    ///< time spent queueing records (committed transactions)
+  std::uint64_t offsets_us = 0;    ///< time spent sending the consumer's offsets
+  std::uint64_t commit_us = 0;     ///< time spent committing (flush + end of transaction)
 };
 
 /// A record of another topic that goes in a transaction (e.g. a selection trigger's copies).
@@ -129,7 +132,7 @@ class changelog_committer {
   void loop();
   void run_group(std::vector<request*>& group);
   status transact(const std::vector<request*>& group,
-                  const std::vector<kafka::topic_partition>& offsets);
+                  const std::vector<kafka::topic_partition>& offsets, committer_stats& times);
   std::optional<std::int32_t> unowned(const request& r) const;  // under mu_
   status enqueue(request& r);
 

@@ -311,9 +311,15 @@ result<run_summary> serve_partitioned(const serve_config& config, storage::state
     logger()->warn("dead-letter and alert records left unacknowledged: {}", s.error().message);
   }
   const auto cs = committer.stats();
+  const auto per_txn = [&](std::uint64_t us) {
+    return cs.transactions == 0 ? 0.0 : static_cast<double>(us) / 1000.0 / cs.transactions;
+  };
   logger()->info(
-      "stopped: {} transactions ({} aborted), {} changelog records ({} bytes), {} statuses",
-      cs.transactions, cs.aborted, cs.records, cs.bytes, cs.statuses);
+      "stopped: {} transactions ({} aborted), {} changelog records ({} bytes), {} statuses; "
+      "per transaction {:.1f} ms queueing records, {:.1f} ms sending offsets, {:.1f} ms "
+      "committing",
+      cs.transactions, cs.aborted, cs.records, cs.bytes, cs.statuses, per_txn(cs.produce_us),
+      per_txn(cs.offsets_us), per_txn(cs.commit_us));
   if (!ran) return ran.error();
   return out;
 }

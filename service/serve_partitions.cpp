@@ -95,28 +95,40 @@ bool partition_owner::owns_card(std::string_view iccid) const {
   return owned_.count(p) > 0;
 }
 
-status partition_owner::restore(std::int32_t p) {
+status partition_owner::restore(const std::vector<std::int32_t>& parts) {
+  if (parts.empty()) return {};
   const auto& topic = cfg_.kafka.state_topic;
   auto& db = state_.database();
   const auto t0 = std::chrono::steady_clock::now();
-  auto ckpt = storage::changelog::checkpoint(db, topic, p);
-  if (!ckpt) return ckpt.error();
-  // From here on the local rows of p change: the checkpoint no longer describes them.
-  OTAFLOW_TRY(storage::changelog::set_checkpoint(db, topic, p, -1));
+  std::vector<kafka::topic_partition> from;
+  std::set<std::int32_t> wipe;
+  std::string how;
+  for (const auto p : parts) {
+    auto ckpt = storage::changelog::checkpoint(db, topic, p);
+    if (!ckpt) return ckpt.error();
+    // From here on the local rows of p change: the checkpoint no longer describes them.
+    OTAFLOW_TRY(storage::changelog::set_checkpoint(db, topic, p, -1));
+    if (!ckpt->has_value()) wipe.insert(p);
+    from.push_back({topic, p, ckpt->has_value() ? **ckpt : kafka::from_beginning});
+    how += (how.empty() ? "" : ", ") + std::to_string(p) + " from " +
+           (ckpt->has_value() ? "checkpoint " + std::to_string(**ckpt) : "the start");
+  }
   std::uint64_t wiped = 0;
-  if (!ckpt->has_value()) {
+  if (!wipe.empty()) {
     auto w = storage::changelog::wipe(
-        db, [&](std::string_view iccid) { return partition_of(iccid) == p; });
+        db, [&](std::string_view iccid) { return wipe.count(partition_of(iccid)) > 0; });
     if (!w) return w.error();
     wiped = *w;
   }
-  const std::int64_t from = ckpt->has_value() ? **ckpt : kafka::from_beginning;
+  // Every partition in one read: records of one partition come in order, which is all the
+  // rows need (a row belongs to one card, so to one partition).
   rocksdb::WriteBatch batch;
   std::uint64_t records = 0, bytes = 0;
   std::vector<storage::changelog::record> one(1);
-  auto end = kafka::read_partition(
-      cfg_.kafka, topic, p, from,
-      [&](std::string_view key, std::optional<std::string_view> value, std::int64_t) -> status {
+  auto end = kafka::read_partitions(
+      cfg_.kafka, from,
+      [&](std::int32_t, std::string_view key, std::optional<std::string_view> value,
+          std::int64_t) -> status {
         one[0] = {key, value};
         OTAFLOW_TRY(storage::changelog::apply_records(db, one, batch));
         ++records;
@@ -131,19 +143,22 @@ status partition_owner::restore(std::int32_t p) {
   if (!end) return end.error();
   if (batch.Count() > 0) OTAFLOW_TRY(db.apply(batch, false));
   state_.counters().clear_cache();
+  std::string ends;
   {
     std::lock_guard lock(mu_);
-    restore_end_[p] = *end;
+    for (const auto& e : *end) {
+      restore_end_[e.partition] = e.offset;
+      ends += (ends.empty() ? "" : ",") + std::to_string(e.offset);
+    }
   }
   restored_ += records;
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
   logger()->info(
-      "partition {} restored from {}[{}] {} in {} ms: {} records ({} bytes) up to offset {}{}", p,
-      topic, p, ckpt->has_value() ? "from checkpoint " + std::to_string(**ckpt) : "from the start",
-      ms, records, bytes, *end,
-      wiped > 0 ? ", " + std::to_string(wiped) + " stale local rows wiped first" : "");
+      "partitions restored from {} ({}) in {} ms: {} records ({} bytes), up to offsets {}{}",
+      topic, how, ms, records, bytes, ends,
+      wiped > 0 ? "; " + std::to_string(wiped) + " stale local rows wiped first" : "");
   return {};
 }
 
@@ -169,7 +184,7 @@ status partition_owner::assigned(kafka::consumer& consumer,
   // A partition nobody committed yet is read from its beginning (auto.offset.reset =
   // earliest): carrying offset 0 for it puts it in every transaction's offsets too (fencing).
   for (auto& tp : *committed) tp.offset = std::max<std::int64_t>(tp.offset, 0);
-  for (const auto p : parts) OTAFLOW_TRY(restore(p));
+  OTAFLOW_TRY(restore(parts));
   {
     std::lock_guard lock(mu_);
     for (const auto p : parts) {

@@ -110,7 +110,7 @@ class partition_owner {
   [[nodiscard]] std::uint64_t restored_records() const noexcept { return restored_.load(); }
 
  private:
-  [[nodiscard]] status restore(std::int32_t p);
+  [[nodiscard]] status restore(const std::vector<std::int32_t>& parts);
 
   const serve_config& cfg_;
   storage::state& state_;
