@@ -402,5 +402,58 @@ TEST_F(committer_test, LocalOnlyBatchesNeverReachTheKafkaSide) {
   EXPECT_EQ(committer_->stats().transactions, 0u);
 }
 
+TEST_F(committer_test, ALocalOnlySyncedWriteIsStillSynced) {
+  // Campaigns and the audit log are not in the changelog: the local WAL is their only record.
+  state_->database().set_commit_hook({});
+  state_.reset();
+  state_ = storage::test::open_state(dir_.path(), storage::test::test_kek(), true);
+  ASSERT_NE(state_, nullptr);
+  start();
+  storage::campaign_record c;
+  c.id = "c1";
+  c.format = "json";
+  c.definition = "{}";
+  const auto before = state_->database().wal_syncs();
+  ASSERT_TRUE(state_->campaigns().put(c, true).ok());
+  EXPECT_EQ(port_.begins(), 0u);
+  EXPECT_GT(state_->database().wal_syncs(), before) << "a synced campaign write was not synced";
+}
+
+TEST_F(committer_test, ABatchWhosePartitionMovedAwayWhileWaitingFailsAndTheOthersGoOn) {
+  start();
+  own_all();
+  const auto stays = card_on(0), moves = card_on(1), first = card_on(0, 1);
+  port_.hold(true);
+  result<std::uint64_t> r0 = make_error(errc::internal, "not run");
+  result<std::uint64_t> r1 = r0, r2 = r0;
+  std::thread t0([&] { r0 = reserve(first); });
+  port_.wait_in_commit();
+  // Separate counter stores would serialise on one mutex: write the two rows as raw batches.
+  auto put = [&](const std::string& iccid) -> result<std::uint64_t> {
+    rocksdb::WriteBatch b;
+    const std::string v("\0\0\0\0\x05", 5);
+    (void)b.Put(state_->database().handle(column::counters), counter_key(iccid), v);
+    OTAFLOW_TRY(state_->database().commit(b, true));
+    return 5;
+  };
+  std::thread t1([&] { r1 = put(stays); });
+  std::thread t2([&] { r2 = put(moves); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let them queue (no assertion)
+  committer_->disown(1);
+  port_.hold(false);
+  t0.join();
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(r0.ok());
+  EXPECT_TRUE(r1.ok());
+  ASSERT_FALSE(r2.ok());
+  EXPECT_NE(r2.error().message.find("partition 1"), std::string::npos) << r2.error().message;
+  EXPECT_TRUE(row(column::counters, counter_key(stays)).has_value());
+  EXPECT_FALSE(row(column::counters, counter_key(moves)).has_value());
+  for (const auto& t : port_.committed()) {
+    for (const auto& r : t.records) EXPECT_EQ(r.partition, 0) << "a record of a partition gone";
+  }
+}
+
 }  // namespace
 }  // namespace otaflow::service
