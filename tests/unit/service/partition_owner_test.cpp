@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include "actors/engine.hpp"
 #include "kafka/consumer.hpp"
@@ -222,6 +223,47 @@ TEST_F(owner_test, ACleanHandOverKeepsTheRowsALostOneRebuildsThem) {
   ASSERT_TRUE(owner_->assigned(*consumer_, {0}).ok());
   EXPECT_EQ(stored_counter(*owner_state_, a), 2u);
   EXPECT_EQ(owner_->restored_records(), 4u);
+}
+
+// The mock cluster writes no commit/abort markers and keeps no last stable offset
+// (tests/unit/kafka/txn_producer_test.cpp): what a read_committed reader would see of a failed
+// transaction is shown against a real broker only. Here: what the committer does with
+// kafka_txn_port's answers to the broker's fencing errors.
+
+TEST_F(owner_test, ProducerFencedAtCommitFencesTheWriterAndItsRowIsNotApplied) {
+  const auto a = card_on(0);
+  ASSERT_TRUE(reserve(*writer_state_, a).ok());
+  // What the broker answers once a newer instance registered the same transactional id.
+  cluster_->push_request_errors(kafka::mock_request::end_txn, {RD_KAFKA_RESP_ERR_PRODUCER_FENCED});
+  auto v = reserve(*writer_state_, a);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().message.find("owners.state.writer"), std::string::npos) << v.error().message;
+  const auto st = writer_->stats();
+  EXPECT_TRUE(st.fenced);
+  EXPECT_EQ(st.transactions, 1u);
+  EXPECT_EQ(st.aborted, 1u);  // not retried: a fenced producer never writes again
+  EXPECT_EQ(stored_counter(*writer_state_, a), 1u);
+  auto later = reserve(*writer_state_, a);
+  ASSERT_FALSE(later.ok());
+  EXPECT_NE(later.error().message.find("fenced"), std::string::npos) << later.error().message;
+  EXPECT_EQ(writer_->stats().aborted, 1u);
+}
+
+TEST_F(owner_test, OffsetsOfAStaleGenerationAbortTheTransactionAndTheRetryCommits) {
+  writer_port_->set_consumer(consumer_.get());
+  writer_->set_offsets({{cfg_.kafka.triggers_topic, 0, 5}});
+  // The coordinator's answer to offsets from a member of an older generation, once.
+  cluster_->push_request_errors(kafka::mock_request::txn_offset_commit,
+                                {RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION});
+  const auto a = card_on(0);
+  auto v = reserve(*writer_state_, a);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(*v, 1u);
+  const auto st = writer_->stats();
+  EXPECT_EQ(st.aborted, 1u);
+  EXPECT_EQ(st.transactions, 1u);
+  EXPECT_FALSE(st.fenced) << "the producer itself was not fenced";
+  EXPECT_EQ(stored_counter(*writer_state_, a), 1u);
 }
 
 class recording_listener final : public actors::transport_listener {
