@@ -92,14 +92,16 @@ std::optional<std::int32_t> changelog_committer::unowned(const request& r) const
   return std::nullopt;
 }
 
-status changelog_committer::commit(rocksdb::WriteBatch& batch, bool /*sync*/) {
+status changelog_committer::commit(rocksdb::WriteBatch& batch, bool sync) {
   request r;
   r.batch = &batch;
   r.statuses = std::exchange(attached, {});
   auto ops = storage::changelog::partitioned_ops(db_, batch);
   if (!ops) return ops.error();
   r.ops = std::move(*ops);
-  if (r.ops.empty() && r.statuses.empty()) return db_.apply(batch, false);  // local rows only
+  // Local rows only (campaigns, audit, meta): not in the changelog, so the local write-ahead
+  // log is their only record and the caller's sync is kept.
+  if (r.ops.empty() && r.statuses.empty()) return db_.apply(batch, sync);
   return enqueue(r);
 }
 

@@ -90,6 +90,11 @@ std::size_t msisdn_directory::size() const {
   return by_msisdn_.size();
 }
 
+void msisdn_directory::add_for_test(std::string msisdn, std::string iccid) {
+  std::lock_guard lock(mu_);
+  by_msisdn_[std::move(msisdn)] = std::move(iccid);
+}
+
 // ---- forwarding_transport ------------------------------------------------------------------
 
 void forwarding_transport::set_listener(actors::transport_listener* l) {

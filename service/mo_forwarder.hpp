@@ -40,6 +40,9 @@ class msisdn_directory {
   [[nodiscard]] status start(std::chrono::milliseconds every = std::chrono::seconds(2));
   [[nodiscard]] std::optional<std::string> iccid_of(const std::string& msisdn) const;
   [[nodiscard]] std::size_t size() const;
+  /// Tests only (a seam: the directory otherwise reads the subscribers topic): records that
+  /// `msisdn` is card `iccid`, as a refresh that read that card would.
+  void add_for_test(std::string msisdn, std::string iccid);
 
  private:
   [[nodiscard]] status refresh();
