@@ -18,6 +18,11 @@ using namespace msg;
 struct journal_state : journal_setup {
   std::vector<job_update> pending;
   bool flush_scheduled = false;
+  // sync requests answered by the next flush: every entry sent before a request is in the
+  // mailbox before it, so in `pending` by then. Answering each request with its own flush
+  // cut the batches at every request: serve's admissions ask once per chunk of 256 cards, and
+  // with a Kafka transaction per save (partition-owned mode) the journal fell far behind.
+  std::vector<caf::response_promise> sync_waiters;
   // Jobs whose rows the store refused, by campaign \0 ICCID: their later entries are dropped
   // (they failed; their owner releases them).
   std::unordered_map<std::string, std::string> refused;
@@ -117,10 +122,18 @@ void save_each(journal_state& st) {
   }
 }
 
+void answer_syncs(journal_state& st) {
+  for (auto& rp : st.sync_waiters) rp.deliver(sync_atom::value);
+  st.sync_waiters.clear();
+}
+
 void flush(journal_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  if (st.pending.empty()) return;
+  if (st.pending.empty()) {
+    answer_syncs(st);
+    return;
+  }
   // The status events leave only once their state is durable: losing the state would
   // break exactly-one-terminal-state.
   if (save_bounded(st, st.pending, st.save_attempts).ok()) {
@@ -130,6 +143,7 @@ void flush(journal_actor* self) {
   }
   st.backlog->fetch_sub(st.pending.size(), std::memory_order_relaxed);
   st.pending.clear();
+  answer_syncs(st);
 }
 
 caf::behavior journal(journal_actor* self, journal_setup setup) {
@@ -152,8 +166,13 @@ caf::behavior journal(journal_actor* self, journal_setup setup) {
       [=](flush_atom) { flush(self); },
       // Everything sent before this request is durable (or refused) when the answer arrives.
       [=](sync_atom) {
-        flush(self);
-        return sync_atom::value;
+        auto& st = self->state;
+        st.sync_waiters.push_back(self->make_response_promise());
+        if (!st.flush_scheduled) {
+          st.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
+        return st.sync_waiters.back();
       },
   };
 }

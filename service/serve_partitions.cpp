@@ -152,12 +152,12 @@ status partition_owner::restore(const std::vector<std::int32_t>& parts) {
     }
   }
   restored_ += records;
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   logger()->info(
-      "partitions restored from {} ({}) in {} ms: {} records ({} bytes), up to offsets {}{}",
-      topic, how, ms, records, bytes, ends,
+      "partitions restored from {} ({}) in {} ms: {} records ({} bytes), up to offsets {}{}", topic,
+      how, ms, records, bytes, ends,
       wiped > 0 ? "; " + std::to_string(wiped) + " stale local rows wiped first" : "");
   return {};
 }
