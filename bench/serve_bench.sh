@@ -145,6 +145,15 @@ for line in sys.stdin:
 sys.exit(1)' "$N" <status.fifo &
 COUNTER=$!
 
+# CPU seconds of every Kafka broker JVM on this machine (the broker shares the 2 cores).
+broker_cpu() {
+  local total=0 p
+  for p in $(pgrep -f kafka.Kafka || true); do
+    total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", t + ($14 + $15) / hz }' "/proc/$p/stat")
+  done
+  echo "$total"
+}
+BROKER_CPU0=$(broker_cpu)
 say "producing $N triggers"
 T0=$(date +%s.%N)
 (
@@ -167,7 +176,8 @@ RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVE_PID/stat
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 SERVE_CPU=0
 for p in "${SERVE_PIDS[@]}"; do SERVE_CPU=$(awk -v a="$SERVE_CPU" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.1f", a + b }'); done
-say "CPU seconds: serve $SERVE_CPU (all instances), smsc-sim $(cpu_s "$SMSC_PID")"
+BROKER_CPU=$(awk -v a="$BROKER_CPU0" -v b="$(broker_cpu)" 'BEGIN { printf "%.1f", b - a }')
+say "CPU seconds: serve $SERVE_CPU (all instances), smsc-sim $(cpu_s "$SMSC_PID"), Kafka broker(s) $BROKER_CPU"
 # serve's busiest threads (CPU seconds; CAF names its scheduler workers caf.multiplexer,
 # detached actors caf.actor; the main thread is the trigger consumer).
 for t in /proc/"$SERVE_PID"/task/*; do
@@ -200,7 +210,7 @@ out = {"cards": n, "seconds": round(s, 2), "cards_per_s": round(n / s),
        "peak_rss_mb_serve": round(rss / 1024), "serve_cpu_ms_per_card": round(1000 * cpu / n, 3)}
 if partitioned:
     txn = rec = byt = 0
-    pat = re.compile(r"stopped: (\d+) transactions \((\d+) aborted\), (\d+) changelog records \((\d+) bytes\)")
+    pat = re.compile(r"stopped: (\d+) transactions \((\d+) aborted\), (\d+) changelog records \((\d+) bytes")
     for name in names:
         for line in open(f"{name}.log"):
             m = pat.search(line)
