@@ -93,6 +93,8 @@ for i in "${NAMES[@]}"; do
     sed -i "s/^dlq_topic.*/&\nstate_topic = \"$RUN.s.state\"\nsubscribers_topic = \"$RUN.s.subscribers\"\nmo_topic = \"$RUN.s.mo\"/" "$i.toml"
     printf 'partitioned = true\n' >>"$i.toml"
   fi
+  # BENCH_REPLICATION: replication of the topics serve creates (3 on a 3-broker cluster).
+  printf 'create_topics_replication = %s\n' "${BENCH_REPLICATION:-1}" >>"$i.toml"
 done
 # Triggers keyed by ICCID go where Java's partitioner puts them (kcat's default is CRC32).
 produce() { kcat -b "$1" -t "$2" -P -K $'\t' -z lz4 -X linger.ms=20 -X partitioner=murmur2_random; }

@@ -18,7 +18,7 @@
 # Usage: serve_partitioned_test.sh OTAFLOW_BINARY SOURCE_DIR
 # Runs when OTAFLOW_KAFKA_CLUSTER_TEST=1 (scripts/test.sh sets it for one run on its own: 3 JVMs
 # are too much beside a parallel ctest), else skipped (exit 77). Ports KAFKA_PORT [39292]..+5.
-# SERVE_PARTITIONED_CARDS [4000] cards.
+# SERVE_PARTITIONED_CARDS [3000] cards.
 set -euo pipefail
 
 OTAFLOW=$(realpath "${1:?usage: $0 OTAFLOW_BINARY SOURCE_DIR}")
@@ -30,7 +30,7 @@ fi
 for tool in kcat java python3; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not found"; exit 1; }
 done
-N=${SERVE_PARTITIONED_CARDS:-4000}
+N=${SERVE_PARTITIONED_CARDS:-3000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/otaflow-partitioned-test.XXXXXX")
 export KAFKA_BROKERS=3 KAFKA_NUM_PARTITIONS=8 OTAFLOW_KAFKA_STATE=$W/kafka
 export KAFKA_PORT=${SERVE_PARTITIONED_KAFKA_PORT:-39292}
