@@ -247,6 +247,11 @@ class machine {
       return;
     }
     if (!waiting_for_por()) return;
+    if (e.status == counter_low && ours && e.counter != job_.counters.back()) {
+      // It names an earlier packet of this job (one a crashed instance had sent, delivered
+      // late by the SMSC after the newer one): the newer packet's own PoR decides.
+      return;
+    }
     job_.por_status = e.status;
     if (e.status == counter_low) {
       on_counter_low(std::nullopt, std::string("unsecured PoR 02 ") +

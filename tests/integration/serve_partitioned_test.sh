@@ -6,14 +6,17 @@
 # instance that does not own the card and are forwarded through the MO topic):
 #   1. the vendor file is published with `subscribers import --config` (no local import);
 #   2. N cards triggered one by one, keyed by ICCID (Java's murmur2 partitioner), then:
-#      - kill -9 instance a mid-campaign, start it again on its state directory;
-#      - stop broker 2 (SIGKILL) while the cards run, start it again later;
+#      - kill -9 instance a mid-campaign, stop broker 2 (SIGKILL), start a again on its state
+#        directory;
 #      - kill -9 instance b, wipe its state directory, start it again (it rebuilds its
-#        partitions from the changelog);
+#        partitions from the changelog), all with broker 2 still down;
+#      - start broker 2 again;
 #   3. then, as a read_committed consumer sees the status topic: every card exactly ONE terminal
 #      status (not one per instance, not one per restart), all `done`; no status ever carried
 #      PoR 02 (counter low: a counter used twice or reused below what the card saw); no
-#      dead-letter record; the instances forwarded answers to each other.
+#      dead-letter record; the instances forwarded answers to each other;
+#   4. a selection trigger (one record) for 400 cards: copied to every partition, each owner
+#      expands its own cards; every selected card exactly one terminal status, all done.
 #
 # Usage: serve_partitioned_test.sh OTAFLOW_BINARY SOURCE_DIR
 # Runs when OTAFLOW_KAFKA_CLUSTER_TEST=1 (scripts/test.sh sets it for one run on its own: 3 JVMs
@@ -122,18 +125,28 @@ say "stop broker 2"
 "$KAFKA" stop-broker 2 >>kafka-ops.log 2>&1
 start_serve a
 A_PID=$SERVE_PID
-wait_terminal $((N / 2)) 240
-say "start broker 2 at $(terminal_count) terminal"
-"$KAFKA" start-broker 2 >>kafka-ops.log 2>&1 || {
-  sleep 5  # a SIGKILLed JVM may hold its ports a while (docs/kafka-broker.md)
-  "$KAFKA" start-broker 2 >>kafka-ops.log 2>&1
-}
-say "kill -9 instance b, wipe its state directory, start it again"
+wait_terminal $((N * 2 / 5)) 240
+say "kill -9 instance b at $(terminal_count) terminal, wipe its state directory, start it again"
 kill -KILL "$B_PID"
 rm -rf "$W/b"
 echo "---- restarted on an empty state directory" >>b.log
 start_serve b
 B_PID=$SERVE_PID
+wait_terminal $((N * 3 / 5)) 240
+say "start broker 2 at $(terminal_count) terminal"
+# A SIGKILLed JVM may hold its ports a while (docs/kafka-broker.md); under this test's load a
+# restart sometimes exits at once. The cluster works on with 2 of 3 brokers (what the test is
+# about): a node that does not come back is logged, not a failure.
+back=0
+for attempt in 1 2 3; do
+  if "$KAFKA" start-broker 2 >>kafka-ops.log 2>&1; then
+    back=1
+    break
+  fi
+  say "broker 2 did not start (attempt $attempt): $(tail -n 3 "$W/kafka/node2/broker.log" 2>/dev/null | cut -c1-200)"
+  sleep 5
+done
+((back)) || say "broker 2 stays down: going on with 2 of 3 brokers"
 wait_terminal "$N" 400
 say "all $N cards terminal; letting late statuses arrive"
 sleep 5
@@ -164,6 +177,39 @@ assert not extra, f"statuses of cards not triggered: {sorted(extra)[:3]}"
 print(f"{len(terminal)} cards, exactly one terminal status each, all done; {events} status events; no PoR 02")
 PY
 [ ! -s dlq.txt ] || fail "dead-letter records: $(head -n 3 dlq.txt)"
+
+# A selection trigger (one record, any partition): copied to every partition and expanded by
+# each owner over its own cards only; every selected card exactly one terminal status.
+SEL=${SERVE_PARTITIONED_SELECTION:-400}
+campaign c2 | produce_m "$T"
+wait_log a.log "campaign 'c2' defined" 30
+wait_log b.log "campaign 'c2' defined" 30
+ids=$(head -n "$SEL" iccids.txt | awk '{printf "%s\"%s\"", (NR > 1 ? "," : ""), $1}')
+printf 'sel\t{"type":"trigger","campaign":"c2","target":{"iccids":[%s]}}\n' "$ids" | produce_m "$T"
+deadline=$((SECONDS + 180))
+until [ "$(consume_rc "$S" | grep '"campaign":"c2"' | grep -cE '"state":"(done|failed)"')" -ge "$SEL" ]; do
+  ((SECONDS < deadline)) || fail "selection: not every card of c2 terminal after 180 s"
+  sleep 1
+done
+sleep 3
+consume_rc "$S" | grep '"campaign":"c2"' >c2.txt
+python3 - "$SEL" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+want = set(l.strip() for l in list(open("iccids.txt"))[:n])
+terminal = {}
+for line in open("c2.txt"):
+    e = json.loads(line)
+    if e["state"] in ("done", "failed", "skipped"):
+        terminal.setdefault(e["iccid"], []).append(e["state"])
+assert set(terminal) == want, f"selection: {len(set(terminal) ^ want)} cards differ"
+bad = {i: t for i, t in terminal.items() if t != ["done"]}
+assert not bad, f"selection: {len(bad)} cards not exactly one done: {list(bad.items())[:3]}"
+print(f"selection: {n} cards, exactly one terminal status each, all done")
+PY
+for i in a b; do
+  grep -q "campaign 'c2'" "$i.log" || fail "instance $i never saw campaign c2"
+done
 kill -TERM "$A_PID" "$B_PID"
 wait "$A_PID" "$B_PID" 2>/dev/null || true
 fwd=$(sed -n 's/.*answers forwarded to other instances \([0-9]*\), received from them \([0-9]*\).*/\1 \2/p' a.log b.log)

@@ -396,6 +396,25 @@ TEST_F(fsm_test, UnsecuredCounterLowSkipsAheadOnceThenFails) {
   EXPECT_EQ(job.reason, "counter still low after skipping ahead by 7 (unsecured PoR 02 CNTR low)");
 }
 
+// An unsecured PoR 02 naming an earlier packet of the job (sent before a restart, delivered
+// by the SMSC after the newer one) is not the newer packet's answer: it changes nothing, and
+// the newer packet's PoR completes the job.
+TEST_F(fsm_test, UnsecuredCounterLowOfAnEarlierPacketIsIgnored) {
+  job.state = job_state::submitting;  // restored after a crash: the packet may have left
+  job.attempt = 1;
+  job.counters = {5};
+  auto a = apply(ev_start{});
+  ASSERT_EQ(count<act_package>(a), 1);
+  apply(ev_packaged{6});
+  apply(ev_submit_ok{"m2"});
+  apply(ev_por{5, 0x02, false, {}, 0, 0});
+  EXPECT_EQ(job.state, job_state::accepted);
+  EXPECT_EQ(job.counter_skip_at, 0u);
+  apply(ev_por{6, 0x00, true, 0x9000, 1, 1});
+  EXPECT_EQ(job.state, job_state::done);
+  EXPECT_EQ(job.counters, (std::vector<std::uint64_t>{5, 6}));
+}
+
 // Until the skipped packet is packaged, the skip is still to be made: another 02 changes
 // nothing, a resumed job (after a restart) asks for it, again if it restarts in packaging;
 // later packets of the job (a lost submit sent again) skip no more.
