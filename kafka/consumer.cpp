@@ -39,8 +39,11 @@ struct consumer::impl final : detail::client_base {
 
   ~impl() override { rk.reset(); }
 
-  bool cooperative() const {
-    return std::strcmp(rd_kafka_rebalance_protocol(rk.get()), "COOPERATIVE") == 0;
+  // librdkafka 2.0.2 answers NULL once the group is gone (a member dropped from the group for
+  // not polling, then closed: its revoke callback runs from rd_kafka_consumer_close), not "NONE".
+  static bool cooperative(rd_kafka_t* h) {
+    const char* protocol = rd_kafka_rebalance_protocol(h);
+    return protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
   }
 
   void rebalance(rd_kafka_t* h, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
@@ -69,7 +72,7 @@ struct consumer::impl final : detail::client_base {
   }
 
   void assign(rd_kafka_t* h, rd_kafka_topic_partition_list_t* parts, bool add) {
-    if (cooperative()) {
+    if (cooperative(h)) {
       rd_kafka_error_t* e =
           add ? rd_kafka_incremental_assign(h, parts) : rd_kafka_incremental_unassign(h, parts);
       if (e != nullptr) {
