@@ -466,6 +466,11 @@ TEST_F(KafkaBroker, AMemberWhoseGroupGenerationMovedOnCannotCommitItsTransaction
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(txn_action(late.error()), txn_errc::fenced) << late.error().message;
   ASSERT_TRUE(pa->abort(30s).ok());
+  // A's consumer left the group for not polling (MAXPOLL). Closing it runs its revoke callback
+  // with the group gone: librdkafka 2.0.2 then answered NULL for the rebalance protocol (our
+  // callback crashed on it, now fixed) and, in 1 of 2 CI runs since, rd_kafka_consumer_close
+  // never returned. It is left open (the process ends soon after): docs/library-notes.md.
+  (void)a->release();
 }
 
 TEST_F(KafkaBroker, PartitionCountAndMissingTopics) {
