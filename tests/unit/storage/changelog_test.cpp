@@ -133,7 +133,8 @@ TEST(Changelog, RecordsRebuildTheSameRowsElsewhere) {
   moved.msisdn = "447700966666";
   ASSERT_TRUE(src->subscribers().put(moved).ok());
   ASSERT_TRUE(src->subscribers().erase(make_iccid(4)).ok());
-  const std::vector<counter_request> req = {{make_iccid(1), 1}, {make_iccid(2), 1}};
+  const std::string id1 = make_iccid(1), id2 = make_iccid(2);  // counter_request borrows them
+  const std::vector<counter_request> req = {{id1, 1}, {id2, 1}};
   ASSERT_TRUE(src->counters().next(req).ok());
   src->database().set_commit_hook({});
 
@@ -158,7 +159,8 @@ TEST(Changelog, WipeRemovesOnlyTheSelectedCardsRows) {
   temp_dir d;
   auto st = open_state(d.path());
   for (std::uint64_t i = 1; i <= 10; ++i) ASSERT_TRUE(st->subscribers().put(make_sub(i)).ok());
-  const std::vector<counter_request> req = {{make_iccid(1), 1}, {make_iccid(2), 1}};
+  const std::string id1 = make_iccid(1), id2 = make_iccid(2);  // counter_request borrows them
+  const std::vector<counter_request> req = {{id1, 1}, {id2, 1}};
   ASSERT_TRUE(st->counters().next(req).ok());
   ASSERT_TRUE(st->campaigns().put({"c1", campaign_status::running, "json", "{}", 1, 1}).ok());
   const auto even = [](std::string_view iccid) { return (iccid.back() - '0') % 2 == 0; };
