@@ -183,7 +183,6 @@ void changelog_committer::run_group(std::vector<request*>& group) {
       std::lock_guard lock(mu_);
       ++stats_.transactions;
       stats_.produce_us += times.produce_us;
-      stats_.superseded += times.records;
       stats_.bytes += times.bytes;
       stats_.offsets_us += times.offsets_us;
       stats_.commit_us += times.commit_us;
@@ -229,28 +228,15 @@ status changelog_committer::transact(const std::vector<request*>& group,
   };
   auto t = clock::now();
   OTAFLOW_TRY(port_.begin());
-  // A row written several times in one transaction (a job's states: packaging, submitting,
-  // accepted, ... within milliseconds) goes to the changelog once, with its last value: a
-  // reader never sees the transaction's intermediate values anyway.
-  std::vector<std::pair<std::string, const storage::changelog::row_op*>> rows;
   for (const auto* r : group) {
-    for (const auto& op : r->ops)
-      rows.emplace_back(storage::changelog::record_key(op.col, op.key), &op);
-  }
-  std::unordered_set<std::string_view> later;
-  std::vector<bool> last(rows.size(), false);
-  for (std::size_t i = rows.size(); i-- > 0;) last[i] = later.insert(rows[i].first).second;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (!last[i]) {
-      ++times.records;  // counted as superseded
-      continue;
+    for (const auto& op : r->ops) {
+      const auto key = storage::changelog::record_key(op.col, op.key);
+      const auto p = cfg_.partition_for(op.iccid, cfg_.partitions);
+      OTAFLOW_TRY(
+          port_.produce(cfg_.state_topic, p, key,
+                        op.value ? std::optional<std::string_view>(*op.value) : std::nullopt));
+      times.bytes += key.size() + (op.value ? op.value->size() : 0);
     }
-    const auto& op = *rows[i].second;
-    const auto p = cfg_.partition_for(op.iccid, cfg_.partitions);
-    OTAFLOW_TRY(
-        port_.produce(cfg_.state_topic, p, rows[i].first,
-                      op.value ? std::optional<std::string_view>(*op.value) : std::nullopt));
-    times.bytes += rows[i].first.size() + (op.value ? op.value->size() : 0);
   }
   for (const auto* r : group) {
     for (const auto& x : r->records) {

@@ -78,9 +78,7 @@ struct committer_stats {
   std::uint64_t transactions = 0;  ///< committed
   std::uint64_t aborted = 0;       ///< aborted (and retried or failed)
   std::uint64_t batches = 0;       ///< storage batches committed
-  std::uint64_t records = 0;       ///< row writes carried by committed transactions
-  std::uint64_t superseded = 0;    ///< of those, not produced: a later write of the same row
-                                   ///< in the same transaction replaced them
+  std::uint64_t records = 0;       ///< changelog records produced in committed transactions
   std::uint64_t statuses = 0;      ///< status events produced in committed transactions
   std::uint64_t bytes = 0;         ///< key + value octets of the changelog records produced
   bool fenced = false;             ///< a fatal error: this instance must stop

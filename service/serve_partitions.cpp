@@ -48,8 +48,9 @@ status kafka_txn_port::abort() {
 
 bool kafka_txn_port::fatal(const error& e) const {
   const auto a = kafka::txn_action(e);
-  return !p_.usable() || a == kafka::txn_errc::fatal ||
-         (a == kafka::txn_errc::fenced && !p_.usable());
+  // A group fence (stale generation) leaves the producer usable: not fatal; the transaction
+  // is aborted and the next poll releases the partitions.
+  return !p_.usable() || a == kafka::txn_errc::fatal;
 }
 
 // ---- txn_job_store -------------------------------------------------------------------------

@@ -106,7 +106,7 @@ class partition_owner {
   [[nodiscard]] status assigned(kafka::consumer& consumer, const std::vector<std::int32_t>& parts);
   /// Partitions going away; `clean` (a revoke, not a loss): commit and checkpoint them.
   void released(const std::vector<std::int32_t>& parts, bool clean);
-  /// Milliseconds the last restore took, and its records (for logs, tests and benchmarks).
+  /// Changelog records applied by restores so far (tests, benchmarks).
   [[nodiscard]] std::uint64_t restored_records() const noexcept { return restored_.load(); }
 
  private:
