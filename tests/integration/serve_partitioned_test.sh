@@ -58,6 +58,9 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
+# This test runs its own cluster: a broker list from the environment would override the
+# configs it writes (serve_config reads OTAFLOW_KAFKA_BROKERS), as it did in CI.
+unset OTAFLOW_KAFKA_BROKERS
 fail() {
   say "FAIL: $*"
   exit 1
