@@ -7,6 +7,7 @@
 
 #include "actors/campaign_def.hpp"
 #include "base/bytes.hpp"
+#include "service/campaign_tally.hpp"
 
 namespace otaflow::service {
 namespace {
@@ -118,7 +119,7 @@ nlohmann::json definition_summary(std::string_view format, std::string_view defi
 }
 
 result<job_counts> count_jobs(storage::state& state, std::string_view campaign_id,
-                              std::int64_t now_ms) {
+                              std::int64_t now_ms, const job_visitor& visit) {
   job_counts c;
   const std::string prefix = storage::job_store::row_key(campaign_id, "");
   auto it = state.database().iterate(storage::column::jobs);
@@ -134,6 +135,7 @@ result<job_counts> count_jobs(storage::state& state, std::string_view campaign_i
                                             r.error().message);
     }
     const auto& j = *r;
+    if (visit) visit(key.substr(prefix.size()), j);
     ++c.cards;
     ++c.by_state[j.state];
     ++c.by_variant[j.variant][j.state];
@@ -173,44 +175,55 @@ result<nlohmann::json> campaign_list(storage::state& state) {
   return out;
 }
 
-result<std::optional<nlohmann::json>> campaign_detail(storage::state& state,
-                                                      std::string_view campaign_id,
-                                                      std::int64_t now_ms) {
-  auto rec = state.campaigns().get(campaign_id);
-  if (!rec) return rec.error();
-  if (!rec->has_value()) return std::optional<nlohmann::json>();
-  const auto& camp = **rec;
-  auto c = count_jobs(state, campaign_id, now_ms);
-  if (!c) return c.error();
+nlohmann::json detail_json(const storage::campaign_record& camp, const job_counts& c,
+                           std::int64_t now_ms, std::string_view source) {
   nlohmann::json out = {{"id", camp.id},
                         {"status", std::string(storage::name(camp.status))},
                         {"created_ms", camp.created_ms},
                         {"updated_ms", camp.updated_ms}};
-  out.update(totals(c->by_state));
+  out.update(totals(c.by_state));
   nlohmann::json variants = nlohmann::json::object();
-  for (const auto& [name, per_state] : c->by_variant) {
+  for (const auto& [name, per_state] : c.by_variant) {
     variants[name.empty() ? "(none)" : name] = totals(per_state);
   }
   out["variants"] = variants;
   nlohmann::json por = nlohmann::json::object();
-  for (const auto& [s, n] : c->por_status) por[por_hex(s)] = n;
+  for (const auto& [s, n] : c.por_status) por[por_hex(s)] = n;
   out["por_status"] = por;
   nlohmann::json reasons = nlohmann::json::object();
-  for (const auto& [r, n] : c->failure_reasons) reasons[r.empty() ? "(none)" : r] = n;
+  for (const auto& [r, n] : c.failure_reasons) reasons[r.empty() ? "(none)" : r] = n;
   out["failure_reasons"] = reasons;
-  out["started_ms"] = c->first_started_ms > 0 ? nlohmann::json(c->first_started_ms) : nullptr;
-  out["jobs_updated_ms"] = c->last_updated_ms > 0 ? nlohmann::json(c->last_updated_ms) : nullptr;
+  out["started_ms"] = c.first_started_ms > 0 ? nlohmann::json(c.first_started_ms) : nullptr;
+  out["jobs_updated_ms"] = c.last_updated_ms > 0 ? nlohmann::json(c.last_updated_ms) : nullptr;
   // Cards ended per second over the last minute; ETA: the jobs not terminal at that rate
   // (cards of the target not started yet have no job and are not counted: the target is
   // expanded as the campaign runs).
-  const double rate = static_cast<double>(c->terminal_last_minute) / (kRateWindowMs / 1000.0);
+  const double rate = static_cast<double>(c.terminal_last_minute) / (kRateWindowMs / 1000.0);
   const auto in_progress = out["in_progress"].get<std::uint64_t>();
   out["rate_per_second"] = rate;
   out["eta_seconds"] = rate > 0 ? nlohmann::json(std::ceil(static_cast<double>(in_progress) / rate))
                                 : nlohmann::json(nullptr);
   out["definition"] = definition_summary(camp.format, camp.definition);
+  out["counts_source"] = source;
   out["as_of_ms"] = now_ms;
-  return std::optional<nlohmann::json>(std::move(out));
+  return out;
+}
+
+result<std::optional<nlohmann::json>> campaign_detail(storage::state& state,
+                                                      std::string_view campaign_id,
+                                                      std::int64_t now_ms,
+                                                      const campaign_tally* live) {
+  auto rec = state.campaigns().get(campaign_id);
+  if (!rec) return rec.error();
+  if (!rec->has_value()) return std::optional<nlohmann::json>();
+  if (live != nullptr) {
+    if (auto counts = live->counts(campaign_id, now_ms)) {
+      return std::optional<nlohmann::json>(detail_json(**rec, *counts, now_ms, "live"));
+    }
+  }
+  auto c = count_jobs(state, campaign_id, now_ms);
+  if (!c) return c.error();
+  return std::optional<nlohmann::json>(detail_json(**rec, *c, now_ms, "scan"));
 }
 
 nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,

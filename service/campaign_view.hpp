@@ -11,6 +11,7 @@
 // (storage::db_options::read_only) while `campaign run` or `serve` holds the directory.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,19 +38,32 @@ struct job_counts {
   std::uint64_t terminal_last_minute = 0;                ///< jobs that ended in (now - 60 s, now]
 };
 
-/// One scan of a campaign's jobs at `now_ms` (wall clock, ms since the epoch).
+/// Told each job a scan reads (its ICCID and record).
+using job_visitor = std::function<void(std::string_view iccid, const model::job_record& job)>;
+
+/// One scan of a campaign's jobs at `now_ms` (wall clock, ms since the epoch); `visit`, when
+/// given, is told every job.
 [[nodiscard]] result<job_counts> count_jobs(storage::state& state, std::string_view campaign_id,
-                                            std::int64_t now_ms);
+                                            std::int64_t now_ms, const job_visitor& visit = {});
+
+/// The campaign_detail JSON of counts already gathered (a scan, or campaign_tally's live
+/// counts); `source` says which ("scan" or "live").
+[[nodiscard]] nlohmann::json detail_json(const storage::campaign_record& campaign,
+                                         const job_counts& counts, std::int64_t now_ms,
+                                         std::string_view source);
 
 /// Every campaign: id, status, created/updated times, cards and done/failed/skipped counts.
 [[nodiscard]] result<nlohmann::json> campaign_list(storage::state& state);
 
+class campaign_tally;
+
 /// One campaign: its definition summary, counts per state, per variant and per PoR status,
 /// failures per reason, started/updated times, the rate of the last minute and an ETA.
-/// nullopt when there is no such campaign.
-[[nodiscard]] result<std::optional<nlohmann::json>> campaign_detail(storage::state& state,
-                                                                    std::string_view campaign_id,
-                                                                    std::int64_t now_ms);
+/// nullopt when there is no such campaign. With `live` counting the campaign
+/// (service/campaign_tally.hpp) its counts are used instead of a scan of the jobs.
+[[nodiscard]] result<std::optional<nlohmann::json>> campaign_detail(
+    storage::state& state, std::string_view campaign_id, std::int64_t now_ms,
+    const campaign_tally* live = nullptr);
 
 /// One card's job of a campaign (state, attempts, counters, message id, PoR, reason, times).
 /// nullopt when the campaign has no job for the card.
