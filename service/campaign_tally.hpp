@@ -1,7 +1,7 @@
 #pragma once
 // Live counts of campaigns for the views (service/campaign_view.hpp), kept from the status
 // events the engine's journal emits, so that a request for a campaign's counts does not scan
-// its jobs (a 1M-card campaign: about 0.45 s of one core per scan, docs/CLI.md).
+// its jobs (a 1M-card campaign: about 0.3 s of CPU per scan, docs/CAMPAIGNS.md "Cost").
 //
 // A status sink in front of another (the Kafka sink, a counter): each event updates its
 // campaign's counts, then goes on. load() starts counting a campaign with one scan of its

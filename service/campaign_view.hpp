@@ -1,7 +1,7 @@
 #pragma once
 // Campaign views: the JSON `otaflow campaign list|status --json` print and the HTTP API serves
 // (GET /api/v1/campaigns, /api/v1/campaigns/{id}, /api/v1/campaigns/{id}/cards/{iccid}),
-// built from the state directory (docs/CLI.md "Campaign views"). No key material: the
+// built from the state directory (docs/CAMPAIGNS.md "Campaign views"). No key material: the
 // definition is summarised (SPI, KIc, KID, TAR, paths and sizes of what is written, counts of
 // raw APDUs), never copied, and a card's view holds no key.
 //
