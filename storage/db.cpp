@@ -158,6 +158,16 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
     for (auto& n : existing) {
       if (!ours.count(n) && n != rocksdb::kDefaultColumnFamilyName) names.push_back(n);
     }
+    // A secondary instance cannot create a family an older build did not have.
+    const std::set<std::string> have(existing.begin(), existing.end());
+    for (auto n : column_names) {
+      if (options.read_only && !have.count(std::string(n))) {
+        return make_error(errc::unsupported,
+                          where + " has no column family '" + std::string(n) +
+                              "' (written by an older otaflow): it cannot be read read-only "
+                              "until a writing command has opened it once");
+      }
+    }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   descs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
