@@ -253,14 +253,15 @@ status db::init_meta() {
 }
 
 db::~db() {
-  if (db_ == nullptr) return;
-  for (auto* h : handles_) {
-    if (h != nullptr) (void)db_->DestroyColumnFamilyHandle(h);
+  if (db_ != nullptr) {
+    for (auto* h : handles_) {
+      if (h != nullptr) (void)db_->DestroyColumnFamilyHandle(h);
+    }
+    for (auto* h : extra_handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    (void)db_->Close();
+    delete db_;
   }
-  for (auto* h : extra_handles_) (void)db_->DestroyColumnFamilyHandle(h);
-  (void)db_->Close();
-  delete db_;
-  if (!secondary_dir_.empty()) {
+  if (!secondary_dir_.empty()) {  // also when the open failed
     std::error_code ec;
     std::filesystem::remove_all(secondary_dir_, ec);
   }
