@@ -59,7 +59,11 @@ struct kafka_events {
     ko.brokers = a.kafka;
     ko.status_topic = a.status_topic;
     ko.alerts_topic = a.alert_topic;
-    if (auto s = kafka::validate(ko); !s) return s.error();
+    if (auto s = kafka::validate(ko); !s) {
+      return make_error(errc::bad_argument, "--status-topic '" + a.status_topic +
+                                                "' / --alert-topic '" + a.alert_topic +
+                                                "': " + s.error().message);
+    }
     auto* self = k.get();
     auto p = kafka::producer::create(ko, [self](const kafka::delivery_report& r) {
       (r.err ? self->failed : self->acked).fetch_add(1, std::memory_order_relaxed);
@@ -109,21 +113,7 @@ int run(const run_args& a) {
   if (a.window > 0) def->policy.window = a.window;
   auto ep = parse_endpoint(a.smsc);
   if (!ep) usage_error(ep.error().message);
-  auto st = open_state(a.state_dir, a.kek_file, true);
-  if (!st) {
-    std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
-    return 1;
-  }
-  actors::runner_options ro;
-  for (int i = 0; i < std::max(1, a.binds); ++i) {
-    auto o = *ep;
-    o.system_id = a.system_id;
-    o.password = a.password;
-    o.rate = def->policy.rate;
-    ro.binds.push_back(o);
-  }
-  ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
-  ro.resume = a.resume;
+  // --kafka is checked before the state directory is created.
   actors::counting_sink counting;
   actors::status_sink* sink = &counting;
   std::unique_ptr<kafka_events> events;
@@ -135,8 +125,23 @@ int run(const run_args& a) {
     }
     events = std::move(*k);
     sink = events->sink.get();
-    ro.on_alert = [&events](const actors::alert& al) { events->alert(al); };
   }
+  auto st = open_state(a.state_dir, a.kek_file, true);
+  if (!st) {
+    std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  actors::runner_options ro;
+  if (events) ro.on_alert = [&events](const actors::alert& al) { events->alert(al); };
+  for (int i = 0; i < std::max(1, a.binds); ++i) {
+    auto o = *ep;
+    o.system_id = a.system_id;
+    o.password = a.password;
+    o.rate = def->policy.rate;
+    ro.binds.push_back(o);
+  }
+  ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
+  ro.resume = a.resume;
   progress_line bar;
   auto r = actors::run_campaign(**st, *def, ro, *sink, bar.callback());
   bar.finish();
