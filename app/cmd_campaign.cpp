@@ -2,6 +2,7 @@
 // stands, or show what it would do without sending anything; pause|resume|cancel control a
 // campaign (actors/campaign_control.hpp).
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -18,7 +19,11 @@
 #include "app/progress.hpp"
 #include "app/state_dir.hpp"
 #include "base/log.hpp"
+#include "kafka/events.hpp"
+#include "kafka/producer.hpp"
 #include "model/job.hpp"
+#include "service/campaign_view.hpp"
+#include "service/kafka_status_sink.hpp"
 
 namespace otaflow::app {
 namespace {
@@ -34,6 +39,48 @@ struct run_args {
   std::uint32_t window = 0;
   double bind_timeout_s = 10;
   bool resume = false;
+  std::string kafka;  ///< --kafka HOST:PORT[,...]: status and alert events, as serve emits
+  std::string status_topic = "ota.status";
+  std::string alert_topic = "ota.alerts";
+};
+
+// --kafka: the status sink and alert producer of a run (the same records as serve and the
+// demo: service/kafka_status_sink.hpp, kafka::serialise of the alert). Broker acknowledgements
+// are counted; the run waits for them at its end.
+struct kafka_events {
+  std::unique_ptr<kafka::producer> producer;
+  std::unique_ptr<service::kafka_status_sink> sink;
+  std::string alert_topic;
+  std::atomic<std::uint64_t> acked{0}, failed{0};
+
+  static result<std::unique_ptr<kafka_events>> create(const run_args& a) {
+    auto k = std::make_unique<kafka_events>();
+    kafka::kafka_options ko;
+    ko.brokers = a.kafka;
+    ko.status_topic = a.status_topic;
+    ko.alerts_topic = a.alert_topic;
+    if (auto s = kafka::validate(ko); !s) {
+      return make_error(errc::bad_argument, "--status-topic '" + a.status_topic +
+                                                "' / --alert-topic '" + a.alert_topic +
+                                                "': " + s.error().message);
+    }
+    auto* self = k.get();
+    auto p = kafka::producer::create(ko, [self](const kafka::delivery_report& r) {
+      (r.err ? self->failed : self->acked).fetch_add(1, std::memory_order_relaxed);
+      if (r.err) {
+        log::get("kafka")->error("event not delivered to Kafka: {}", r.err->message);
+      }
+    });
+    if (!p) return p.error();
+    k->producer = std::move(*p);
+    k->sink = std::make_unique<service::kafka_status_sink>(*k->producer, a.status_topic);
+    k->alert_topic = a.alert_topic;
+    return k;
+  }
+  void alert(const actors::alert& al) {
+    auto s = producer->produce(alert_topic, al.campaign, kafka::serialise(service::to_kafka(al)));
+    if (!s) log::get("kafka")->error("alert not produced: {}", s.error().message);
+  }
 };
 
 // Exit code of `campaign run` when the campaign is paused (by an alert, a pause request, or
@@ -66,12 +113,26 @@ int run(const run_args& a) {
   if (a.window > 0) def->policy.window = a.window;
   auto ep = parse_endpoint(a.smsc);
   if (!ep) usage_error(ep.error().message);
+  // --kafka is checked before the state directory is created.
+  actors::counting_sink counting;
+  actors::status_sink* sink = &counting;
+  std::unique_ptr<kafka_events> events;
+  if (!a.kafka.empty()) {
+    auto k = kafka_events::create(a);
+    if (!k) {
+      std::fprintf(stderr, "otaflow: --kafka %s: %s\n", a.kafka.c_str(), k.error().message.c_str());
+      return 2;
+    }
+    events = std::move(*k);
+    sink = events->sink.get();
+  }
   auto st = open_state(a.state_dir, a.kek_file, true);
   if (!st) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
     return 1;
   }
   actors::runner_options ro;
+  if (events) ro.on_alert = [&events](const actors::alert& al) { events->alert(al); };
   for (int i = 0; i < std::max(1, a.binds); ++i) {
     auto o = *ep;
     o.system_id = a.system_id;
@@ -81,10 +142,22 @@ int run(const run_args& a) {
   }
   ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
   ro.resume = a.resume;
-  actors::counting_sink sink;
   progress_line bar;
-  auto r = actors::run_campaign(**st, *def, ro, sink, bar.callback());
+  auto r = actors::run_campaign(**st, *def, ro, *sink, bar.callback());
   bar.finish();
+  if (events) {
+    // Every event queued reaches the broker (or its failure is counted) before the exit.
+    if (auto s = events->producer->flush(std::chrono::seconds(30)); !s) {
+      std::fprintf(stderr, "otaflow: Kafka events left unacknowledged: %s\n",
+                   s.error().message.c_str());
+    }
+    if (events->failed > 0 || events->producer->outstanding() > 0) {
+      std::fprintf(
+          stderr, "otaflow: %llu Kafka events not delivered\n",
+          static_cast<unsigned long long>(events->failed.load() + events->producer->outstanding()));
+      if (r) return 1;
+    }
+  }
   if (!r) {
     std::fprintf(stderr, "otaflow: campaign %s: %s\n", def->id.c_str(), r.error().message.c_str());
     return r.error().code == make_error_code(errc::conflict) ? kExitPaused : 1;
@@ -151,9 +224,33 @@ int control(const std::string& dir, const std::string& kek_file, const std::stri
   return 0;
 }
 
+// --json: the views of service/campaign_view.hpp (what GET /api/v1/campaigns/... serves).
+int show_status_json(storage::state& s, const std::string& dir, const std::string& id,
+                     const std::string& iccid) {
+  auto view = iccid.empty() ? service::campaign_detail(s, id, storage::now_ms())
+                            : service::card_detail(s, id, iccid);
+  if (!view) {
+    std::fprintf(stderr, "otaflow: %s\n", view.error().message.c_str());
+    return 1;
+  }
+  if (!view->has_value()) {
+    if (iccid.empty()) {
+      std::fprintf(stderr, "otaflow: no campaign '%s' in %s\n", id.c_str(), dir.c_str());
+    } else {
+      std::fprintf(stderr, "otaflow: campaign '%s' has no job for ICCID %s\n", id.c_str(),
+                   iccid.c_str());
+    }
+    return 1;
+  }
+  std::cout << (*view)->dump() << std::endl;
+  return 0;
+}
+
+// Read-only (a secondary RocksDB instance): works while `campaign run` or `serve` holds the
+// directory.
 int show_status(const std::string& dir, const std::string& kek_file, const std::string& id,
-                const std::string& iccid) {
-  auto st = open_state(dir, kek_file, false);
+                const std::string& iccid, bool json) {
+  auto st = open_state_read_only(dir, kek_file);
   if (!st) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
     return 1;
@@ -164,6 +261,7 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
     std::fprintf(stderr, "otaflow: no campaign '%s' in %s\n", id.c_str(), dir.c_str());
     return 1;
   }
+  if (json) return show_status_json(s, dir, id, iccid);
   if (!iccid.empty()) {
     auto job = s.jobs().get(id, iccid);
     if (!job || !*job) {
@@ -225,6 +323,21 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
   return 0;
 }
 
+int list_campaigns(const std::string& dir, const std::string& kek_file) {
+  auto st = open_state_read_only(dir, kek_file);
+  if (!st) {
+    std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  auto list = service::campaign_list(**st);
+  if (!list) {
+    std::fprintf(stderr, "otaflow: %s\n", list.error().message.c_str());
+    return 1;
+  }
+  std::cout << list->dump() << std::endl;
+  return 0;
+}
+
 struct plan_args {
   std::string state_dir;
   std::string kek_file;
@@ -276,6 +389,12 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   run_cmd->add_option("--bind-timeout", a->bind_timeout_s, "Seconds to wait for the first bind")
       ->capture_default_str();
   run_cmd->add_flag("--resume", a->resume, "Run the campaign even if it is paused (resumes it)");
+  run_cmd->add_option("--kafka", a->kafka,
+                      "Kafka brokers HOST:PORT[,...]: emit status and alert events as serve does");
+  run_cmd->add_option("--status-topic", a->status_topic, "Topic of status events (with --kafka)")
+      ->capture_default_str();
+  run_cmd->add_option("--alert-topic", a->alert_topic, "Topic of alert events (with --kafka)")
+      ->capture_default_str();
   run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();
   run_cmd->callback([a] { exit_with(run(*a)); });
 
@@ -283,12 +402,24 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   auto id = std::make_shared<std::string>();
   auto iccid = std::make_shared<std::string>();
   auto kek = std::make_shared<std::string>();
-  auto* status_cmd = campaign->add_subcommand("status", "Counts per state, or one card's job");
+  auto json = std::make_shared<bool>(false);
+  auto* status_cmd = campaign->add_subcommand(
+      "status", "Counts per state, or one card's job (read-only: works during a run)");
   status_cmd->add_option("--state", *dir, "State directory")->required();
   status_cmd->add_option("--iccid", *iccid, "Show one card's job");
   status_cmd->add_option("--kek-file", *kek, "File with the key-encryption key (else OTAFLOW_KEK)");
+  status_cmd->add_flag("--json", *json,
+                       "The full view: definition summary, PoR statuses, rate, ETA (as the API)");
   status_cmd->add_option("id", *id, "Campaign id")->required();
-  status_cmd->callback([=] { exit_with(show_status(*dir, *kek, *id, *iccid)); });
+  status_cmd->callback([=] { exit_with(show_status(*dir, *kek, *id, *iccid, *json)); });
+
+  auto ldir = std::make_shared<std::string>();
+  auto lkek = std::make_shared<std::string>();
+  auto* list_cmd = campaign->add_subcommand(
+      "list", "Every campaign with its status and counts, as JSON (read-only)");
+  list_cmd->add_option("--state", *ldir, "State directory")->required();
+  list_cmd->add_option("--kek-file", *lkek, "File with the key-encryption key (else OTAFLOW_KEK)");
+  list_cmd->callback([=] { exit_with(list_campaigns(*ldir, *lkek)); });
 
   for (auto action : {actors::control_action::pause, actors::control_action::resume,
                       actors::control_action::cancel}) {

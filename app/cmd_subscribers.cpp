@@ -109,7 +109,7 @@ void run_import(const options& o) {
 }
 
 void run_show(const options& o) {
-  auto st = open_state(o, false);
+  auto st = open_state_read_only_or_exit(o.state_dir, o.kek_file);
   auto s = st->subscribers().get(o.iccid);
   if (!s) fail(s.error().message);
   if (!s->has_value()) fail("subscriber " + o.iccid + ": not found");
@@ -136,7 +136,7 @@ void run_show(const options& o) {
 // AUTN for the given SQN (AMF 8000) and XRES. Shows which keys the repository holds (after a
 // key rotation campaign: the rotated ones) without printing any key.
 void run_auth_vector(const options& o) {
-  auto st = open_state(o, false);
+  auto st = open_state_read_only_or_exit(o.state_dir, o.kek_file);
   auto keys = st->keys().get(o.iccid);
   if (!keys) fail(keys.error().message);
   if (keys->ki.size() != 16 || keys->opc.size() != 16)

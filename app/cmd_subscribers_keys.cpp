@@ -48,7 +48,7 @@ std::unique_ptr<storage::state> open_state(const options& o) {
 }
 
 void run_list(const options& o) {
-  auto st = open_state(o);
+  auto st = open_state_read_only_or_exit(o.state_dir, o.kek_file);
   auto s = st->subscribers().get(o.iccid);
   if (!s) fail(s.error().message);
   if (!s->has_value()) fail("subscriber " + o.iccid + ": not found");

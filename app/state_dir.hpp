@@ -20,4 +20,14 @@ namespace otaflow::app {
                                                                  const std::string& kek_file,
                                                                  bool create);
 
+/// Opens `dir` read-only for commands that only read (campaign status and list, subscribers
+/// show): works while `campaign run` or `serve` holds the directory (a RocksDB secondary
+/// instance; storage::db_options::read_only), and any write through it is refused.
+[[nodiscard]] result<std::unique_ptr<storage::state>> open_state_read_only(
+    const std::string& dir, const std::string& kek_file);
+
+/// open_state_read_only, or prints "otaflow: <error>" and exits with code 1.
+[[nodiscard]] std::unique_ptr<storage::state> open_state_read_only_or_exit(
+    const std::string& dir, const std::string& kek_file);
+
 }  // namespace otaflow::app

@@ -1,5 +1,8 @@
 #include "storage/db.hpp"
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 #include <system_error>
 
@@ -56,6 +59,19 @@ rocksdb::ColumnFamilyOptions family_options(std::string_view name,
   return o;
 }
 
+// A private directory for the secondary instance's own files (its info log): RocksDB writes
+// nothing of the secondary into the state directory itself.
+result<std::filesystem::path> make_secondary_dir() {
+  std::error_code ec;
+  auto tmp = std::filesystem::temp_directory_path(ec);
+  if (ec) return make_error(errc::io, "no temporary directory: " + ec.message());
+  std::string templ = (tmp / "otaflow-secondary-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    return make_error(errc::io, "cannot create " + templ + ": " + std::strerror(errno));
+  }
+  return std::filesystem::path(templ);
+}
+
 }  // namespace
 
 std::string_view column_name(column c) noexcept {
@@ -98,7 +114,7 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
     return make_error(errc::bad_argument, where + " is not a directory");
   }
   const bool initialised = exists && std::filesystem::exists(dir / "CURRENT", ec);
-  if (!initialised && !options.create_if_missing) {
+  if (!initialised && (!options.create_if_missing || options.read_only)) {
     return make_error(errc::not_found, where + " holds no otaflow state (no RocksDB CURRENT file)");
   }
 
@@ -107,8 +123,10 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
   d->kek_ = std::move(kek);
 
   rocksdb::DBOptions dbo;
-  dbo.create_if_missing = options.create_if_missing;
-  dbo.create_missing_column_families = true;
+  d->read_only_ = options.read_only;
+  dbo.create_if_missing = options.create_if_missing && !options.read_only;
+  dbo.create_missing_column_families = !options.read_only;
+  if (options.read_only) dbo.max_open_files = -1;  // required of a secondary instance
   dbo.max_background_jobs = options.background_jobs;
   dbo.keep_log_file_num = 5;
   dbo.avoid_flush_during_shutdown = !options.flush_on_close;
@@ -140,13 +158,32 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
     for (auto& n : existing) {
       if (!ours.count(n) && n != rocksdb::kDefaultColumnFamilyName) names.push_back(n);
     }
+    // A secondary instance cannot create a family an older build did not have.
+    const std::set<std::string> have(existing.begin(), existing.end());
+    for (auto n : column_names) {
+      if (options.read_only && !have.count(std::string(n))) {
+        return make_error(errc::unsupported,
+                          where + " has no column family '" + std::string(n) +
+                              "' (written by an older otaflow): it cannot be read read-only "
+                              "until a writing command has opened it once");
+      }
+    }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   descs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (auto& n : names) descs.emplace_back(n, family_options(n, cache));
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  auto s = rocksdb::DB::Open(dbo, dir.string(), descs, &handles, &d->db_);
+  rocksdb::Status s;
+  if (options.read_only) {
+    auto sec = make_secondary_dir();
+    if (!sec) return make_error(errc::io, where + " (read-only): " + sec.error().message);
+    d->secondary_dir_ = *sec;
+    s = rocksdb::DB::OpenAsSecondary(dbo, dir.string(), sec->string(), descs, &handles, &d->db_);
+    if (s.ok()) s = d->db_->TryCatchUpWithPrimary();
+  } else {
+    s = rocksdb::DB::Open(dbo, dir.string(), descs, &handles, &d->db_);
+  }
   if (!s.ok()) {
     const std::string msg = s.ToString();
     if (s.IsIOError() && msg.find("lock") != std::string::npos) {
@@ -154,7 +191,8 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
                         where + " is in use by another process (its RocksDB LOCK is held): " + msg,
                         error_class::retriable);
     }
-    return make_error(errc::io, "cannot open " + where + ": " + msg);
+    return make_error(errc::io, std::string("cannot open ") + where +
+                                    (options.read_only ? " read-only: " : ": ") + msg);
   }
   // handles[0] is "default"; then ours in enum order; then any extra ones.
   for (std::size_t i = 0; i < handles.size(); ++i) {
@@ -176,6 +214,9 @@ status db::init_meta() {
   if (!check) return check.error();
 
   if (!schema->has_value() && !check->has_value()) {
+    if (read_only_) {
+      return make_error(errc::not_found, where + " holds no otaflow meta records yet");
+    }
     // A new directory: record the layout version and the KEK check value.
     auto sealed = secure::seal(kek_.view(), detail::as_bytes(kek_check_aad),
                                detail::as_bytes(kek_check_text));
@@ -212,16 +253,35 @@ status db::init_meta() {
 }
 
 db::~db() {
-  if (db_ == nullptr) return;
-  for (auto* h : handles_) {
-    if (h != nullptr) (void)db_->DestroyColumnFamilyHandle(h);
+  if (db_ != nullptr) {
+    for (auto* h : handles_) {
+      if (h != nullptr) (void)db_->DestroyColumnFamilyHandle(h);
+    }
+    for (auto* h : extra_handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    (void)db_->Close();
+    delete db_;
   }
-  for (auto* h : extra_handles_) (void)db_->DestroyColumnFamilyHandle(h);
-  (void)db_->Close();
-  delete db_;
+  if (!secondary_dir_.empty()) {  // also when the open failed
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
+  }
+}
+
+status db::refuse_write(std::string_view what) const {
+  return make_error(errc::unsupported, std::string(what) + " refused: state directory " +
+                                           dir_.string() +
+                                           " is open read-only (another process holds it)");
+}
+
+status db::catch_up() {
+  if (!read_only_) return {};
+  auto s = db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return rocksdb_error(s, "catching up with the holder of " + dir_.string());
+  return {};
 }
 
 status db::commit(rocksdb::WriteBatch& batch, bool sync) {
+  if (read_only_) return refuse_write("write");
   if (hook_) return hook_(batch, sync);
   return apply(batch, sync);
 }
@@ -234,6 +294,7 @@ std::optional<column> db::column_of(std::uint32_t family_id) const noexcept {
 }
 
 status db::apply(rocksdb::WriteBatch& batch, bool sync) {
+  if (read_only_) return refuse_write("write");
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   auto s = db_->Write(wo, &batch);
@@ -243,6 +304,7 @@ status db::apply(rocksdb::WriteBatch& batch, bool sync) {
 }
 
 status db::commit_unlogged(rocksdb::WriteBatch& batch) {
+  if (read_only_) return refuse_write("write");
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
   auto s = db_->Write(wo, &batch);
@@ -280,6 +342,7 @@ std::unique_ptr<rocksdb::Iterator> db::iterate(column c, const rocksdb::ReadOpti
 }
 
 status db::flush() {
+  if (read_only_) return refuse_write("flush");
   std::vector<rocksdb::ColumnFamilyHandle*> hs(handles_.begin(), handles_.end());
   auto s = db_->Flush(rocksdb::FlushOptions(), hs);
   if (!s.ok()) return rocksdb_error(s, "flush of " + dir_.string());

@@ -65,6 +65,11 @@ struct db_options {
   /// through, e.g. one whose syncs fail on demand (tests/unit/storage/sync_fault_fs.hpp).
   /// The db keeps it alive while open.
   std::shared_ptr<rocksdb::Env> env;
+  /// Default false. True opens the directory as a RocksDB secondary instance: it reads while
+  /// another process (`campaign run`, `serve`) holds the directory, never creates it, and
+  /// refuses every write (db::commit, apply, commit_unlogged, flush) with errc::unsupported.
+  /// It sees the state as of open; catch_up() reads what the holder wrote since.
+  bool read_only = false;
 };
 
 /// Maps a RocksDB status to an error naming what was being done; I/O, busy
@@ -121,6 +126,12 @@ class db {
   /// Flushes memtables to SST files (operations, tests).
   [[nodiscard]] status flush();
 
+  /// Whether the directory was opened read-only (db_options::read_only).
+  [[nodiscard]] bool read_only() const noexcept { return read_only_; }
+  /// Read-only handles: reads what the process holding the directory wrote since the open or
+  /// the last catch_up (RocksDB TryCatchUpWithPrimary). A no-op on a writable handle.
+  [[nodiscard]] status catch_up();
+
   /// Number of batches applied through commit() since open.
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_.load(); }
   /// WAL fsyncs since open (RocksDB ticker WAL_FILE_SYNCED); 0 without statistics.
@@ -129,6 +140,7 @@ class db {
  private:
   db() = default;
   status init_meta();
+  status refuse_write(std::string_view what) const;
 
   std::filesystem::path dir_;
   secret kek_;
@@ -139,6 +151,8 @@ class db {
   std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;  // families of later versions
   std::atomic<std::uint64_t> commits_{0};
   commit_hook hook_;
+  bool read_only_ = false;
+  std::filesystem::path secondary_dir_;  // read-only: RocksDB's own files of the secondary
 };
 
 }  // namespace otaflow::storage
