@@ -53,7 +53,10 @@ void status_metrics::observe(stripe& s, const status_event& e) {
     const auto& c = it->second;
     --s.states[join(e.campaign, c.variant)][static_cast<std::size_t>(c.state)];
     first_ms = c.first_ms;
-  } else if (e.state == model::job_state::queued) {
+  } else if (e.state == model::job_state::queued ||
+             (e.state == model::job_state::packaging && e.attempt <= 1)) {
+    // A card's first state: `queued` in serve, the first `packaging` in a campaign run (its
+    // queued state is not journaled).
     first_ms = e.ts_ms;
   }
   ++s.states[join(e.campaign, e.variant)][st];
@@ -183,9 +186,20 @@ void collect_smpp(metrics::writer& w, const std::vector<std::string>& names,
 
 // ---- run_metrics ----------------------------------------------------------------------
 
-void run_metrics::attach(const engine* eng, const smpp_transport* tp) {
+void run_metrics::attach_engine(const engine* eng) {
   std::lock_guard lock(mu_);
   eng_ = eng;
+}
+
+void run_metrics::detach_engine() {
+  std::lock_guard lock(mu_);
+  if (eng_ != nullptr) last_timers_ = eng_->timers_armed();
+  eng_ = nullptr;
+  in_flight.store(0, std::memory_order_relaxed);
+}
+
+void run_metrics::attach_transport(const smpp_transport* tp) {
+  std::lock_guard lock(mu_);
   tp_ = tp;
   bind_names_.clear();
   if (tp != nullptr) {
@@ -194,7 +208,7 @@ void run_metrics::attach(const engine* eng, const smpp_transport* tp) {
   }
 }
 
-void run_metrics::detach() {
+void run_metrics::detach_transport() {
   std::lock_guard lock(mu_);
   if (tp_ != nullptr) {
     last_binds_ = tp_->bind_stats();
@@ -203,10 +217,7 @@ void run_metrics::detach() {
       b.window = 0;
     }
   }
-  if (eng_ != nullptr) last_timers_ = eng_->timers_armed();
-  eng_ = nullptr;
   tp_ = nullptr;
-  in_flight.store(0, std::memory_order_relaxed);
 }
 
 void run_metrics::collect(metrics::writer& w) const {

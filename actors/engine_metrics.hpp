@@ -36,13 +36,16 @@ inline const std::vector<double> latency_buckets_s = {0.05, 0.1, 0.25, 0.5, 1,  
 inline const std::vector<double> crypto_batch_buckets = {1, 4, 16, 64, 256, 1024, 2048, 4096};
 
 /// Status sink decorator: counts cards per (campaign, variant, state), the PoR status of the
-/// cards that end, and each card's latency from its first `queued` to `done` or `failed`
-/// with a PoR. Counts are what this process saw: a card seen first in a later state (a
-/// resumed run) enters that state without leaving another.
+/// cards that end, and each card's latency from its first state (`queued`, or the first
+/// attempt's `packaging` where queued is not journaled) to `done` or `failed` with a PoR. Counts
+/// are what this process saw: a card seen first in a later state (a resumed run) enters that state
+/// without leaving another.
 class status_metrics final : public status_sink {
  public:
   /// `inner` (borrowed) gets every event after it is counted; nullptr: none.
   explicit status_metrics(status_sink* inner = nullptr);
+  /// Sets where events go after they are counted; before the first emit() only.
+  void set_inner(status_sink* inner) noexcept { inner_ = inner; }
   void emit(std::span<const status_event> events) override;
   /// Counts one alert (by campaign and kind).
   void on_alert(const alert& a);
@@ -54,7 +57,7 @@ class status_metrics final : public status_sink {
   static constexpr std::size_t stripes = 16;
   struct card {
     std::string variant;
-    std::int64_t first_ms = -1;  ///< the `queued` event's time; -1 when not seen
+    std::int64_t first_ms = -1;  ///< the card's first state's time; -1 when not seen
     model::job_state state{};
   };
   struct stripe {
@@ -118,11 +121,13 @@ class run_metrics {
   /// Cards in flight, as the campaign's progress reports say (campaign run, demo).
   std::atomic<std::uint64_t> in_flight{0};
 
-  /// The engine and transport (borrowed) are read at scrape time until detach().
-  void attach(const engine* eng, const smpp_transport* tp);
-  /// Keeps the last values of the engine and transport and stops reading them; call it
-  /// before either goes.
-  void detach();
+  /// The engine (borrowed) is read at scrape time until detach_engine(); call that before
+  /// it goes (its last timer count is kept).
+  void attach_engine(const engine* eng);
+  void detach_engine();
+  /// The same for the SMPP transport (its last counters are kept, binds shown down).
+  void attach_transport(const smpp_transport* tp);
+  void detach_transport();
   /// Everything above, as samples.
   void collect(metrics::writer& w) const;
   /// Readiness: empty when every SMPP bind is up, else which are down. Attached only.

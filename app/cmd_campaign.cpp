@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "app/state_dir.hpp"
 #include "base/log.hpp"
 #include "model/job.hpp"
+#include "service/metrics_endpoint.hpp"
 
 namespace otaflow::app {
 namespace {
@@ -34,6 +36,8 @@ struct run_args {
   std::uint32_t window = 0;
   double bind_timeout_s = 10;
   bool resume = false;
+  std::string http;     ///< HOST:PORT of the metrics endpoint; empty: none
+  int http_linger = 0;  ///< seconds the endpoint stays up after the run
 };
 
 // Exit code of `campaign run` when the campaign is paused (by an alert, a pause request, or
@@ -81,10 +85,18 @@ int run(const run_args& a) {
   }
   ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
   ro.resume = a.resume;
+  std::optional<service::run_endpoint> endpoint;
+  if (!a.http.empty()) {
+    endpoint.emplace();
+    if (auto s = endpoint->start(a.http); !s) usage_error("--http: " + s.error().message);
+    std::fprintf(stderr, "otaflow: metrics on http://%s/metrics\n", endpoint->address().c_str());
+    ro.metrics = &endpoint->metrics();
+  }
   actors::counting_sink sink;
   progress_line bar;
   auto r = actors::run_campaign(**st, *def, ro, sink, bar.callback());
   bar.finish();
+  if (endpoint) endpoint->linger(std::chrono::seconds(a.http_linger));
   if (!r) {
     std::fprintf(stderr, "otaflow: campaign %s: %s\n", def->id.c_str(), r.error().message.c_str());
     return r.error().code == make_error_code(errc::conflict) ? kExitPaused : 1;
@@ -276,6 +288,13 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   run_cmd->add_option("--bind-timeout", a->bind_timeout_s, "Seconds to wait for the first bind")
       ->capture_default_str();
   run_cmd->add_flag("--resume", a->resume, "Run the campaign even if it is paused (resumes it)");
+  run_cmd->add_option("--http", a->http,
+                      "Serve /metrics, /healthz, /readyz on HOST:PORT (port 0: any free port)");
+  run_cmd
+      ->add_option("--http-linger", a->http_linger,
+                   "Seconds the HTTP endpoint stays up after the run (a last scrape)")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
   run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();
   run_cmd->callback([a] { exit_with(run(*a)); });
 

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,8 @@ struct demo_args {
   std::string state_dir;
   bool json = false;
   std::string por_timeout = "20s";
+  std::string http;     ///< HOST:PORT of the metrics endpoint; empty: none
+  int http_linger = 0;  ///< seconds the endpoint stays up after the run
 };
 
 void print_summary(const demo::report& r) {
@@ -54,8 +57,17 @@ int run_demo(demo_args& a) {
                    static_cast<unsigned long long>(cards), seconds, dir.string().c_str());
     };
   }
+  std::optional<service::run_endpoint> endpoint;
+  if (!a.http.empty()) {
+    endpoint.emplace();
+    if (auto s = endpoint->start(a.http); !s) usage_error("--http: " + s.error().message);
+    std::fprintf(stderr, "demo: metrics on http://%s/metrics (health /healthz, /readyz)\n",
+                 endpoint->address().c_str());
+    h.endpoint = &*endpoint;
+  }
   auto r = demo::run(a.run, h);
   bar.finish();
+  if (endpoint) endpoint->linger(std::chrono::seconds(a.http_linger));
   if (!r) {
     std::fprintf(stderr, "otaflow demo: %s\n", r.error().message.c_str());
     return 1;
@@ -85,6 +97,12 @@ const command_registrar reg("demo", [](CLI::App& root) {
   cmd->add_option("--state", a->state_dir, "State directory (default: a temporary one)");
   cmd->add_flag("--keep", a->run.keep, "Keep the temporary state directory");
   cmd->add_flag("--json", a->json, "Print only the JSON summary");
+  cmd->add_option("--http", a->http,
+                  "Serve /metrics, /healthz, /readyz on HOST:PORT (port 0: any free port)");
+  cmd->add_option("--http-linger", a->http_linger,
+                  "Seconds the HTTP endpoint stays up after the run (a last scrape)")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
   cmd->callback([a] { exit_with(run_demo(*a)); });
 });
 

@@ -48,10 +48,10 @@ TEST(StatusMetrics, CardsMoveBetweenStatesAndEndWithTheirPorAndLatency) {
   const std::vector<status_event> batch2 = {
       ev("A", job_state::accepted, 1100), ev("A", job_state::done, 2500, "v1", 0x00),
       ev("B", job_state::failed, 9000, "v1", 0x01), ev("C", job_state::skipped, 9000, ""),
-      // A card first seen in a later state (a resumed run) only enters it.
-      ev("D", job_state::retry_wait, 9100, "v2")};
+      // A card first seen in a later state (a resumed run) only enters it; no latency.
+      ev("D", job_state::retry_wait, 9100, "v2"), ev("D", job_state::done, 9200, "v2", 0x00)};
   m.emit(batch2);
-  EXPECT_EQ(inner.count(), 10u);
+  EXPECT_EQ(inner.count(), 11u);
   const auto text = scrape(m);
   EXPECT_EQ(lines(text, "otaflow_campaign_cards{campaign=\"c1\",variant=\"v1\""),
             "otaflow_campaign_cards{campaign=\"c1\",variant=\"v1\",state=\"queued\"} 0\n"
@@ -66,10 +66,12 @@ TEST(StatusMetrics, CardsMoveBetweenStatesAndEndWithTheirPorAndLatency) {
   EXPECT_NE(text.find("otaflow_campaign_cards{campaign=\"c1\",variant=\"\",state=\"skipped\"} 1\n"),
             std::string::npos);
   EXPECT_NE(
-      text.find("otaflow_campaign_cards{campaign=\"c1\",variant=\"v2\",state=\"retry_wait\"} 1\n"),
+      text.find("otaflow_campaign_cards{campaign=\"c1\",variant=\"v2\",state=\"retry_wait\"} 0\n"),
       std::string::npos);
+  EXPECT_NE(text.find("otaflow_campaign_cards{campaign=\"c1\",variant=\"v2\",state=\"done\"} 1\n"),
+            std::string::npos);
   EXPECT_EQ(lines(text, "otaflow_por_status_total{"),
-            "otaflow_por_status_total{campaign=\"c1\",status=\"00\"} 1\n"
+            "otaflow_por_status_total{campaign=\"c1\",status=\"00\"} 2\n"
             "otaflow_por_status_total{campaign=\"c1\",status=\"01\"} 1\n");
   // A: 1.5 s, B: 8 s.
   EXPECT_EQ(lines(text, "otaflow_por_latency_seconds_"),
@@ -90,7 +92,18 @@ TEST(StatusMetrics, CardsMoveBetweenStatesAndEndWithTheirPorAndLatency) {
             "otaflow_por_latency_seconds_bucket{le=\"+Inf\"} 2\n"
             "otaflow_por_latency_seconds_sum 9.5\n"
             "otaflow_por_latency_seconds_count 2\n");
-  EXPECT_NE(text.find("otaflow_status_events_total 10\n"), std::string::npos);
+  EXPECT_NE(text.find("otaflow_status_events_total 11\n"), std::string::npos);
+}
+
+TEST(StatusMetrics, LatencyStartsAtTheFirstPackagingWhereQueuedIsNotJournaled) {
+  status_metrics m;
+  const std::vector<status_event> a = {ev("A", job_state::packaging, 1000),
+                                       ev("A", job_state::done, 1200, "v1", 0x00)};
+  m.emit(a);
+  const auto text = scrape(m);
+  EXPECT_NE(text.find("otaflow_por_latency_seconds_bucket{le=\"0.25\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("otaflow_por_latency_seconds_sum 0.2\n"), std::string::npos);
 }
 
 TEST(StatusMetrics, CountsStayExactUnderConcurrentEmitters) {
