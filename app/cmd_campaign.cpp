@@ -61,6 +61,21 @@ result<actors::smpp_options> parse_endpoint(const std::string& hp) {
   return o;
 }
 
+// Prints the run's outcome; the exit code.
+int report_run(const std::string& id, const result<actors::runner_result>& r) {
+  if (!r) {
+    std::fprintf(stderr, "otaflow: campaign %s: %s\n", id.c_str(), r.error().message.c_str());
+    return r.error().code == make_error_code(errc::conflict) ? kExitPaused : 1;
+  }
+  std::cout << actors::summary_json(r->summary).dump() << std::endl;
+  if (r->summary.paused || r->summary.cancelled) {
+    std::fprintf(stderr, "otaflow: campaign %s %s\n", id.c_str(),
+                 r->summary.cancelled ? "cancelled" : "paused: resume it with --resume");
+    return kExitPaused;
+  }
+  return 0;
+}
+
 int run(const run_args& a) {
   auto def = actors::load_campaign_file(a.campaign_file);
   if (!def) {
@@ -96,18 +111,10 @@ int run(const run_args& a) {
   progress_line bar;
   auto r = actors::run_campaign(**st, *def, ro, sink, bar.callback());
   bar.finish();
+  const int code = report_run(def->id, r);
+  // After the summary: a scraper reads the final values meanwhile.
   if (endpoint) endpoint->linger(std::chrono::seconds(a.http_linger));
-  if (!r) {
-    std::fprintf(stderr, "otaflow: campaign %s: %s\n", def->id.c_str(), r.error().message.c_str());
-    return r.error().code == make_error_code(errc::conflict) ? kExitPaused : 1;
-  }
-  std::cout << actors::summary_json(r->summary).dump() << std::endl;
-  if (r->summary.paused || r->summary.cancelled) {
-    std::fprintf(stderr, "otaflow: campaign %s %s\n", def->id.c_str(),
-                 r->summary.cancelled ? "cancelled" : "paused: resume it with --resume");
-    return kExitPaused;
-  }
-  return 0;
+  return code;
 }
 
 // pause / resume / cancel: directly in storage when no process holds the state directory,

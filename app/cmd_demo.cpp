@@ -41,6 +41,19 @@ void print_summary(const demo::report& r) {
   }
 }
 
+// Prints the run's outcome; the exit code.
+int report_run(const result<demo::report>& r, bool json) {
+  if (!r) {
+    std::fprintf(stderr, "otaflow demo: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  if (!json) print_summary(*r);
+  std::cout << demo::to_json(*r).dump() << std::endl;
+  if (r->run.summary.paused)
+    return 3;  // paused by an alert (or a pause request): like campaign run
+  return r->complete() ? 0 : 1;
+}
+
 int run_demo(demo_args& a) {
   if (a.run.cards == 0) usage_error("--cards must be at least 1");
   a.run.state_dir = a.state_dir;
@@ -67,16 +80,10 @@ int run_demo(demo_args& a) {
   }
   auto r = demo::run(a.run, h);
   bar.finish();
+  const int code = report_run(r, a.json);
+  // After the summary: a scraper reads the final values meanwhile.
   if (endpoint) endpoint->linger(std::chrono::seconds(a.http_linger));
-  if (!r) {
-    std::fprintf(stderr, "otaflow demo: %s\n", r.error().message.c_str());
-    return 1;
-  }
-  if (!a.json) print_summary(*r);
-  std::cout << demo::to_json(*r).dump() << std::endl;
-  if (r->run.summary.paused)
-    return 3;  // paused by an alert (or a pause request): like campaign run
-  return r->complete() ? 0 : 1;
+  return code;
 }
 
 const command_registrar reg("demo", [](CLI::App& root) {
