@@ -414,8 +414,9 @@ result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) 
   // The SMSC binds: the service starts once every bind is up (it waits and says so).
   actors::smpp_transport tp(cfg.binds);
   // The HTTP endpoint ([http] listen) answers from here on: /readyz says what is not up yet.
-  std::optional<run_endpoint> endpoint;
+  // serve's metrics first: the endpoint, which reads them, goes before them.
   serve_metrics sm;
+  std::optional<run_endpoint> endpoint;
   serve_hooks hooks;
   if (!cfg.http_listen.empty()) {
     endpoint.emplace();
