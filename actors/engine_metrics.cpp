@@ -13,20 +13,6 @@ bool terminal(model::job_state s) noexcept {
          s == model::job_state::skipped;
 }
 
-std::string join(std::string_view a, std::string_view b) {
-  std::string k;
-  k.reserve(a.size() + b.size() + 1);
-  k += a;
-  k += '\0';
-  k += b;
-  return k;
-}
-
-std::pair<std::string, std::string> split(const std::string& k) {
-  const auto at = k.find('\0');
-  return {k.substr(0, at), at == std::string::npos ? std::string() : k.substr(at + 1)};
-}
-
 }  // namespace
 
 // ---- status_metrics -------------------------------------------------------------------
@@ -46,32 +32,36 @@ void status_metrics::emit(std::span<const status_event> events) {
 void status_metrics::observe(stripe& s, const status_event& e) {
   const auto st = static_cast<std::size_t>(e.state);
   if (st >= model::job_state_count) return;
-  auto key = join(e.campaign, e.iccid);
-  auto it = s.cards.find(key);
+  auto cit = s.campaigns.find(std::string_view(e.campaign));
+  if (cit == s.campaigns.end()) cit = s.campaigns.emplace(e.campaign, campaign_part{}).first;
+  auto& part = cit->second;
+  auto vit = part.variants.find(std::string_view(e.variant));
+  if (vit == part.variants.end()) vit = part.variants.emplace(e.variant, state_counts{}).first;
+  state_counts* counted = &vit->second;
+  auto it = part.cards.find(std::string_view(e.iccid));
   std::int64_t first_ms = -1;
-  if (it != s.cards.end()) {
-    const auto& c = it->second;
-    --s.states[join(e.campaign, c.variant)][static_cast<std::size_t>(c.state)];
-    first_ms = c.first_ms;
+  if (it != part.cards.end()) {
+    --(*it->second.counted)[static_cast<std::size_t>(it->second.state)];
+    first_ms = it->second.first_ms;
   } else if (e.state == model::job_state::queued ||
              (e.state == model::job_state::packaging && e.attempt <= 1)) {
     // A card's first state: `queued` in serve, the first `packaging` in a campaign run (its
     // queued state is not journaled).
     first_ms = e.ts_ms;
   }
-  ++s.states[join(e.campaign, e.variant)][st];
+  ++(*counted)[st];
   if (terminal(e.state)) {
-    if (e.por_status) s.por[join(e.campaign, to_hex(*e.por_status, 2, hex_case::upper))]++;
+    if (e.por_status) ++part.por[*e.por_status];
     if (e.por_status && first_ms >= 0 && e.state != model::job_state::skipped) {
       latency_.observe(static_cast<double>(e.ts_ms - first_ms) / 1000.0);
     }
-    if (it != s.cards.end()) s.cards.erase(it);
+    if (it != part.cards.end()) part.cards.erase(it);
     return;
   }
-  if (it == s.cards.end()) {
-    s.cards.emplace(std::move(key), card{e.variant, first_ms, e.state});
+  if (it == part.cards.end()) {
+    part.cards.emplace(e.iccid, card{counted, first_ms, e.state});
   } else {
-    it->second = card{e.variant, first_ms, e.state};
+    it->second = card{counted, first_ms, e.state};
   }
 }
 
@@ -81,33 +71,34 @@ void status_metrics::on_alert(const alert& a) {
 }
 
 void status_metrics::collect(metrics::writer& w) const {
-  std::map<std::string, std::array<std::int64_t, model::job_state_count>> states;
-  std::map<std::string, std::uint64_t> por;
+  std::map<std::pair<std::string, std::string>, state_counts> states;
+  std::map<std::pair<std::string, std::uint8_t>, std::uint64_t> por;
   for (const auto& s : stripes_) {
     std::lock_guard lock(s.mu);
-    for (const auto& [k, counts] : s.states) {
-      auto& sum = states[k];
-      for (std::size_t i = 0; i < counts.size(); ++i) sum[i] += counts[i];
+    for (const auto& [campaign, part] : s.campaigns) {
+      for (const auto& [variant, counts] : part.variants) {
+        auto& sum = states[{campaign, variant}];
+        for (std::size_t i = 0; i < counts.size(); ++i) sum[i] += counts[i];
+      }
+      for (const auto& [status, n] : part.por) por[{campaign, status}] += n;
     }
-    for (const auto& [k, n] : s.por) por[k] += n;
   }
   for (const auto& [k, counts] : states) {
-    const auto [campaign, variant] = split(k);
     for (std::size_t i = 0; i < counts.size(); ++i) {
       w.gauge("otaflow_campaign_cards",
               "Cards of a campaign per update variant and job state, from the status events "
               "this process emitted",
-              {{"campaign", campaign},
-               {"variant", variant},
+              {{"campaign", k.first},
+               {"variant", k.second},
                {"state", std::string(to_string(static_cast<model::job_state>(i)))}},
               static_cast<double>(counts[i]));
     }
   }
   for (const auto& [k, n] : por) {
-    const auto [campaign, status] = split(k);
     w.counter("otaflow_por_status_total",
               "Cards that ended with a PoR, by the PoR's status code (hex, TS 102 225 5.1.2)",
-              {{"campaign", campaign}, {"status", status}}, static_cast<double>(n));
+              {{"campaign", k.first}, {"status", to_hex(k.second, 2, hex_case::upper)}},
+              static_cast<double>(n));
   }
   w.histogram("otaflow_por_latency_seconds",
               "Time from a card's trigger (queued) to its terminal state with a PoR", {},

@@ -55,18 +55,28 @@ class status_metrics final : public status_sink {
 
  private:
   static constexpr std::size_t stripes = 16;
+  using state_counts = std::array<std::int64_t, model::job_state_count>;
+  /// Lookups by string_view: an event of a card in flight allocates nothing.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
   struct card {
-    std::string variant;
-    std::int64_t first_ms = -1;  ///< the card's first state's time; -1 when not seen
+    state_counts* counted = nullptr;  ///< the (campaign, variant) counts it is counted in
+    std::int64_t first_ms = -1;       ///< the card's first state's time; -1 when not seen
     model::job_state state{};
+  };
+  /// One campaign's cards of one stripe.
+  struct campaign_part {
+    std::unordered_map<std::string, card, text_hash, std::equal_to<>> cards;  ///< until they end
+    std::map<std::string, state_counts, std::less<>> variants;  ///< cards per state (stable nodes)
+    std::map<std::uint8_t, std::uint64_t> por;                  ///< cards ended, by PoR status
   };
   struct stripe {
     mutable std::mutex mu;
-    std::unordered_map<std::string, card> cards;  ///< campaign '\0' iccid -> card, until it ends
-    /// campaign '\0' variant -> cards per state (a non-terminal count may go negative for a
-    /// moment in one stripe; the sum over stripes does not).
-    std::map<std::string, std::array<std::int64_t, model::job_state_count>> states;
-    std::map<std::string, std::uint64_t> por;  ///< campaign '\0' status -> cards
+    std::unordered_map<std::string, campaign_part, text_hash, std::equal_to<>> campaigns;
   };
   void observe(stripe& s, const status_event& e);
 
