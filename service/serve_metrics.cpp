@@ -32,6 +32,11 @@ void serve_metrics::collect(metrics::writer& w) const {
           loop_.paused ? 1 : 0);
   w.gauge("otaflow_trigger_held", "Records held back: their campaign is not defined yet", {},
           d(loop_.held));
+  if (loop_.lag >= 0) {
+    w.gauge("otaflow_kafka_consumer_lag",
+            "Trigger records behind the ends of this instance's assigned partitions", {},
+            d(loop_.lag));
+  }
   if (producer_ != nullptr) {
     const metrics::labels l = {{"producer", "status"}};
     w.gauge("otaflow_kafka_producer_queue",

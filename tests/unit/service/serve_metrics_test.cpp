@@ -54,6 +54,11 @@ TEST_F(service_fixture, MetricsCountEveryCardTheServiceRuns) {
            std::string::npos;
   })) << text;
   EXPECT_EQ(sm.brokers_down(), std::nullopt);
+  // Every trigger read: no lag once the loop's position is past them (a tick later).
+  ASSERT_TRUE(eventually([&] {
+    text = scrape(rm, sm);
+    return text.find("otaflow_kafka_consumer_lag 0\n") != std::string::npos;
+  })) << text;
 
   auto ended = stop();
   ASSERT_TRUE(ended.has_value() && ended->ok());
