@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -180,20 +181,51 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
                       error_class::retriable);
   }
   auto backend = secure::make_best_backend();
-  ota_packet_factory factory(state.counters(), *backend, &state);
+  ota_packet_factory ota_factory(state.counters(), *backend, &state);
+  auto* m = options.metrics;
+  std::optional<metered_packet_factory> metered;
+  if (m != nullptr) {
+    metered.emplace(ota_factory, m->packaging);
+    m->statuses.set_inner(&sink);
+    m->attach_transport(&tp);
+  }
+  packet_factory& factory = metered ? static_cast<packet_factory&>(*metered) : ota_factory;
+  status_sink& engine_sink = m != nullptr ? static_cast<status_sink&>(m->statuses) : sink;
+  // The metrics stop reading the transport before it stops, whichever way this returns.
+  struct transport_detach {
+    run_metrics* m;
+    ~transport_detach() {
+      if (m != nullptr) m->detach_transport();
+    }
+  } transport_guard{m};
   storage_job_store store(state);
   runner_result out;
   {
-    engine eng(options.engine, factory, tp, store, sink);
+    engine eng(options.engine, factory, tp, store, engine_sink);
+    // The metrics stop reading the engine before it goes.
+    struct engine_detach {
+      run_metrics* m;
+      ~engine_detach() {
+        if (m != nullptr) m->detach_engine();
+      }
+    } engine_guard{m};
+    if (m != nullptr) m->attach_engine(&eng);
     // A pausing alert is durable before the engine stops starting cards.
-    eng.set_alert_handler([&state, &options, id = def.id, log](const alert& a) {
+    eng.set_alert_handler([&state, &options, id = def.id, log, m](const alert& a) {
       if (a.paused) {
         if (auto s = state.campaigns().set_status(id, storage::campaign_status::paused); !s) {
           log->error("campaign '{}': storing the pause failed: {}", id, s.error().message);
         }
       }
+      if (m != nullptr) m->statuses.on_alert(a);
       if (options.on_alert) options.on_alert(a);
     });
+    if (m != nullptr) {
+      progress = [m, inner = std::move(progress)](const campaign_progress& p) {
+        m->in_flight.store(p.in_flight, std::memory_order_relaxed);
+        if (inner) inner(p);
+      };
+    }
     result<campaign_summary> s = make_error(errc::internal, "not run");
     {
       control_poller poller(state, eng, def, options.control_poll, log);
@@ -202,9 +234,10 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
     if (!s) return s.error();
     out.summary = std::move(s).value();
   }
-  out.summary.por_rejected = factory.por_rejected();
+  out.summary.por_rejected = ota_factory.por_rejected();
   out.summary.allow_insecure = allows_insecure(def);
   out.smpp = tp.stats();
+  if (m != nullptr) m->detach_transport();
   tp.stop();
   OTAFLOW_TRY(settle_status(state, def, out.summary));
   return out;

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "actors/engine.hpp"
+#include "actors/engine_metrics.hpp"
 #include "actors/smpp_client.hpp"
 #include "storage/api.hpp"
 
@@ -27,6 +28,10 @@ struct runner_options {
   /// Poll DIR/control for pause / resume / cancel requests (actors/campaign_control.hpp)
   /// about this often while the campaign runs; 0 = never.
   std::chrono::milliseconds control_poll{1000};
+  /// Metrics of the run (borrowed; `otaflow campaign run --http`): its status counts wrap the
+  /// sink, its packaging counts the packet factory, and it reads the engine and SMPP
+  /// transport while they live. Null: none.
+  run_metrics* metrics = nullptr;
 };
 
 struct runner_result {

@@ -109,7 +109,10 @@ class smpp_transport::session {
 
   smpp_stats stats() const {
     std::lock_guard lock(mu_);
-    return stats_;
+    auto s = stats_;
+    s.bound = bound_;
+    s.window = window_now_.load(std::memory_order_relaxed);
+    return s;
   }
 
   std::string name() const {
@@ -226,6 +229,7 @@ class smpp_transport::session {
     }
     count([&](smpp_stats& s) { s.lost += lost.size(); });
     in_flight_.clear();
+    window_now_.store(in_flight_.size(), std::memory_order_relaxed);
     enquire_outstanding_.reset();
   }
 
@@ -331,6 +335,7 @@ class smpp_transport::session {
         continue;
       }
       in_flight_[p.sequence_number] = in_flight{rid, seg, now};
+      window_now_.store(in_flight_.size(), std::memory_order_relaxed);
       ++it->second.sent;
       count([](smpp_stats& s) { ++s.submits; });
     }
@@ -343,6 +348,7 @@ class smpp_transport::session {
     if (f == in_flight_.end()) return;  // a response after its connection was reset
     const auto [rid, seg, sent_at] = f->second;
     in_flight_.erase(f);
+    window_now_.store(in_flight_.size(), std::memory_order_relaxed);
     auto it = active_.find(rid);
     if (it == active_.end()) return;
     auto& a = it->second;
@@ -491,6 +497,7 @@ class smpp_transport::session {
             if (f != in_flight_.end()) {
               auto it = active_.find(f->second.rid);
               in_flight_.erase(f);
+              window_now_.store(in_flight_.size(), std::memory_order_relaxed);
               if (it != active_.end()) {
                 // Counted like any refused submit: stats and the per-bind alert windows.
                 // Retriable as its status says (some SMSCs nack with ESME_RTHROTTLED or
@@ -735,6 +742,7 @@ class smpp_transport::session {
   bool refused_ = false;  // the SMSC refused the last bind (wrong account): wait_bound ends
   std::string last_error_;
   smpp_stats stats_;
+  std::atomic<std::size_t> window_now_{0};  // in_flight_.size(), for stats() from any thread
 
   // Owned by the session thread.
   int fd_ = -1;
@@ -800,8 +808,18 @@ smpp_stats smpp_transport::stats() const {
     t.receipts += x.receipts;
     t.mo += x.mo;
     t.enquire_links += x.enquire_links;
+    t.window += x.window;
   }
+  t.bound = !sessions_.empty();
+  for (const auto& s : sessions_) t.bound = t.bound && s->stats().bound;
   return t;
+}
+
+std::vector<smpp_stats> smpp_transport::bind_stats() const {
+  std::vector<smpp_stats> out;
+  out.reserve(sessions_.size());
+  for (const auto& s : sessions_) out.push_back(s->stats());
+  return out;
 }
 
 void smpp_transport::stop() {

@@ -47,11 +47,13 @@ struct smpp_options {
   std::chrono::milliseconds throttle_max{5'000};
 };
 
-/// Counters of a session (monotonic).
+/// Counters of a session (monotonic), and two values of now.
 struct smpp_stats {
   std::uint64_t connects = 0, binds = 0, bind_failures = 0, disconnects = 0;
   std::uint64_t submits = 0, submit_ok = 0, submit_failed = 0, throttled = 0, lost = 0;
   std::uint64_t receipts = 0, mo = 0, enquire_links = 0;
+  std::uint64_t window = 0;  ///< now: submit_sm sent and not answered yet
+  bool bound = false;        ///< now: the session is bound (a sum: every session is)
 };
 
 /// A pool of SMPP sessions; submits are spread over them by destination, so one
@@ -74,6 +76,8 @@ class smpp_transport final : public transport {
   [[nodiscard]] status wait_bound(std::chrono::milliseconds timeout);
   /// Sums the sessions' counters.
   [[nodiscard]] smpp_stats stats() const;
+  /// Each session's counters, in bind order (bind_name() names them); empty after stop().
+  [[nodiscard]] std::vector<smpp_stats> bind_stats() const;
   /// Unbinds and stops every session.
   void stop();
 

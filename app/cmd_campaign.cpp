@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@
 #include "model/job.hpp"
 #include "service/campaign_view.hpp"
 #include "service/kafka_status_sink.hpp"
+#include "service/metrics_endpoint.hpp"
 
 namespace otaflow::app {
 namespace {
@@ -42,6 +44,8 @@ struct run_args {
   std::string kafka;  ///< --kafka HOST:PORT[,...]: status and alert events, as serve emits
   std::string status_topic = "ota.status";
   std::string alert_topic = "ota.alerts";
+  std::string http;     ///< HOST:PORT of the metrics endpoint; empty: none
+  int http_linger = 0;  ///< seconds the endpoint stays up after the run
 };
 
 // --kafka: the status sink and alert producer of a run (the same records as serve and the
@@ -104,6 +108,21 @@ result<actors::smpp_options> parse_endpoint(const std::string& hp) {
   return o;
 }
 
+// Prints the run's outcome; the exit code.
+int report_run(const std::string& id, const result<actors::runner_result>& r) {
+  if (!r) {
+    std::fprintf(stderr, "otaflow: campaign %s: %s\n", id.c_str(), r.error().message.c_str());
+    return r.error().code == make_error_code(errc::conflict) ? kExitPaused : 1;
+  }
+  std::cout << actors::summary_json(r->summary).dump() << std::endl;
+  if (r->summary.paused || r->summary.cancelled) {
+    std::fprintf(stderr, "otaflow: campaign %s %s\n", id.c_str(),
+                 r->summary.cancelled ? "cancelled" : "paused: resume it with --resume");
+    return kExitPaused;
+  }
+  return 0;
+}
+
 int run(const run_args& a) {
   auto def = actors::load_campaign_file(a.campaign_file);
   if (!def) {
@@ -142,6 +161,13 @@ int run(const run_args& a) {
   }
   ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
   ro.resume = a.resume;
+  std::optional<service::run_endpoint> endpoint;
+  if (!a.http.empty()) {
+    endpoint.emplace();
+    if (auto s = endpoint->start(a.http); !s) usage_error("--http: " + s.error().message);
+    std::fprintf(stderr, "otaflow: metrics on http://%s/metrics\n", endpoint->address().c_str());
+    ro.metrics = &endpoint->metrics();
+  }
   progress_line bar;
   auto r = actors::run_campaign(**st, *def, ro, *sink, bar.callback());
   bar.finish();
@@ -158,17 +184,10 @@ int run(const run_args& a) {
       if (r) return 1;
     }
   }
-  if (!r) {
-    std::fprintf(stderr, "otaflow: campaign %s: %s\n", def->id.c_str(), r.error().message.c_str());
-    return r.error().code == make_error_code(errc::conflict) ? kExitPaused : 1;
-  }
-  std::cout << actors::summary_json(r->summary).dump() << std::endl;
-  if (r->summary.paused || r->summary.cancelled) {
-    std::fprintf(stderr, "otaflow: campaign %s %s\n", def->id.c_str(),
-                 r->summary.cancelled ? "cancelled" : "paused: resume it with --resume");
-    return kExitPaused;
-  }
-  return 0;
+  const int code = report_run(def->id, r);
+  // After the summary: a scraper reads the final values meanwhile.
+  if (endpoint) endpoint->linger(std::chrono::seconds(a.http_linger));
+  return code;
 }
 
 // pause / resume / cancel: directly in storage when no process holds the state directory,
@@ -394,6 +413,13 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   run_cmd->add_option("--status-topic", a->status_topic, "Topic of status events (with --kafka)")
       ->capture_default_str();
   run_cmd->add_option("--alert-topic", a->alert_topic, "Topic of alert events (with --kafka)")
+      ->capture_default_str();
+  run_cmd->add_option("--http", a->http,
+                      "Serve /metrics, /healthz, /readyz on HOST:PORT (port 0: any free port)");
+  run_cmd
+      ->add_option("--http-linger", a->http_linger,
+                   "Seconds the HTTP endpoint stays up after the run (a last scrape)")
+      ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();
   run_cmd->callback([a] { exit_with(run(*a)); });

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,8 @@ struct demo_args {
   std::string state_dir;
   bool json = false;
   std::string por_timeout = "20s";
+  std::string http;     ///< HOST:PORT of the metrics endpoint; empty: none
+  int http_linger = 0;  ///< seconds the endpoint stays up after the run
 };
 
 void print_summary(const demo::report& r) {
@@ -36,6 +39,19 @@ void print_summary(const demo::report& r) {
     std::fprintf(stderr, "demo:   failed x%llu: %s\n", static_cast<unsigned long long>(n),
                  reason.c_str());
   }
+}
+
+// Prints the run's outcome; the exit code.
+int report_run(const result<demo::report>& r, bool json) {
+  if (!r) {
+    std::fprintf(stderr, "otaflow demo: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  if (!json) print_summary(*r);
+  std::cout << demo::to_json(*r).dump() << std::endl;
+  if (r->run.summary.paused)
+    return 3;  // paused by an alert (or a pause request): like campaign run
+  return r->complete() ? 0 : 1;
 }
 
 int run_demo(demo_args& a) {
@@ -54,17 +70,20 @@ int run_demo(demo_args& a) {
                    static_cast<unsigned long long>(cards), seconds, dir.string().c_str());
     };
   }
+  std::optional<service::run_endpoint> endpoint;
+  if (!a.http.empty()) {
+    endpoint.emplace();
+    if (auto s = endpoint->start(a.http); !s) usage_error("--http: " + s.error().message);
+    std::fprintf(stderr, "demo: metrics on http://%s/metrics (health /healthz, /readyz)\n",
+                 endpoint->address().c_str());
+    h.endpoint = &*endpoint;
+  }
   auto r = demo::run(a.run, h);
   bar.finish();
-  if (!r) {
-    std::fprintf(stderr, "otaflow demo: %s\n", r.error().message.c_str());
-    return 1;
-  }
-  if (!a.json) print_summary(*r);
-  std::cout << demo::to_json(*r).dump() << std::endl;
-  if (r->run.summary.paused)
-    return 3;  // paused by an alert (or a pause request): like campaign run
-  return r->complete() ? 0 : 1;
+  const int code = report_run(r, a.json);
+  // After the summary: a scraper reads the final values meanwhile.
+  if (endpoint) endpoint->linger(std::chrono::seconds(a.http_linger));
+  return code;
 }
 
 const command_registrar reg("demo", [](CLI::App& root) {
@@ -85,6 +104,12 @@ const command_registrar reg("demo", [](CLI::App& root) {
   cmd->add_option("--state", a->state_dir, "State directory (default: a temporary one)");
   cmd->add_flag("--keep", a->run.keep, "Keep the temporary state directory");
   cmd->add_flag("--json", a->json, "Print only the JSON summary");
+  cmd->add_option("--http", a->http,
+                  "Serve /metrics, /healthz, /readyz on HOST:PORT (port 0: any free port)");
+  cmd->add_option("--http-linger", a->http_linger,
+                  "Seconds the HTTP endpoint stays up after the run (a last scrape)")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
   cmd->callback([a] { exit_with(run_demo(*a)); });
 });
 

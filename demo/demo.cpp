@@ -249,6 +249,12 @@ class chain {
     if (!producer) return context("creating the Kafka producer", producer.error());
     producer_ = std::move(*producer);
     sink_ = std::make_unique<service::kafka_status_sink>(*producer_, "ota.status");
+    if (h_.endpoint != nullptr) {
+      auto& reg = h_.endpoint->registry();
+      producer_metrics_ = {&reg, reg.add([p = producer_.get()](metrics::writer& w) {
+                             service::collect_producer(w, *p, "status");
+                           })};
+    }
     return {};
   }
 
@@ -264,6 +270,7 @@ class chain {
       b.window = 1024;
       ro.binds.push_back(b);
     }
+    if (h_.endpoint != nullptr) ro.metrics = &h_.endpoint->metrics();
     // Alerts (docs/EVENTS.md) go to the embedded cluster's alerts topic and the summary.
     ro.on_alert = [this](const actors::alert& al) {
       (void)producer_->produce("ota.alerts", al.campaign, kafka::serialise(service::to_kafka(al)));
@@ -315,6 +322,19 @@ class chain {
   std::unique_ptr<kafka::producer> producer_;  // reports to the counters above
   std::unique_ptr<service::kafka_status_sink> sink_;
   std::uint64_t peak_timers_ = 0, peak_in_flight_ = 0;  // from progress reports
+  // The producer's metrics collector: removed before the producer goes.
+  struct collector_guard {
+    metrics::registry* reg = nullptr;
+    std::uint64_t id = 0;
+    collector_guard& operator=(collector_guard&& o) noexcept {
+      std::swap(reg, o.reg);
+      std::swap(id, o.id);
+      return *this;
+    }
+    ~collector_guard() {
+      if (reg != nullptr) reg->remove(id);
+    }
+  } producer_metrics_;
 };
 
 }  // namespace

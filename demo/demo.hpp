@@ -17,6 +17,7 @@
 
 #include "actors/campaign_runner.hpp"
 #include "base/error.hpp"
+#include "service/metrics_endpoint.hpp"
 #include "sim/smsc_stats.hpp"
 
 namespace otaflow::demo {
@@ -44,6 +45,9 @@ struct hooks {
       imported;
   /// Campaign progress, every few hundred cards.
   actors::progress_fn progress;
+  /// An HTTP endpoint (`--http`, borrowed, started): the run's metrics, and the embedded
+  /// Kafka producer's queue while it lives.
+  service::run_endpoint* endpoint = nullptr;
 };
 
 /// What a demo run did.

@@ -1,5 +1,7 @@
 #include "kafka/consumer.hpp"
 
+#include <algorithm>
+
 #include <cstring>
 #include <utility>
 
@@ -288,6 +290,26 @@ std::vector<topic_partition> consumer::assignment() const {
   if (rd_kafka_assignment(impl_->rk.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
   detail::tpl_ptr list(raw);
   return to_vector(list.get());
+}
+
+std::optional<std::int64_t> consumer::lag(std::string_view topic) const {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(impl_->rk.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+  detail::tpl_ptr list(raw);
+  if (rd_kafka_position(impl_->rk.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+  std::optional<std::int64_t> total;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& tp = list->elems[i];
+    if (topic != tp.topic || tp.offset < 0) continue;
+    std::int64_t low = -1, high = -1;
+    if (rd_kafka_get_watermark_offsets(impl_->rk.get(), tp.topic, tp.partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      continue;
+    }
+    total = total.value_or(0) + std::max<std::int64_t>(0, high - tp.offset);
+  }
+  return total;
 }
 
 status consumer::close() {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.hpp"
@@ -97,6 +98,10 @@ class consumer {
   [[nodiscard]] result<group_metadata_ptr> membership() const;
   /// The partitions currently assigned to this member.
   [[nodiscard]] std::vector<topic_partition> assignment() const;
+  /// Records of `topic` behind the ends of this member's assigned partitions: each one's
+  /// high watermark (librdkafka's cached value from the last fetch) less the consumer's
+  /// position, summed. No network call. None when no assigned partition of `topic` has both.
+  [[nodiscard]] std::optional<std::int64_t> lag(std::string_view topic) const;
   /// Leaves the group (the revoke callback runs first). Idempotent; the destructor calls it.
   [[nodiscard]] status close();
   /// False while librdkafka reports all brokers down.

@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
   libsimdjson-dev nlohmann-json3-dev librapidcheck-dev libmimalloc-dev
   kcat openjdk-17-jre-headless maven python3 python3-venv curl
+  libcpp-httplib-dev prometheus
 )
 
 missing=()

@@ -16,6 +16,7 @@
 #include "secure/scp80_algorithm.hpp"
 #include "service/changelog_committer.hpp"
 #include "service/kafka_status_sink.hpp"
+#include "service/metrics_endpoint.hpp"
 #include "service/mo_forwarder.hpp"
 #include "service/serve_kafka.hpp"
 #include "service/serve_partitions.hpp"
@@ -104,6 +105,7 @@ class ticker {
       logger()->warn("storing the status watermark: {}", s.error().message);
     }
     if (hooks_.on_tick) hooks_.on_tick(loop_.stats());
+    if (hooks_.serve) hooks_.serve->set_loop(loop_.stats());
     const auto now = std::chrono::steady_clock::now();
     if (now - last_stats_ < std::chrono::seconds(5)) return;
     last_stats_ = now;
@@ -154,10 +156,31 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   // Declared before the engine: its handlers below read it until the engine is gone.
   std::atomic<campaign_registry*> registry_ptr{nullptr};
   actors::job_store& store = hooks.wrap_store ? hooks.wrap_store(ports.store) : ports.store;
-  actors::engine eng(cfg.engine, factory, transport, store, ports.sink);
+  // Metrics: decorators of the status sink and the packet factory (actors/engine_metrics.hpp).
+  auto* m = hooks.metrics;
+  std::optional<actors::metered_packet_factory> metered;
+  if (m != nullptr) {
+    metered.emplace(factory, m->packaging);
+    m->statuses.set_inner(&ports.sink);
+  }
+  actors::packet_factory& fac = metered ? static_cast<actors::packet_factory&>(*metered) : factory;
+  actors::status_sink& sink = m != nullptr ? m->statuses : ports.sink;
+  actors::engine eng(cfg.engine, fac, transport, store, sink);
+  // The metrics read the engine and the producer until this function returns.
+  struct metrics_detach {
+    actors::run_metrics* m;
+    serve_metrics* s;
+    ~metrics_detach() {
+      if (m != nullptr) m->detach_engine();
+      if (s != nullptr) s->attach_producer(nullptr);
+    }
+  } metrics_guard{m, hooks.serve};
+  if (m != nullptr) m->attach_engine(&eng);
+  if (hooks.serve != nullptr) hooks.serve->attach_producer(&producer);
   // Alerts go to the alerts topic; a pausing alert pauses the campaign as a Kafka pause
   // command would (stored status, then the engine). Send windows that open re-admit jobs.
   eng.set_alert_handler([&](const actors::alert& a) {
+    if (m != nullptr) m->statuses.on_alert(a);
     if (auto s = producer.send_alert(to_kafka(a)); !s) {
       logger()->error("alert for campaign '{}' not produced: {}", a.campaign, s.error().message);
     }
@@ -282,6 +305,13 @@ result<run_summary> serve_partitioned(const serve_config& config, storage::state
   };
   cc.offsets_interval = cfg.serve.commit_interval;
   changelog_committer committer(state.database(), port, cc);
+  struct committer_detach {
+    serve_metrics* s;
+    ~committer_detach() {
+      if (s != nullptr) s->attach_committer(nullptr);
+    }
+  } committer_guard{hooks.serve};
+  if (hooks.serve != nullptr) hooks.serve->attach_committer(&committer);
   txn_job_store store(state);
   state.database().set_commit_hook(
       [&committer](rocksdb::WriteBatch& b, bool sync) { return committer.commit(b, sync); });
@@ -383,12 +413,41 @@ result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) 
 
   // The SMSC binds: the service starts once every bind is up (it waits and says so).
   actors::smpp_transport tp(cfg.binds);
+  // The HTTP endpoint ([http] listen) answers from here on: /readyz says what is not up yet.
+  // serve's metrics first: the endpoint, which reads them, goes before them.
+  serve_metrics sm;
+  std::optional<run_endpoint> endpoint;
+  serve_hooks hooks;
+  if (!cfg.http_listen.empty()) {
+    endpoint.emplace();
+    endpoint->registry().add([&sm](metrics::writer& w) { sm.collect(w); });
+    endpoint->server().add_readiness("kafka", [&sm] { return sm.brokers_down(); });
+    endpoint->server().add_readiness("service", [&stop]() -> std::optional<std::string> {
+      if (stop) return "stopping";
+      return std::nullopt;
+    });
+    endpoint->metrics().attach_transport(&tp);
+    if (auto s = endpoint->start(cfg.http_listen); !s) {
+      endpoint->metrics().detach_transport();
+      return context("[http] listen", s.error());
+    }
+    hooks.metrics = &endpoint->metrics();
+    hooks.serve = &sm;
+  }
+  // The endpoint stops reading the transport before it stops, whichever way this returns.
+  struct transport_detach {
+    std::optional<run_endpoint>& e;
+    ~transport_detach() {
+      if (e) e->metrics().detach_transport();
+    }
+  } transport_guard{endpoint};
   while (!stop) {
     auto bound = tp.wait_bound(std::chrono::seconds(5));
     if (bound) break;
     logger()->warn("waiting for the SMSC: {}", bound.error().message);
   }
   if (stop) {
+    if (endpoint) endpoint->metrics().detach_transport();
     tp.stop();
     return run_summary{};
   }
@@ -396,7 +455,8 @@ result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) 
 
   auto backend = secure::make_openssl_backend();
   actors::ota_packet_factory factory(state.counters(), *backend, &state);
-  auto r = serve(cfg, state, factory, tp, stop);
+  auto r = serve(cfg, state, factory, tp, stop, hooks);
+  if (endpoint) endpoint->metrics().detach_transport();
   tp.stop();
   return r;
 }

@@ -15,9 +15,11 @@
 #include <functional>
 
 #include "actors/engine.hpp"
+#include "actors/engine_metrics.hpp"
 #include "base/error.hpp"
 #include "service/serve_config.hpp"
 #include "service/serve_loop.hpp"
+#include "service/serve_metrics.hpp"
 #include "storage/api.hpp"
 
 namespace otaflow::service {
@@ -38,6 +40,12 @@ struct serve_hooks {
   std::function<actors::job_store&(actors::job_store& outbox)> wrap_store;
   /// Called on the trigger loop's thread every [serve] commit_interval with its counters.
   std::function<void(const loop_stats&)> on_tick;
+  /// Metrics of the engine (borrowed; run() sets them with [http] listen): its status counts
+  /// wrap the engine's status sink, its packaging counts the packet factory, and it reads the
+  /// engine while it runs. Null: none.
+  actors::run_metrics* metrics = nullptr;
+  /// serve's own metrics (trigger loop, status producer, changelog committer); null: none.
+  serve_metrics* serve = nullptr;
 };
 
 /// Runs the service on the configured state directory and SMSC binds until `stop` is set

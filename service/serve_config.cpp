@@ -14,6 +14,7 @@
 
 #include "actors/campaign_def.hpp"
 #include "base/bytes.hpp"
+#include "service/http_server.hpp"
 
 namespace otaflow::service {
 namespace {
@@ -262,7 +263,8 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"journal_save_attempts",
                 num(c.engine.journal_save_attempts, "engine.journal_save_attempts", 1, 100)}});
         }},
-       {"serve", [&](const json& v) {
+       {"serve",
+        [&](const json& v) {
           auto& s = c.serve;
           return apply(
               v, "serve",
@@ -279,6 +281,9 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                 num(s.create_topics_replication, "serve.create_topics_replication", 1, 32)},
                {"produce_attempts", num(s.produce_attempts, "serve.produce_attempts", 1, 100)},
                {"partitioned", flag(s.partitioned, "serve.partitioned")}});
+        }},
+       {"http", [&](const json& v) {
+          return apply(v, "http", {{"listen", str(c.http_listen, "http.listen")}});
         }}});
   OTAFLOW_TRY(with_source(st));
 
@@ -297,6 +302,10 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   if (c.engine.scheduler_policy != "sharing" && c.engine.scheduler_policy != "stealing") {
     return fail(bad("engine.scheduler_policy",
                     "'" + c.engine.scheduler_policy + "' is neither 'sharing' nor 'stealing'"));
+  }
+  if (!c.http_listen.empty()) {
+    if (auto l = parse_listen(c.http_listen); !l)
+      return fail(bad("http.listen", l.error().message));
   }
   if (c.instance_id.empty()) c.instance_id = default_instance_id(c.state_dir);
   return c;

@@ -66,6 +66,10 @@ struct serve_config {
   actors::engine_options engine;            ///< [engine]
   actors::service_options service;          ///< [engine] window
   serve_options serve;                      ///< [serve]
+  /// [http] listen: "HOST:PORT" of the HTTP endpoint (/metrics, /healthz, /readyz;
+  /// docs/OPERATIONS.md), e.g. "127.0.0.1:9464"; port 0 = any free port. Empty (the default,
+  /// no [http] table): no endpoint.
+  std::string http_listen;
 };
 
 /// Parses the TOML text of a configuration (`source` names it in errors), then applies the

@@ -197,4 +197,8 @@ std::size_t serve_producer::outstanding() const {
   return producer_->outstanding();
 }
 
+bool serve_producer::brokers_reachable() const noexcept {
+  return producer_->brokers_reachable();
+}
+
 }  // namespace otaflow::service

@@ -90,6 +90,8 @@ class serve_producer final : public actors::acked_sink {
   [[nodiscard]] status flush(std::chrono::milliseconds timeout);
   /// Records produced and not yet acknowledged by the broker.
   [[nodiscard]] std::size_t outstanding() const;
+  /// False while librdkafka reports every broker down.
+  [[nodiscard]] bool brokers_reachable() const noexcept;
   /// Status events the broker acknowledged.
   [[nodiscard]] std::uint64_t acknowledged() const noexcept { return acked_.load(); }
 

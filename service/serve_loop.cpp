@@ -685,6 +685,7 @@ loop_stats trigger_loop::stats() const {
   auto s = stats_;
   s.paused = paused_;
   s.held = held_count_;
+  if (consumer_) s.lag = consumer_->lag(config_.kafka.triggers_topic).value_or(-1);
   return s;
 }
 

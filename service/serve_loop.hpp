@@ -140,6 +140,9 @@ struct loop_stats {
   std::uint64_t resumes = 0;        ///< times it resumed
   bool paused = false;              ///< now: consumption is paused
   std::size_t held = 0;             ///< now: records held back (campaign not defined yet)
+  /// now: trigger records behind the ends of the assigned partitions (kafka::consumer::lag);
+  /// -1 when unknown (no partition assigned or fetched yet, or the consumer is closed).
+  std::int64_t lag = -1;
 };
 
 /// The shared consumer group of the triggers topic (see the file comment).

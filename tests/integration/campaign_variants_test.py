@@ -8,6 +8,7 @@ One campaign with three variants (3DES keyset 1 on TAR B00010, AES keyset 2, USI
 for IoT cards), a skip rule, and cards no rule matches or whose keyset is missing. Asserted:
   - `campaign plan --json` before the run gives the counts the run then reports;
   - the run's summary counts per variant and skipped cards by reason;
+  - the run's /metrics (`--http`, read during `--http-linger`) counts the same per variant;
   - `campaign status --iccid` shows each card's variant; `campaign status` the same counts;
   - every card holds its variant's EF_FPLMN (`otaflow sim show`), skipped cards are untouched;
   - a follow-up plan with a file_not rule skips the cards known to hold that content.
@@ -15,12 +16,14 @@ Usage: campaign_variants_test.py OTAFLOW_BINARY
 """
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import free_port, wait_port  # noqa: E402
@@ -104,6 +107,44 @@ data = "{uicc-3des}"
 variant = "default"
 when = {{ file_not = {{ path = "3F00/7FFF/6F7B", data = "{uicc-3des}" }} }}
 '''
+
+
+def run_with_metrics(cmd, env, work):
+    """Runs `campaign run ... --http 127.0.0.1:0 --http-linger N` to its end (exit 0): its
+    summary, and its /metrics read once the summary is printed (during the linger), as
+    {series: value}."""
+    out_path, err_path = os.path.join(work, "run.out"), os.path.join(work, "run.err")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+    try:
+        deadline = time.time() + 120
+        addr = None
+        while time.time() < deadline:
+            with open(err_path) as fh:
+                m = re.search(r"metrics on http://([0-9.]+:[0-9]+)/metrics", fh.read())
+            if m:
+                addr = m.group(1)
+            with open(out_path) as fh:
+                if addr and fh.read().strip():
+                    break
+            assert p.poll() is None, open(err_path).read()[-2000:]
+            time.sleep(0.1)
+        assert addr, "no metrics address: " + open(err_path).read()[-2000:]
+        summary = last_json(open(out_path).read())
+        with urllib.request.urlopen(f"http://{addr}/metrics", timeout=10) as r:
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4"), r.headers
+            text = r.read().decode()
+        scraped = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                series, value = line.rsplit(" ", 1)
+                scraped[series] = float(value)
+        assert p.wait(timeout=60) == 0, open(err_path).read()[-2000:]
+        return summary, scraped
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def run(cmd, env, **kw):
@@ -194,9 +235,10 @@ def main():
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)
-            summary = last_json(run([otaflow, "campaign", "run", "--state", engine, "--smsc",
-                                     f"127.0.0.1:{port}", "--system-id", "test", "--password",
-                                     "test", campaign], env))
+            summary, scraped = run_with_metrics(
+                [otaflow, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
+                 "--system-id", "test", "--password", "test", "--http", "127.0.0.1:0",
+                 "--http-linger", "5", campaign], env, work)
             print("run:", json.dumps(summary), flush=True)
         finally:
             smsc.send_signal(signal.SIGTERM)
@@ -210,6 +252,19 @@ def main():
             got = summary["variants"][name]
             assert got["cards"] == v["cards"] and got["done"] == v["send"], (name, got, v)
             assert got["skipped"] == v["skipped"] and got["failed"] == 0, (name, got, v)
+
+        # The run's /metrics, read after its summary: the same counts per variant.
+        for name, v in summary["variants"].items():
+            for state in ("done", "failed", "skipped"):
+                series = f'otaflow_campaign_cards{{campaign="mixed",variant="{name}",state="{state}"}}'
+                got = scraped.get(series, 0)
+                assert got == v[state], (series, got, v)
+        skipped = sum(v for k, v in scraped.items()
+                      if k.startswith('otaflow_campaign_cards{campaign="mixed",')
+                      and k.endswith('state="skipped"}'))
+        assert skipped == summary["skipped"] == 3, (skipped, summary)
+        assert scraped["otaflow_counters_reserved_total"] == 27, scraped
+        assert scraped['otaflow_por_status_total{campaign="mixed",status="00"}'] == 27, scraped
 
         status = last_json(run([otaflow, "campaign", "status", "--state", engine, "mixed"], env))
         assert status["done"] == 27 and status["skipped"] == 3, status

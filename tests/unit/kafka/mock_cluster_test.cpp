@@ -225,6 +225,25 @@ TEST_F(MockCluster, PauseStopsDeliveryUntilResume) {
   for (const auto& m : after) EXPECT_EQ(m.payload[0], 'q') << m.payload;
 }
 
+TEST_F(MockCluster, LagIsTheRecordsBehindTheEndOfTheAssignedPartitions) {
+  ASSERT_TRUE(cluster_->create_topic("t.lag", 1).ok());
+  produce("t.lag", 10, "p");
+  opts_.group_id = "g.lag";
+  auto c = consumer::create(opts_, {"t.lag"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ((*c)->lag("t.lag"), std::nullopt);  // nothing assigned or fetched yet
+  std::vector<message> first;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (first.empty() && std::chrono::steady_clock::now() < deadline) {
+    first = (*c)->poll(1, 200ms);
+  }
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ((*c)->lag("t.lag"), 9);
+  EXPECT_EQ((*c)->lag("t.other"), std::nullopt);
+  ASSERT_EQ(poll_until(**c, 9).size(), 9u);
+  EXPECT_EQ((*c)->lag("t.lag"), 0);
+}
+
 TEST_F(MockCluster, ProducerNoticesBrokerOutageAndRecovery) {
   ASSERT_TRUE(cluster_->create_topic("t.down", 1).ok());
   std::mutex mu;

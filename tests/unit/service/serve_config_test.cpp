@@ -28,6 +28,21 @@ TEST(serve_config, AValidConfigurationParses) {
   EXPECT_EQ(c->service.window, 10u);
 }
 
+TEST(serve_config, HttpListenIsOptionalAndChecked) {
+  auto none = parse_serve_config(config_with("", ""));
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(none->http_listen, "");
+  auto c = parse_serve_config(config_with("", "") + "[http]\nlisten = \"127.0.0.1:9464\"\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->http_listen, "127.0.0.1:9464");
+  for (const char* bad :
+       {"listen = \"9464\"", "listen = \"h:99999\"", "listen = 9464", "port = 1"}) {
+    auto b = parse_serve_config(config_with("", "") + "[http]\n" + bad + "\n");
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.error().message.find("http."), std::string::npos) << b.error().message;
+  }
+}
+
 TEST(serve_config, RetryBoundsParseWithinTheirRanges) {
   auto c = parse_serve_config(config_with("", "journal_save_attempts = 3") +
                               "[serve]\nproduce_attempts = 7\n");
