@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/campaign_runner.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/service_outbox.hpp"
 #include "actors/smpp_client.hpp"
@@ -158,6 +159,9 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   // Alerts go to the alerts topic; a pausing alert pauses the campaign as a Kafka pause
   // command would (stored status, then the engine). Send windows that open re-admit jobs.
   eng.set_alert_handler([&](const actors::alert& a) {
+    if (auto s = actors::audit_alert(state, a); !s) {
+      logger()->error("alert for campaign '{}' not audited: {}", a.campaign, s.error().message);
+    }
     if (auto s = producer.send_alert(to_kafka(a)); !s) {
       logger()->error("alert for campaign '{}' not produced: {}", a.campaign, s.error().message);
     }
