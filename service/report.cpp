@@ -23,14 +23,38 @@ std::string hex16(std::uint32_t v, int digits) {
   return to_hex(v, digits, hex_case::upper);
 }
 
+const char* integrity_text(codec::integrity i) {
+  switch (i) {
+    case codec::integrity::none:
+      return "no RC/CC/DS";
+    case codec::integrity::rc:
+      return "RC";
+    case codec::integrity::cc:
+      return "CC";
+    case codec::integrity::ds:
+      return "DS";
+  }
+  return "?";
+}
+
+// The SPI in words (TS 102 225 §5.1.1).
+std::string spi_text(const codec::spi& spi) {
+  static constexpr const char* counters[] = {"no counter", "counter not checked", "counter higher",
+                                             "counter one higher"};
+  std::string out = counters[static_cast<std::size_t>(spi.counter) & 3];
+  out += spi.ciphered ? ", ciphered, " : ", not ciphered, ";
+  out += integrity_text(spi.command_integrity);
+  if (spi.por == codec::por_mode::none) return out + "; no PoR";
+  out += spi.por == codec::por_mode::always ? "; PoR always, " : "; PoR on error, ";
+  out += integrity_text(spi.por_integrity);
+  out += spi.por_ciphered ? ", ciphered" : "";
+  out += spi.por_via_submit ? ", by SMS-SUBMIT" : ", in the delivery report";
+  return out;
+}
+
 std::string security_text(const actors::security_def& s) {
   std::string out = "SPI " + hex16(s.spi, 4);
-  if (auto spi = codec::decode_spi(s.spi)) {
-    out += fmt::format(" (counter {}, {}, command {}; PoR {}, {}{})", codec::name(spi->counter),
-                       spi->ciphered ? "ciphered" : "not ciphered",
-                       codec::name(spi->command_integrity), codec::name(spi->por),
-                       codec::name(spi->por_integrity), spi->por_ciphered ? ", ciphered" : "");
-  }
+  if (auto spi = codec::decode_spi(s.spi)) out += " (" + spi_text(*spi) + ")";
   out += " · KIc " + hex16(s.kic, 2) + " · KID " + hex16(s.kid, 2) + " · TAR " + hex16(s.tar, 6) +
          " · keyset " + std::to_string(s.keyset());
   if (s.allow_insecure) out += " · below the minimum security level (allow_insecure)";

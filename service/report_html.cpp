@@ -52,7 +52,8 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space:
 td.mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 .bar { display: inline-block; height: 8px; background: #3b6ea8; border-radius: 1px; vertical-align: middle; }
-svg { display: block; max-width: 100%; height: auto; margin: 6px 0; }
+svg { display: block; width: 100%; height: auto; margin: 6px 0; }
+td.t { white-space: nowrap; font-variant-numeric: tabular-nums; width: 12em; }
 footer { margin-top: 36px; padding-top: 10px; border-top: 1px solid #d5dbe1; font-size: 12px; color: #5f6b7a; }
 @media print { body { background: #fff; } main { box-shadow: none; } h2 { break-after: avoid; } }
 )";
@@ -181,7 +182,9 @@ std::string over_time(const campaign_report& r) {
     }
     if (any) stack.push_back(std::move(ser));
   }
-  return s + svg::stacked_area(r.sample_ms, stack, "cards");
+  std::vector<svg::marker> marks;
+  for (const auto& c : r.controls) marks.push_back({c.at_ms, c.what});
+  return s + svg::stacked_area(r.sample_ms, stack, "cards", marks);
 }
 
 std::string latency(const campaign_report& r) {
@@ -262,7 +265,7 @@ std::string events(const std::string& title, const std::vector<report_event>& ev
   if (ev.empty()) return s + "<p class=\"note\">" + none + "</p>\n";
   s += fmt::format("<table><tr><th>Time</th><th>{}</th><th>Details</th></tr>\n", what_head);
   for (const auto& e : ev) {
-    s += fmt::format("<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n", when(e.at_ms),
+    s += fmt::format("<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td></tr>\n", when(e.at_ms),
                      escape(e.what), escape(e.detail));
   }
   return s + "</table>\n";

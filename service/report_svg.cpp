@@ -171,7 +171,8 @@ std::string band_points(const frame& f, const std::vector<double>& xs,
 }
 
 std::string stacked_area(const std::vector<std::int64_t>& times_ms,
-                         const std::vector<series>& stack, std::string_view y_label, frame f) {
+                         const std::vector<series>& stack, std::string_view y_label,
+                         const std::vector<marker>& markers, frame f) {
   const std::size_t n = times_ms.size();
   std::vector<double> xs(times_ms.begin(), times_ms.end());
   std::vector<double> lower(n, 0.0), upper(n, 0.0);
@@ -199,6 +200,19 @@ std::string stacked_area(const std::vector<std::int64_t>& times_ms,
         band_points(f, xs, lower, upper), s.color, s.color, escape(s.name));
   }
   out += axis_lines(f);
+  double last_label_x = -1e9, label_y = f.top + 10;
+  for (const auto& m : markers) {
+    if (n == 0 || m.at_ms < times_ms.front() || m.at_ms > times_ms.back()) continue;
+    const double x = f.px(static_cast<double>(m.at_ms));
+    // Labels of markers close together go one line lower each, so they do not overlap.
+    label_y = x - last_label_x < 60 ? label_y + 12 : f.top + 10;
+    last_label_x = x;
+    out += fmt::format(
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#1f2933\" "
+        "stroke-dasharray=\"4 3\"/><text x=\"{3}\" y=\"{4}\" fill=\"#1f2933\">{5}</text>\n",
+        coord(x), coord(f.top), coord(f.height - f.bottom), coord(x + 3), coord(label_y),
+        escape(m.label));
+  }
   const bool long_span = n && times_ms.back() - times_ms.front() >= 3 * 3600 * 1000;
   if (n) {
     for (const auto t : time_ticks(times_ms.front(), times_ms.back(), 8)) {

@@ -44,11 +44,18 @@ struct series {
   std::vector<double> values;
 };
 
+/// A labelled moment on a time axis (a pause, a resume).
+struct marker {
+  std::int64_t at_ms = 0;
+  std::string label;
+};
+
 /// A stacked area chart over time: `times_ms` are the sample times (ascending), every
-/// series has one value per time. Axes with ticks, labels and a legend.
+/// series has one value per time. Axes with ticks, labels, a legend, and a dashed vertical
+/// line per marker inside the time range.
 [[nodiscard]] std::string stacked_area(const std::vector<std::int64_t>& times_ms,
                                        const std::vector<series>& stack, std::string_view y_label,
-                                       frame f = {});
+                                       const std::vector<marker>& markers = {}, frame f = {});
 
 /// The polygon (SVG "points" text) of one band of a stacked area: from `lower` up to
 /// `upper` (cumulated values), one point per x, in the frame's coordinates.

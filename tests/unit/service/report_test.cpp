@@ -83,9 +83,24 @@ TEST(ReportSvg, HistogramBinsCountEveryValue) {
 
 TEST(ReportSvg, StackedAreaDrawsOneBandPerSeriesWithALegend) {
   const std::vector<std::int64_t> t = {1700000000000, 1700000005000, 1700000010000};
-  const auto chart = svg::stacked_area(
-      t, {{"done", "#2e8540", {0, 1, 2}}, {"failed <&>", "#c62828", {1, 1, 0}}}, "cards");
+  const auto chart =
+      svg::stacked_area(t, {{"done", "#2e8540", {0, 1, 2}}, {"failed <&>", "#c62828", {1, 1, 0}}},
+                        "cards", {{1700000005000, "pause"}, {1800000000000, "outside"}});
   EXPECT_EQ(occurrences(chart, "<polygon"), 2u);
+  // The default frame: x 64..744 px, y 230 (0 cards) .. 16 (2 cards, the top tick).
+  EXPECT_NE(chart.find("points=\"64.0,230.0 404.0,123.0 744.0,16.0 744.0,230.0 404.0,230.0 "
+                       "64.0,230.0\""),
+            std::string::npos)
+      << chart;
+  EXPECT_NE(chart.find("points=\"64.0,123.0 404.0,16.0 744.0,16.0 744.0,16.0 404.0,123.0 "
+                       "64.0,230.0\""),
+            std::string::npos);
+  // The pause at the middle of the range: a dashed line at x 404; a marker outside: none.
+  EXPECT_NE(chart.find("<line x1=\"404.0\" y1=\"16.0\" x2=\"404.0\" y2=\"230.0\" "
+                       "stroke=\"#1f2933\" stroke-dasharray"),
+            std::string::npos);
+  EXPECT_NE(chart.find(">pause</text>"), std::string::npos);
+  EXPECT_EQ(chart.find("outside"), std::string::npos);
   EXPECT_NE(chart.find(">failed &lt;&amp;&gt;</text>"), std::string::npos);
   EXPECT_EQ(chart.find("<&>"), std::string::npos);
   EXPECT_NE(chart.find(">22:13:24</text>"), std::string::npos);  // a tick on the x axis
