@@ -34,6 +34,7 @@ void note_state_change(job_record& job, std::int64_t now_ms) {
       h.back().por_status == job.por_status) {
     return;
   }
+  if (h.empty()) h.reserve(8);  // a job that goes well has 6 entries: one allocation
   if (h.size() >= job_history_max) h.erase(h.begin() + 1);
   h.push_back({job.state, now_ms, job.attempt, job.por_status});
 }
