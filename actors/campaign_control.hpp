@@ -63,8 +63,8 @@ struct control_result {
                                                    control_action action);
 
 /// Appends the audit record (type `control`) of a campaign's status change: details
-/// {"action", "before", "after", "by"[, "jobs_failed"]}; `by` says who asked ("cli", "run",
-/// "kafka", "alert").
+/// {"action", "before", "after", "by"[, "jobs_failed"]}; `by` says who asked ("cli",
+/// "run --resume", "kafka", "alert"); jobs_failed for a cancel not from "kafka".
 [[nodiscard]] status audit_control(storage::state& state, const std::string& campaign,
                                    control_action action, const control_result& r,
                                    std::string_view by);

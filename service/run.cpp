@@ -166,7 +166,7 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
       logger()->error("alert for campaign '{}' not produced: {}", a.campaign, s.error().message);
     }
     if (auto* reg = registry_ptr.load(); a.paused && reg) {
-      if (auto s = reg->control(a.campaign, kafka::control_action::pause); !s) {
+      if (auto s = reg->control(a.campaign, kafka::control_action::pause, "alert"); !s) {
         logger()->error("campaign '{}': pausing on the alert failed: {}", a.campaign,
                         s.error().message);
       }

@@ -152,7 +152,8 @@ status campaign_registry::define(const actors::campaign_def& def) {
   return {};
 }
 
-status campaign_registry::control(const std::string& id, kafka::control_action action) {
+status campaign_registry::control(const std::string& id, kafka::control_action action,
+                                  std::string_view by) {
   std::lock_guard lock(mu_);
   auto it = campaigns_.find(id);
   if (it == campaigns_.end()) {
@@ -172,7 +173,7 @@ status campaign_registry::control(const std::string& id, kafka::control_action a
   const auto act = mode == actors::campaign_mode::paused    ? actors::control_action::pause
                    : mode == actors::campaign_mode::running ? actors::control_action::resume
                                                             : actors::control_action::cancel;
-  if (auto a = actors::audit_control(state_, id, act, r, "kafka"); !a) {
+  if (auto a = actors::audit_control(state_, id, act, r, by); !a) {
     logger()->error("campaign '{}': auditing the {}: {}", id, actors::to_string(act),
                     a.error().message);
   }
