@@ -54,7 +54,7 @@ std::optional<job_record> admission_record(admission decision, const job_record*
     case admission::hold_window:
       // A stored job keeps its state (queued or retry_wait) for when the campaign runs.
       if (job) return std::nullopt;
-      rec.updated_ms = now_ms;
+      note_state_change(rec, now_ms);
       return rec;
     case admission::already_terminal:
     case admission::already_active:

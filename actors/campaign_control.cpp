@@ -7,6 +7,8 @@
 #include <chrono>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/key_settlement.hpp"
 #include "actors/storage_ports.hpp"
 
@@ -146,7 +148,23 @@ result<control_result> apply_control(storage::state& state, const std::string& c
     if (!n) return n.error();
     out.jobs_failed = *n;
   }
+  OTAFLOW_TRY(audit_control(state, campaign, action, out, "cli"));
   return out;
+}
+
+status audit_control(storage::state& state, const std::string& campaign, control_action action,
+                     const control_result& r, std::string_view by) {
+  nlohmann::json d = {{"action", to_string(action)},
+                      {"before", storage::name(r.before)},
+                      {"after", storage::name(r.after)},
+                      {"by", by}};
+  // Serve's cancel fails the open jobs through its engine afterwards: no count here.
+  if (action == control_action::cancel && by != "kafka") d["jobs_failed"] = r.jobs_failed;
+  storage::audit_event e;
+  e.campaign = campaign;
+  e.type = storage::audit_type::control;
+  e.details = d.dump();
+  return state.audit().append(e, true);
 }
 
 }  // namespace otaflow::actors

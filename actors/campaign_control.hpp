@@ -62,6 +62,13 @@ struct control_result {
                                                    const std::string& campaign,
                                                    control_action action);
 
+/// Appends the audit record (type `control`) of a campaign's status change: details
+/// {"action", "before", "after", "by"[, "jobs_failed"]}; `by` says who asked ("cli",
+/// "run --resume", "kafka", "alert"); jobs_failed for a cancel not from "kafka".
+[[nodiscard]] status audit_control(storage::state& state, const std::string& campaign,
+                                   control_action action, const control_result& r,
+                                   std::string_view by);
+
 /// Fails every job of a campaign that is not terminal with `why` (ev_cancel or ev_expired),
 /// durably and with one audit record each; returns how many.
 [[nodiscard]] result<std::uint64_t> fail_open_jobs(storage::state& state,

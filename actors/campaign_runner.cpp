@@ -60,6 +60,11 @@ status store_definition(storage::state& state, const campaign_def& def, bool res
                         "campaign '" + def.id +
                             "' is paused; run it with --resume, or `otaflow campaign resume` it");
     }
+    if ((*old)->status == storage::campaign_status::paused) {
+      OTAFLOW_TRY(state.campaigns().put(rec));
+      return audit_control(state, def.id, control_action::resume,
+                           {storage::campaign_status::paused, rec.status, 0}, "run --resume");
+    }
   }
   return state.campaigns().put(rec);
 }
@@ -83,6 +88,13 @@ bool apply_to_running(storage::state& state, engine& eng, const campaign_def& de
   } else {
     log->warn("campaign '{}': {} requested from the command line", def.id, to_string(action));
     eng.set_mode(def.id, mode);
+    control_result r;
+    r.before = cur && *cur ? (*cur)->status : storage::campaign_status::running;
+    r.after = st;
+    if (auto a = audit_control(state, def.id, action, r, "cli"); !a) {
+      log->error("campaign '{}': auditing the {}: {}", def.id, to_string(action),
+                 a.error().message);
+    }
   }
   return true;
 }
@@ -215,9 +227,18 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
       if (a.paused) {
         if (auto s = state.campaigns().set_status(id, storage::campaign_status::paused); !s) {
           log->error("campaign '{}': storing the pause failed: {}", id, s.error().message);
+        } else if (auto c = audit_control(
+                       state, id, control_action::pause,
+                       {storage::campaign_status::running, storage::campaign_status::paused, 0},
+                       "alert");
+                   !c) {
+          log->error("campaign '{}': auditing the pause: {}", id, c.error().message);
         }
       }
       if (m != nullptr) m->statuses.on_alert(a);
+      if (auto s = audit_alert(state, a); !s) {
+        log->error("campaign '{}': auditing an alert failed: {}", id, s.error().message);
+      }
       if (options.on_alert) options.on_alert(a);
     });
     if (m != nullptr) {
@@ -273,6 +294,17 @@ nlohmann::json summary_json(const campaign_summary& s) {
   j["alerts"] = nlohmann::json::array();
   for (const auto& a : s.alerts) j["alerts"].push_back(alert_json(a));
   return j;
+}
+
+status audit_alert(storage::state& state, const alert& a) {
+  storage::audit_event e;
+  e.time_ms = a.ts_ms;
+  e.campaign = a.campaign;
+  e.type = storage::audit_type::alert;
+  auto j = alert_json(a);
+  if (a.cleared) j["cleared"] = true;
+  e.details = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return state.audit().append(e, true);
 }
 
 nlohmann::json alert_json(const alert& a) {

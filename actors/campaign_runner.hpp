@@ -49,6 +49,8 @@ struct runner_result {
 [[nodiscard]] nlohmann::json summary_json(const campaign_summary& s);
 /// An alert as JSON, in the form of the alerts topic (docs/EVENTS.md).
 [[nodiscard]] nlohmann::json alert_json(const alert& a);
+/// Appends an alert to the audit log (type `alert`, details: alert_json, "cleared" if so).
+[[nodiscard]] status audit_alert(storage::state& state, const alert& a);
 
 /// Counts status events (the sink when nothing consumes them).
 class counting_sink final : public status_sink {

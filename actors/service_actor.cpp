@@ -154,7 +154,7 @@ void start_job(service_actor_t* self, const svc_admission& a, const svc_campaign
   if (job) {
     rec = std::move(*job);
   } else {
-    rec.updated_ms = wall_now(st.shared);
+    note_state_change(rec, wall_now(st.shared));
     to_journal(self, st.shared, job_update{a.campaign, card.iccid, rec});  // durable before
     wrote = true;                                                          // the token is
   }                                                                        // reported

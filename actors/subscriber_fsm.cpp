@@ -39,11 +39,13 @@ class machine {
  private:
   void enter(job_state s) {
     job_.state = s;
-    job_.updated_ms = now_;
+    note_state_change(job_, now_);
     actions_.emplace_back(act_persist{});
   }
 
   void begin_attempt() {
+    // A job created by its first start (campaign run) was queued until now.
+    if (job_.history.empty()) note_state_change(job_, now_);
     ++job_.attempt;
     if (job_.started_ms == 0) job_.started_ms = now_;
     job_.message_id.clear();

@@ -296,6 +296,13 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
     if (!j.counters.empty()) out["counter"] = j.counters.back();
     if (!j.message_id.empty()) out["message_id"] = j.message_id;
     if (!j.variant.empty()) out["variant"] = j.variant;
+    out["history"] = nlohmann::json::array();
+    for (const auto& h : j.history) {
+      nlohmann::json e = {
+          {"state", actors::to_string(h.state)}, {"at_ms", h.at_ms}, {"attempt", h.attempt}};
+      if (h.por_status) e["por_status"] = *h.por_status;
+      out["history"].push_back(std::move(e));
+    }
     std::cout << out.dump() << std::endl;
     return 0;
   }

@@ -1,6 +1,6 @@
 #pragma once
 // The state of one (campaign, card) job: what the subscriber state machine works on, what
-// storage persists (storage/job_store.hpp, record version 3) and what status events report.
+// storage persists (storage/job_store.hpp, record version 4) and what status events report.
 // One record from the engine to RocksDB and back: plain data, no CAF, no RocksDB.
 
 #include <cstddef>
@@ -38,6 +38,21 @@ inline constexpr std::size_t job_state_count = 9;
   return s == job_state::done || s == job_state::failed || s == job_state::skipped;
 }
 
+/// One state change of a job: the state entered, when (wall ms), in which attempt, and the
+/// PoR status known at that moment.
+struct job_history_entry {
+  job_state state = job_state::queued;
+  std::int64_t at_ms = 0;
+  std::uint16_t attempt = 0;
+  std::optional<std::uint8_t> por_status;
+
+  bool operator==(const job_history_entry&) const = default;
+};
+
+/// At most this many history entries per job: the first and the last (job_history_max - 1).
+/// Every job write carries the history (RocksDB and, partitioned, the Kafka changelog).
+inline constexpr std::size_t job_history_max = 32;
+
 /// Everything the engine remembers about one (campaign, card), all of it stored.
 struct job_record {
   job_state state = job_state::queued;
@@ -57,8 +72,15 @@ struct job_record {
   /// once and the job skipped ahead from its counters[counter_skip_at - 1] on: the skip is
   /// still to be made while counters.size() < counter_skip_at (record version 3).
   std::uint32_t counter_skip_at = 0;
+  /// The state changes, oldest first, bounded by job_history_max (record version 4).
+  std::vector<job_history_entry> history;
 
   bool operator==(const job_record&) const = default;
 };
+
+/// Stamps a state change: updated_ms = now_ms and a history entry for the job's current
+/// state, attempt and PoR status. Beyond job_history_max entries the second oldest goes (the
+/// first one, when the job was created, stays).
+void note_state_change(job_record& job, std::int64_t now_ms);
 
 }  // namespace otaflow::model

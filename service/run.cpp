@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/campaign_runner.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/service_outbox.hpp"
 #include "actors/smpp_client.hpp"
@@ -181,11 +182,14 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   // command would (stored status, then the engine). Send windows that open re-admit jobs.
   eng.set_alert_handler([&](const actors::alert& a) {
     if (m != nullptr) m->statuses.on_alert(a);
+    if (auto s = actors::audit_alert(state, a); !s) {
+      logger()->error("alert for campaign '{}' not audited: {}", a.campaign, s.error().message);
+    }
     if (auto s = producer.send_alert(to_kafka(a)); !s) {
       logger()->error("alert for campaign '{}' not produced: {}", a.campaign, s.error().message);
     }
     if (auto* reg = registry_ptr.load(); a.paused && reg) {
-      if (auto s = reg->control(a.campaign, kafka::control_action::pause); !s) {
+      if (auto s = reg->control(a.campaign, kafka::control_action::pause, "alert"); !s) {
         logger()->error("campaign '{}': pausing on the alert failed: {}", a.campaign,
                         s.error().message);
       }

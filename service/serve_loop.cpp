@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/campaign_control.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/service_cursor.hpp"
 #include "actors/storage_cursor.hpp"
@@ -151,7 +152,8 @@ status campaign_registry::define(const actors::campaign_def& def) {
   return {};
 }
 
-status campaign_registry::control(const std::string& id, kafka::control_action action) {
+status campaign_registry::control(const std::string& id, kafka::control_action action,
+                                  std::string_view by) {
   std::lock_guard lock(mu_);
   auto it = campaigns_.find(id);
   if (it == campaigns_.end()) {
@@ -167,6 +169,14 @@ status campaign_registry::control(const std::string& id, kafka::control_action a
     return {};
   }
   OTAFLOW_TRY(state_.campaigns().set_status(id, status_of(mode)));
+  actors::control_result r{status_of(e.mode), status_of(mode), 0};
+  const auto act = mode == actors::campaign_mode::paused    ? actors::control_action::pause
+                   : mode == actors::campaign_mode::running ? actors::control_action::resume
+                                                            : actors::control_action::cancel;
+  if (auto a = actors::audit_control(state_, id, act, r, by); !a) {
+    logger()->error("campaign '{}': auditing the {}: {}", id, actors::to_string(act),
+                    a.error().message);
+  }
   e.mode = mode;
   engine_.set_mode(id, mode);
   // Jobs held while paused run again; a cancel fails every job not in flight.

@@ -54,7 +54,9 @@ class campaign_registry {
   /// Stores and registers a definition (a campaign event); an unchanged one is a no-op.
   [[nodiscard]] status define(const actors::campaign_def& def);
   /// Pause, resume or cancel; errc::not_found for an unknown campaign.
-  [[nodiscard]] status control(const std::string& id, kafka::control_action action);
+  /// `by` names who asked in the audit record ("kafka": a control record; "alert").
+  [[nodiscard]] status control(const std::string& id, kafka::control_action action,
+                               std::string_view by = "kafka");
   /// The campaign, if known.
   [[nodiscard]] std::optional<entry> find(const std::string& id) const;
   /// Admits a campaign's non-terminal jobs again (its send window opened, or it expired).

@@ -39,6 +39,10 @@ std::string_view name(audit_type t) noexcept {
       return "counter_set";
     case audit_type::undelivered:
       return "undelivered";
+    case audit_type::control:
+      return "control";
+    case audit_type::alert:
+      return "alert";
   }
   return "unknown";
 }
@@ -122,6 +126,23 @@ result<std::vector<audit_entry>> audit_log::read(std::uint64_t from, std::size_t
   }
   if (!it->status().ok()) return rocksdb_error(it->status(), "audit: read");
   return out;
+}
+
+status audit_log::scan(std::uint64_t from,
+                       const std::function<bool(const audit_entry&)>& fn) const {
+  auto it = db_.iterate(column::audit);
+  for (it->Seek(slice(detail::be64(from))); it->Valid(); it->Next()) {
+    audit_entry en;
+    if (!detail::parse_be64(it->key().ToStringView(), en.seq)) {
+      return make_error(errc::internal, "audit: key is not an 8-octet sequence number");
+    }
+    auto e = decode(detail::as_bytes(it->value().ToStringView()));
+    if (!e) return detail::with_context(std::move(e).error(), "audit " + std::to_string(en.seq));
+    en.event = std::move(*e);
+    if (!fn(en)) return {};
+  }
+  if (!it->status().ok()) return rocksdb_error(it->status(), "audit: scan");
+  return {};
 }
 
 result<std::uint64_t> audit_log::count() const {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,10 +30,12 @@ enum class audit_type : std::uint8_t {
   key_resolution = 6,  ///< an operator resolved a card's pending key rotation (keys resolve)
   counter_set = 7,     ///< an operator raised OTA counters (`subscribers counters`)
   undelivered = 8,     ///< serve gave up producing a record (details: topic, key, payload, reason)
+  control = 9,         ///< a campaign was paused, resumed or cancelled (details: JSON)
+  alert = 10,          ///< an alert was raised or cleared (details: the alert as JSON)
 };
 
 /// "submit", "receipt", "por", "counter_use", "state", "key_resolution", "counter_set",
-/// "undelivered".
+/// "undelivered", "control", "alert".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.
@@ -65,6 +68,9 @@ class audit_log {
   [[nodiscard]] status append(const audit_event& e, bool sync);
   /// Up to max records with seq >= from, in order.
   [[nodiscard]] result<std::vector<audit_entry>> read(std::uint64_t from, std::size_t max) const;
+  /// Every record with seq >= from, in order, through `fn` (a scan; false from fn stops it).
+  [[nodiscard]] status scan(std::uint64_t from,
+                            const std::function<bool(const audit_entry&)>& fn) const;
   /// Number of records (a full scan: for operations and tests).
   [[nodiscard]] result<std::uint64_t> count() const;
   /// The number the next staged record gets.

@@ -9,9 +9,14 @@ namespace {
 // Version 1: storage's own record (the last counter, no resends, epoch or SW); read only.
 // Version 2: the engine's job_record, every field but counter_skip_at; read only.
 // Version 3: version 2 followed by counter_skip_at (varint) (docs/storage.md).
+// Version 4: version 3 followed by the history: a count (varint, at most job_history_max),
+// then per entry the state octet (0x80 set: a PoR status octet follows), the attempt (varint)
+// and the time as a zigzag varint delta from the entry before (the first: from 0).
 constexpr std::uint8_t record_v1 = 1;
 constexpr std::uint8_t record_v2 = 2;
 constexpr std::uint8_t record_v3 = 3;
+constexpr std::uint8_t record_v4 = 4;
+constexpr std::uint8_t history_has_por = 0x80;
 
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
@@ -23,6 +28,55 @@ constexpr std::uint8_t has_sw = 0x02;  // version 2 only
 
 error malformed() {
   return make_error(errc::truncated, "job record: truncated or malformed");
+}
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+void put_history(byte_writer& w, const std::vector<model::job_history_entry>& h) {
+  detail::put_varint(w, h.size());
+  std::int64_t prev = 0;
+  for (const auto& e : h) {
+    w.u8(static_cast<std::uint8_t>(static_cast<std::uint8_t>(e.state) |
+                                   (e.por_status ? history_has_por : 0)));
+    if (e.por_status) w.u8(*e.por_status);
+    detail::put_varint(w, e.attempt);
+    // Wrapping subtraction: any two times encode, the decoder adds back the same way.
+    detail::put_varint(w, zigzag(static_cast<std::int64_t>(static_cast<std::uint64_t>(e.at_ms) -
+                                                           static_cast<std::uint64_t>(prev))));
+    prev = e.at_ms;
+  }
+}
+
+bool get_history(byte_reader& rd, std::vector<model::job_history_entry>& h) {
+  std::uint64_t n = 0;
+  if (!detail::get_varint(rd, n) || n > model::job_history_max) return false;
+  h.resize(static_cast<std::size_t>(n));
+  std::int64_t prev = 0;
+  for (auto& e : h) {
+    std::uint8_t st = 0;
+    std::uint64_t attempt = 0, delta = 0;
+    if (!rd.u8(st) || (st & ~history_has_por) >= model::job_state_count) return false;
+    e.state = static_cast<job_state>(st & ~history_has_por);
+    if (st & history_has_por) {
+      std::uint8_t p = 0;
+      if (!rd.u8(p)) return false;
+      e.por_status = p;
+    }
+    if (!detail::get_varint(rd, attempt) || attempt > 0xFFFF || !detail::get_varint(rd, delta)) {
+      return false;
+    }
+    e.attempt = static_cast<std::uint16_t>(attempt);
+    e.at_ms = static_cast<std::int64_t>(static_cast<std::uint64_t>(prev) +
+                                        static_cast<std::uint64_t>(unzigzag(delta)));
+    prev = e.at_ms;
+  }
+  return true;
 }
 
 // The fields after the version octet of a version-1 record. Its states were numbered as the
@@ -56,7 +110,7 @@ result<job_record> decode_v1(byte_reader& rd) {
   return r;
 }
 
-// Versions 2 and 3 (which appends counter_skip_at).
+// Versions 2, 3 (which appends counter_skip_at) and 4 (which appends the history).
 result<job_record> decode_v2(byte_reader& rd, std::uint8_t version) {
   job_record r;
   std::uint8_t st = 0, flags = 0;
@@ -101,6 +155,7 @@ result<job_record> decode_v2(byte_reader& rd, std::uint8_t version) {
     if (!detail::get_varint(rd, skip_at) || skip_at > r.counters.size() + 1) return malformed();
     r.counter_skip_at = static_cast<std::uint32_t>(skip_at);
   }
+  if (version >= record_v4 && !get_history(rd, r.history)) return malformed();
   return r;
 }
 
@@ -117,7 +172,7 @@ std::string job_store::row_key(std::string_view campaign_id, std::string_view ic
 
 bytes job_store::encode(const job_record& r) {
   byte_writer w;
-  w.u8(record_v3);
+  w.u8(record_v4);
   w.u8(static_cast<std::uint8_t>(r.state));
   w.u8(static_cast<std::uint8_t>((r.por_status ? has_por : 0) | (r.last_sw ? has_sw : 0)));
   if (r.por_status) w.u8(*r.por_status);
@@ -134,6 +189,7 @@ bytes job_store::encode(const job_record& r) {
   detail::put_str(w, r.reason);
   detail::put_str(w, r.variant);
   detail::put_varint(w, r.counter_skip_at);
+  put_history(w, r.history);
   return w.take();
 }
 
@@ -141,9 +197,9 @@ result<job_record> job_store::decode(byte_view value) {
   byte_reader rd(value);
   std::uint8_t version = 0;
   if (!rd.u8(version)) return malformed();
-  if (version < record_v1 || version > record_v3) {
+  if (version < record_v1 || version > record_v4) {
     return make_error(errc::unsupported,
-                      "job record: unknown version " + std::to_string(version) + " (know 1-3)");
+                      "job record: unknown version " + std::to_string(version) + " (know 1-4)");
   }
   auto r = version == record_v1 ? decode_v1(rd) : decode_v2(rd, version);
   if (r && !rd.empty()) return malformed();

@@ -94,6 +94,9 @@ TEST(admission, SkipWritesSkippedWithTheReasonAndTheVariant) {
   EXPECT_NE(rec->reason.find("no rule matched"), std::string::npos) << rec->reason;
   EXPECT_EQ(rec->attempt, 0);
   EXPECT_EQ(rec->updated_ms, 1234);
+  ASSERT_EQ(rec->history.size(), 1u);
+  EXPECT_EQ(rec->history[0].state, job_state::skipped);
+  EXPECT_EQ(rec->history[0].at_ms, 1234);
 }
 
 TEST(admission, ExpireAndCancelFailAStoredJobKeepingItsHistory) {
@@ -109,6 +112,9 @@ TEST(admission, ExpireAndCancelFailAStoredJobKeepingItsHistory) {
     EXPECT_EQ(rec->counters, (std::vector<std::uint64_t>{7, 9})) << to_string(d);
     EXPECT_EQ(rec->variant, "v-aes");
     EXPECT_EQ(rec->updated_ms, 99);
+    ASSERT_FALSE(rec->history.empty());
+    EXPECT_EQ(rec->history.back().state, job_state::failed);
+    EXPECT_EQ(rec->history.back().attempt, 2);
   }
   EXPECT_EQ(admission_record(admission::expire, nullptr, "", "", policy, 1)->reason,
             "validity expired");
@@ -123,6 +129,9 @@ TEST(admission, HoldWritesAQueuedJobOnlyForANewCard) {
     ASSERT_TRUE(fresh) << to_string(d);
     EXPECT_EQ(fresh->state, job_state::queued);
     EXPECT_EQ(fresh->updated_ms, 42);
+    // Its history starts with the trigger.
+    EXPECT_EQ(fresh->history,
+              (std::vector<model::job_history_entry>{{job_state::queued, 42, 0, std::nullopt}}));
     const job_record stored = with_state(job_state::retry_wait);
     EXPECT_FALSE(admission_record(d, &stored, "v1", "", policy, 42)) << to_string(d);
   }

@@ -66,6 +66,16 @@ TEST_F(fsm_test, HappyPathEmitsEveryStateAndEndsDone) {
   EXPECT_TRUE(apply(ev_por{41, 0x01, true, {}, 0, 0}).empty());
   EXPECT_TRUE(apply(ev_cancel{"late"}).empty());
   EXPECT_EQ(job.state, job_state::done);
+
+  // One history entry per state change: queued (created by its first start), then each state
+  // with its time, attempt and the PoR status known then.
+  using h = model::job_history_entry;
+  const std::vector<h> want = {
+      {job_state::queued, 1001, 0, std::nullopt},     {job_state::packaging, 1001, 1, std::nullopt},
+      {job_state::submitting, 1002, 1, std::nullopt}, {job_state::accepted, 1003, 1, std::nullopt},
+      {job_state::delivered, 1004, 1, std::nullopt},  {job_state::done, 1005, 1, 0x00}};
+  EXPECT_EQ(job.history, want);
+  EXPECT_EQ(job.updated_ms, 1005);
 }
 
 TEST_F(fsm_test, PorBeforeReceiptCompletes) {
@@ -93,6 +103,31 @@ TEST_F(fsm_test, UndeliverableRetriesWithBackoffThenFails) {
   EXPECT_EQ(job.state, job_state::failed);
   EXPECT_EQ(job.reason, "attempts exhausted (2): delivery receipt EXPIRED");
   EXPECT_EQ(job.counters, (std::vector<std::uint64_t>{1, 2}));
+  std::vector<std::pair<job_state, std::uint16_t>> seen;
+  for (const auto& e : job.history) seen.emplace_back(e.state, e.attempt);
+  const std::vector<std::pair<job_state, std::uint16_t>> want = {
+      {job_state::queued, 0},     {job_state::packaging, 1},  {job_state::submitting, 1},
+      {job_state::accepted, 1},   {job_state::retry_wait, 1}, {job_state::packaging, 2},
+      {job_state::submitting, 2}, {job_state::accepted, 2},   {job_state::failed, 2}};
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(job.history.back().at_ms, now);
+}
+
+// A long job keeps its first entry and the last job_history_max - 1.
+TEST_F(fsm_test, HistoryIsBoundedKeepingTheFirstEntry) {
+  policy.max_attempts = 100;
+  policy.max_resends = 1000;
+  apply(ev_start{});
+  for (std::uint64_t c = 1; c <= 40; ++c) {
+    apply(ev_packaged{c});
+    apply(ev_submit_lost{});  // submitting -> packaging, two entries each
+  }
+  ASSERT_EQ(job.history.size(), model::job_history_max);
+  EXPECT_EQ(job.history.front().state, job_state::queued);
+  EXPECT_EQ(job.history.front().at_ms, 1001);
+  EXPECT_EQ(job.history.back().state, job_state::packaging);
+  EXPECT_EQ(job.history.back().at_ms, now);
+  EXPECT_EQ(job.history[1].at_ms, now - static_cast<std::int64_t>(model::job_history_max) + 2);
 }
 
 TEST_F(fsm_test, StaleTimersAreIgnored) {

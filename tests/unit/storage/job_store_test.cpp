@@ -179,7 +179,7 @@ TEST(AuditLog, SequenceContinuesAfterReopen) {
   EXPECT_EQ(name(audit_type::receipt), "receipt");
 }
 
-// Every field of the engine's record survives encode and decode (record version 3).
+// Every field of the engine's record survives encode and decode (record version 4).
 TEST(JobCodec, EveryFieldRoundTrips) {
   job_record r;
   r.state = job_state::retry_wait;
@@ -196,8 +196,13 @@ TEST(JobCodec, EveryFieldRoundTrips) {
   r.started_ms = 1700000000000;
   r.retry_at_ms = 1700000005500;
   r.counter_skip_at = 3;
+  r.history = {{job_state::queued, 1700000000000, 0, std::nullopt},
+               {job_state::packaging, 1700000000000, 1, std::nullopt},
+               {job_state::retry_wait, 1700000000400, 1, 0x0A},
+               {job_state::packaging, 1699999999000, 2, 0x0A},  // the wall clock went back
+               {job_state::retry_wait, 1700000000500, 2, 0x07}};
   const auto enc = job_store::encode(r);
-  EXPECT_EQ(enc[0], 3);  // version
+  EXPECT_EQ(enc[0], 4);  // version
   EXPECT_EQ(enc[1], 5);  // state octet: retry_wait
   auto d = job_store::decode(enc);
   ASSERT_TRUE(d.ok()) << d.error().message;
@@ -210,7 +215,7 @@ TEST(JobCodec, EveryFieldRoundTrips) {
   q.counters = {1};
   q.message_id = "m";
   EXPECT_EQ(to_hex(job_store::encode(q)),
-            "03"      // version
+            "04"      // version
             "03"      // state: accepted
             "00"      // flags: no PoR status, no SW
             "010000"  // attempt 1, resends 0, timer epoch 0
@@ -218,15 +223,41 @@ TEST(JobCodec, EveryFieldRoundTrips) {
             "0101"    // one counter: 1
             "016d"    // message id "m"
             "0000"    // reason, variant
-            "00");    // counter_skip_at: never skipped
+            "00"      // counter_skip_at: never skipped
+            "00");    // no history
   EXPECT_EQ(*job_store::decode(job_store::encode(q)), q);
   q.counter_skip_at = 2;  // skipped after the first packet, the skip still to be made
-  const auto skipped = job_store::encode(q);
-  EXPECT_EQ(skipped.back(), 2);
+  auto skipped = job_store::encode(q);
+  EXPECT_EQ(skipped[skipped.size() - 2], 2);
+  // The history: delta-encoded times (zigzag varint), the PoR status only where known.
+  q.history = {{job_state::queued, 1000, 0, std::nullopt},
+               {job_state::packaging, 1000, 1, std::nullopt},
+               {job_state::done, 1300, 1, 0x00},
+               {job_state::failed, 1299, 1, 0x01}};
+  const auto with_history = job_store::encode(q);
+  EXPECT_EQ(to_hex(byte_view(with_history).subspan(skipped.size() - 1)),
+            "04"          // four entries
+            "0000d00f"    // queued, attempt 0, +1000 (zigzag 2000)
+            "010100"      // packaging, attempt 1, +0
+            "860001d804"  // done (0x06 | 0x80), PoR 00, attempt 1, +300 (zigzag 600)
+            "87010101");  // failed, PoR 01, attempt 1, -1 (zigzag 1)
+  EXPECT_EQ(*job_store::decode(with_history), q);
+  for (std::size_t cut = skipped.size(); cut < with_history.size(); ++cut) {
+    EXPECT_FALSE(job_store::decode(byte_view(with_history).first(cut)).ok()) << cut;
+  }
+  // More entries than a record keeps, or a state that does not exist: malformed.
+  auto too_many = skipped;
+  too_many.back() = static_cast<std::uint8_t>(model::job_history_max + 1);
+  EXPECT_FALSE(job_store::decode(too_many).ok());
+  auto bad_state = with_history;
+  bad_state[skipped.size()] = 0x09;
+  EXPECT_FALSE(job_store::decode(bad_state).ok());
+  q.history.clear();
+  skipped = job_store::encode(q);
   EXPECT_EQ(*job_store::decode(skipped), q);
   // A skip point past the next packet cannot be: the record is malformed.
   auto bad = skipped;
-  bad.back() = 3;
+  bad[bad.size() - 2] = 3;
   EXPECT_FALSE(job_store::decode(bad).ok());
   // Truncated anywhere: an error.
   for (std::size_t cut = 0; cut < skipped.size(); ++cut) {
@@ -266,13 +297,29 @@ TEST(JobCodec, DecodesVersion2Records) {
   EXPECT_EQ(r->reason, "a");
   EXPECT_EQ(r->variant, "B");
   EXPECT_EQ(r->counter_skip_at, 0u);
-  // Written back, it is a version-3 record holding the same.
+  EXPECT_TRUE(r->history.empty());
+  // Written back, it is a version-4 record holding the same.
   const auto again = job_store::encode(*r);
-  EXPECT_EQ(again[0], 3);
+  EXPECT_EQ(again[0], 4);
   EXPECT_EQ(*job_store::decode(again), *r);
   // A version-2 record carries nothing after the variant.
   auto longer = v2;
   longer.push_back(0);
+  EXPECT_FALSE(job_store::decode(longer).ok());
+}
+
+// A version-3 record (before the history) decodes with an empty history.
+TEST(JobCodec, DecodesVersion3Records) {
+  const auto v3 = hex("0303000100000000000101016d000002");
+  auto r = job_store::decode(v3);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->state, job_state::accepted);
+  EXPECT_EQ(r->attempt, 1);
+  EXPECT_EQ(r->counters, std::vector<std::uint64_t>{1});
+  EXPECT_EQ(r->counter_skip_at, 2u);
+  EXPECT_TRUE(r->history.empty());
+  auto longer = v3;
+  longer.push_back(0);  // a version-3 record ends with counter_skip_at
   EXPECT_FALSE(job_store::decode(longer).ok());
 }
 
@@ -307,6 +354,7 @@ TEST(JobCodec, DecodesVersion1Records) {
   EXPECT_EQ(r->resends, 0);
   EXPECT_EQ(r->timer_epoch, 0u);
   EXPECT_FALSE(r->last_sw.has_value());
+  EXPECT_TRUE(r->history.empty());
 
   // counter_reserved (1) is the engine's packaging; a counter of 0 means none was used.
   auto q = job_store::decode(hex("0101000100000000000000"));
@@ -321,9 +369,9 @@ TEST(JobCodec, DecodesVersion1Records) {
 }
 
 TEST(JobCodec, RejectsUnknownVersionsStatesAndFlags) {
-  auto r = job_store::decode(hex("040000"));
+  auto r = job_store::decode(hex("050000"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "job record: unknown version 4 (know 1-3)");
+  EXPECT_EQ(r.error().message, "job record: unknown version 5 (know 1-4)");
   job_record q;
   auto enc = job_store::encode(q);
   enc[1] = static_cast<std::uint8_t>(model::job_state_count);  // no such state
