@@ -52,6 +52,16 @@ void status_metrics::observe(stripe& s, const status_event& e) {
   ++(*counted)[st];
   if (terminal(e.state)) {
     if (e.por_status) ++part.por[*e.por_status];
+    if (e.state == model::job_state::failed) {
+      auto fit = part.failures.find(std::string_view(e.reason));
+      if (fit != part.failures.end()) {
+        ++fit->second;
+      } else if (part.failures.size() < max_reasons) {
+        part.failures.emplace(e.reason, 1);
+      } else {
+        ++part.failures["other reasons"];
+      }
+    }
     if (e.por_status && first_ms >= 0 && e.state != model::job_state::skipped) {
       latency_.observe(static_cast<double>(e.ts_ms - first_ms) / 1000.0);
     }
@@ -68,6 +78,31 @@ void status_metrics::observe(stripe& s, const status_event& e) {
 void status_metrics::on_alert(const alert& a) {
   std::lock_guard lock(alerts_mu_);
   ++alerts_[{a.campaign, std::string(to_string(a.kind))}];
+  recent_alerts_.push_back(a);
+  if (recent_alerts_.size() > max_recent_alerts) recent_alerts_.pop_front();
+}
+
+status_metrics::view status_metrics::snapshot() const {
+  view v;
+  for (const auto& s : stripes_) {
+    std::lock_guard lock(s.mu);
+    for (const auto& [campaign, part] : s.campaigns) {
+      auto& sum = v.campaigns[campaign];
+      for (const auto& [variant, counts] : part.variants) {
+        // A stripe's count of a state may be negative for a moment (a card counted in
+        // another stripe's variant); the sum over stripes is not.
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+          sum[i] = static_cast<std::uint64_t>(static_cast<std::int64_t>(sum[i]) + counts[i]);
+        }
+      }
+      for (const auto& [status, n] : part.por) v.por[status] += n;
+      for (const auto& [reason, n] : part.failures) v.failures[reason] += n;
+    }
+  }
+  v.latency = latency_.snapshot();
+  std::lock_guard lock(alerts_mu_);
+  v.alerts.assign(recent_alerts_.begin(), recent_alerts_.end());
+  return v;
 }
 
 void status_metrics::collect(metrics::writer& w) const {
@@ -226,6 +261,16 @@ void run_metrics::collect(metrics::writer& w) const {
           eng_ != nullptr ? static_cast<double>(eng_->journal_backlog()) : 0.0);
   w.gauge("otaflow_timers_armed", "Engine timers armed (PoR timeouts, back-offs, wake-ups)", {},
           static_cast<double>(eng_ != nullptr ? eng_->timers_armed() : last_timers_));
+}
+
+std::vector<std::pair<std::string, smpp_stats>> run_metrics::binds() const {
+  std::lock_guard lock(mu_);
+  const auto stats = tp_ != nullptr ? tp_->bind_stats() : last_binds_;
+  std::vector<std::pair<std::string, smpp_stats>> out;
+  for (std::size_t i = 0; i < stats.size(); ++i) {
+    out.emplace_back(i < bind_names_.size() ? bind_names_[i] : std::to_string(i), stats[i]);
+  }
+  return out;
 }
 
 std::optional<std::string> run_metrics::binds_down() const {

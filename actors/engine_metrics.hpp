@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -53,8 +54,22 @@ class status_metrics final : public status_sink {
   /// otaflow_status_events_total, otaflow_alerts_total.
   void collect(metrics::writer& w) const;
 
+  /// What the dashboard shows (service/dashboard.hpp), summed over variants and stripes.
+  struct view {
+    std::map<std::string, std::array<std::uint64_t, model::job_state_count>> campaigns;
+    std::map<std::uint8_t, std::uint64_t> por;      ///< cards ended, by PoR status
+    std::map<std::string, std::uint64_t> failures;  ///< failed cards by reason
+    metrics::histogram_snapshot latency;            ///< trigger to PoR, seconds
+    std::vector<alert> alerts;                      ///< the last 50 alerts, oldest first
+  };
+  [[nodiscard]] view snapshot() const;
+
+  /// Distinct failure reasons kept per campaign and stripe; more go to "other reasons".
+  static constexpr std::size_t max_reasons = 64;
+
  private:
   static constexpr std::size_t stripes = 16;
+  static constexpr std::size_t max_recent_alerts = 50;
   using state_counts = std::array<std::int64_t, model::job_state_count>;
   /// Lookups by string_view: an event of a card in flight allocates nothing.
   struct text_hash {
@@ -71,8 +86,9 @@ class status_metrics final : public status_sink {
   /// One campaign's cards of one stripe.
   struct campaign_part {
     std::unordered_map<std::string, card, text_hash, std::equal_to<>> cards;  ///< until they end
-    std::map<std::string, state_counts, std::less<>> variants;  ///< cards per state (stable nodes)
-    std::map<std::uint8_t, std::uint64_t> por;                  ///< cards ended, by PoR status
+    std::map<std::string, state_counts, std::less<>> variants;   ///< cards per state (stable nodes)
+    std::map<std::uint8_t, std::uint64_t> por;                   ///< cards ended, by PoR status
+    std::map<std::string, std::uint64_t, std::less<>> failures;  ///< failed cards by reason
   };
   struct stripe {
     mutable std::mutex mu;
@@ -86,6 +102,7 @@ class status_metrics final : public status_sink {
   metrics::histogram latency_{latency_buckets_s};
   mutable std::mutex alerts_mu_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> alerts_;
+  std::deque<alert> recent_alerts_;
 };
 
 /// What metered_packet_factory counts.
@@ -142,6 +159,8 @@ class run_metrics {
   void collect(metrics::writer& w) const;
   /// Readiness: empty when every SMPP bind is up, else which are down. Attached only.
   [[nodiscard]] std::optional<std::string> binds_down() const;
+  /// Each bind's name and counters (the last ones kept once detached, shown down).
+  [[nodiscard]] std::vector<std::pair<std::string, smpp_stats>> binds() const;
 
  private:
   mutable std::mutex mu_;

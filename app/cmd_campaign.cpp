@@ -24,6 +24,7 @@
 #include "kafka/producer.hpp"
 #include "model/job.hpp"
 #include "service/campaign_view.hpp"
+#include "service/http_token.hpp"
 #include "service/kafka_status_sink.hpp"
 #include "service/metrics_endpoint.hpp"
 
@@ -44,8 +45,9 @@ struct run_args {
   std::string kafka;  ///< --kafka HOST:PORT[,...]: status and alert events, as serve emits
   std::string status_topic = "ota.status";
   std::string alert_topic = "ota.alerts";
-  std::string http;     ///< HOST:PORT of the metrics endpoint; empty: none
-  int http_linger = 0;  ///< seconds the endpoint stays up after the run
+  std::string http;             ///< HOST:PORT of the metrics endpoint; empty: none
+  int http_linger = 0;          ///< seconds the endpoint stays up after the run
+  std::string http_token_file;  ///< the API's control token (else OTAFLOW_HTTP_TOKEN; else off)
 };
 
 // --kafka: the status sink and alert producer of a run (the same records as serve and the
@@ -109,6 +111,36 @@ result<actors::smpp_options> parse_endpoint(const std::string& hp) {
 }
 
 // Prints the run's outcome; the exit code.
+// The API of a run: the views read the run's own state; control drops a request file that the
+// run applies within about a second (actors/campaign_control.hpp), as `campaign pause` does.
+service::api_context run_api(const run_args& a, storage::state& state) {
+  service::api_context api;
+  api.state = &state;
+  auto token = service::load_http_token(a.http_token_file);
+  if (!token) usage_error("--http-token-file: " + token.error().message);
+  api.token = *token;
+  api.control = [dir = a.state_dir](const std::string& campaign,
+                                    model::control_action action) -> result<std::string> {
+    auto file = actors::write_control_request(dir, campaign, action);
+    if (!file) return file.error();
+    return std::string("requested: the run applies it within a second");
+  };
+  return api;
+}
+
+service::dashboard_source run_source(const run_args& a, storage::state& state) {
+  service::dashboard_source src;
+  src.mode = "run";
+  src.instance = a.state_dir;
+  src.started_ms = service::wall_now_ms();
+  src.campaign_status = [&state](const std::string& id) -> std::string {
+    auto rec = state.campaigns().get(id);
+    if (!rec || !*rec) return {};
+    return std::string(storage::name((*rec)->status));
+  };
+  return src;
+}
+
 int report_run(const std::string& id, const result<actors::runner_result>& r) {
   if (!r) {
     std::fprintf(stderr, "otaflow: campaign %s: %s\n", id.c_str(), r.error().message.c_str());
@@ -165,8 +197,10 @@ int run(const run_args& a) {
   if (!a.http.empty()) {
     endpoint.emplace();
     if (auto s = endpoint->start(a.http); !s) usage_error("--http: " + s.error().message);
-    std::fprintf(stderr, "otaflow: metrics on http://%s/metrics\n", endpoint->address().c_str());
+    std::fprintf(stderr, "otaflow: dashboard on http://%s/ (metrics on /metrics)\n",
+                 endpoint->address().c_str());
     ro.metrics = &endpoint->metrics();
+    endpoint->enable_api(run_api(a, **st), run_source(a, **st));
   }
   progress_line bar;
   auto r = actors::run_campaign(**st, *def, ro, *sink, bar.callback());
@@ -421,6 +455,9 @@ const command_registrar reg("campaign", [](CLI::App& root) {
       ->capture_default_str();
   run_cmd->add_option("--alert-topic", a->alert_topic, "Topic of alert events (with --kafka)")
       ->capture_default_str();
+  run_cmd->add_option("--http-token-file", a->http_token_file,
+                      "File with the API's control token (mode 600; else OTAFLOW_HTTP_TOKEN; "
+                      "without either the API is read-only)");
   run_cmd->add_option("--http", a->http,
                       "Serve /metrics, /healthz, /readyz on HOST:PORT (port 0: any free port)");
   run_cmd

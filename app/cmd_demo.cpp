@@ -3,6 +3,7 @@
 // exits 0 when every card reached a terminal state and each one on the network holds the
 // update, 3 when an alert (or a pause request) paused the campaign, 1 otherwise.
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -70,15 +71,27 @@ int run_demo(demo_args& a) {
                    static_cast<unsigned long long>(cards), seconds, dir.string().c_str());
     };
   }
+  std::atomic<bool> demo_finished{false};  // before the endpoint, which reads it
   std::optional<service::run_endpoint> endpoint;
   if (!a.http.empty()) {
     endpoint.emplace();
     if (auto s = endpoint->start(a.http); !s) usage_error("--http: " + s.error().message);
-    std::fprintf(stderr, "demo: metrics on http://%s/metrics (health /healthz, /readyz)\n",
+    std::fprintf(stderr, "demo: dashboard on http://%s/ (metrics /metrics, health /healthz)\n",
                  endpoint->address().c_str());
+    // The dashboard over the demo's metrics; the demo's state directory is internal to it, so
+    // the campaign views and control are not served.
+    service::dashboard_source src;
+    src.mode = "demo";
+    src.instance = "demo";
+    src.started_ms = service::wall_now_ms();
+    src.campaign_status = [&finished = demo_finished](const std::string&) {
+      return std::string(finished ? "done" : "running");
+    };
+    endpoint->enable_api(service::api_context{}, std::move(src));
     h.endpoint = &*endpoint;
   }
   auto r = demo::run(a.run, h);
+  demo_finished = true;
   bar.finish();
   const int code = report_run(r, a.json);
   // After the summary: a scraper reads the final values meanwhile.

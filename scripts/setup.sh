@@ -8,6 +8,7 @@ PACKAGES=(
   libcaf-dev librdkafka-dev librocksdb-dev libspdlog-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
   libsimdjson-dev nlohmann-json3-dev librapidcheck-dev libmimalloc-dev
+  chromium chromium-driver python3-selenium
   kcat openjdk-17-jre-headless maven python3 python3-venv curl
   libcpp-httplib-dev prometheus
 )

@@ -26,6 +26,16 @@ void run_endpoint::linger(std::chrono::seconds time) {
   std::this_thread::sleep_for(time);
 }
 
+void run_endpoint::enable_api(api_context api, dashboard_source source) {
+  source.metrics = &run_;
+  history_ = std::make_unique<dashboard_history>();
+  auto snapshot = [source = std::move(source)] { return take_snapshot(source, wall_now_ms()); };
+  api.snapshot = snapshot;
+  api.history = history_.get();
+  add_api_routes(server_, std::move(api));
+  sampler_ = std::make_unique<dashboard_sampler>(*history_, std::move(snapshot));
+}
+
 void collect_producer(metrics::writer& w, const kafka::producer& p, std::string_view role) {
   const metrics::labels l = {{"producer", std::string(role)}};
   w.gauge("otaflow_kafka_producer_queue",

@@ -5,12 +5,14 @@
 // scraper read the final values. Also the collectors of serve's Kafka pieces.
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "actors/engine_metrics.hpp"
 #include "base/metrics.hpp"
 #include "kafka/producer.hpp"
+#include "service/http_api.hpp"
 #include "service/http_server.hpp"
 
 namespace otaflow::service {
@@ -31,11 +33,18 @@ class run_endpoint {
   [[nodiscard]] http_server& server() noexcept { return server_; }
   /// Keeps serving for `time` (0: returns at once), saying so in the log.
   void linger(std::chrono::seconds time);
+  /// Adds the API and the dashboard (service/http_api.hpp) over this run's metrics: `api`
+  /// says what the views read and how control goes (its snapshot and history are set here),
+  /// `source` names the run (its metrics are set here). Once, before or after start().
+  void enable_api(api_context api, dashboard_source source);
 
  private:
   metrics::registry registry_;
   actors::run_metrics run_{nullptr};
   http_server server_{registry_};
+  // After the server: destroyed first, so the sampler stops before what it reads goes.
+  std::unique_ptr<dashboard_history> history_;
+  std::unique_ptr<dashboard_sampler> sampler_;
 };
 
 /// A Kafka producer's queue (records not yet acknowledged) and broker reachability, labelled

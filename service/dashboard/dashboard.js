@@ -30,12 +30,14 @@
     return p > 0 && p < 0.1 ? "< 0.1 %" : p.toFixed(1) + " %";
   }
   function clock(ms) { return new Date(ms).toISOString().substring(11, 19); }
+  // The top of an axis with 4 gridlines at round steps (1, 2, 2.5 or 5 times a power of 10).
   function niceMax(v) {
-    if (v <= 0) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
+    if (v <= 0) return 4;
+    const raw = v / 4, p = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return 4 * m * p;
+    return 40 * p;
   }
+  function axisLabel(v) { return Number.isInteger(v) ? fmt.format(v) : v.toFixed(v < 1 ? 2 : 1); }
   function fillRows(tbody, rows, empty) {
     tbody.replaceChildren();
     if (!rows.length) {
@@ -77,7 +79,7 @@
     let top = 0;
     for (let i = 0; i < n; i++) top = Math.max(top, shown.reduce((a, s) => a + (series.states[s][i] || 0), 0));
     const labels = n > 1 ? [[0, clock(series.t_ms[0])], [0.5, clock(series.t_ms[Math.floor(n / 2)])], [1, clock(series.t_ms[n - 1])]] : [];
-    const f = frame(box, labels, niceMax(top), (v) => num(v));
+    const f = frame(box, labels, niceMax(top), axisLabel);
     const x = (i) => f.m.l + (n > 1 ? (i / (n - 1)) * f.pw : 0);
     const base = new Array(n).fill(0);
     // Stacked areas, terminal states at the bottom so progress reads upwards.
@@ -104,7 +106,7 @@
     const box = $("rate-chart");
     const vals = series.finished_per_s, n = vals.length;
     const labels = n > 1 ? [[0, clock(series.t_ms[0])], [0.5, clock(series.t_ms[Math.floor(n / 2)])], [1, clock(series.t_ms[n - 1])]] : [];
-    const f = frame(box, labels, niceMax(Math.max(0, ...vals)), (v) => num(v));
+    const f = frame(box, labels, niceMax(Math.max(0, ...vals)), axisLabel);
     if (n < 2) return;
     const x = (i) => f.m.l + (i / (n - 1)) * f.pw;
     let d = "";
@@ -116,14 +118,14 @@
   function drawLatency(lat) {
     const box = $("latency-chart");
     const counts = lat.counts || [], le = lat.le || [];
-    const labels = counts.map((_, i) => (i < le.length ? "≤" + le[i] + "s" : ">" + le[le.length - 1] + "s"));
-    const f = frame(box, [], niceMax(Math.max(0, ...counts)), (v) => num(v));
+    const labels = counts.map((_, i) => (i < le.length ? "≤" + secs(le[i]) : ">" + secs(le[le.length - 1])).replace(" ", ""));
+    const f = frame(box, [], niceMax(Math.max(0, ...counts)), axisLabel);
     const n = counts.length; if (!n) return;
     const bw = f.pw / n;
     counts.forEach((c, i) => {
       const x0 = f.m.l + i * bw + 2;
       f.svg.append(el("svg:rect", { x: x0, y: f.y(c), width: Math.max(1, bw - 4), height: f.y(0) - f.y(c), fill: cssVar("--accent"), rx: 2 }));
-      if (n <= 12 || i % 2 === 0) f.svg.append(el("svg:text", { x: x0 + bw / 2 - 2, y: f.m.t + f.ph + 14, "text-anchor": "middle" }, labels[i]));
+      if (n <= 8 || i % 2 === 0) f.svg.append(el("svg:text", { x: x0 + bw / 2 - 2, y: f.m.t + f.ph + 14, "text-anchor": "middle" }, labels[i]));
     });
   }
 
@@ -148,7 +150,7 @@
       ["Failed", num(t.failed), all ? ((100 * (t.failed || 0)) / all).toFixed(2) + " %" : ""],
       ["In flight", num(inflight), `${num(t.queued)} queued · ${num(t.retry_wait)} retrying`],
       ["Throughput", num(rate), "cards/s, last 10 s"],
-      ["Latency p50 / p99", `${lat(d.latency, 0.5)} / ${lat(d.latency, 0.99)}`, "trigger to PoR"],
+      ["Latency p50 · p99", `${lat(d.latency, 0.5)} · ${lat(d.latency, 0.99)}`, "trigger to PoR, bucket bounds"],
     ];
     const tilesBox = $("tiles"); tilesBox.replaceChildren();
     for (const [label, value, hint] of tiles) {
@@ -177,11 +179,12 @@
   const POR = { "00": "PoR OK", "01": "RC/CC/DS failed", "02": "CNTR low", "03": "CNTR high", "04": "CNTR blocked",
     "05": "ciphering error", "06": "unidentified security error", "07": "insufficient memory", "08": "more time",
     "09": "TAR unknown", "0a": "insufficient security level", "0b": "reserved", "0c": "reserved" };
+  function secs(s) { return s < 1 ? Math.round(s * 1000) + " ms" : s + " s"; }
   function lat(h, q) {
     const c = h.counts || [], le = h.le || [], total = c.reduce((a, b) => a + b, 0);
     if (!total) return "—";
     let acc = 0;
-    for (let i = 0; i < c.length; i++) { acc += c[i]; if (acc >= q * total) return i < le.length ? "≤" + le[i] + " s" : ">" + le[le.length - 1] + " s"; }
+    for (let i = 0; i < c.length; i++) { acc += c[i]; if (acc >= q * total) return i < le.length ? "≤" + secs(le[i]) : ">" + secs(le[le.length - 1]); }
     return "—";
   }
 

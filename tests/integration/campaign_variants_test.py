@@ -121,7 +121,7 @@ def run_with_metrics(cmd, env, work):
         addr = None
         while time.time() < deadline:
             with open(err_path) as fh:
-                m = re.search(r"metrics on http://([0-9.]+:[0-9]+)/metrics", fh.read())
+                m = re.search(r"dashboard on http://([0-9.]+:[0-9]+)/", fh.read())
             if m:
                 addr = m.group(1)
             with open(out_path) as fh:

@@ -54,7 +54,7 @@ free_port() {
 DEMO_PID=$!
 ADDR=""
 for _ in $(seq 1 300); do
-  ADDR=$(grep -o 'metrics on http://[0-9.]*:[0-9]*' "$WORK/demo.err" | head -1 | sed 's|.*http://||' || true)
+  ADDR=$(grep -o 'dashboard on http://[0-9.]*:[0-9]*' "$WORK/demo.err" | head -1 | sed 's|.*http://||' || true)
   [[ -n $ADDR ]] && break
   kill -0 "$DEMO_PID" 2>/dev/null || fail "the demo ended before printing its HTTP address"
   sleep 0.1
