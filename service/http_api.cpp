@@ -1,5 +1,6 @@
 #include "service/http_api.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 

@@ -16,6 +16,7 @@
 #include "kafka/txn_producer.hpp"
 #include "secure/scp80_algorithm.hpp"
 #include "service/changelog_committer.hpp"
+#include "service/http_token.hpp"
 #include "service/kafka_status_sink.hpp"
 #include "service/metrics_endpoint.hpp"
 #include "service/mo_forwarder.hpp"
@@ -408,6 +409,48 @@ result<run_summary> serve(const serve_config& cfg, storage::state& state,
   return out;
 }
 
+// The API of serve: the views read this instance's state (in partition-owned mode, the
+// partitions it owns); pause, resume and cancel are published as control events on the
+// triggers topic, as an operator's tool would, so that every instance applies them.
+result<api_context> serve_api(const serve_config& cfg, storage::state& state,
+                              std::unique_ptr<kafka::producer>& producer) {
+  api_context api;
+  api.state = &state;
+  auto token = load_http_token(cfg.http_token_file);
+  if (!token) return token.error();
+  api.token = *token;
+  if (!api.token) return api;
+  auto p = kafka::producer::create(cfg.kafka, {});
+  if (!p) return p.error();
+  producer = std::move(*p);
+  api.control = [&p = *producer, topic = cfg.kafka.triggers_topic](
+                    const std::string& campaign,
+                    model::control_action action) -> result<std::string> {
+    if (auto s = p.produce(
+            topic, campaign,
+            kafka::serialise(kafka::trigger_topic_event{kafka::control_event{action, campaign}}));
+        !s) {
+      return s.error();
+    }
+    if (auto s = p.flush(std::chrono::seconds(10)); !s) return s.error();
+    return "published to " + topic;
+  };
+  return api;
+}
+
+dashboard_source serve_source(const serve_config& cfg, storage::state& state) {
+  dashboard_source src;
+  src.mode = "serve";
+  src.instance = cfg.instance_id;
+  src.started_ms = wall_now_ms();
+  src.campaign_status = [&state](const std::string& id) -> std::string {
+    auto rec = state.campaigns().get(id);
+    if (!rec || !*rec) return {};
+    return std::string(storage::name((*rec)->status));
+  };
+  return src;
+}
+
 result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) {
   storage::db_options dbo;
   dbo.dir = cfg.state_dir;
@@ -420,6 +463,7 @@ result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) 
   // The HTTP endpoint ([http] listen) answers from here on: /readyz says what is not up yet.
   // serve's metrics first: the endpoint, which reads them, goes before them.
   serve_metrics sm;
+  std::unique_ptr<kafka::producer> control_producer;  // the API's control events
   std::optional<run_endpoint> endpoint;
   serve_hooks hooks;
   if (!cfg.http_listen.empty()) {
@@ -437,6 +481,9 @@ result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) 
     }
     hooks.metrics = &endpoint->metrics();
     hooks.serve = &sm;
+    auto api = serve_api(cfg, state, control_producer);
+    if (!api) return context("[http] token_file", api.error());
+    endpoint->enable_api(std::move(*api), serve_source(cfg, state));
   }
   // The endpoint stops reading the transport before it stops, whichever way this returns.
   struct transport_detach {

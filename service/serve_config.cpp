@@ -283,7 +283,9 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"partitioned", flag(s.partitioned, "serve.partitioned")}});
         }},
        {"http", [&](const json& v) {
-          return apply(v, "http", {{"listen", str(c.http_listen, "http.listen")}});
+          return apply(v, "http",
+                       {{"listen", str(c.http_listen, "http.listen")},
+                        {"token_file", str(c.http_token_file, "http.token_file")}});
         }}});
   OTAFLOW_TRY(with_source(st));
 

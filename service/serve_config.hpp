@@ -70,6 +70,10 @@ struct serve_config {
   /// docs/OPERATIONS.md), e.g. "127.0.0.1:9464"; port 0 = any free port. Empty (the default,
   /// no [http] table): no endpoint.
   std::string http_listen;
+  /// [http] token_file: a file (mode 600) holding the bearer token of the API's control calls
+  /// (pause, resume, cancel: published as control events). OTAFLOW_HTTP_TOKEN overrides it.
+  /// Neither: the API is read-only.
+  std::string http_token_file;
 };
 
 /// Parses the TOML text of a configuration (`source` names it in errors), then applies the

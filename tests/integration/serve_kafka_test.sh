@@ -128,6 +128,11 @@ EOF
 if phase A; then
 say "A: $CARDS_A cards through $BROKERS"
 config a "$BROKERS" a
+# The API ([http] with a token file, mode 600): checked once the campaign is done.
+HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'serve-api-token-%s\n' "$RUN" >token
+chmod 600 token
+printf '[http]\nlisten = "127.0.0.1:%s"\ntoken_file = "%s/token"\n' "$HTTP_PORT" "$W" >>a.toml
 import a
 start_serve a
 wait_log a.log "consuming" 60
@@ -155,6 +160,29 @@ say "A: serve killed with SIGKILL; restarting"
 start_serve a
 wait_terminal "$BROKERS" "$RUN.a.status" "$CARDS_A" 240
 T1=$(date +%s.%N)
+# The API: the campaign's view from the state, the dashboard's counts, and control published
+# to the triggers topic and applied by the instance (paused, then running again).
+API=http://127.0.0.1:$HTTP_PORT
+api() { curl -s -o api.out -w '%{http_code}' "$@"; }
+[ "$(api "$API/api/v1/campaigns/c-a")" = 200 ] || fail "A: GET campaign: $(cat api.out)"
+python3 -c 'import json,sys; v=json.load(open("api.out")); assert v["done"] == int(sys.argv[1]) and v["status"] == "running", v' "$CARDS_A" ||
+  fail "A: the API's view of c-a"
+[ "$(api "$API/api/v1/dashboard")" = 200 ] || fail "A: GET dashboard"
+python3 -c 'import json; d=json.load(open("api.out")); c=[c for c in d["campaigns"] if c["id"]=="c-a"]; assert d["mode"]=="serve" and c and c[0]["states"]["done"] > 0, d["campaigns"]' ||
+  fail "A: the dashboard's counts"
+[ "$(api -X POST -d '' "$API/api/v1/campaigns/c-a/pause")" = 401 ] || fail "A: pause without a token"
+for action in pause resume; do
+  [ "$(api -X POST -d '' -H "Authorization: Bearer $(cat token)" "$API/api/v1/campaigns/c-a/$action")" = 202 ] ||
+    fail "A: $action with the token: $(cat api.out)"
+  want=$([ $action = pause ] && echo paused || echo running)
+  deadline=$((SECONDS + 30))
+  until [ "$(api "$API/api/v1/campaigns/c-a")" = 200 ] && grep -q "\"status\":\"$want\"" api.out; do
+    ((SECONDS < deadline)) || fail "A: c-a not $want 30 s after the API's $action: $(cat api.out)"
+    sleep 0.5
+  done
+done
+[ "$(consume "$BROKERS" "$TA" | grep -c '"type":"pause"')" = 1 ] || fail "A: no pause event on $TA"
+say "A: API: view, dashboard, 401 without the token, pause and resume published and applied"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID" || fail "A: serve exited with an error after SIGTERM"
 consume "$BROKERS" "$RUN.a.status" >status-a.txt
