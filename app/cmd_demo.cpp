@@ -87,6 +87,9 @@ int run_demo(demo_args& a) {
     src.campaign_status = [&finished = demo_finished](const std::string&) {
       return std::string(finished ? "done" : "running");
     };
+    src.campaign_targets = [n = a.run.cards + a.run.unknown](const std::string&) {
+      return static_cast<std::uint64_t>(n);
+    };
     endpoint->enable_api(service::api_context{}, std::move(src));
     h.endpoint = &*endpoint;
   }

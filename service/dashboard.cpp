@@ -77,7 +77,7 @@ std::string dashboard_history::render(const dashboard_snapshot& s) const {
   std::lock_guard lock(mu_);
   for (const auto& c : s.campaigns) {
     for (std::size_t i = 0; i < all.size(); ++i) all[i] += c.states[i];
-    const std::uint64_t cards = total(c.states);
+    const std::uint64_t cards = std::max(total(c.states), c.targets);
     double rate = 0;
     if (auto it = finished_.find(c.id); it != finished_.end() && it->second.size() > 1) {
       const auto& [t0, f0] = it->second.front();
@@ -95,12 +95,15 @@ std::string dashboard_history::render(const dashboard_snapshot& s) const {
     campaigns.push_back({{"id", c.id},
                          {"status", c.status},
                          {"cards", cards},
+                         {"targets", c.targets},
                          {"states", states_json(c.states)},
                          {"rate_per_s", rate},
                          {"eta_s", eta}});
   }
   j["campaigns"] = std::move(campaigns);
-  j["totals"] = {{"cards", total(all)}, {"states", states_json(all)}};
+  std::uint64_t all_cards = 0;
+  for (const auto& c : s.campaigns) all_cards += std::max(total(c.states), c.targets);
+  j["totals"] = {{"cards", all_cards}, {"states", states_json(all)}};
 
   auto t_ms = nlohmann::json::array();
   auto finished_rate = nlohmann::json::array();

@@ -24,6 +24,9 @@ struct dashboard_campaign {
   std::string id;
   std::string status;  ///< "running", "paused", "cancelled", "finished", ...
   std::array<std::uint64_t, model::job_state_count> states{};
+  /// Cards the campaign targets when known (the demo's fleet), else 0: the cards seen so far
+  /// then stand for them, and the progress and ETA cover only those.
+  std::uint64_t targets = 0;
 };
 
 /// One SMSC bind's counters.

@@ -60,6 +60,7 @@ dashboard_snapshot take_snapshot(const dashboard_source& source, std::int64_t no
     c.id = id;
     if (source.campaign_status) c.status = source.campaign_status(id);
     if (c.status.empty()) c.status = "running";
+    if (source.campaign_targets) c.targets = source.campaign_targets(id);
     c.states = states;
     s.campaigns.push_back(std::move(c));
   }

@@ -56,6 +56,8 @@ struct dashboard_source {
   std::int64_t started_ms = 0;
   /// A campaign's status ("running", "paused", ...); empty function or answer: "running".
   std::function<std::string(const std::string& campaign)> campaign_status;
+  /// The cards a campaign targets when known, else 0 (an empty function: 0).
+  std::function<std::uint64_t(const std::string& campaign)> campaign_targets;
 };
 
 /// The dashboard's snapshot of a run's metrics at `now_ms`: cards per state per campaign, PoR

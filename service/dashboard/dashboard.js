@@ -142,13 +142,14 @@
   function render(d) {
     $("instance").textContent = `${d.mode} · instance ${d.instance} · up ${duration((d.now_ms - d.started_ms) / 1000)} · ${new Date(d.now_ms).toISOString().replace("T", " ").substring(0, 19)} UTC`;
     const t = d.totals.states, all = d.totals.cards;
+    const notStarted = Math.max(0, all - STATES.reduce((a, st) => a + (t[st] || 0), 0));
     const inflight = ["packaging", "submitting", "accepted", "delivered"].reduce((a, s) => a + (t[s] || 0), 0);
     const fin = d.series.finished_per_s; const rate = fin.length ? fin.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, fin.length) : 0;
     const tiles = [
       ["Cards", num(all), `${d.campaigns.length} campaign${d.campaigns.length === 1 ? "" : "s"}`],
       ["Done", num(t.done), all ? ((100 * (t.done || 0)) / all).toFixed(1) + " %" : ""],
       ["Failed", num(t.failed), all ? ((100 * (t.failed || 0)) / all).toFixed(2) + " %" : ""],
-      ["In flight", num(inflight), `${num(t.queued)} queued · ${num(t.retry_wait)} retrying`],
+      ["In flight", num(inflight), `${notStarted ? num(notStarted) + " not started · " : ""}${num(t.queued)} queued · ${num(t.retry_wait)} retrying`],
       ["Throughput", num(rate), "cards/s, last 10 s"],
       ["Latency p50 · p99", `${lat(d.latency, 0.5)} · ${lat(d.latency, 0.99)}`, "trigger to PoR, bucket bounds"],
     ];

@@ -66,6 +66,21 @@ TEST(dashboard, APausedCampaignHasNoEtaAndAFinishedOneZero) {
   EXPECT_EQ(j["campaigns"][1]["eta_s"], 0);
 }
 
+TEST(dashboard, KnownTargetsSetTheCardsAndTheEta) {
+  dashboard_history h;
+  auto c = campaign("c1", "running", 0, 100, 400, 0);
+  c.targets = 2000;
+  h.sample(at(0, {c}));
+  c.states[static_cast<std::size_t>(job_state::done)] = 800;
+  auto s = at(2'000, {c});
+  h.sample(s);
+  const auto j = nlohmann::json::parse(h.render(s));
+  EXPECT_EQ(j["campaigns"][0]["cards"], 2000);
+  EXPECT_EQ(j["totals"]["cards"], 2000);
+  EXPECT_DOUBLE_EQ(j["campaigns"][0]["rate_per_s"].get<double>(), 200.0);
+  EXPECT_DOUBLE_EQ(j["campaigns"][0]["eta_s"].get<double>(), 6.0);  // 1200 left at 200/s
+}
+
 TEST(dashboard, HistoryKeepsItsCapacityAndForgetsRemovedCampaigns) {
   dashboard_history h(3);
   for (int i = 0; i < 5; ++i) h.sample(at(i * 1'000, {campaign("c", "running", 1, 0, 0, 0)}));
