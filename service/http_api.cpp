@@ -131,6 +131,15 @@ void add_api_routes(http_server& server, api_context ctx) {
     auto one = campaign_detail(*c->state, req.matches.at(0), c->now_ms());
     if (!one) return failed(one.error());
     if (!*one) return error_answer(404, "no campaign " + req.matches.at(0));
+    // The campaign's alerts this process raised (the last 50 of all campaigns are kept).
+    auto alerts = nlohmann::json::array();
+    if (c->snapshot) {
+      for (const auto& a : c->snapshot().alerts) {
+        if (a.campaign != req.matches.at(0)) continue;
+        alerts.push_back({{"at_ms", a.at_ms}, {"severity", a.severity}, {"message", a.message}});
+      }
+    }
+    (**one)["alerts"] = std::move(alerts);
     return json_answer(200, **one);
   });
 

@@ -31,6 +31,7 @@ class HttpApi : public ::testing::Test {
       c.status = "running";
       c.states[static_cast<std::size_t>(model::job_state::done)] = 7;
       s.campaigns.push_back(c);
+      s.alerts.push_back({1'000, "critical", "c1", "PoR errors 60 %"});
       return s;
     };
     ctx.control = [this](const std::string& campaign,
@@ -115,6 +116,7 @@ TEST_F(HttpApi, ServesThePageItsDataAndNoViewsWithoutState) {
   EXPECT_EQ(j["campaigns"][0]["id"], "c1");
   EXPECT_EQ(j["totals"]["states"]["done"], 7);
 
+  EXPECT_EQ(j["alerts"][0]["message"], "PoR errors 60 %");
   EXPECT_EQ(get("/api/v1/campaigns")->status, 404);
   EXPECT_EQ(get("/api/v1/campaigns/c1")->status, 404);
 }
