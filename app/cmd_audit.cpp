@@ -41,7 +41,7 @@ nlohmann::json to_json(const storage::audit_entry& en) {
 }
 
 int export_audit(const audit_args& a) {
-  auto st = open_state(a.state_dir, a.kek_file, false);
+  auto st = open_state_read_only(a.state_dir, a.kek_file);
   if (!st) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
     return 1;

@@ -24,7 +24,7 @@ struct report_args {
 };
 
 int report(const report_args& a) {
-  auto st = open_state(a.state_dir, a.kek_file, false);
+  auto st = open_state_read_only(a.state_dir, a.kek_file);
   if (!st) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
     return 1;
