@@ -133,11 +133,7 @@ service::dashboard_source run_source(const run_args& a, storage::state& state) {
   src.mode = "run";
   src.instance = a.state_dir;
   src.started_ms = service::wall_now_ms();
-  src.campaign_status = [&state](const std::string& id) -> std::string {
-    auto rec = state.campaigns().get(id);
-    if (!rec || !*rec) return {};
-    return std::string(storage::name((*rec)->status));
-  };
+  src.campaign_status = service::stored_campaign_status(state);
   return src;
 }
 
@@ -330,13 +326,7 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
     if (!j.counters.empty()) out["counter"] = j.counters.back();
     if (!j.message_id.empty()) out["message_id"] = j.message_id;
     if (!j.variant.empty()) out["variant"] = j.variant;
-    out["history"] = nlohmann::json::array();
-    for (const auto& h : j.history) {
-      nlohmann::json e = {
-          {"state", actors::to_string(h.state)}, {"at_ms", h.at_ms}, {"attempt", h.attempt}};
-      if (h.por_status) e["por_status"] = *h.por_status;
-      out["history"].push_back(std::move(e));
-    }
+    out["history"] = service::history_json(j);
     std::cout << out.dump() << std::endl;
     return 0;
   }

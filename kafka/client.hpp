@@ -20,7 +20,7 @@ namespace otaflow::kafka {
 
 /// Owns librdkafka's group metadata (declared opaque in consumer.hpp).
 struct group_metadata {
-  rd_kafka_consumer_group_metadata_t* md = nullptr;
+  rd_kafka_consumer_group_metadata_t* handle = nullptr;
 };
 
 }  // namespace otaflow::kafka

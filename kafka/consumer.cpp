@@ -108,7 +108,7 @@ void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
 
 void group_metadata_deleter::operator()(group_metadata* m) const noexcept {
   if (m == nullptr) return;
-  if (m->md != nullptr) rd_kafka_consumer_group_metadata_destroy(m->md);
+  if (m->handle != nullptr) rd_kafka_consumer_group_metadata_destroy(m->handle);
   delete m;
 }
 

@@ -208,8 +208,8 @@ status txn_producer::send_offsets(const group_metadata& group,
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
         tp.offset;
   }
-  rd_kafka_error_t* e = rd_kafka_send_offsets_to_transaction(impl_->rk.get(), list.get(), group.md,
-                                                             static_cast<int>(timeout.count()));
+  rd_kafka_error_t* e = rd_kafka_send_offsets_to_transaction(
+      impl_->rk.get(), list.get(), group.handle, static_cast<int>(timeout.count()));
   impl_->serve();
   if (e != nullptr) return impl_->from(e, "send offsets");
   return {};

@@ -226,6 +226,18 @@ result<std::optional<nlohmann::json>> campaign_detail(storage::state& state,
   return std::optional<nlohmann::json>(detail_json(**rec, *c, now_ms, "scan"));
 }
 
+nlohmann::json history_json(const model::job_record& job) {
+  auto out = nlohmann::json::array();
+  for (const auto& h : job.history) {
+    nlohmann::json e = {{"state", std::string(model::to_string(h.state))},
+                        {"at_ms", h.at_ms},
+                        {"attempt", h.attempt}};
+    if (h.por_status) e["por_status"] = por_hex(*h.por_status);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
                         const model::job_record& j) {
   nlohmann::json out = {
@@ -246,6 +258,7 @@ nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
       {"started_ms", j.started_ms},
       {"updated_ms", j.updated_ms}};
   if (j.retry_at_ms > 0) out["retry_at_ms"] = j.retry_at_ms;
+  out["history"] = history_json(j);
   return out;
 }
 

@@ -71,7 +71,11 @@ class campaign_tally;
                                                                 std::string_view campaign_id,
                                                                 std::string_view iccid);
 
-/// The JSON of a job record (card_detail without the lookup).
+/// A job's history of state changes: [{"state","at_ms","attempt","por_status"?}], oldest
+/// first (por_status as 2 hex digits, as elsewhere in the views).
+[[nodiscard]] nlohmann::json history_json(const model::job_record& job);
+
+/// The JSON of a job record (card_detail without the lookup), with its history.
 [[nodiscard]] nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
                                       const model::job_record& job);
 

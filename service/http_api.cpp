@@ -47,6 +47,14 @@ std::int64_t wall_now_ms() noexcept {
       .count();
 }
 
+std::function<std::string(const std::string&)> stored_campaign_status(storage::state& state) {
+  return [&state](const std::string& id) -> std::string {
+    auto rec = state.campaigns().get(id);
+    if (!rec || !*rec) return {};
+    return std::string(storage::name((*rec)->status));
+  };
+}
+
 dashboard_snapshot take_snapshot(const dashboard_source& source, std::int64_t now_ms) {
   dashboard_snapshot s;
   s.mode = source.mode;

@@ -79,6 +79,11 @@ class dashboard_sampler {
   std::thread thread_;
 };
 
+/// A campaign's stored status ("running", "paused", "cancelled", "done"; empty when unknown),
+/// for dashboard_source::campaign_status. `state` is borrowed.
+[[nodiscard]] std::function<std::string(const std::string&)> stored_campaign_status(
+    storage::state& state);
+
 /// Milliseconds since the epoch, wall clock.
 [[nodiscard]] std::int64_t wall_now_ms() noexcept;
 

@@ -443,11 +443,7 @@ dashboard_source serve_source(const serve_config& cfg, storage::state& state) {
   src.mode = "serve";
   src.instance = cfg.instance_id;
   src.started_ms = wall_now_ms();
-  src.campaign_status = [&state](const std::string& id) -> std::string {
-    auto rec = state.campaigns().get(id);
-    if (!rec || !*rec) return {};
-    return std::string(storage::name((*rec)->status));
-  };
+  src.campaign_status = stored_campaign_status(state);
   return src;
 }
 

@@ -142,11 +142,6 @@ def reads_and_browser(otaflow, env, work, state, port, fleet):
         assert sum(one["states"].values()) == one["cards"] and one["done"] > 0, one
         assert one["alerts"] == [], one  # a clean run raises none
         assert FPLMN.lower() not in json.dumps(one).lower(), "update data in the view"
-        iccid = open(fleet).read().splitlines()[1].split(",")[0]
-        code, card = http("GET", f"{base}/api/v1/campaigns/live/cards/{iccid}")
-        assert code in (200, 404), (code, card)
-        if code == 200:
-            assert card["iccid"] == iccid and card["campaign"] == "live", card
         code, missing = http("GET", f"{base}/api/v1/campaigns/nope")
         assert code == 404 and "error" in missing, (code, missing)
         code, body = http("POST", f"{base}/api/v1/campaigns/live/pause", TOKEN)
@@ -161,6 +156,15 @@ def reads_and_browser(otaflow, env, work, state, port, fleet):
         assert os.path.getsize(shot) > 10000, "screenshot too small"
         code, one = http("GET", f"{base}/api/v1/campaigns/live")
         assert code == 200 and one["done"] == CARDS, one
+        # Every card is done now: one card's job, with its history of state changes.
+        iccid = open(fleet).read().splitlines()[1].split(",")[0]
+        code, card = http("GET", f"{base}/api/v1/campaigns/live/cards/{iccid}")
+        assert code == 200 and card["iccid"] == iccid and card["campaign"] == "live", (code, card)
+        assert card["state"] == "done" and card["por_status"] == "00", card
+        states = [h["state"] for h in card["history"]]
+        assert states and states[-1] == "done", card
+        code, card = http("GET", f"{base}/api/v1/campaigns/live/cards/8988211999999999999")
+        assert code == 404 and "error" in card, (code, card)
     finally:
         if camp.poll() is None:
             camp.kill()

@@ -65,6 +65,7 @@ storage::job_update job(std::uint64_t serial, job_state s, std::string variant,
   u.record.started_ms = updated - 500;
   u.record.reason = std::move(reason);
   if (s != job_state::queued) u.record.counters = {serial};
+  u.record.history = {{job_state::queued, updated - 500, 0, std::nullopt}, {s, updated, 1, por}};
   return u;
 }
 
@@ -189,6 +190,11 @@ TEST(CampaignView, ListAndCard) {
   EXPECT_EQ(j["reason"], "PoR 01: RC/CC/DS failed");
   EXPECT_EQ(j["updated_ms"], kNow - 2'000);
   EXPECT_TRUE(j["last_sw"].is_null());
+  EXPECT_EQ(
+      j["history"],
+      nlohmann::json::parse(R"([{"state":"queued","at_ms":)" + std::to_string(kNow - 2'500) +
+                            R"(,"attempt":0},{"state":"failed","at_ms":)" +
+                            std::to_string(kNow - 2'000) + R"(,"attempt":1,"por_status":"01"}])"));
   auto missing = card_detail(*st, "c1", make_iccid(99));
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
