@@ -318,7 +318,7 @@ status parse_acc(const json& t, acc_template& out) {
 
 // ---- expansion ----------------------------------------------------------------------------
 
-const std::vector<std::uint16_t> usim_path(std::uint16_t ef) {
+std::vector<std::uint16_t> usim_path(std::uint16_t ef) {
   return {ts::fid::mf, ts::fid::adf_usim, ef};
 }
 

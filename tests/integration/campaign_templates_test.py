@@ -9,7 +9,9 @@ One campaign writes EF.FPLMN, EF.OPLMNwAcT, EF.EHPLMN, EF.SPN, a record of EF.SM
   - a campaign whose FPLMN list does not fit the file is refused by `campaign plan` (and
     `campaign run`) with the template, the file, its size and the size needed, nothing sent;
   - the run ends every card `done`, and every virtual card holds the expected bytes
-    (`otaflow sim show`), hand-derived here from TS 31.102 (docs/standards/update-templates.md).
+    (`otaflow sim show`), hand-derived here from TS 31.102 (docs/standards/update-templates.md);
+    EF.ACC, first set to class 15 on every card, is back to each card's own class;
+  - the engine's known files hold each card's own EF.ACC (a file_is rule selects by it).
 Usage: campaign_templates_test.py OTAFLOW_BINARY
 """
 import json
@@ -56,6 +58,35 @@ window = 8
 max_attempts = 2
 por_timeout = "5s"
 retry_backoff = "200ms"
+'''
+
+# Run first, so that the per-card EF.ACC of the templates campaign is a visible change.
+ALL_15 = '''id = "acc-15"
+[security]
+spi = "1621"
+kic = "15"
+kid = "15"
+tar = "B00010"
+[target]
+all = true
+[update.acc]
+classes = [15]
+'''
+
+# What the engine knows each card holds after the run: EF.ACC of the class of IMSI digit 1.
+KNOWN = '''id = "known"
+[security]
+spi = "1621"
+kic = "15"
+kid = "15"
+tar = "B00010"
+[target]
+all = true
+[update.spn]
+name = "Other"
+[[rule]]
+variant = "default"
+when = { file_is = { path = "3F00/7FFF/6F78", data = "0002" } }
 '''
 
 TOO_BIG = '''id = "too-big"
@@ -163,12 +194,28 @@ def main():
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", csv,
              "--state", cards, "--system-id", "test", "--password", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            wait_port(port)
+        first = os.path.join(work, "acc-15.toml")
+        with open(first, "w") as fh:
+            fh.write(ALL_15)
+
+        def campaign_run(path):
             out = run([otaflow, "campaign", "run", "--state", engine, "--smsc",
                        f"127.0.0.1:{port}", "--system-id", "test", "--password", "test",
-                       campaign], env).stdout
-            summary = last_json(out)
+                       path], env).stdout
+            return last_json(out)
+
+        def card_files(iccid):
+            card = json.loads(run([otaflow, "sim", "show", "--state", cards, "--iccid", iccid],
+                                  env).stdout)
+            return {f["path"].upper(): f["hex"].upper() for f in card.get("files", [])}
+
+        try:
+            wait_port(port)
+            pre = campaign_run(first)
+            assert pre["done"] == CARDS, pre
+            for iccid in imsis:
+                assert card_files(iccid).get("3F00/7FFF/6F78") == "8000", iccid
+            summary = campaign_run(campaign)
             print("run:", json.dumps(summary), flush=True)
         finally:
             smsc.send_signal(signal.SIGTERM)
@@ -179,15 +226,23 @@ def main():
 
         accs = set()
         for iccid, imsi in imsis.items():
-            card = json.loads(run([otaflow, "sim", "show", "--state", cards, "--iccid", iccid],
-                                  env).stdout)
-            files = {f["path"].upper(): f["hex"].upper() for f in card.get("files", [])}
+            files = card_files(iccid)
             for path, data in EXPECTED.items():
                 assert files.get(path) == data, (iccid, path, files.get(path))
-            assert files.get("3F00/7FFF/6F78") == acc_for(imsi), (iccid, imsi, files)
-            accs.add(files["3F00/7FFF/6F78"])
+            # EF.ACC went from 8000 back to the card's own class: the value it was personalised
+            # with (codec default_content uses acc_for_imsi), so `sim show` no longer lists it.
+            assert "3F00/7FFF/6F78" not in files, (iccid, imsi, files)
+            accs.add(acc_for(imsi))
             smsp = files.get("3F00/7FFF/6F42", "")
             assert smsp[:88] == SMSP_RECORD, (iccid, smsp)
+        # The engine recorded each card's own EF.ACC as known content.
+        known = os.path.join(work, "known.toml")
+        with open(known, "w") as fh:
+            fh.write(KNOWN)
+        p2 = last_json(run([otaflow, "campaign", "plan", "--state", engine, "--json", known],
+                           env).stdout)
+        ones = sum(1 for imsi in imsis.values() if imsi.endswith("1"))
+        assert ones > 0 and p2["send"] == ones and p2["skipped"] == CARDS - ones, (ones, p2)
     print(f"ok: 6 templates over {CARDS} cards, oversized list refused at plan and run, "
           f"every card done and holding the expected bytes, {len(accs)} distinct EF.ACC "
           f"({time.time() - started:.1f} s)")
