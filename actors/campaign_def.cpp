@@ -394,8 +394,10 @@ status parse_keys_update(const json& v, keys_update_def& out) {
 }
 
 status parse_update(const json& u, update_def& out) {
-  OTAFLOW_TRY(
-      only_keys(u, "update", {"files", "records", "apdus", "format", "cla", "suci", "keys"}));
+  OTAFLOW_TRY(only_keys(u, "update",
+                        {"files", "records", "apdus", "format", "cla", "suci", "keys", "fplmn",
+                         "plmn_selector", "ehplmn", "spn", "smsp", "acc"}));
+  OTAFLOW_TRY(parse_templates(u, out.templates));  // update_templates.cpp
   if (u.contains("suci")) {
     suci_update_def su;
     OTAFLOW_TRY(parse_suci_update(u["suci"], su));
@@ -485,8 +487,13 @@ status parse_update(const json& u, update_def& out) {
     if (!c) return c.error();
     out.cla = static_cast<std::uint8_t>(*c);
   }
+  // Templates write after the raw files and records; a value too large for its file is
+  // refused here, before any card is touched.
+  OTAFLOW_TRY(expand_templates(out));
   if (out.files.empty() && out.records.empty() && out.apdus.empty() && !out.suci && !out.keys) {
-    return field_error("update", "has nothing to send: give files, records, apdus, suci or keys");
+    return field_error("update",
+                       "has nothing to send: give files, records, apdus, suci, keys or a "
+                       "template (fplmn, plmn_selector, ehplmn, spn, smsp, acc)");
   }
   return {};
 }

@@ -27,6 +27,7 @@
 #include "actors/alert_monitor.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "actors/time_window.hpp"
+#include "actors/update_templates.hpp"
 #include "base/bytes.hpp"
 #include "base/error.hpp"
 
@@ -73,6 +74,8 @@ struct file_update {
   std::vector<std::uint16_t> path;  ///< FIDs from the MF, e.g. 3F00 7FFF 6F7B
   bytes data;
   std::uint16_t offset = 0;
+  std::string from_template{};  ///< "update.fplmn" when a template made it (to_json omits it)
+  per_card_data per_card = per_card_data::none;  ///< not none: `data` is a placeholder
 };
 
 /// Write one record of a linear fixed EF by path (UPDATE RECORD, absolute mode).
@@ -80,6 +83,7 @@ struct record_update {
   std::vector<std::uint16_t> path;
   std::uint8_t record = 1;
   bytes data;
+  std::string from_template{};  ///< "update.smsp" when a template made it
 };
 
 enum class script_format : std::uint8_t { compact, expanded };
@@ -122,6 +126,8 @@ struct update_def {
   std::uint8_t cla = 0x00;              ///< 00 for UICC (TS 102 221), A0 for SIM (TS 51.011)
   std::optional<suci_update_def> suci;  ///< [update.suci], after files and records
   std::optional<keys_update_def> keys;  ///< [update.keys]: the script becomes per card
+  /// [update.fplmn] etc. (update_templates.hpp), already expanded into files and records.
+  update_templates templates{};
 };
 
 /// One update variant of a campaign: how its packets are secured and what they carry.

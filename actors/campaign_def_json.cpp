@@ -68,14 +68,17 @@ json condition_json(const condition_def& w) {
 json update_json(const update_def& up) {
   json u = json::object();
   for (const auto& f : up.files) {
+    if (!f.from_template.empty()) continue;  // written back as its template below
     json fj = {{"path", path_text(f.path)}, {"data", to_hex(f.data)}};
     if (f.offset) fj["offset"] = f.offset;
     u["files"].push_back(fj);
   }
   for (const auto& r : up.records) {
+    if (!r.from_template.empty()) continue;
     u["records"].push_back(
         {{"path", path_text(r.path)}, {"record", r.record}, {"data", to_hex(r.data)}});
   }
+  templates_to_json(up.templates, u);
   for (const auto& a : up.apdus) u["apdus"].push_back(to_hex(a));
   u["format"] = up.format == script_format::compact ? "compact" : "expanded";
   u["cla"] = to_hex(up.cla, 2, hex_case::upper);

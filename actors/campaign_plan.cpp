@@ -17,7 +17,8 @@ result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& d
     if (!v.security.allow_insecure) continue;
     p.insecure.push_back(v.name + " (SPI " + to_hex(v.security.spi, 4, hex_case::upper) + ")");
   }
-  for (const auto& v : effective_variants(def)) {
+  const auto variants = effective_variants(def);
+  for (const auto& v : variants) {
     plan_variant pv;
     pv.name = v.name;
     p.variants.push_back(std::move(pv));
@@ -47,7 +48,11 @@ result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& d
         ++p.send;
         if (v) {
           ++v->send;
-          if (v->examples.size() < examples) v->examples.push_back(c.iccid);
+          if (v->examples.size() < examples) {
+            v->examples.push_back(c.iccid);
+            const auto& up = variants[static_cast<std::size_t>(c.variant)].update;
+            v->example_writes.push_back(templated_writes(up, c.imsi));
+          }
         }
       }
     }
@@ -69,6 +74,16 @@ nlohmann::json plan_json(const campaign_plan& p) {
                   {"skipped", v.skipped},
                   {"failed", v.failed},
                   {"examples", v.examples}};
+    nlohmann::json writes = nlohmann::json::array();
+    for (std::size_t i = 0; i < v.example_writes.size() && i < v.examples.size(); ++i) {
+      for (const auto& w : v.example_writes[i]) {
+        writes.push_back({{"iccid", v.examples[i]},
+                          {"template", w.name},
+                          {"path", w.path},
+                          {"data", to_hex(w.data, hex_case::upper)}});
+      }
+    }
+    if (!writes.empty()) vs[v.name]["templated_writes"] = std::move(writes);
   }
   j["variants"] = vs;
   j["skip_reasons"] = p.skip_reasons;
@@ -118,6 +133,17 @@ std::string plan_table(const campaign_plan& p) {
       out += line + reason + "\n";
     }
   };
+  bool titled = false;
+  for (const auto& v : p.variants) {
+    for (std::size_t i = 0; i < v.example_writes.size() && i < v.examples.size(); ++i) {
+      if (v.example_writes[i].empty()) continue;
+      if (!titled) out += "\ntemplated writes of the example cards:\n";
+      titled = true;
+      out += "  " + v.examples[i] + " (" + v.name + ")\n";
+      for (const auto& w : v.example_writes[i])
+        out += "    " + w.name + " " + w.path + " " + to_hex(w.data, hex_case::upper) + "\n";
+    }
+  }
   reasons("skipped", p.skip_reasons);
   reasons("cannot be served (would fail)", p.failure_reasons);
   return out;

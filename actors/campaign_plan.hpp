@@ -25,6 +25,9 @@ struct plan_variant {
   std::uint64_t skipped = 0;            ///< of which lack the variant's keyset
   std::uint64_t failed = 0;             ///< of which cannot be served (no MSISDN, keys unreadable)
   std::vector<std::string> examples{};  ///< ICCIDs of cards that would get an SMS
+  /// Per example (same order): the bytes its templated files and records would get
+  /// (update_templates.hpp); empty lists when the variant has no template.
+  std::vector<std::vector<templated_write>> example_writes{};
 };
 
 /// The plan of a campaign over the profile repository.

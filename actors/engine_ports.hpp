@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/campaign_def.hpp"
@@ -44,6 +45,9 @@ struct prepared_variant {
   /// with the card's sealed file (`script` is then the placeholder version). Empty otherwise.
   std::vector<codec::command_apdu> per_card{};
   std::size_t key_file_at = 0;
+  /// Files whose data is per card (update_templates.hpp per_card_data, e.g. [update.acc]
+  /// from_imsi): (index in per_card, index in def.update.files). `per_card` is then set too.
+  std::vector<std::pair<std::size_t, std::size_t>> card_data_at{};
 };
 
 /// A campaign ready to run: its definition and one prepared variant per effective variant

@@ -121,8 +121,12 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
   std::vector<codec::command_apdu> cmds;
   const auto cla = def.update.cla;
   std::vector<std::uint16_t> current;
+  std::vector<std::pair<std::size_t, std::size_t>> card_data_at;
   for (const auto& f : def.update.files) {
     select_path(cmds, cla, f.path, current);
+    if (f.per_card != per_card_data::none)
+      card_data_at.emplace_back(cmds.size(),
+                                static_cast<std::size_t>(&f - def.update.files.data()));
     codec::command_apdu u;
     u.cla = cla;
     u.ins = codec::ins::update_binary;  // ISO 7816-4 §7.2.5; P1-P2 = offset (b8 of P1 = 0)
@@ -191,11 +195,19 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
   out.def = v;
   out.script = std::move(script).value();
   out.commands = static_cast<std::uint8_t>(cmds.size());
-  if (key_file_at) {
-    out.per_card = std::move(cmds);
-    out.key_file_at = *key_file_at;
-  }
+  out.card_data_at = std::move(card_data_at);
+  if (key_file_at) out.key_file_at = *key_file_at;
+  if (key_file_at || !out.card_data_at.empty()) out.per_card = std::move(cmds);
   return out;
+}
+
+// A per-card variant's commands for one card: the per-card file data filled in (the key
+// rotation file, if any, is the caller's).
+std::vector<codec::command_apdu> card_commands(const prepared_variant& v, const card_info& card) {
+  std::vector<codec::command_apdu> cmds = v.per_card;
+  for (const auto& [cmd, file] : v.card_data_at)
+    cmds[cmd].data = card_data(v.def.update.files[file], card.imsi);
+  return cmds;
 }
 
 }  // namespace
@@ -251,6 +263,19 @@ std::vector<result<packaged>> ota_packet_factory::package(
   std::vector<bytes> own_scripts(requests.size());
   std::vector<std::optional<error>> own_failures = counter_failures;  // no keys for those
   rotation_scripts(requests, own_scripts, own_failures);
+  // 1c. Per-card file data without a key rotation ([update.acc] from_imsi).
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    const auto& v = r.campaign->variant_of(*r.card);
+    if (!r.card->problem.empty() || own_failures[i] || v.def.update.keys || v.card_data_at.empty())
+      continue;
+    auto script = encode_script(card_commands(v, *r.card), v.def.update.format);
+    if (!script) {
+      own_failures[i] = make_error(errc::bad_value, "per-card script: " + script.error().message);
+      continue;
+    }
+    own_scripts[i] = std::move(*script);
+  }
   // 2. SCP80 for the batch.
   std::vector<secure::command_request> sreq;
   sreq.reserve(requests.size());
@@ -322,7 +347,7 @@ void ota_packet_factory::rotation_scripts(std::span<const package_request> reque
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
     const auto& v = r.campaign->variant_of(*r.card);
-    if (!r.card->problem.empty() || v.per_card.empty() || failures[i]) continue;
+    if (!r.card->problem.empty() || !v.def.update.keys || failures[i]) continue;
     const auto& iccid = r.card->iccid;
     auto fail = [&](std::string why, error_class cls = error_class::permanent) {
       failures[i] = make_error(errc::not_found, "key rotation: " + std::move(why), cls);
@@ -420,7 +445,7 @@ void ota_packet_factory::rotation_scripts(std::span<const package_request> reque
       failures[w.i] = make_error(errc::bad_value, "key rotation: " + image.error().message);
       continue;
     }
-    std::vector<codec::command_apdu> cmds = v.per_card;
+    std::vector<codec::command_apdu> cmds = card_commands(v, *r.card);
     cmds[v.key_file_at].data = std::move(*image);
     auto script = encode_script(cmds, v.def.update.format);
     if (!script) {

@@ -93,7 +93,8 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
       job_update u{s.campaign->def.id, s.card->iccid, s.job};
       u.may_hold_keys = may_hold_keys;
       // What the card now holds, for rules on known files (PoR OK: the script ran).
-      if (update && s.job.state == job_state::done) u.written = update->files;
+      if (update && s.job.state == job_state::done)
+        u.written = files_for_card(*update, s.card->imsi);
       to_journal(self, s.shared, std::move(u));
     }
   }

@@ -505,7 +505,10 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   plan_cmd->add_option("--kek-file", p->kek_file,
                        "File with the key-encryption key (else OTAFLOW_KEK)");
   plan_cmd->add_flag("--json", p->json, "One JSON object instead of a table");
-  plan_cmd->add_option("--examples", p->examples, "Example ICCIDs per variant")
+  plan_cmd
+      ->add_option("--examples", p->examples,
+                   "Example cards per variant: their ICCIDs and the bytes their templated "
+                   "files and records would get")
       ->capture_default_str();
   plan_cmd->add_option("campaign", p->campaign_file, "Campaign file (TOML)")->required();
   plan_cmd->callback([p] { exit_with(plan(*p)); });

@@ -69,6 +69,7 @@ inline constexpr std::uint16_t ef_acc = 0x6F78;
 inline constexpr std::uint16_t ef_fplmn = 0x6F7B;
 inline constexpr std::uint16_t ef_loci = 0x6F7E;
 inline constexpr std::uint16_t ef_ad = 0x6FAD;
+inline constexpr std::uint16_t ef_ehplmn = 0x6FD9;
 /// Proprietary otaflow key management DF and its key rotation EF
 /// (docs/formats/key-rotation-file.md).
 inline constexpr std::uint16_t df_otaflow = 0x7F66;
@@ -131,6 +132,7 @@ inline constexpr ef_spec usim_files[] = {
   {fid::ef_smss,       "EF.SMSS",      transparent,  2,        0,   0,    pin1,   pin1, "4.2.28"},
   {fid::ef_oplmn_wact, "EF.OPLMNwAcT", transparent,  5 * 8,    0,   0x11, pin1,   adm,  "4.2.53"},
   {fid::ef_hplmn_wact, "EF.HPLMNwAcT", transparent,  5 * 2,    0,   0x13, pin1,   adm,  "4.2.54"},
+  {fid::ef_ehplmn,     "EF.EHPLMN",    transparent,  3 * 4,    0,   0x1D, pin1,   adm,  "4.2.84"},
 };
 
 /// Proprietary DF of otaflow: the key rotation file. Nobody may READ it over the interface;
