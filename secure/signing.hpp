@@ -19,6 +19,9 @@ using sha256_digest = std::array<std::uint8_t, 32>;
 /// SHA-256 (FIPS 180-4) of the concatenation of the parts.
 [[nodiscard]] sha256_digest sha256(std::initializer_list<byte_view> parts);
 
+/// SHA-256 of a file's content, read in blocks; the error names the file.
+[[nodiscard]] result<sha256_digest> sha256_file(const std::filesystem::path& file);
+
 /// An Ed25519 public key (32 octets, RFC 8032 §5.1.5).
 using ed25519_public = std::array<std::uint8_t, 32>;
 /// An Ed25519 signature (64 octets).

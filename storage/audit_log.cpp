@@ -52,6 +52,10 @@ std::string_view name(audit_type t) noexcept {
       return "checkpoint";
     case audit_type::recovery:
       return "recovery";
+    case audit_type::campaign:
+      return "campaign";
+    case audit_type::import:
+      return "import";
   }
   return "unknown";
 }
@@ -70,7 +74,14 @@ bytes checkpoint_message(std::uint64_t seq, const secure::sha256_digest& hash) {
   return w.take();
 }
 
-audit_log::~audit_log() = default;
+audit_log::~audit_log() {
+  bool due = false;
+  {
+    std::lock_guard lock(mu_);
+    due = signer_ && head_seq_ > last_checkpoint_ && !db_.read_only();
+  }
+  if (due) (void)checkpoint(true);  // the head at close is signed; a failure shows at verify
+}
 
 result<std::unique_ptr<audit_log>> audit_log::open(db& d) {
   std::unique_ptr<audit_log> log(new audit_log(d));

@@ -43,10 +43,12 @@ enum class audit_type : std::uint8_t {
   alert = 10,          ///< an alert was raised or cleared (details: the alert as JSON)
   checkpoint = 11,     ///< a signed checkpoint of the chain (details: seq, hash, key, sig)
   recovery = 12,       ///< sequence numbers staged and never committed (details: missing ranges)
+  campaign = 13,       ///< a campaign definition was stored or changed (details: SHA-256, who)
+  import = 14,         ///< subscribers were imported (details: file, SHA-256, counts, who)
 };
 
 /// "submit", "receipt", "por", "counter_use", "state", "key_resolution", "counter_set",
-/// "undelivered", "control", "alert", "checkpoint", "recovery".
+/// "undelivered", "control", "alert", "checkpoint", "recovery", "campaign", "import".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.
