@@ -11,6 +11,7 @@
 
 #include "actors/key_settlement.hpp"
 #include "actors/storage_ports.hpp"
+#include "base/principal.hpp"
 
 namespace otaflow::actors {
 namespace fs = std::filesystem;
@@ -158,6 +159,9 @@ status audit_control(storage::state& state, const std::string& campaign, control
                       {"before", storage::name(r.before)},
                       {"after", storage::name(r.after)},
                       {"by", by}};
+  // Commands from a shell name the operating-system user; serve's come from Kafka, whose
+  // record carries no verified principal (docs/AUDIT.md).
+  if (by != "kafka" && by != "alert") d["who"] = os_principal();
   // Serve's cancel fails the open jobs through its engine afterwards: no count here.
   if (action == control_action::cancel && by != "kafka") d["jobs_failed"] = r.jobs_failed;
   storage::audit_event e;

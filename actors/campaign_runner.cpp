@@ -12,7 +12,9 @@
 #include "actors/storage_cursor.hpp"
 #include "actors/storage_ports.hpp"
 #include "base/log.hpp"
+#include "base/principal.hpp"
 #include "secure/scp80_algorithm.hpp"
+#include "secure/signing.hpp"
 #include "secure/simd_backend.hpp"
 
 namespace otaflow::actors {
@@ -41,8 +43,24 @@ void apply_left_requests(storage::state& state, const std::shared_ptr<spdlog::lo
   }
 }
 
+// The audit record of a stored campaign definition: its SHA-256 and who ran it.
+status audit_definition(storage::state& state, const storage::campaign_record& rec, bool changed) {
+  const auto h = secure::sha256({byte_view(
+      reinterpret_cast<const std::uint8_t*>(rec.definition.data()), rec.definition.size())});
+  storage::audit_event e;
+  e.campaign = rec.id;
+  e.type = storage::audit_type::campaign;
+  e.details = nlohmann::json{{"action", changed ? "changed" : "defined"},
+                             {"sha256", to_hex(byte_view(h.data(), h.size()))},
+                             {"by", "campaign run"},
+                             {"who", os_principal()}}
+                  .dump();
+  return state.audit().append(e, true);
+}
+
 // Keeps the definition beside its jobs, so `campaign status` and a resume see it. A paused
-// campaign stays paused until resumed; a cancelled one is over.
+// campaign stays paused until resumed; a cancelled one is over. A new or changed definition
+// is audited.
 status store_definition(storage::state& state, const campaign_def& def, bool resume) {
   storage::campaign_record rec;
   rec.id = def.id;
@@ -50,7 +68,12 @@ status store_definition(storage::state& state, const campaign_def& def, bool res
   rec.format = "json";
   rec.definition = to_json(def).dump();
   rec.created_ms = rec.updated_ms = wall_ms();
-  if (auto old = state.campaigns().get(def.id); old.ok() && *old) {
+  auto old = state.campaigns().get(def.id);
+  if (!old) return old.error();
+  if (!*old || (*old)->definition != rec.definition) {
+    OTAFLOW_TRY(audit_definition(state, rec, old->has_value()));
+  }
+  if (*old) {
     rec.created_ms = (*old)->created_ms;
     if ((*old)->status == storage::campaign_status::cancelled) {
       return make_error(errc::conflict, "campaign '" + def.id + "' is cancelled");

@@ -19,8 +19,10 @@
 #include "app/cmd_subscribers_keys.hpp"
 #include "app/command.hpp"
 #include "app/state_dir.hpp"
+#include "base/principal.hpp"
 #include "secure/key_rotation.hpp"
 #include "secure/milenage.hpp"
+#include "secure/signing.hpp"
 #include "service/serve_config.hpp"
 #include "service/subscriber_publish.hpp"
 #include "storage/api.hpp"
@@ -105,6 +107,17 @@ void run_import(const options& o) {
   auto st = open_state(o, true);
   auto r = storage::import_csv_file(*st, o.file, io);
   if (!r) fail(r.error().message);
+  // Audited: which file (its SHA-256: the content, never the keys), how many cards, who.
+  auto h = secure::sha256_file(o.file);
+  if (!h) fail(h.error().message);
+  storage::audit_event e;
+  e.type = storage::audit_type::import;
+  e.details =
+      nlohmann::json{{"file", o.file},          {"sha256", to_hex(byte_view(h->data(), h->size()))},
+                     {"imported", r->imported}, {"updated", r->updated},
+                     {"rejected", r->rejected}, {"who", os_principal()}}
+          .dump();
+  if (auto s = st->audit().append(e, true); !s) fail(s.error().message);
   std::cout << summary_json(*r).dump(2) << std::endl;
 }
 

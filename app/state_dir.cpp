@@ -1,16 +1,23 @@
 #include "app/state_dir.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "app/command.hpp"
 
 namespace otaflow::app {
+
+std::string audit_key_file_from_env() {
+  const char* v = std::getenv("OTAFLOW_AUDIT_KEY_FILE");
+  return v != nullptr ? v : "";
+}
 
 result<std::unique_ptr<storage::state>> open_state(const std::string& dir,
                                                    const std::string& kek_file, bool create) {
   storage::db_options o;
   o.dir = dir;
   o.create_if_missing = create;
+  o.audit_key_file = audit_key_file_from_env();
   storage::kek_source k;
   if (!kek_file.empty()) k.file = kek_file;
   return storage::state::open(o, k);

@@ -10,6 +10,10 @@
 
 namespace otaflow::app {
 
+/// OTAFLOW_AUDIT_KEY_FILE: the Ed25519 key (PEM file) that signs the audit log's checkpoints
+/// (docs/AUDIT.md); empty when unset. Every command that writes the state directory uses it.
+[[nodiscard]] std::string audit_key_file_from_env();
+
 /// Opens `dir`; `create` makes a new state directory when none is there.
 [[nodiscard]] result<std::unique_ptr<storage::state>> open_state(const std::string& dir,
                                                                  const std::string& kek_file,

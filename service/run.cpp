@@ -450,6 +450,8 @@ dashboard_source serve_source(const serve_config& cfg, storage::state& state) {
 result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) {
   storage::db_options dbo;
   dbo.dir = cfg.state_dir;
+  dbo.audit_key_file = cfg.audit_key_file;
+  dbo.audit_checkpoint_every = cfg.audit_checkpoint_every;
   auto st = storage::state::open(dbo, cfg.kek);
   if (!st) return st.error();
   auto& state = **st;

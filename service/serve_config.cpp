@@ -282,16 +282,24 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"produce_attempts", num(s.produce_attempts, "serve.produce_attempts", 1, 100)},
                {"partitioned", flag(s.partitioned, "serve.partitioned")}});
         }},
-       {"http", [&](const json& v) {
+       {"http",
+        [&](const json& v) {
           return apply(v, "http",
                        {{"listen", str(c.http_listen, "http.listen")},
                         {"token_file", str(c.http_token_file, "http.token_file")}});
+        }},
+       {"audit", [&](const json& v) {
+          return apply(v, "audit",
+                       {{"signing_key", str(c.audit_key_file, "audit.signing_key")},
+                        {"checkpoint_every",
+                         num(c.audit_checkpoint_every, "audit.checkpoint_every", 1, 100'000'000)}});
         }}});
   OTAFLOW_TRY(with_source(st));
 
   // Environment overrides (a container sets these rather than editing the file).
   if (const char* e = std::getenv("OTAFLOW_STATE_DIR"); e && *e) state_dir = e;
   if (const char* e = std::getenv("OTAFLOW_KAFKA_BROKERS"); e && *e) k.brokers = e;
+  if (const char* e = std::getenv("OTAFLOW_AUDIT_KEY_FILE"); e && *e) c.audit_key_file = e;
 
   if (state_dir.empty()) return fail(bad("state_dir", "missing"));
   c.state_dir = state_dir;

@@ -70,6 +70,11 @@ struct serve_config {
   /// docs/OPERATIONS.md), e.g. "127.0.0.1:9464"; port 0 = any free port. Empty (the default,
   /// no [http] table): no endpoint.
   std::string http_listen;
+  /// [audit] signing_key: the Ed25519 key (PEM, mode 600) that signs the audit log's
+  /// checkpoints (docs/AUDIT.md); env OTAFLOW_AUDIT_KEY_FILE overrides. Empty: chain only.
+  std::string audit_key_file;
+  /// [audit] checkpoint_every: records between two signed checkpoints (default 10,000).
+  std::uint64_t audit_checkpoint_every = 10'000;
   /// [http] token_file: a file (mode 600) holding the bearer token of the API's control calls
   /// (pause, resume, cancel: published as control events). OTAFLOW_HTTP_TOKEN overrides it.
   /// Neither: the API is read-only.

@@ -11,6 +11,7 @@
 #include "actors/service_cursor.hpp"
 #include "actors/storage_cursor.hpp"
 #include "base/log.hpp"
+#include "secure/signing.hpp"
 #include "storage/card_record.hpp"
 
 namespace otaflow::service {
@@ -142,6 +143,20 @@ status campaign_registry::define(const actors::campaign_def& def) {
   rec.definition = canonical;
   rec.updated_ms = wall_ms();
   OTAFLOW_TRY(state_.campaigns().put(rec));
+  {
+    // Audited with its SHA-256; a Kafka record carries no verified principal (docs/AUDIT.md).
+    const auto h = secure::sha256(
+        {byte_view(reinterpret_cast<const std::uint8_t*>(canonical.data()), canonical.size())});
+    storage::audit_event e;
+    e.campaign = def.id;
+    e.type = storage::audit_type::campaign;
+    e.details = nlohmann::json{
+        {"action", old->has_value() ? "changed" : "defined"},
+        {"sha256", to_hex(byte_view(h.data(), h.size()))},
+        {"by",
+         "kafka"}}.dump();
+    OTAFLOW_TRY(state_.audit().append(e, true));
+  }
   const auto mode = mode_of(rec.status);
   engine_.set_campaign(*ctx, mode);
   const bool fresh = campaigns_.find(def.id) == campaigns_.end();

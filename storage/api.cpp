@@ -1,5 +1,7 @@
 #include "storage/api.hpp"
 
+#include "storage/record_io.hpp"
+
 namespace otaflow::storage {
 
 state::state(std::unique_ptr<storage::db> d)
@@ -24,6 +26,11 @@ result<std::unique_ptr<state>> state::open(const db_options& options, secret kek
   auto a = audit_log::open(*s->db_);
   if (!a) return a.error();
   s->audit_ = std::move(*a);
+  if (!options.audit_key_file.empty() && !options.read_only) {
+    auto signer = secure::ed25519_signer::load(options.audit_key_file);
+    if (!signer) return detail::with_context(std::move(signer).error(), "audit signing key");
+    s->audit_->set_signer(std::move(*signer), options.audit_checkpoint_every);
+  }
   return s;
 }
 

@@ -5,17 +5,26 @@
 // is numeric order); the next number is recovered at open from the last key.
 // Records are staged into the same WriteBatch as the state change they
 // describe. Never put key material in `details`.
+//
+// Tamper evidence (docs/AUDIT.md): every record (format 2) carries `link`, the chain hash
+// of the record staged before it; the chain hash of record N is SHA-256(be64(N) || its
+// stored value). With a signing key, a `checkpoint` record signs (N, chain hash of N) with
+// Ed25519 every `checkpoint_every` records and when the log closes. At open, sequence
+// numbers staged but never committed before the previous process ended are declared in a
+// `recovery` record. storage/audit_verify.hpp checks all of it.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/bytes.hpp"
 #include "base/error.hpp"
+#include "secure/signing.hpp"
 #include "storage/db.hpp"
 
 namespace otaflow::storage {
@@ -32,10 +41,14 @@ enum class audit_type : std::uint8_t {
   undelivered = 8,     ///< serve gave up producing a record (details: topic, key, payload, reason)
   control = 9,         ///< a campaign was paused, resumed or cancelled (details: JSON)
   alert = 10,          ///< an alert was raised or cleared (details: the alert as JSON)
+  checkpoint = 11,     ///< a signed checkpoint of the chain (details: seq, hash, key, sig)
+  recovery = 12,       ///< sequence numbers staged and never committed (details: missing ranges)
+  campaign = 13,       ///< a campaign definition was stored or changed (details: SHA-256, who)
+  import = 14,         ///< subscribers were imported (details: file, SHA-256, counts, who)
 };
 
 /// "submit", "receipt", "por", "counter_use", "state", "key_resolution", "counter_set",
-/// "undelivered", "control", "alert".
+/// "undelivered", "control", "alert", "checkpoint", "recovery", "campaign", "import".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.
@@ -53,16 +66,38 @@ struct audit_event {
 struct audit_entry {
   std::uint64_t seq = 0;
   audit_event event;
+  bool chained = false;          ///< format 2: `link` is set (format 1 predates the chain)
+  secure::sha256_digest link{};  ///< the chain hash of the record staged before this one
 };
+
+/// The chain hash of record `seq` whose stored value is `value`: SHA-256(be64(seq) || value).
+[[nodiscard]] secure::sha256_digest audit_chain_hash(std::uint64_t seq, byte_view value);
+/// What a checkpoint signs: "otaflow-audit-checkpoint-v1" || be64(seq) || hash.
+[[nodiscard]] bytes checkpoint_message(std::uint64_t seq, const secure::sha256_digest& hash);
+
+/// Audit records older than the last checkpoint by up to this many sequence numbers may still
+/// be declared missing at open (they were staged before the checkpoint and committed after).
+inline constexpr std::uint64_t audit_recovery_margin = 4096;
 
 /// The audit family. Thread-safe; sequence numbers are unique, increasing in
 /// staging order, and may have gaps (a staged batch that was never committed).
 class audit_log {
  public:
-  /// Opens the log and recovers the next sequence number from the last record.
+  /// Opens the log: recovers the next sequence number and the chain head from the last
+  /// record and (unless read-only) declares missing sequence numbers of the tail in a
+  /// `recovery` record.
   [[nodiscard]] static result<std::unique_ptr<audit_log>> open(db& d);
+  ~audit_log();
+  audit_log(const audit_log&) = delete;
+  audit_log& operator=(const audit_log&) = delete;
 
-  /// Stages a record into a batch; returns its sequence number.
+  /// Signs a checkpoint every `every` records (at least 1) and at close() from now on.
+  void set_signer(std::shared_ptr<const secure::ed25519_signer> signer, std::uint64_t every);
+  /// Appends a signed checkpoint of the chain head now (no-op without a signer or records).
+  [[nodiscard]] status checkpoint(bool sync);
+
+  /// Stages a record into a batch (and a checkpoint after it when one is due); returns its
+  /// sequence number.
   std::uint64_t stage(rocksdb::WriteBatch& b, const audit_event& e);
   /// Appends one record on its own.
   [[nodiscard]] status append(const audit_event& e, bool sync);
@@ -78,13 +113,27 @@ class audit_log {
 
   /// The stored value of a record.
   [[nodiscard]] static bytes encode(const audit_event& e);
+  /// The stored value of a record chained to `link` (format 2).
+  [[nodiscard]] static bytes encode(const audit_event& e, const secure::sha256_digest& link);
   /// Parses a stored value.
   [[nodiscard]] static result<audit_event> decode(byte_view value);
+  /// Parses a stored value with its link (format 1 or 2).
+  [[nodiscard]] static result<audit_entry> decode_entry(std::uint64_t seq, byte_view value);
 
  private:
   explicit audit_log(db& d) : db_(d) {}
+  status recover_tail();
+  std::uint64_t stage_locked(rocksdb::WriteBatch& b, const audit_event& e);
+  void stage_checkpoint_locked(rocksdb::WriteBatch& b);
+
   db& db_;
   std::atomic<std::uint64_t> next_{1};
+  std::mutex mu_;                 // guards head_, next_ increments, the checkpoint fields
+  secure::sha256_digest head_{};  // chain hash of the last staged record (zero: none)
+  std::uint64_t head_seq_ = 0;
+  std::shared_ptr<const secure::ed25519_signer> signer_;
+  std::uint64_t checkpoint_every_ = 0;
+  std::uint64_t last_checkpoint_ = 0;  // seq signed by the last checkpoint staged
 };
 
 /// Unix time now, in milliseconds.

@@ -70,6 +70,10 @@ struct db_options {
   /// refuses every write (db::commit, apply, commit_unlogged, flush) with errc::unsupported.
   /// It sees the state as of open; catch_up() reads what the holder wrote since.
   bool read_only = false;
+  /// Default none. An Ed25519 private key (PEM, mode 600) that signs the audit log's
+  /// checkpoints (storage/audit_log.hpp) every `audit_checkpoint_every` records and at close.
+  std::filesystem::path audit_key_file;
+  std::uint64_t audit_checkpoint_every = 10'000;  ///< default 10,000 records
 };
 
 /// Maps a RocksDB status to an error naming what was being done; I/O, busy

@@ -8,6 +8,7 @@
 
 #include "actors/campaign_control.hpp"
 #include "actors/campaign_runner.hpp"
+#include "base/principal.hpp"
 #include "tests/unit/storage/storage_test_util.hpp"
 
 namespace otaflow::actors {
@@ -65,6 +66,11 @@ TEST(CampaignAudit, ControlAndAlertRecords) {
     if (e.event.type == storage::audit_type::alert) alerts.push_back(e);
   }
   ASSERT_EQ(controls.size(), 3u);
+  // Who asked: the OS user of this process (base/principal.hpp), then the rest exactly.
+  for (auto& c : controls) {
+    EXPECT_EQ(c["who"], os_principal());
+    c.erase("who");
+  }
   EXPECT_EQ(controls[0],
             nlohmann::json::parse(
                 R"({"action":"pause","before":"running","after":"paused","by":"cli"})"));
