@@ -35,7 +35,7 @@ CARDS = 400
 A_CARDS = 240
 CID = "routes-fplmn"
 FPLMN = "00F130FFFFFFFFFFFFFFFFFF"
-RATES = {"home": 40, "net-b": 30, "hub": 60}
+RATES = {"home": 40, "net-b": 30, "hub": 25}
 ACCOUNTS = {"home": ("home", "pw-home"), "net-b": ("netb", "pw-b"), "hub": ("hub", "pw-hub")}
 
 
@@ -194,8 +194,9 @@ enabled = false
             for name, sim in sims.items():
                 if sim.proc and sim.proc.poll() is None:
                     summaries[name] = sim.summary()
-        assert s["cards"] == CARDS and s["done"] == CARDS and s["failed"] == 0, s
         rt = s["routes"]
+        print(f"routes {json.dumps(rt)}\nsimulators {json.dumps(summaries)}")
+        assert s["cards"] == CARDS and s["done"] == CARDS and s["failed"] == 0, s
         assert set(rt) == {"home", "net-b", "hub"}, rt
         # Every card on an allowed route: no simulator was asked for a card it does not hold.
         for name, sm in summaries.items():
@@ -210,11 +211,12 @@ enabled = false
         assert summaries["home"]["submits"] > 0, summaries["home"]
         # Each route's rate held, as its simulator measured it.
         for name, sm in summaries.items():
-            rate = RATES[name]
+            # The session's bucket holds max(1, rate/10) segments, sent at once after a pause:
+            # a second (and a short run's mean) may see that many more than the rate.
+            allowed = RATES[name] + max(1, RATES[name] / 10)
             peak, mean = sm["submits_per_s"]["peak"], sm["submits_per_s"]["mean"]
-            # The bucket holds rate/10 segments: one second may see rate + rate/10.
-            assert peak <= rate * 1.1 + 2, (name, sm["submits_per_s"], rate)
-            assert mean <= rate * 1.05, (name, sm["submits_per_s"], rate)
+            assert peak <= allowed, (name, sm["submits_per_s"], RATES[name])
+            assert mean <= allowed, (name, sm["submits_per_s"], RATES[name])
         # A few cards' last message ids name the route they went out on.
         checked = 0
         for iccid in sorted(a_iccids)[:3] + [r.split(",")[iccid_col] for r in b_rows[:3]]:
