@@ -10,7 +10,7 @@
 namespace otaflow::actors {
 
 result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& def,
-                                    std::size_t examples) {
+                                    std::size_t examples, const route_table* routes) {
   campaign_plan p;
   p.campaign = def.id;
   for (const auto& v : effective_variants(def)) {
@@ -23,7 +23,10 @@ result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& d
     pv.name = v.name;
     p.variants.push_back(std::move(pv));
   }
-  subscriber_cursor cursor(state, def, cursor_options{.load_keys = false});
+  if (routes != nullptr) {
+    for (const auto& r : routes->routes()) p.routes.emplace_back(r.name, 0);
+  }
+  subscriber_cursor cursor(state, def, cursor_options{.load_keys = false, .routes = routes});
   for (;;) {
     auto cards = cursor.next(1024);
     if (!cards) return cards.error();
@@ -46,6 +49,9 @@ result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& d
         if (v) ++v->failed;
       } else {
         ++p.send;
+        if (c.route >= 0 && static_cast<std::size_t>(c.route) < p.routes.size()) {
+          ++p.routes[static_cast<std::size_t>(c.route)].second;
+        }
         if (v) {
           ++v->send;
           if (v->examples.size() < examples) {
@@ -90,6 +96,11 @@ nlohmann::json plan_json(const campaign_plan& p) {
   j["skip_examples"] = p.skip_examples;
   j["failure_reasons"] = p.failure_reasons;
   j["allow_insecure"] = p.insecure;
+  if (!p.routes.empty()) {
+    nlohmann::json rs = nlohmann::json::object();
+    for (const auto& [name, n] : p.routes) rs[name] = {{"send", n}};
+    j["routes"] = rs;
+  }
   return j;
 }
 
@@ -142,6 +153,17 @@ std::string plan_table(const campaign_plan& p) {
       out += "  " + v.examples[i] + " (" + v.name + ")\n";
       for (const auto& w : v.example_writes[i])
         out += "    " + w.name + " " + w.path + " " + to_hex(w.data, hex_case::upper) + "\n";
+    }
+  }
+  if (!p.routes.empty()) {
+    std::size_t rw = 5;
+    for (const auto& r : p.routes) rw = std::max(rw, r.first.size());
+    std::snprintf(line, sizeof line, "\n%-*s %10s\n", static_cast<int>(rw), "route", "send");
+    out += line;
+    for (const auto& [name, n] : p.routes) {
+      std::snprintf(line, sizeof line, "%-*s %10llu\n", static_cast<int>(rw), name.c_str(),
+                    static_cast<unsigned long long>(n));
+      out += line;
     }
   }
   reasons("skipped", p.skip_reasons);

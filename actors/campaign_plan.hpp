@@ -13,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "actors/campaign_def.hpp"
+#include "actors/routes.hpp"
 #include "storage/api.hpp"
 
 namespace otaflow::actors {
@@ -43,11 +44,16 @@ struct campaign_plan {
   std::map<std::string, std::vector<std::string>> skip_examples;  ///< by reason
   /// Variants whose security sets allow_insecure: "name (SPI 0000)".
   std::vector<std::string> insecure{};
+  /// With SMSC routes: each route's name and the cards that would be sent on it, table order.
+  std::vector<std::pair<std::string, std::uint64_t>> routes{};
 };
 
 /// Runs the selection and the rules over the repository; `examples` ICCIDs per variant.
+/// `routes` (may be null): count the cards each SMSC route would carry (cards no route
+/// matches cannot be served).
 [[nodiscard]] result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& def,
-                                                  std::size_t examples = 3);
+                                                  std::size_t examples = 3,
+                                                  const route_table* routes = nullptr);
 /// The plan as one JSON object (`campaign plan --json`).
 [[nodiscard]] nlohmann::json plan_json(const campaign_plan& p);
 /// The plan as a text table (`campaign plan`).

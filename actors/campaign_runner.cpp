@@ -203,14 +203,17 @@ status settle_status(storage::state& state, const campaign_def& def, campaign_su
 result<runner_result> run_campaign(storage::state& state, const campaign_def& def,
                                    const runner_options& options, status_sink& sink,
                                    progress_fn progress) {
-  if (options.binds.empty()) return make_error(errc::bad_argument, "no SMSC bind configured");
+  if (options.binds.empty() && options.routes.empty()) {
+    return make_error(errc::bad_argument, "no SMSC bind configured");
+  }
+  const bool routed = !options.routes.empty();
   auto ctx = prepare_campaign(def);
   if (!ctx) return ctx.error();
   auto log = log::get("campaign");
   apply_left_requests(state, log);
   OTAFLOW_TRY(store_definition(state, def, options.resume));
 
-  smpp_transport tp(options.binds);
+  routed_transport tp(routed ? options.routes : route_table::single(options.binds));
   if (auto bound = tp.wait_bound(options.bind_timeout); !bound) {
     return make_error(errc::io, "cannot bind to the SMSC: " + bound.error().message,
                       error_class::retriable);
@@ -273,7 +276,10 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
     result<campaign_summary> s = make_error(errc::internal, "not run");
     {
       control_poller poller(state, eng, def, options.control_poll, log);
-      s = eng.run(*ctx, std::make_unique<subscriber_cursor>(state, def), std::move(progress));
+      // Without routes every card takes the one catch-all route: no route to match.
+      cursor_options co;
+      if (routed) co.routes = &tp.table();
+      s = eng.run(*ctx, std::make_unique<subscriber_cursor>(state, def, co), std::move(progress));
     }
     if (!s) return s.error();
     out.summary = std::move(s).value();
@@ -281,10 +287,23 @@ result<runner_result> run_campaign(storage::state& state, const campaign_def& de
   out.summary.por_rejected = ota_factory.por_rejected();
   out.summary.allow_insecure = allows_insecure(def);
   out.smpp = tp.stats();
+  if (routed) out.routes = tp.routes_stats();
   if (m != nullptr) m->detach_transport();
   tp.stop();
   OTAFLOW_TRY(settle_status(state, def, out.summary));
   return out;
+}
+
+nlohmann::json routes_json(const std::vector<route_stats>& routes) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& r : routes) {
+    j[r.name] = {{"submitted", r.submitted},    {"accepted", r.accepted},
+                 {"failed", r.failed},          {"lost", r.lost},
+                 {"receipts", r.receipts},      {"mo", r.mo},
+                 {"fallbacks", r.fallback_out}, {"carried_for_others", r.fallback_in},
+                 {"handed_on", r.reclaimed},    {"up", r.up}};
+  }
+  return j;
 }
 
 nlohmann::json summary_json(const campaign_summary& s) {

@@ -11,13 +11,17 @@
 
 #include "actors/engine.hpp"
 #include "actors/engine_metrics.hpp"
+#include "actors/routed_transport.hpp"
 #include "actors/smpp_client.hpp"
 #include "storage/api.hpp"
 
 namespace otaflow::actors {
 
 struct runner_options {
-  std::vector<smpp_options> binds;                 ///< at least one
+  std::vector<smpp_options> binds;  ///< at least one, unless `routes` are given
+  /// SMSC routes (`campaign run --routes`): cards go out by them and `binds` is ignored.
+  /// Empty: one catch-all route over `binds`.
+  route_table routes;
   std::chrono::milliseconds bind_timeout{10'000};  ///< give up when no bind succeeds in time
   engine_options engine;
   /// Run a paused campaign (it becomes running). Without it a paused campaign is refused
@@ -37,6 +41,7 @@ struct runner_options {
 struct runner_result {
   campaign_summary summary;
   smpp_stats smpp;
+  std::vector<route_stats> routes;  ///< each route's counters at the end of the run
 };
 
 /// Stores the campaign definition, binds to the SMSC(s) and runs every target to a
@@ -47,6 +52,8 @@ struct runner_result {
 
 /// The summary as the JSON object the commands print.
 [[nodiscard]] nlohmann::json summary_json(const campaign_summary& s);
+/// Each route's counters as a JSON object keyed by route name (the run summary's "routes").
+[[nodiscard]] nlohmann::json routes_json(const std::vector<route_stats>& routes);
 /// An alert as JSON, in the form of the alerts topic (docs/EVENTS.md).
 [[nodiscard]] nlohmann::json alert_json(const alert& a);
 /// Appends an alert to the audit log (type `alert`, details: alert_json, "cleared" if so).

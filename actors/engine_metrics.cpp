@@ -224,7 +224,33 @@ void run_metrics::detach_engine() {
   in_flight.store(0, std::memory_order_relaxed);
 }
 
-void run_metrics::attach_transport(const smpp_transport* tp) {
+void collect_routes(metrics::writer& w, const std::vector<route_stats>& routes) {
+  for (const auto& r : routes) {
+    const metrics::labels l{{"route", r.name}};
+    w.counter("otaflow_route_submitted_total", "Messages handed to the route's SMSC binds", l,
+              static_cast<double>(r.submitted));
+    w.counter("otaflow_route_accepted_total", "Messages the route's SMSC accepted", l,
+              static_cast<double>(r.accepted));
+    w.counter("otaflow_route_failed_total", "Messages the route's SMSC refused", l,
+              static_cast<double>(r.failed));
+    w.counter("otaflow_route_lost_total", "Messages lost with a connection of the route", l,
+              static_cast<double>(r.lost));
+    w.counter("otaflow_route_receipts_total", "Delivery receipts that came on the route", l,
+              static_cast<double>(r.receipts));
+    w.counter("otaflow_route_fallbacks_total",
+              "Messages of the route's cards sent on a fall-back route", l,
+              static_cast<double>(r.fallback_out));
+    w.counter("otaflow_route_fallback_carried_total",
+              "Messages the route carried for another route's cards", l,
+              static_cast<double>(r.fallback_in));
+    w.gauge("otaflow_route_up",
+            "1 while the route takes its cards (bound, or down for less than "
+            "its down_after)",
+            l, r.up ? 1 : 0);
+  }
+}
+
+void run_metrics::attach_transport(const routed_transport* tp) {
   std::lock_guard lock(mu_);
   tp_ = tp;
   bind_names_.clear();
@@ -242,6 +268,8 @@ void run_metrics::detach_transport() {
       b.bound = false;
       b.window = 0;
     }
+    last_routes_ = tp_->routes_stats();
+    for (auto& r : last_routes_) r.up = r.bound = false;
   }
   tp_ = nullptr;
 }
@@ -252,6 +280,7 @@ void run_metrics::collect(metrics::writer& w) const {
   std::lock_guard lock(mu_);
   const auto binds = tp_ != nullptr ? tp_->bind_stats() : last_binds_;
   collect_smpp(w, bind_names_, binds);
+  collect_routes(w, tp_ != nullptr ? tp_->routes_stats() : last_routes_);
   // campaign run reports its cards in flight by progress; serve's service actor counts them.
   const auto running = std::max(in_flight.load(std::memory_order_relaxed),
                                 eng_ != nullptr ? eng_->stats().in_flight : 0);
@@ -271,6 +300,11 @@ std::vector<std::pair<std::string, smpp_stats>> run_metrics::binds() const {
     out.emplace_back(i < bind_names_.size() ? bind_names_[i] : std::to_string(i), stats[i]);
   }
   return out;
+}
+
+std::vector<route_stats> run_metrics::routes() const {
+  std::lock_guard lock(mu_);
+  return tp_ != nullptr ? tp_->routes_stats() : last_routes_;
 }
 
 std::optional<std::string> run_metrics::binds_down() const {

@@ -25,6 +25,7 @@
 #include "actors/alert_monitor.hpp"
 #include "actors/engine.hpp"
 #include "actors/engine_ports.hpp"
+#include "actors/routed_transport.hpp"
 #include "actors/smpp_client.hpp"
 #include "base/metrics.hpp"
 
@@ -132,6 +133,8 @@ class metered_packet_factory final : public packet_factory {
   packaging_metrics& m_;
 };
 
+/// Per-route counters (otaflow_route_*, label `route`).
+void collect_routes(metrics::writer& w, const std::vector<route_stats>& routes);
 /// Per-bind SMPP counters of `stats` (one entry per bind, named by `names`).
 void collect_smpp(metrics::writer& w, const std::vector<std::string>& names,
                   const std::vector<smpp_stats>& stats);
@@ -153,19 +156,22 @@ class run_metrics {
   void attach_engine(const engine* eng);
   void detach_engine();
   /// The same for the SMPP transport (its last counters are kept, binds shown down).
-  void attach_transport(const smpp_transport* tp);
+  void attach_transport(const routed_transport* tp);
   void detach_transport();
   /// Everything above, as samples.
   void collect(metrics::writer& w) const;
   /// Readiness: empty when every SMPP bind is up, else which are down. Attached only.
   [[nodiscard]] std::optional<std::string> binds_down() const;
+  /// Each SMSC route's counters (the last ones kept once detached, shown down).
+  [[nodiscard]] std::vector<route_stats> routes() const;
   /// Each bind's name and counters (the last ones kept once detached, shown down).
   [[nodiscard]] std::vector<std::pair<std::string, smpp_stats>> binds() const;
 
  private:
   mutable std::mutex mu_;
   const engine* eng_ = nullptr;
-  const smpp_transport* tp_ = nullptr;
+  const routed_transport* tp_ = nullptr;
+  std::vector<route_stats> last_routes_;
   std::vector<std::string> bind_names_;
   std::vector<smpp_stats> last_binds_;
   std::uint64_t last_timers_ = 0;

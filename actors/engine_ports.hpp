@@ -33,6 +33,7 @@ struct card_info {
   std::string problem;      ///< set when the card cannot be served (unknown, no MSISDN, ...)
   int variant = 0;          ///< index in campaign_ctx::variants; -1 when none applies
   std::string skip{};       ///< set: no variant applies (rules, keyset); ends `skipped`, no SMS
+  int route = -1;           ///< preferred SMSC route (routes.hpp route_table index); -1: default
 };
 
 /// One update variant ready to send: its definition and the script its cards get.
@@ -112,6 +113,8 @@ struct submit_request {
   std::uint64_t tag;
   std::string dest_msisdn;
   std::vector<bytes> segments;  ///< TP-UD with UDH, one submit_sm each
+  /// The card's preferred SMSC route (card_info::route); -1: the transport's default.
+  int route = -1;
 };
 
 /// How an SMSC bind answered one submit_sm (per-bind accounting for alerts).
@@ -155,6 +158,9 @@ class transport {
   [[nodiscard]] virtual std::string bind_name(std::size_t bind) const {
     return "bind " + std::to_string(bind);
   }
+  /// The name of the SMSC route bind number `bind` belongs to (routed_transport.hpp); empty
+  /// when the transport has no routes.
+  [[nodiscard]] virtual std::string route_of_bind(std::size_t /*bind*/) const { return {}; }
 };
 
 // ---- durable state ------------------------------------------------------------------
@@ -169,6 +175,8 @@ struct job_update {
   /// Whether pending Ki/OPc (update.keys) may exist for the job, to settle with a terminal
   /// state. False when the card's variant rotates no keys: the store skips the lookup.
   bool may_hold_keys = true;
+  /// The SMSC route the attempt went out on, for the status event of `accepted` (not stored).
+  std::string route{};
 };
 
 /// Status event of one state change (docs/EVENTS.md); the Kafka status topic writes the same

@@ -41,8 +41,9 @@ std::string job_key(const job_update& u) {
 }
 
 status_event event_of(const job_update& u) {
-  return status_event{u.campaign,       u.iccid,      u.job.state,   u.job.attempt,
-                      u.job.por_status, u.job.reason, u.job.variant, u.job.updated_ms};
+  return status_event{u.campaign,    u.iccid,          u.job.state,
+                      u.job.attempt, u.job.por_status, u.job.reason,
+                      u.job.variant, u.job.updated_ms, u.route};
 }
 
 // Saves `updates`, retrying a retriable error with a doubling back-off, at most `attempts`

@@ -88,6 +88,7 @@ struct bind_outcome {
   std::uint64_t tag;
   std::size_t bind;
   submit_outcome outcome;
+  std::string route{};  ///< the SMSC route of the bind (the router fills it); empty: none
 };
 
 // ---- router: routes and timers -----------------------------------------------------------

@@ -184,7 +184,10 @@ caf::behavior router(router_actor* self, transport* tp, const engine_clock* cloc
                job_event{ev_submit_failed{f.status, std::move(f.reason), f.retriable}});
       },
       [=](lost_atom, std::uint64_t tag) { to_job(self, tag, job_event{ev_submit_lost{}}); },
-      [=](bind_outcome& b) { to_job(self, b.tag, b); },
+      [=](bind_outcome& b) {
+        b.route = tp->route_of_bind(b.bind);
+        to_job(self, b.tag, b);
+      },
       [=](receipt& r) { on_receipt(self, r); },
       [=](mo& m) {
         // A PoR names its card by MSISDN only; every job of that card checks the

@@ -16,7 +16,7 @@ result<std::vector<card_info>> active_job_cursor::next(std::size_t n) {
     t.iccids.reserve(page->items.size());
     for (auto& j : page->items) t.iccids.push_back(std::move(j.iccid));
     const auto count = t.iccids.size();
-    subscriber_cursor cards(state_, def_, std::move(t));
+    subscriber_cursor cards(state_, def_, std::move(t), cursor_options{.routes = routes_});
     auto got = cards.next(count);
     if (!got) return got.error();
     for (auto& c : *got) out.push_back(std::move(c));

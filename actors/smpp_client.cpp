@@ -65,6 +65,7 @@ class smpp_transport::session {
         log_(log::get("smpp")),
         bucket_(opt_.rate, static_cast<std::uint32_t>(std::max(1.0, opt_.rate / 10))) {
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    unbound_since_.store(clock_type::now().time_since_epoch().count());
     thread_ = std::thread([this] { run(); });
   }
 
@@ -113,6 +114,19 @@ class smpp_transport::session {
     s.bound = bound_;
     s.window = window_now_.load(std::memory_order_relaxed);
     return s;
+  }
+
+  // Steady-clock ticks since which the session is unbound; 0 while bound.
+  clock_type::rep unbound_since() const { return unbound_since_.load(); }
+
+  // The session thread hands its unsent submits to `to` while it is not bound.
+  void reclaim_unsent(std::function<void(submit_request)> to) {
+    {
+      std::lock_guard lock(mu_);
+      reclaim_to_ = std::move(to);
+    }
+    reclaim_.store(true);
+    wake();
   }
 
   std::string name() const {
@@ -206,6 +220,7 @@ class smpp_transport::session {
     out_off_ = 0;
     const bool was_bound = link_ == link::bound;
     link_ = link::down;
+    if (was_bound) unbound_since_.store(clock_type::now().time_since_epoch().count());
     {
       std::lock_guard lock(mu_);
       bound_ = false;
@@ -453,6 +468,8 @@ class smpp_transport::session {
               return false;
             }
             link_ = link::bound;
+            unbound_since_.store(0);
+            reclaim_.store(false);  // a request made while down is void once bound again
             log_->info("bind {} bound to {}:{} as '{}' (SMSC '{}')", index_, opt_.host, opt_.port,
                        opt_.system_id, body.system_id);
             {
@@ -616,7 +633,27 @@ class smpp_transport::session {
       ::poll(&p, 1, static_cast<int>(left.count()));
       drain_wake();
       take_incoming();
+      give_back_if_asked();
     }
+  }
+
+  // Unbound: submits not sent yet go to whoever reclaim_unsent() named (another route).
+  // Everything in active_ is unsent here: close_socket() reported the sent ones lost.
+  void give_back_if_asked() {
+    if (link_ == link::bound || !reclaim_.exchange(false)) return;
+    take_incoming();
+    std::function<void(submit_request)> to;
+    {
+      std::lock_guard lock(mu_);
+      to = reclaim_to_;
+    }
+    if (!to || active_.empty()) return;
+    auto taken = std::move(active_);
+    active_.clear();
+    pending_.clear();
+    log_->warn("bind {} to {}:{} down: {} queued submits handed to another route", index_,
+               opt_.host, opt_.port, taken.size());
+    for (auto& [rid, a] : taken) to(std::move(a.req));
   }
 
   void io_loop() {
@@ -703,6 +740,7 @@ class smpp_transport::session {
     bool reported = false;
     while (!stop_.load()) {
       take_incoming();
+      give_back_if_asked();
       if (!connect_socket()) {
         if (!reported) {
           log_->warn("bind {} to {}:{}: {}; retrying", index_, opt_.host, opt_.port, last_error());
@@ -742,7 +780,10 @@ class smpp_transport::session {
   bool refused_ = false;  // the SMSC refused the last bind (wrong account): wait_bound ends
   std::string last_error_;
   smpp_stats stats_;
-  std::atomic<std::size_t> window_now_{0};  // in_flight_.size(), for stats() from any thread
+  std::atomic<std::size_t> window_now_{0};         // in_flight_.size(), for stats() from any thread
+  std::atomic<clock_type::rep> unbound_since_{0};  // steady ticks; 0 while bound
+  std::atomic<bool> reclaim_{false};               // reclaim_unsent() asked
+  std::function<void(submit_request)> reclaim_to_;  // guarded by mu_
 
   // Owned by the session thread.
   int fd_ = -1;
@@ -813,6 +854,25 @@ smpp_stats smpp_transport::stats() const {
   t.bound = !sessions_.empty();
   for (const auto& s : sessions_) t.bound = t.bound && s->stats().bound;
   return t;
+}
+
+smpp_transport::link_state smpp_transport::link() const {
+  link_state l;
+  clock_type::rep latest = 0;
+  for (const auto& s : sessions_) {
+    const auto since = s->unbound_since();
+    if (since == 0) {
+      l.bound = true;
+      return l;
+    }
+    latest = std::max(latest, since);
+  }
+  l.unbound_since = clock_type::time_point(clock_type::duration(latest));
+  return l;
+}
+
+void smpp_transport::reclaim_unsent(const std::function<void(submit_request)>& to) {
+  for (auto& s : sessions_) s->reclaim_unsent(to);
 }
 
 std::vector<smpp_stats> smpp_transport::bind_stats() const {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -76,6 +77,17 @@ class smpp_transport final : public transport {
   [[nodiscard]] status wait_bound(std::chrono::milliseconds timeout);
   /// Sums the sessions' counters.
   [[nodiscard]] smpp_stats stats() const;
+  /// Whether a session is bound now, else since when every one has been unbound (the latest
+  /// loss, or the start). Cheap (atomics): routed_transport asks it for every submit.
+  struct link_state {
+    bool bound = false;
+    std::chrono::steady_clock::time_point unbound_since{};
+  };
+  [[nodiscard]] link_state link() const;
+  /// Sessions not bound hand the submits queued and not sent yet to `to`, from their threads,
+  /// soon after the call (a session bound by then keeps them): a route that went down gives
+  /// its waiting cards to a fall-back.
+  void reclaim_unsent(const std::function<void(submit_request)>& to);
   /// Each session's counters, in bind order (bind_name() names them); empty after stop().
   [[nodiscard]] std::vector<smpp_stats> bind_stats() const;
   /// Unbinds and stops every session.

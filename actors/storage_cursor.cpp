@@ -23,15 +23,20 @@ subscriber_cursor::subscriber_cursor(storage::state& state, const campaign_def& 
 status subscriber_cursor::load(storage::subscriber s, std::vector<card_info>& out) {
   auto choice = selector_.choose(s, files_);
   if (!choice) return choice.error();
+  const bool routed = options_.routes != nullptr && !options_.routes->empty();
+  const int route = routed ? options_.routes->route_of(s) : -1;
   card_info& c = out.emplace_back();
   c.iccid = std::move(s.iccid);
   c.imsi = std::move(s.imsi);
   c.msisdn = std::move(s.msisdn);
   c.variant = choice->variant;
+  c.route = route;
   if (!choice->skip.empty()) {
     c.skip = std::move(choice->skip);
   } else if (c.msisdn.empty()) {
     c.problem = "card has no MSISDN to send an SMS to";
+  } else if (routed && c.route < 0) {
+    c.problem = "no SMSC route matches the card";
   } else if (options_.load_keys) {
     keys_wanted_.push_back(out.size() - 1);
   }

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "actors/engine_ports.hpp"
+#include "actors/routes.hpp"
 #include "actors/variant_rules.hpp"
 #include "storage/api.hpp"
 
@@ -17,6 +18,9 @@ namespace otaflow::actors {
 
 struct cursor_options {
   bool load_keys = true;  ///< false: decide variants only (campaign plan): no key is unsealed
+  /// SMSC routes (borrowed): each card gets the index of its first matching route
+  /// (card_info::route); a card no route matches cannot be served. Null: no routes.
+  const route_table* routes = nullptr;
 };
 
 class subscriber_cursor final : public target_cursor {

@@ -26,6 +26,7 @@ struct subscriber_state {
   std::optional<job_event> held;    // the event that starts the held attempt
   bool wake_armed = false;          // a wake-up at the send window's opening is pending
   std::optional<std::size_t> bind;  // the SMSC bind of the current attempt (alerts)
+  std::string route;                // the SMSC route of that bind (the accepted status event)
   job_policy policy;                // the campaign's, with the card's variant's counter_skip
 };
 
@@ -74,7 +75,7 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
     if (auto* p = std::get_if<act_package>(&a)) {
       self->send(s.shared.crypto, package_req{s.tag, self, s.card, s.campaign, p->skip});
     } else if (std::holds_alternative<act_submit>(a)) {
-      self->send(s.shared.router, submit_request{s.tag, s.card->msisdn, s.segments});
+      self->send(s.shared.router, submit_request{s.tag, s.card->msisdn, s.segments, s.card->route});
     } else if (auto* t = std::get_if<act_arm_por_timer>(&a)) {
       arm_after(self, s.shared, s.tag,
                 std::chrono::duration_cast<std::chrono::milliseconds>(t->after),
@@ -92,6 +93,7 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
       note_keys_uncertain(s.job, update && update->keys.has_value());
       job_update u{s.campaign->def.id, s.card->iccid, s.job};
       u.may_hold_keys = may_hold_keys;
+      if (s.job.state == job_state::accepted) u.route = s.route;
       // What the card now holds, for rules on known files (PoR OK: the script ran).
       if (update && s.job.state == job_state::done)
         u.written = files_for_card(*update, s.card->imsi);
@@ -174,6 +176,7 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
       [=](bind_outcome& b) {
         auto& s = self->state;
         s.bind = b.bind;
+        s.route = std::move(b.route);
         if (!s.campaign->def.alerts.enabled || !s.shared.alerts) return;
         self->send(s.shared.alerts,
                    alert_feed{s.campaign->def.id,

@@ -27,6 +27,7 @@
 #include "service/http_token.hpp"
 #include "service/kafka_status_sink.hpp"
 #include "service/metrics_endpoint.hpp"
+#include "service/serve_config.hpp"
 
 namespace otaflow::app {
 namespace {
@@ -48,6 +49,8 @@ struct run_args {
   std::string http;             ///< HOST:PORT of the metrics endpoint; empty: none
   int http_linger = 0;          ///< seconds the endpoint stays up after the run
   std::string http_token_file;  ///< the API's control token (else OTAFLOW_HTTP_TOKEN; else off)
+  std::string routes_file;  ///< --routes: SMSC routes (instead of --smsc/--system-id/--password)
+  bool smpp_account_given = false;  ///< --system-id and --password were both given
 };
 
 // --kafka: the status sink and alert producer of a run (the same records as serve and the
@@ -137,12 +140,14 @@ service::dashboard_source run_source(const run_args& a, storage::state& state) {
   return src;
 }
 
-int report_run(const std::string& id, const result<actors::runner_result>& r) {
+int report_run(const std::string& id, const result<actors::runner_result>& r, bool routed) {
   if (!r) {
     std::fprintf(stderr, "otaflow: campaign %s: %s\n", id.c_str(), r.error().message.c_str());
     return r.error().code == make_error_code(errc::conflict) ? kExitPaused : 1;
   }
-  std::cout << actors::summary_json(r->summary).dump() << std::endl;
+  auto summary = actors::summary_json(r->summary);
+  if (routed) summary["routes"] = actors::routes_json(r->routes);
+  std::cout << summary.dump() << std::endl;
   if (r->summary.paused || r->summary.cancelled) {
     std::fprintf(stderr, "otaflow: campaign %s %s\n", id.c_str(),
                  r->summary.cancelled ? "cancelled" : "paused: resume it with --resume");
@@ -158,8 +163,26 @@ int run(const run_args& a) {
     return 2;
   }
   if (a.window > 0) def->policy.window = a.window;
-  auto ep = parse_endpoint(a.smsc);
-  if (!ep) usage_error(ep.error().message);
+  actors::runner_options ro;
+  if (!a.routes_file.empty()) {
+    auto routes = service::load_routes_file(a.routes_file);
+    if (!routes) {
+      std::fprintf(stderr, "otaflow: --routes: %s\n", routes.error().message.c_str());
+      return 2;
+    }
+    ro.routes = std::move(*routes);
+  } else {
+    if (!a.smpp_account_given) usage_error("--system-id and --password are required (or --routes)");
+    auto ep = parse_endpoint(a.smsc);
+    if (!ep) usage_error(ep.error().message);
+    for (int i = 0; i < std::max(1, a.binds); ++i) {
+      auto o = *ep;
+      o.system_id = a.system_id;
+      o.password = a.password;
+      o.rate = def->policy.rate;
+      ro.binds.push_back(o);
+    }
+  }
   // --kafka is checked before the state directory is created.
   actors::counting_sink counting;
   actors::status_sink* sink = &counting;
@@ -178,15 +201,7 @@ int run(const run_args& a) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
     return 1;
   }
-  actors::runner_options ro;
   if (events) ro.on_alert = [&events](const actors::alert& al) { events->alert(al); };
-  for (int i = 0; i < std::max(1, a.binds); ++i) {
-    auto o = *ep;
-    o.system_id = a.system_id;
-    o.password = a.password;
-    o.rate = def->policy.rate;
-    ro.binds.push_back(o);
-  }
   ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
   ro.resume = a.resume;
   std::optional<service::run_endpoint> endpoint;
@@ -214,7 +229,7 @@ int run(const run_args& a) {
       if (r) return 1;
     }
   }
-  const int code = report_run(def->id, r);
+  const int code = report_run(def->id, r, !ro.routes.empty());
   // After the summary: a scraper reads the final values meanwhile.
   if (endpoint) endpoint->linger(std::chrono::seconds(a.http_linger));
   return code;
@@ -394,6 +409,7 @@ struct plan_args {
   std::string campaign_file;
   bool json = false;
   std::size_t examples = 3;
+  std::string routes_file;  ///< --routes: count the cards per SMSC route
 };
 
 // Sends nothing and writes nothing: the selection and the rules over the repository.
@@ -408,7 +424,16 @@ int plan(const plan_args& a) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
     return 1;
   }
-  auto p = actors::plan_campaign(**st, *def, a.examples);
+  std::optional<actors::route_table> routes;
+  if (!a.routes_file.empty()) {
+    auto r = service::load_routes_file(a.routes_file);
+    if (!r) {
+      std::fprintf(stderr, "otaflow: --routes: %s\n", r.error().message.c_str());
+      return 2;
+    }
+    routes = std::move(*r);
+  }
+  auto p = actors::plan_campaign(**st, *def, a.examples, routes ? &*routes : nullptr);
   if (!p) {
     std::fprintf(stderr, "otaflow: campaign %s: %s\n", def->id.c_str(), p.error().message.c_str());
     return 1;
@@ -429,10 +454,17 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   auto* run_cmd = campaign->add_subcommand(
       "run", "Run a campaign file until every target is terminal (resumes an interrupted run)");
   run_cmd->add_option("--state", a->state_dir, "State directory (RocksDB)")->required();
-  run_cmd->add_option("--smsc", a->smsc, "SMSC address HOST:PORT")->capture_default_str();
-  run_cmd->add_option("--system-id", a->system_id, "SMPP system_id")->required();
-  run_cmd->add_option("--password", a->password, "SMPP password")->required();
-  run_cmd->add_option("--binds", a->binds, "Parallel SMPP binds")->capture_default_str();
+  auto* routes_opt = run_cmd->add_option(
+      "--routes", a->routes_file,
+      "SMSC routes file (TOML [[route]] tables, mode 600: it holds the passwords; "
+      "docs/OPERATIONS.md \"Routes\")");
+  auto* smsc_opt =
+      run_cmd->add_option("--smsc", a->smsc, "SMSC address HOST:PORT")->capture_default_str();
+  auto* sid_opt = run_cmd->add_option("--system-id", a->system_id, "SMPP system_id");
+  auto* pw_opt = run_cmd->add_option("--password", a->password, "SMPP password");
+  auto* binds_opt =
+      run_cmd->add_option("--binds", a->binds, "Parallel SMPP binds")->capture_default_str();
+  for (auto* o : {smsc_opt, sid_opt, pw_opt, binds_opt}) o->excludes(routes_opt);
   run_cmd->add_option("--window", a->window, "Cards in flight (overrides policy.window)");
   run_cmd->add_option("--kek-file", a->kek_file,
                       "File with the key-encryption key (else OTAFLOW_KEK)");
@@ -456,7 +488,10 @@ const command_registrar reg("campaign", [](CLI::App& root) {
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();
-  run_cmd->callback([a] { exit_with(run(*a)); });
+  run_cmd->callback([a, sid_opt, pw_opt] {
+    a->smpp_account_given = sid_opt->count() > 0 && pw_opt->count() > 0;
+    exit_with(run(*a));
+  });
 
   auto dir = std::make_shared<std::string>();
   auto id = std::make_shared<std::string>();
@@ -505,6 +540,8 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   plan_cmd->add_option("--kek-file", p->kek_file,
                        "File with the key-encryption key (else OTAFLOW_KEK)");
   plan_cmd->add_flag("--json", p->json, "One JSON object instead of a table");
+  plan_cmd->add_option("--routes", p->routes_file,
+                       "SMSC routes file: also count the cards each route would carry");
   plan_cmd
       ->add_option("--examples", p->examples,
                    "Example cards per variant: their ICCIDs and the bytes their templated "

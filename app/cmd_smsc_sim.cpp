@@ -6,6 +6,7 @@
 // PoR status histogram keyed by two lower-case hex digits, cards changed, the deliver_sm per bind)
 // that scripts read.
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -65,6 +66,8 @@ nlohmann::ordered_json summary_json(const sim::smsc_summary& s, const sim::fleet
   j["expired"] = s.expired;
   j["receipts"] = s.receipts;
   j["pors"] = s.pors;
+  j["submits_per_s"] = {{"peak", s.peak_submits_per_s},
+                        {"mean", std::round(s.mean_submits_per_s * 10) / 10}};
   nlohmann::ordered_json binds = nlohmann::ordered_json::array();
   for (const auto& b : s.per_bind) {
     binds.push_back({{"link", b.link},

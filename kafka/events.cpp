@@ -327,6 +327,7 @@ std::string serialise_with_nlohmann(const status_event& ev) {
   j["reason"] = ev.reason;
   j["ts"] = ev.ts_ms;
   if (!ev.variant.empty()) j["variant"] = ev.variant;
+  if (!ev.route.empty()) j["route"] = ev.route;
   return dump(j);
 }
 
@@ -338,7 +339,7 @@ std::string serialise(const status_event& ev) {
   // strings that are not valid UTF-8 take that form, which replaces bad bytes. The state name
   // and the PoR status are ASCII by construction.
   if (!valid_utf8(ev.campaign) || !valid_utf8(ev.iccid) || !valid_utf8(ev.reason) ||
-      !valid_utf8(ev.variant)) {
+      !valid_utf8(ev.variant) || !valid_utf8(ev.route)) {
     return serialise_with_nlohmann(ev);
   }
   std::string out;
@@ -366,6 +367,10 @@ std::string serialise(const status_event& ev) {
   if (!ev.variant.empty()) {
     out += ",\"variant\":";
     append_json_string(out, ev.variant);
+  }
+  if (!ev.route.empty()) {
+    out += ",\"route\":";
+    append_json_string(out, ev.route);
   }
   out += '}';
   return out;
@@ -409,6 +414,9 @@ result<status_event> parse_status_event(std::string_view payload) {
   std::optional<std::string> variant;
   OTAFLOW_ASSIGN(variant, f.optional_string("variant"));
   ev.variant = variant.value_or(std::string());
+  std::optional<std::string> route;
+  OTAFLOW_ASSIGN(route, f.optional_string("route"));
+  ev.route = route.value_or(std::string());
   return ev;
 }
 

@@ -21,6 +21,7 @@ struct status_event {
   std::string reason;                      ///< why (failures, retries), else empty
   std::string variant;                     ///< update variant the card got; empty when none
   std::int64_t ts_ms = 0;                  ///< when the state was entered (ms since the epoch)
+  std::string route{};  ///< `accepted`: the SMSC route the attempt went out on; else empty
 
   friend bool operator==(const status_event&, const status_event&) = default;
 };

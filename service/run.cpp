@@ -6,6 +6,7 @@
 
 #include "actors/campaign_runner.hpp"
 #include "actors/ota_packets.hpp"
+#include "actors/routed_transport.hpp"
 #include "actors/service_outbox.hpp"
 #include "actors/smpp_client.hpp"
 #include "base/log.hpp"
@@ -201,7 +202,7 @@ status run_engine(const serve_config& cfg, storage::state& state, actors::packet
   });
   OTAFLOW_TRY(
       eng.start_service(cfg.service, [&completions](std::uint64_t t) { completions.push(t); }));
-  campaign_registry registry(state, eng);
+  campaign_registry registry(state, eng, &cfg.routes);
   std::optional<partition_owner> owner;
   if (ports.committer != nullptr) {
     owner.emplace(cfg, state, eng, *ports.committer, ports.owner_partitions);
@@ -457,7 +458,8 @@ result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) 
   auto& state = **st;
 
   // The SMSC binds: the service starts once every bind is up (it waits and says so).
-  actors::smpp_transport tp(cfg.binds);
+  actors::routed_transport tp(cfg.routes.empty() ? actors::route_table::single(cfg.binds)
+                                                 : cfg.routes);
   // The HTTP endpoint ([http] listen) answers from here on: /readyz says what is not up yet.
   // serve's metrics first: the endpoint, which reads them, goes before them.
   serve_metrics sm;
@@ -500,7 +502,7 @@ result<run_summary> run(const serve_config& cfg, const std::atomic<bool>& stop) 
     tp.stop();
     return run_summary{};
   }
-  logger()->info("{} SMSC binds up", cfg.binds.size());
+  logger()->info("{} SMSC binds up on {} route(s)", cfg.binds.size(), tp.table().size());
 
   auto backend = secure::make_openssl_backend();
   actors::ota_packet_factory factory(state.counters(), *backend, &state);

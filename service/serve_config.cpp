@@ -1,9 +1,12 @@
 #include "service/serve_config.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -143,11 +146,10 @@ result<actors::smpp_options> parse_address(const std::string& hp, const std::str
   return o;
 }
 
-status parse_smsc(const json& list, serve_config& c) {
-  if (!list.is_array() || list.empty()) return bad("smsc", "expected one or more [[smsc]] tables");
-  std::size_t i = 0;
-  for (const auto& e : list) {
-    const auto where = "smsc[" + std::to_string(i++) + "]";
+// One [[smsc]] table (serve's, or a route's [[route.smsc]]): `binds` copies of its options.
+status parse_smsc_entry(const json& e, const std::string& where,
+                        std::vector<actors::smpp_options>& out) {
+  {  // the former loop body of parse_smsc, unchanged (an easy merge for the [[smsc]] keys)
     if (!e.is_object()) return bad(where, "expected a table");
     std::string address;
     actors::smpp_options o;
@@ -174,9 +176,89 @@ status parse_smsc(const json& list, serve_config& c) {
     if (!ep) return ep.error();
     o.host = ep->host;
     o.port = ep->port;
-    for (int b = 0; b < binds; ++b) c.binds.push_back(o);
+    for (int b = 0; b < binds; ++b) out.push_back(o);
   }
   return {};
+}
+
+status parse_smsc(const json& list, const std::string& key,
+                  std::vector<actors::smpp_options>& out) {
+  if (!list.is_array() || list.empty()) {
+    return bad(key, "expected one or more [[" + key + "]] tables");
+  }
+  std::size_t i = 0;
+  for (const auto& e : list) {
+    OTAFLOW_TRY(parse_smsc_entry(e, key + "[" + std::to_string(i++) + "]", out));
+  }
+  return {};
+}
+
+// One [[route.match]] table: every key given must hold.
+status parse_route_match(const json& e, const std::string& where, actors::route_match& m) {
+  std::string mcc_mnc;
+  OTAFLOW_TRY(apply(e, where,
+                    {{"imsi_prefix", str(m.imsi_prefix, where + ".imsi_prefix")},
+                     {"mcc_mnc", str(mcc_mnc, where + ".mcc_mnc")},
+                     {"msisdn_prefix", str(m.msisdn_prefix, where + ".msisdn_prefix")},
+                     {"attributes", [&](const json& v) -> status {
+                        if (!v.is_object()) return bad(where + ".attributes", "expected a table");
+                        for (const auto& [k, a] : v.items()) {
+                          if (!a.is_string())
+                            return bad(where + ".attributes." + k, "expected a string");
+                          m.attributes[k] = a.get<std::string>();
+                        }
+                        return {};
+                      }}}));
+  if (!mcc_mnc.empty()) {
+    if (!m.imsi_prefix.empty()) {
+      return bad(where, "give imsi_prefix or mcc_mnc, not both");
+    }
+    auto p = actors::mcc_mnc_prefix(mcc_mnc);
+    if (!p) return bad(where + ".mcc_mnc", p.error().message);
+    m.imsi_prefix = *p;
+  }
+  return {};
+}
+
+// [[route]] tables: each with its [[route.smsc]] binds, [[route.match]] rules and fall-backs.
+result<actors::route_table> parse_routes(const json& list) {
+  if (!list.is_array() || list.empty())
+    return bad("route", "expected one or more [[route]] tables");
+  std::vector<actors::route_def> routes;
+  std::size_t i = 0;
+  for (const auto& e : list) {
+    const auto where = "route[" + std::to_string(i++) + "]";
+    actors::route_def r;
+    OTAFLOW_TRY(
+        apply(e, where,
+              {{"name", str(r.name, where + ".name")},
+               {"down_after", dur(r.down_after, where + ".down_after")},
+               {"fallback",
+                [&](const json& v) -> status {
+                  if (!v.is_array())
+                    return bad(where + ".fallback", "expected a list of route names");
+                  for (const auto& f : v) {
+                    if (!f.is_string()) return bad(where + ".fallback", "expected route names");
+                    r.fallback.push_back(f.get<std::string>());
+                  }
+                  return {};
+                }},
+               {"smsc", [&](const json& v) { return parse_smsc(v, where + ".smsc", r.binds); }},
+               {"match", [&](const json& v) -> status {
+                  if (!v.is_array())
+                    return bad(where + ".match", "expected [[route.match]] tables");
+                  std::size_t m = 0;
+                  for (const auto& me : v) {
+                    OTAFLOW_TRY(parse_route_match(me, where + ".match[" + std::to_string(m++) + "]",
+                                                  r.match.emplace_back()));
+                  }
+                  return {};
+                }}}));
+    if (r.name.empty()) return bad(where + ".name", "missing");
+    if (r.binds.empty()) return bad(where + ".smsc", "missing: at least one [[route.smsc]] table");
+    routes.push_back(std::move(r));
+  }
+  return actors::route_table::make(std::move(routes));
 }
 
 std::string default_instance_id(const std::filesystem::path& state_dir) {
@@ -244,7 +326,14 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"producer_properties", props(k.producer_properties, "kafka.producer_properties")},
                {"consumer_properties", props(k.consumer_properties, "kafka.consumer_properties")}});
         }},
-       {"smsc", [&](const json& v) { return parse_smsc(v, c); }},
+       {"smsc", [&](const json& v) { return parse_smsc(v, "smsc", c.binds); }},
+       {"route",
+        [&](const json& v) -> status {
+          auto r = parse_routes(v);
+          if (!r) return r.error();
+          c.routes = std::move(*r);
+          return {};
+        }},
        {"engine",
         [&](const json& v) {
           return apply(
@@ -308,7 +397,15 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
     return fail(bad("kafka.brokers", "missing (or set OTAFLOW_KAFKA_BROKERS)"));
   }
   OTAFLOW_TRY(with_source(kafka::validate(k)));
-  if (c.binds.empty()) return fail(bad("smsc", "missing: at least one [[smsc]] table"));
+  if (!c.routes.empty()) {
+    if (!c.binds.empty()) return fail(bad("smsc", "give [[route]] tables or [[smsc]], not both"));
+    c.binds = c.routes.all_binds();
+  } else {
+    if (c.binds.empty()) {
+      return fail(bad("smsc", "missing: at least one [[smsc]] table (or [[route]] tables)"));
+    }
+    c.routes = actors::route_table::single(c.binds);
+  }
   if (c.engine.scheduler_policy != "sharing" && c.engine.scheduler_policy != "stealing") {
     return fail(bad("engine.scheduler_policy",
                     "'" + c.engine.scheduler_policy + "' is neither 'sharing' nor 'stealing'"));
@@ -319,6 +416,41 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   }
   if (c.instance_id.empty()) c.instance_id = default_instance_id(c.state_dir);
   return c;
+}
+
+result<actors::route_table> parse_routes_file(std::string_view text, std::string_view source) {
+  auto parsed = actors::toml_to_json(text, source);
+  if (!parsed) return parsed.error();
+  actors::route_table routes;
+  const auto st = apply(*parsed, "", {{"route", [&](const json& v) -> status {
+                                         auto r = parse_routes(v);
+                                         if (!r) return r.error();
+                                         routes = std::move(*r);
+                                         return {};
+                                       }}});
+  if (!st) return make_error(st.error().code, std::string(source) + ": " + st.error().message);
+  if (routes.empty()) {
+    return make_error(errc::bad_value, std::string(source) + ": no [[route]] table");
+  }
+  return routes;
+}
+
+result<actors::route_table> load_routes_file(const std::filesystem::path& path) {
+  // The file holds SMSC passwords: like the HTTP token file, only its owner may read it.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return make_error(errc::io, "routes file " + path.string() + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return make_error(errc::bad_argument, "routes file " + path.string() +
+                                              ": readable by group or others (chmod 600 it): it "
+                                              "holds the SMSC passwords");
+  }
+  std::ifstream in(path);
+  if (!in) return make_error(errc::io, "routes file " + path.string() + ": cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_routes_file(ss.str(), path.string());
 }
 
 result<serve_config> load_serve_config(const std::filesystem::path& path) {

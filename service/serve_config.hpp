@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "actors/routes.hpp"
 #include "actors/smpp_client.hpp"
 #include "base/error.hpp"
 #include "kafka/config.hpp"
@@ -62,10 +63,13 @@ struct serve_config {
   /// (<group_id>.control.<instance_id>). Default: the host name and a hash of state_dir.
   std::string instance_id;
   kafka::kafka_options kafka;  ///< [kafka]; env OTAFLOW_KAFKA_BROKERS overrides brokers
-  std::vector<actors::smpp_options> binds;  ///< one per bind of every [[smsc]] entry
-  actors::engine_options engine;            ///< [engine]
-  actors::service_options service;          ///< [engine] window
-  serve_options serve;                      ///< [serve]
+  std::vector<actors::smpp_options> binds;  ///< one per bind of every [[smsc]] or [[route.smsc]]
+  /// [[route]] tables (docs/CONFIGURATION.md "Routes"); the [[smsc]] form is one catch-all
+  /// route named "default" over `binds`.
+  actors::route_table routes;
+  actors::engine_options engine;    ///< [engine]
+  actors::service_options service;  ///< [engine] window
+  serve_options serve;              ///< [serve]
   /// [http] listen: "HOST:PORT" of the HTTP endpoint (/metrics, /healthz, /readyz;
   /// docs/OPERATIONS.md), e.g. "127.0.0.1:9464"; port 0 = any free port. Empty (the default,
   /// no [http] table): no endpoint.
@@ -85,6 +89,12 @@ struct serve_config {
 /// environment overrides.
 [[nodiscard]] result<serve_config> parse_serve_config(std::string_view text,
                                                       std::string_view source = "config");
+/// Parses the TOML text of a routes file (`campaign run --routes`): [[route]] tables only.
+[[nodiscard]] result<actors::route_table> parse_routes_file(std::string_view text,
+                                                            std::string_view source = "routes");
+/// Reads and parses a routes file; refused when group or others may read it (it holds the
+/// SMSC passwords), the error naming the path.
+[[nodiscard]] result<actors::route_table> load_routes_file(const std::filesystem::path& path);
 /// Reads and parses a configuration file.
 [[nodiscard]] result<serve_config> load_serve_config(const std::filesystem::path& path);
 

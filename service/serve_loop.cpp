@@ -71,7 +71,7 @@ result<actors::target_def> parse_target(const nlohmann::json& target,
 
 void campaign_registry::resume_jobs(const std::string& id, const actors::campaign_ctx& ctx) {
   std::unique_ptr<actors::target_cursor> c =
-      std::make_unique<actors::active_job_cursor>(state_, id, ctx.def);
+      std::make_unique<actors::active_job_cursor>(state_, id, ctx.def, routes_);
   if (owned_) c = std::make_unique<owned_cursor>(std::move(c), owned_);
   engine_.admit(id, std::move(c), 0);
 }
@@ -80,10 +80,11 @@ void campaign_registry::resume_where(const std::function<bool(std::string_view)>
   std::lock_guard lock(mu_);
   for (const auto& [id, e] : campaigns_) {
     if (e.mode == actors::campaign_mode::paused) continue;
-    engine_.admit(id,
-                  std::make_unique<owned_cursor>(
-                      std::make_unique<actors::active_job_cursor>(state_, id, e.ctx->def), which),
-                  0);
+    engine_.admit(
+        id,
+        std::make_unique<owned_cursor>(
+            std::make_unique<actors::active_job_cursor>(state_, id, e.ctx->def, routes_), which),
+        0);
   }
 }
 
@@ -462,12 +463,13 @@ bool trigger_loop::try_selection(const kafka::message& m, const kafka::trigger_e
   }
   const auto p = m.partition;
   auto* owner = owner_;
-  engine_.admit(
-      t.campaign,
-      std::make_unique<owned_cursor>(
-          std::make_unique<actors::subscriber_cursor>(state_, camp.ctx->def, std::move(*parsed)),
-          [owner, p](std::string_view iccid) { return owner->partition_of(iccid) == p; }),
-      token_for(m));
+  engine_.admit(t.campaign,
+                std::make_unique<owned_cursor>(
+                    std::make_unique<actors::subscriber_cursor>(
+                        state_, camp.ctx->def, std::move(*parsed),
+                        actors::cursor_options{.routes = &config_.routes}),
+                    [owner, p](std::string_view iccid) { return owner->partition_of(iccid) == p; }),
+                token_for(m));
   return true;
 }
 
@@ -536,10 +538,11 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     }
     target = std::move(*parsed);
   }
-  engine_.admit(
-      t.campaign,
-      std::make_unique<actors::subscriber_cursor>(state_, camp->ctx->def, std::move(target)),
-      token_for(m));
+  engine_.admit(t.campaign,
+                std::make_unique<actors::subscriber_cursor>(
+                    state_, camp->ctx->def, std::move(target),
+                    actors::cursor_options{.routes = &config_.routes}),
+                token_for(m));
   return true;
 }
 

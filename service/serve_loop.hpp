@@ -46,8 +46,10 @@ class campaign_registry {
     actors::campaign_mode mode = actors::campaign_mode::running;
   };
 
-  campaign_registry(storage::state& state, actors::engine& engine)
-      : state_(state), engine_(engine) {}
+  /// `routes` (borrowed, may be null): the SMSC routes the cursors match cards to.
+  campaign_registry(storage::state& state, actors::engine& engine,
+                    const actors::route_table* routes = nullptr)
+      : state_(state), engine_(engine), routes_(routes) {}
   /// Registers every stored campaign with the engine and resumes their non-terminal jobs;
   /// returns how many campaigns were loaded.
   [[nodiscard]] result<std::size_t> load();
@@ -67,6 +69,8 @@ class campaign_registry {
   void set_card_filter(std::function<bool(std::string_view)> owned) { owned_ = std::move(owned); }
   /// The card filter (empty: every card).
   [[nodiscard]] const std::function<bool(std::string_view)>& card_filter() const { return owned_; }
+  /// The SMSC routes cards are matched to (null: none).
+  [[nodiscard]] const actors::route_table* routes() const { return routes_; }
   /// Admits the non-terminal jobs of every campaign not paused whose cards `which` selects.
   void resume_where(const std::function<bool(std::string_view)>& which);
 
@@ -75,6 +79,7 @@ class campaign_registry {
 
   storage::state& state_;
   actors::engine& engine_;
+  const actors::route_table* routes_;
   mutable std::mutex mu_;
   std::map<std::string, entry> campaigns_;
   std::map<std::string, std::string> definitions_;  // canonical JSON of each

@@ -61,7 +61,7 @@ status txn_job_store::save(std::span<const actors::job_update> updates, bool syn
   for (const auto& u : updates) {
     events.push_back(model::status_event{u.campaign, u.iccid, u.job.state, u.job.attempt,
                                          u.job.por_status, u.job.reason, u.job.variant,
-                                         u.job.updated_ms});
+                                         u.job.updated_ms, u.route});
   }
   changelog_committer::attach_statuses(std::move(events));
   auto s = inner_.save(updates, sync);

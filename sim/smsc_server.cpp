@@ -725,6 +725,9 @@ struct smsc_server::impl {
 
   void on_submit(link* l, const proto::header& h, const proto::submit_request& req) {
     stats.bump(stats.submits);
+    stats.note_submit(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count());
     const bool data_sm = req.data_sm;
     if (!l->transmits()) {
       stats.bump(stats.rejected);

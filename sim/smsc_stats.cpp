@@ -31,6 +31,24 @@ void smsc_stats::close_bind(smsc_bind_counters& b) {
   }
 }
 
+void smsc_stats::note_submit(std::int64_t now_ms) noexcept {
+  std::int64_t none = -1;
+  first_submit_ms_.compare_exchange_strong(none, now_ms, std::memory_order_relaxed);
+  auto last = last_submit_ms_.load(std::memory_order_relaxed);
+  while (now_ms > last &&
+         !last_submit_ms_.compare_exchange_weak(last, now_ms, std::memory_order_relaxed)) {
+  }
+  const auto sec = now_ms / 1000;
+  auto cur = second_.load(std::memory_order_relaxed);
+  if (cur != sec && second_.compare_exchange_strong(cur, sec, std::memory_order_relaxed)) {
+    in_second_.store(0, std::memory_order_relaxed);
+  }
+  const auto n = in_second_.fetch_add(1, std::memory_order_relaxed) + 1;
+  auto peak = peak_per_s_.load(std::memory_order_relaxed);
+  while (n > peak && !peak_per_s_.compare_exchange_weak(peak, n, std::memory_order_relaxed)) {
+  }
+}
+
 smsc_summary smsc_stats::snapshot() const {
   auto g = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   smsc_summary s;
@@ -56,6 +74,13 @@ smsc_summary smsc_stats::snapshot() const {
   s.esme_nacks = g(esme_nacks);
   s.resends = g(resends);
   s.injected_disconnects = g(injected_disconnects);
+  s.peak_submits_per_s = g(peak_per_s_);
+  const auto first = first_submit_ms_.load(std::memory_order_relaxed);
+  const auto last = last_submit_ms_.load(std::memory_order_relaxed);
+  if (first >= 0 && last > first && s.submits > 1) {
+    s.mean_submits_per_s =
+        static_cast<double>(s.submits - 1) * 1000.0 / static_cast<double>(last - first);
+  }
   std::lock_guard lk(binds_mu_);
   s.per_bind.reserve(binds_.size());
   for (const auto& b : binds_) {
@@ -76,6 +101,8 @@ std::string smsc_summary::to_string() const {
   row("bind failures", bind_failures);
   row("unbinds", unbinds);
   row("submits", submits);
+  row("  peak per second", peak_submits_per_s);
+  out += fmt::format("  {:<22}{:>12.1f}\n", "  mean per second", mean_submits_per_s);
   row("  accepted", accepted);
   row("  throttled", throttled);
   row("  queue full", queue_full);

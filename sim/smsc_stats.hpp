@@ -51,6 +51,11 @@ struct smsc_summary {
   std::uint64_t injected_disconnects = 0;  ///< links dropped by fault injection
   /// Per bind, in bind order: the open binds and the last k_closed_binds_kept closed ones.
   std::vector<smsc_bind_summary> per_bind;
+  /// Submit pacing as the SMSC saw it (an ESME's rate, e.g. one SMSC route's): the most
+  /// submits received within one second of the steady clock (whole seconds), and the mean
+  /// rate from the first submit to the last (0 with fewer than two).
+  std::uint64_t peak_submits_per_s = 0;
+  double mean_submits_per_s = 0;
 
   /// A multi-line, human-readable table of the counters.
   [[nodiscard]] std::string to_string() const;
@@ -75,6 +80,10 @@ struct smsc_stats {
       delivered{0}, absent{0}, busy{0}, failed{0}, expired{0}, dropped{0}, receipts{0}, pors{0},
       esme_nacks{0}, resends{0}, injected_disconnects{0};
 
+  /// Records one submit at steady-clock millisecond `now_ms` (first and last time, the peak of
+  /// a whole second). Relaxed: a bin may miss a count when two links cross its start.
+  void note_submit(std::int64_t now_ms) noexcept;
+
   /// Adds one to a counter.
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
     c.fetch_add(n, std::memory_order_relaxed);
@@ -90,6 +99,8 @@ struct smsc_stats {
   [[nodiscard]] smsc_summary snapshot() const;
 
  private:
+  std::atomic<std::int64_t> first_submit_ms_{-1}, last_submit_ms_{-1}, second_{-1};
+  std::atomic<std::uint64_t> in_second_{0}, peak_per_s_{0};
   mutable std::mutex binds_mu_;
   std::vector<std::shared_ptr<smsc_bind_counters>> binds_;  // bind order
   std::size_t closed_ = 0;

@@ -220,5 +220,33 @@ TEST(SmppMetrics, OneSeriesSetPerBind) {
   EXPECT_NE(text.find("otaflow_smpp_mo_total{bind=\"h:1/0\"} 7\n"), std::string::npos);
 }
 
+TEST(RouteMetrics, OneSeriesSetPerRoute) {
+  route_stats home;
+  home.name = "home";
+  home.submitted = 12;
+  home.accepted = 11;
+  home.fallback_out = 4;
+  home.up = false;
+  route_stats hub;
+  hub.name = "hub";
+  hub.submitted = 4;
+  hub.fallback_in = 4;
+  hub.receipts = 3;
+  hub.up = true;
+  metrics::writer w;
+  collect_routes(w, {home, hub});
+  const auto text = w.text();
+  EXPECT_EQ(lines(text, "otaflow_route_up"),
+            "otaflow_route_up{route=\"home\"} 0\notaflow_route_up{route=\"hub\"} 1\n");
+  EXPECT_EQ(lines(text, "otaflow_route_submitted_total"),
+            "otaflow_route_submitted_total{route=\"home\"} 12\n"
+            "otaflow_route_submitted_total{route=\"hub\"} 4\n");
+  EXPECT_NE(text.find("otaflow_route_fallbacks_total{route=\"home\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("otaflow_route_fallback_carried_total{route=\"hub\"} 4\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("otaflow_route_receipts_total{route=\"hub\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("otaflow_route_accepted_total{route=\"home\"} 11\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace otaflow::actors
