@@ -161,7 +161,7 @@ TEST(TriggerEvent, SerialisesEachKind) {
             R"({"type":"trigger","campaign":"c1","iccid":"8988211000000000001"})");
   EXPECT_EQ(serialise(trigger_topic_event(trigger_event{"c1", "", json{{"imsi_prefix", "00101"}}})),
             R"({"type":"trigger","campaign":"c1","target":{"imsi_prefix":"00101"}})");
-  EXPECT_EQ(serialise(trigger_topic_event(control_event{control_action::cancel, "c1"})),
+  EXPECT_EQ(serialise(trigger_topic_event(control_event{control_action::cancel, "c1", {}, {}})),
             R"({"type":"cancel","campaign":"c1"})");
   EXPECT_EQ(serialise(trigger_topic_event(campaign_event{"c1", json{{"id", "c1"}, {"n", 2}}})),
             R"({"type":"campaign","campaign":{"id":"c1","n":2}})");
