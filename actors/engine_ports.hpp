@@ -108,6 +108,8 @@ struct submit_request {
   std::uint64_t tag;
   std::string dest_msisdn;
   std::vector<bytes> segments;  ///< TP-UD with UDH, one submit_sm each
+  /// The campaign's [policy.submit]: overrides the bind's settings (empty: none).
+  submit_options options{};
 };
 
 /// How an SMSC bind answered one submit_sm (per-bind accounting for alerts).

@@ -31,6 +31,15 @@ void smsc_stats::close_bind(smsc_bind_counters& b) {
   }
 }
 
+void smsc_stats::note_submit(const std::string& validity_period, std::uint8_t priority,
+                             std::uint8_t registered_delivery, const std::string& source) {
+  std::lock_guard lk(tally_mu_);
+  ++tally_.validity_period[validity_period];
+  ++tally_.priority[std::to_string(priority)];
+  ++tally_.registered_delivery[std::to_string(registered_delivery)];
+  ++tally_.source[source];
+}
+
 smsc_summary smsc_stats::snapshot() const {
   auto g = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   smsc_summary s;
@@ -56,6 +65,10 @@ smsc_summary smsc_stats::snapshot() const {
   s.esme_nacks = g(esme_nacks);
   s.resends = g(resends);
   s.injected_disconnects = g(injected_disconnects);
+  {
+    std::lock_guard tl(tally_mu_);
+    s.submit_options = tally_;
+  }
   std::lock_guard lk(binds_mu_);
   s.per_bind.reserve(binds_.size());
   for (const auto& b : binds_) {

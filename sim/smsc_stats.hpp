@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,13 @@ struct smsc_bind_summary {
 };
 
 /// A copy of the counters at one moment.
+/// How the accepted submits asked to be handled, counted per value (text keys): the
+/// validity_period ("" when absent), priority_flag, registered_delivery and source address as
+/// "TON/NPI/address" (SMPP 3.4 §5.2.5-§5.2.17), so tests see the options that arrived.
+struct smsc_submit_tally {
+  std::map<std::string, std::uint64_t> validity_period, priority, registered_delivery, source;
+};
+
 struct smsc_summary {
   std::uint64_t connections = 0;           ///< TCP connections accepted
   std::uint64_t binds = 0;                 ///< successful binds
@@ -51,6 +59,7 @@ struct smsc_summary {
   std::uint64_t injected_disconnects = 0;  ///< links dropped by fault injection
   /// Per bind, in bind order: the open binds and the last k_closed_binds_kept closed ones.
   std::vector<smsc_bind_summary> per_bind;
+  smsc_submit_tally submit_options;  ///< of the accepted submits
 
   /// A multi-line, human-readable table of the counters.
   [[nodiscard]] std::string to_string() const;
@@ -86,10 +95,15 @@ struct smsc_stats {
                                                              std::string peer, std::string kind);
   /// Marks a bind closed (its counters stay in summaries, within k_closed_binds_kept).
   void close_bind(smsc_bind_counters& b);
+  /// Counts the options of one accepted submit.
+  void note_submit(const std::string& validity_period, std::uint8_t priority,
+                   std::uint8_t registered_delivery, const std::string& source);
   /// Copies every counter.
   [[nodiscard]] smsc_summary snapshot() const;
 
  private:
+  mutable std::mutex tally_mu_;
+  smsc_submit_tally tally_;
   mutable std::mutex binds_mu_;
   std::vector<std::shared_ptr<smsc_bind_counters>> binds_;  // bind order
   std::size_t closed_ = 0;

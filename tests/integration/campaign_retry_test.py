@@ -12,6 +12,8 @@ Against a running `otaflow smsc-sim` with the virtual fleet:
   4. The audit log holds one `control` record {"action":"retry","by":"cli","queued":WRONG}.
   5. A `campaign retry` while a `campaign run` holds the directory is refused (exit 3), and so
      is the retry of a cancelled campaign (cancelling is final).
+  6. The campaign's [policy.submit] (validity 2h, priority 2, source 8501 national) reached
+     smsc-sim on every submit of the campaign, the bind's defaults on the other campaign's.
 Usage: campaign_retry_test.py OTAFLOW_BINARY
 """
 import json
@@ -42,7 +44,7 @@ def last_json(text):
     return json.loads(text.strip().splitlines()[-1])
 
 
-def campaign_file(path, cid, rate):
+def campaign_file(path, cid, rate, submit=""):
     with open(path, "w") as f:
         f.write(f'''id = "{cid}"
 [security]
@@ -61,6 +63,7 @@ window = 50
 max_attempts = 2
 por_timeout = "5s"
 retry_backoff = "100ms"
+{submit}
 ''')
 
 
@@ -98,7 +101,10 @@ def main():
                     "--system-id", "test", "--password", "test"]
             retry = [otaflow, "campaign", "retry", "--state", state]
             toml = os.path.join(work, "c.toml")
-            campaign_file(toml, CID, 2000)
+            # Submit options: smsc-sim counts what arrived (6.).
+            campaign_file(toml, CID, 2000, '[policy.submit]\nvalidity = "2h"\npriority = 2\n'
+                          'source_addr = "8501"\nsource_ton = "national"\n'
+                          'registered_delivery = "final"\n')
 
             # 1. The wrong keys fail WRONG cards.
             s = last_json(run(base + [toml], env).stdout)
@@ -167,7 +173,18 @@ def main():
             assert "cancelling is final" in r.stderr, r.stderr
         finally:
             smsc.send_signal(signal.SIGTERM)
-            smsc.communicate(timeout=60)
+            sout, serr = smsc.communicate(timeout=60)
+        assert smsc.returncode == 0, serr[-2000:]
+        # 6. What smsc-sim received: the campaign's options on each of its submits (240 done at
+        # once, 60 failed twice, then retried once), the bind's on the slow campaign's 300.
+        summary = json.loads([l for l in sout.splitlines() if l.startswith("{")][-1])
+        opts = summary["submit_options"]
+        print("smsc-sim submit options:", json.dumps(opts), flush=True)
+        mine = (CARDS - WRONG) + 2 * WRONG + WRONG
+        assert opts["validity_period"] == {"000000020000000R": mine, "": CARDS}, opts
+        assert opts["priority"] == {"2": mine, "0": CARDS}, opts
+        assert opts["source"] == {"2/1/8501": mine, "0/1/8500": CARDS}, opts
+        assert opts["registered_delivery"] == {"1": mine + CARDS}, opts
         print(f"ok: {WRONG} of {CARDS} cards failed, retried and done; "
               f"{time.time() - t0:.1f} s", flush=True)
 
