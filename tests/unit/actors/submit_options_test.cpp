@@ -179,7 +179,7 @@ std::string expected(const char* ton_npi_src, const char* priority, const char* 
                      validity + registered + "00" + "f6" +  // replace_if_present, data_coding
                      "00" + "03" + "027000";                // sm_default_msg_id, sm_length, sm
   const auto len = 16 + body.size() / 2;
-  char head[33];
+  char head[48];
   std::snprintf(head, sizeof head, "%08zx0000000400000000%08x", len, 7u);
   return head + body;
 }
