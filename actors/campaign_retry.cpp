@@ -125,6 +125,8 @@ void requeue_for_retry(job_record& job, std::string_view by, std::int64_t now_ms
   job.retry_at_ms = 0;
   job.started_ms = 0;
   job.counter_skip_at = 0;
+  job.por_status.reset();  // the failed attempt's answer stays in the history entry before
+  job.last_sw.reset();
   ++job.timer_epoch;
   job.reason = "retry requested by " + std::string(by) + (old.empty() ? "" : "; failed: " + old);
   model::note_state_change(job, now_ms);

@@ -46,9 +46,9 @@ struct retry_summary {
 [[nodiscard]] nlohmann::json retry_summary_json(const retry_summary& s);
 
 /// Puts a failed job back in `queued` for a new attempt: attempt and resends 0 (the budget
-/// starts again), no back-off, message id or pending counter skip, a new timer epoch, the
-/// counters kept, started_ms 0 (the new attempt's latency is its own); the reason says who
-/// asked and keeps the old one; a history entry (queued, attempt 0) at now_ms.
+/// starts again), no back-off, message id, PoR status, status word or pending counter skip, a
+/// new timer epoch, the counters kept, started_ms 0 (the new attempt's latency is its own); the
+/// reason says who asked and keeps the old one; a history entry (queued, attempt 0) at now_ms.
 void requeue_for_retry(job_record& job, std::string_view by, std::int64_t now_ms);
 
 /// Queues the campaign's failed jobs that `filter` selects again, durably (one synced batch

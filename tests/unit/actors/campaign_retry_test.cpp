@@ -126,6 +126,8 @@ TEST_F(CampaignRetry, QueuesEveryFailedJobAndAuditsOnce) {
   EXPECT_EQ(a.counter_skip_at, 0u);
   EXPECT_EQ(a.timer_epoch, 8u);
   EXPECT_EQ(a.started_ms, 0);
+  EXPECT_FALSE(a.por_status.has_value());
+  EXPECT_EQ(a.history[1].por_status, 0x01);  // the failure's PoR stays in its entry
   EXPECT_EQ(a.reason, std::string("retry requested by cli; failed: ") + kWrongKeys);
   ASSERT_EQ(a.history.size(), 3u);  // queued, failed, and the retry's queued
   EXPECT_EQ(a.history[1].state, job_state::failed);
