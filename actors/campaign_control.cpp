@@ -141,6 +141,11 @@ result<control_result> apply_control(storage::state& state, const std::string& c
     case control_action::cancel:
       out.after = storage::campaign_status::cancelled;
       break;
+    case control_action::retry:
+      // Retry carries a filter and a summary of its own (actors/campaign_retry.hpp).
+      return make_error(errc::bad_argument, "campaign '" + campaign +
+                                                "': 'retry' is not a mode change; use "
+                                                "`otaflow campaign retry`");
   }
   // Cancel: the status first, so that a run starting meanwhile refuses the campaign.
   if (out.after != out.before) OTAFLOW_TRY(state.campaigns().set_status(campaign, out.after));

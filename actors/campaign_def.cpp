@@ -535,7 +535,7 @@ status parse_policy(const json& p, policy_def& out) {
   OTAFLOW_TRY(
       only_keys(p, "policy",
                 {"rate", "window", "max_attempts", "por_timeout", "retry_backoff", "retry_max",
-                 "max_resends", "not_before", "not_after", "send_window", "timezone"}));
+                 "max_resends", "not_before", "not_after", "send_window", "timezone", "submit"}));
   if (p.contains("rate")) {
     auto r = number<double>(p["rate"], "policy.rate", 0.01, 1e6);
     if (!r) return r.error();
@@ -575,6 +575,11 @@ status parse_policy(const json& p, policy_def& out) {
     out.job.retry_max = *d;
   }
   OTAFLOW_TRY(parse_time_policy(p, out.time));
+  if (p.contains("submit")) {
+    auto o = parse_submit_options(p["submit"], "policy.submit");
+    if (!o) return make_error(errc::bad_value, "campaign " + o.error().message);
+    out.submit = std::move(*o);
+  }
   return {};
 }
 

@@ -25,6 +25,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "actors/alert_monitor.hpp"
+#include "actors/submit_options.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "actors/time_window.hpp"
 #include "actors/update_templates.hpp"
@@ -177,6 +178,9 @@ struct policy_def {
   job_policy job;               ///< attempts, PoR timeout, back-off
   /// not_before / not_after (RFC 3339), send_window ("08:00-20:00") and timezone ("+01:00").
   time_policy time;
+  /// [policy.submit]: validity, priority, source address, receipts (actors/submit_options.hpp);
+  /// empty: the SMSC bind's settings.
+  submit_options submit;
 };
 
 struct campaign_def {

@@ -152,6 +152,7 @@ json to_json(const campaign_def& c) {
   if (tp.not_after_ms) j["policy"]["not_after"] = format_rfc3339(*tp.not_after_ms);
   if (tp.window) j["policy"]["send_window"] = format_send_window(*tp.window);
   if (tp.utc_offset_min != 0) j["policy"]["timezone"] = format_utc_offset(tp.utc_offset_min);
+  if (!c.policy.submit.empty()) j["policy"]["submit"] = submit_options_json(c.policy.submit);
   j["alerts"] = alerts_json(c.alerts);
   return j;
 }

@@ -96,6 +96,12 @@ status store_definition(storage::state& state, const campaign_def& def, bool res
 // request file stays, to be tried again.
 bool apply_to_running(storage::state& state, engine& eng, const campaign_def& def,
                       control_action action, const std::shared_ptr<spdlog::logger>& log) {
+  if (action == control_action::retry) {
+    // `campaign retry` refuses a directory in use: such a file was not written by otaflow.
+    log->warn("campaign '{}': retry request dropped (retry the campaign after the run ends)",
+              def.id);
+    return true;
+  }
   const auto mode = action == control_action::pause    ? campaign_mode::paused
                     : action == control_action::resume ? campaign_mode::running
                                                        : campaign_mode::cancelled;

@@ -115,6 +115,8 @@ struct submit_request {
   std::vector<bytes> segments;  ///< TP-UD with UDH, one submit_sm each
   /// The card's preferred SMSC route (card_info::route); -1: the transport's default.
   int route = -1;
+  /// The campaign's [policy.submit]: overrides the bind's settings (empty: none).
+  submit_options options{};
 };
 
 /// How an SMSC bind answered one submit_sm (per-bind accounting for alerts).

@@ -333,6 +333,7 @@ class smpp_transport::session {
       sm.protocol_id = codec::tpdu::pid_usim_data_download;
       sm.registered_delivery = opt_.registered_delivery;
       sm.data_coding = opt_.data_coding;
+      apply_submit_options(req.options, sm);  // the campaign's [policy.submit] over the bind's
       if (ud.size() <= smpp::max_short_message) {
         sm.short_message = ud;
       } else {

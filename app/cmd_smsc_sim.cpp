@@ -80,6 +80,11 @@ nlohmann::ordered_json summary_json(const sim::smsc_summary& s, const sim::fleet
                      {"resent", b.resent}});
   }
   j["deliver_sm_per_bind"] = binds;
+  const auto& t = s.submit_options;
+  j["submit_options"] = {{"validity_period", t.validity_period},
+                         {"priority", t.priority},
+                         {"registered_delivery", t.registered_delivery},
+                         {"source", t.source}};
   // Without a fleet (--null-cards) the fleet's figures are zero.
   const sim::fleet_stats fs = f ? f->stats() : sim::fleet_stats{};
   nlohmann::ordered_json hist = nlohmann::ordered_json::object();

@@ -174,6 +174,24 @@ int b64_value(unsigned char c) {
   return -1;
 }
 
+// A retry's optional "reason" (a string) and "iccids" (an array of ICCIDs).
+status parse_retry_fields(const fields& f, const std::string& what, control_event& ev) {
+  std::optional<std::string> reason;
+  OTAFLOW_ASSIGN(reason, f.optional_string("reason"));
+  if (reason) ev.reason = *reason;
+  const json* list = f.find("iccids");
+  if (list == nullptr || list->is_null()) return {};
+  if (!list->is_array()) return f.wrong("iccids", "an array of ICCIDs", *list);
+  for (const auto& v : *list) {
+    if (!v.is_string() || !valid_iccid(v.get_ref<const std::string&>())) {
+      return make_error(errc::bad_value, what + ": field \"iccids\" holds " + show(v) +
+                                             ", not 18 to 20 decimal digits");
+    }
+    ev.iccids.push_back(v.get<std::string>());
+  }
+  return {};
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -230,10 +248,12 @@ result<trigger_topic_event> parse_trigger_event(std::string_view payload) {
   if (const auto action = model::parse_control_action(type)) {
     ev.action = *action;
   } else {
-    return make_error(errc::bad_value, what + ": unknown type " + show(json(type)) +
-                                           " (expected campaign, trigger, pause, resume, cancel)");
+    return make_error(errc::bad_value,
+                      what + ": unknown type " + show(json(type)) +
+                          " (expected campaign, trigger, pause, resume, cancel, retry)");
   }
   OTAFLOW_ASSIGN(ev.campaign, f.campaign_id("campaign"));
+  if (ev.action == control_action::retry) OTAFLOW_TRY(parse_retry_fields(f, what, ev));
   return trigger_topic_event(std::move(ev));
 }
 
@@ -255,6 +275,8 @@ std::string serialise(const trigger_topic_event& ev) {
     const auto& k = std::get<control_event>(ev);
     j["type"] = std::string(model::to_string(k.action));
     j["campaign"] = k.campaign;
+    if (!k.reason.empty()) j["reason"] = k.reason;
+    if (!k.iccids.empty()) j["iccids"] = k.iccids;
   }
   return dump(j);
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,10 +47,13 @@ struct trigger_event {
 
 using model::control_action;
 
-/// {"type":"pause"|"resume"|"cancel","campaign":"id"}.
+/// {"type":"pause"|"resume"|"cancel"|"retry","campaign":"id"}; a retry may add
+/// "reason" (a text its failures must contain) and "iccids" (the cards to retry).
 struct control_event {
   control_action action = control_action::pause;
   std::string campaign;
+  std::string reason;               ///< retry only: "" = every failure reason
+  std::vector<std::string> iccids;  ///< retry only: empty = every failed card
 };
 
 /// Any record of the trigger topic.

@@ -10,12 +10,15 @@ std::string_view to_string(control_action a) noexcept {
       return "resume";
     case control_action::cancel:
       return "cancel";
+    case control_action::retry:
+      return "retry";
   }
   return "unknown";
 }
 
 std::optional<control_action> parse_control_action(std::string_view s) noexcept {
-  for (auto a : {control_action::pause, control_action::resume, control_action::cancel}) {
+  for (auto a : {control_action::pause, control_action::resume, control_action::cancel,
+                 control_action::retry}) {
     if (to_string(a) == s) return a;
   }
   return std::nullopt;

@@ -39,6 +39,44 @@ std::string_view header(const http_request& req, std::string_view name) {
   return {};
 }
 
+// Control needs a configured token and the request's bearer token; nullopt: allowed.
+std::optional<http_response> refuse_control(const api_context& c, const http_request& req) {
+  if (!c.token || !c.control) {
+    return error_answer(403,
+                        "control is off: no token configured (OTAFLOW_HTTP_TOKEN or "
+                        "[http] token_file)");
+  }
+  if (!bearer_matches(header(req, "Authorization"), *c.token)) {
+    return error_answer(401, "a valid 'Authorization: Bearer <token>' header is needed");
+  }
+  return std::nullopt;
+}
+
+// The body of POST .../retry: empty, or {"reason": "text", "iccids": ["89...", ...]}.
+result<std::pair<std::string, std::vector<std::string>>> retry_body(const std::string& body) {
+  std::pair<std::string, std::vector<std::string>> out;
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return out;
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return make_error(errc::bad_argument, "retry body: not a JSON object");
+  }
+  for (const auto& [k, v] : j.items()) {
+    if (k == "reason" && v.is_string()) {
+      out.first = v.get<std::string>();
+    } else if (k == "iccids" && v.is_array()) {
+      for (const auto& i : v) {
+        if (!i.is_string())
+          return make_error(errc::bad_argument, "retry body: iccids: not a string");
+        out.second.push_back(i.get<std::string>());
+      }
+    } else {
+      return make_error(errc::bad_argument, "retry body: unexpected field '" + k +
+                                                "' (reason: a string, iccids: an array)");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::int64_t wall_now_ms() noexcept {
@@ -164,14 +202,7 @@ void add_api_routes(http_server& server, api_context ctx) {
 
   server.post("/api/v1/campaigns/([^/]+)/(pause|resume|cancel)", [c = shared](
                                                                      const http_request& req) {
-    if (!c->token || !c->control) {
-      return error_answer(403,
-                          "control is off: no token configured (OTAFLOW_HTTP_TOKEN or "
-                          "[http] token_file)");
-    }
-    if (!bearer_matches(header(req, "Authorization"), *c->token)) {
-      return error_answer(401, "a valid 'Authorization: Bearer <token>' header is needed");
-    }
+    if (auto refused = refuse_control(*c, req)) return *refused;
     const auto action = model::parse_control_action(req.matches.at(1));
     if (!action) return error_answer(400, "unknown action " + req.matches.at(1));
     auto done = c->control(req.matches.at(0), *action);
@@ -181,6 +212,25 @@ void add_api_routes(http_server& server, api_context ctx) {
     }
     return json_answer(
         202, {{"campaign", req.matches.at(0)}, {"action", req.matches.at(1)}, {"result", *done}});
+  });
+
+  server.post("/api/v1/campaigns/([^/]+)/retry", [c = shared](const http_request& req) {
+    if (auto refused = refuse_control(*c, req)) return *refused;
+    if (!c->retry) {
+      return error_answer(409,
+                          "this process cannot retry while it runs the campaign: retry after "
+                          "`campaign run` ends (`otaflow campaign retry`), or through serve");
+    }
+    auto body = retry_body(req.body);
+    if (!body) return error_answer(400, body.error().message);
+    auto done = c->retry(req.matches.at(0), body->first, body->second);
+    if (!done) {
+      if (done.error().code == errc::conflict) return error_answer(409, done.error().message);
+      if (done.error().code == errc::bad_argument) return error_answer(400, done.error().message);
+      return failed(done.error());
+    }
+    return json_answer(202,
+                       {{"campaign", req.matches.at(0)}, {"action", "retry"}, {"result", *done}});
   });
 }
 

@@ -7,6 +7,8 @@
 //   GET  /api/v1/campaigns/{id}                     one campaign: counts, PoR, rates, ETA
 //   GET  /api/v1/campaigns/{id}/cards/{iccid}       one card's job with its history
 //   POST /api/v1/campaigns/{id}/pause|resume|cancel control, with `Authorization: Bearer`
+//   POST /api/v1/campaigns/{id}/retry               failed cards again; body (optional):
+//                                                   {"reason": "text", "iccids": ["..."]}
 // Control is off (403) when no token is configured (service/http_token.hpp); a missing or wrong
 // token gets 401. No response carries key material: the views summarise definitions.
 
@@ -17,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "actors/engine_metrics.hpp"
 #include "base/error.hpp"
@@ -39,6 +42,11 @@ struct api_context {
   /// was done, for the answer ("published to ota.triggers", "applied").
   std::function<result<std::string>(const std::string& campaign, model::control_action action)>
       control;
+  /// Asks for a retry of failed jobs (those whose reason contains `reason`, when not empty;
+  /// of the cards `iccids`, when not empty). Unset: the process cannot retry (409).
+  std::function<result<std::string>(const std::string& campaign, const std::string& reason,
+                                    const std::vector<std::string>& iccids)>
+      retry;
   /// The bearer token for control; nullopt: control is off.
   std::optional<std::string> token;
   /// The wall clock in ms since the epoch (tests set it; default wall_now_ms).

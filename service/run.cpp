@@ -427,10 +427,35 @@ result<api_context> serve_api(const serve_config& cfg, storage::state& state,
   api.control = [&p = *producer, topic = cfg.kafka.triggers_topic](
                     const std::string& campaign,
                     model::control_action action) -> result<std::string> {
-    if (auto s = p.produce(
-            topic, campaign,
-            kafka::serialise(kafka::trigger_topic_event{kafka::control_event{action, campaign}}));
+    if (auto s = p.produce(topic, campaign,
+                           kafka::serialise(kafka::trigger_topic_event{
+                               kafka::control_event{action, campaign, {}, {}}}));
         !s) {
+      return s.error();
+    }
+    if (auto s = p.flush(std::chrono::seconds(10)); !s) return s.error();
+    return "published to " + topic;
+  };
+  api.retry = [&p = *producer, topic = cfg.kafka.triggers_topic, &state](
+                  const std::string& campaign, const std::string& reason,
+                  const std::vector<std::string>& iccids) -> result<std::string> {
+    // Refused here what the event would be dead-lettered for: an unknown or cancelled
+    // campaign, a malformed ICCID.
+    auto rec = state.campaigns().get(campaign);
+    if (!rec) return rec.error();
+    if (!*rec) return make_error(errc::not_found, "no campaign '" + campaign + "'");
+    if ((*rec)->status == storage::campaign_status::cancelled) {
+      return make_error(errc::conflict, "campaign '" + campaign +
+                                            "' is cancelled; 'retry' does not apply "
+                                            "(cancelling is final)");
+    }
+    for (const auto& i : iccids) {
+      if (!kafka::valid_iccid(i)) {
+        return make_error(errc::bad_argument, "'" + i + "' is not an ICCID (18 to 20 digits)");
+      }
+    }
+    const kafka::control_event ev{model::control_action::retry, campaign, reason, iccids};
+    if (auto s = p.produce(topic, campaign, kafka::serialise(kafka::trigger_topic_event{ev})); !s) {
       return s.error();
     }
     if (auto s = p.flush(std::chrono::seconds(10)); !s) return s.error();

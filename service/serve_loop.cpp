@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/campaign_control.hpp"
+#include "actors/campaign_retry.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/service_cursor.hpp"
 #include "actors/storage_cursor.hpp"
@@ -170,6 +171,7 @@ status campaign_registry::define(const actors::campaign_def& def) {
 
 status campaign_registry::control(const std::string& id, kafka::control_action action,
                                   std::string_view by) {
+  if (action == kafka::control_action::retry) return retry({action, id, {}, {}}, by);
   std::lock_guard lock(mu_);
   auto it = campaigns_.find(id);
   if (it == campaigns_.end()) {
@@ -197,6 +199,25 @@ status campaign_registry::control(const std::string& id, kafka::control_action a
   engine_.set_mode(id, mode);
   // Jobs held while paused run again; a cancel fails every job not in flight.
   if (mode != actors::campaign_mode::paused) resume_jobs(id, *e.ctx);
+  return {};
+}
+
+status campaign_registry::retry(const kafka::control_event& ev, std::string_view by) {
+  std::lock_guard lock(mu_);
+  auto it = campaigns_.find(ev.campaign);
+  if (it == campaigns_.end()) {
+    return make_error(errc::not_found, "campaign '" + ev.campaign + "' is not defined");
+  }
+  const auto& e = it->second;
+  if (e.mode == actors::campaign_mode::cancelled) {
+    logger()->warn("campaign '{}' is cancelled: 'retry' ignored", ev.campaign);
+    return {};
+  }
+  auto s = actors::retry_failed_jobs(state_, ev.campaign, {ev.reason, ev.iccids}, by, owned_);
+  if (!s) return s.error();
+  logger()->warn("campaign '{}': retry from {}: {} failed jobs queued again", ev.campaign, by,
+                 s->queued);
+  if (s->queued > 0 && e.mode != actors::campaign_mode::paused) resume_jobs(ev.campaign, *e.ctx);
   return {};
 }
 
@@ -277,6 +298,7 @@ status control_reader::apply(const kafka::message& m) {
     return registry_.define(*def);
   }
   if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
+    if (ctl->action == kafka::control_action::retry) return registry_.retry(*ctl);
     return registry_.control(ctl->campaign, ctl->action);
   }
   return {};

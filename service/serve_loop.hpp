@@ -59,6 +59,10 @@ class campaign_registry {
   /// `by` names who asked in the audit record ("kafka": a control record; "alert").
   [[nodiscard]] status control(const std::string& id, kafka::control_action action,
                                std::string_view by = "kafka");
+  /// Queues the failed jobs of a retry event again (actors/campaign_retry.hpp) and, unless
+  /// the campaign is paused, admits them; a cancelled campaign's retry is ignored (logged).
+  /// errc::not_found for an unknown campaign.
+  [[nodiscard]] status retry(const kafka::control_event& ev, std::string_view by = "kafka");
   /// The campaign, if known.
   [[nodiscard]] std::optional<entry> find(const std::string& id) const;
   /// Admits a campaign's non-terminal jobs again (its send window opened, or it expired).

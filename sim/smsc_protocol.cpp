@@ -79,6 +79,7 @@ result<inbound> decode(byte_view pdu, std::uint32_t& status_out) {
     submit_request r;
     copy_submit_fields(*s, r);
     r.protocol_id = s->protocol_id;
+    r.priority_flag = s->priority_flag;
     r.schedule_delivery_time = s->schedule_delivery_time;
     r.validity_period = s->validity_period;
     r.payload = std::move(s->short_message);

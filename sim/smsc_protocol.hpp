@@ -119,6 +119,7 @@ struct submit_request {
   std::uint8_t protocol_id = 0;  ///< data_sm has none: 0
   std::uint8_t registered_delivery = 0;
   std::uint8_t data_coding = 0;
+  std::uint8_t priority_flag = 0;  ///< data_sm has none: 0
   std::string schedule_delivery_time;
   std::string validity_period;
   bytes payload;

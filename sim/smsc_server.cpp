@@ -773,6 +773,9 @@ struct smsc_server::impl {
     m->expiry = now + std::chrono::duration_cast<steady::duration>(until - wall_now);
     in_flight.fetch_add(1, std::memory_order_relaxed);
     stats.bump(stats.accepted);
+    stats.note_submit(req.validity_period, req.priority_flag, req.registered_delivery,
+                      std::to_string(req.source.ton) + "/" + std::to_string(req.source.npi) + "/" +
+                          req.source.addr);
     answer_submit(l, h, data_sm, st::rok, message_id_text(m->id));
 
     if (faults.dropped(m->id)) {

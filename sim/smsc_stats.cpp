@@ -49,6 +49,15 @@ void smsc_stats::note_submit(std::int64_t now_ms) noexcept {
   }
 }
 
+void smsc_stats::note_submit(const std::string& validity_period, std::uint8_t priority,
+                             std::uint8_t registered_delivery, const std::string& source) {
+  std::lock_guard lk(tally_mu_);
+  ++tally_.validity_period[validity_period];
+  ++tally_.priority[std::to_string(priority)];
+  ++tally_.registered_delivery[std::to_string(registered_delivery)];
+  ++tally_.source[source];
+}
+
 smsc_summary smsc_stats::snapshot() const {
   auto g = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   smsc_summary s;
@@ -80,6 +89,10 @@ smsc_summary smsc_stats::snapshot() const {
   if (first >= 0 && last > first && s.submits > 1) {
     s.mean_submits_per_s =
         static_cast<double>(s.submits - 1) * 1000.0 / static_cast<double>(last - first);
+  }
+  {
+    std::lock_guard tl(tally_mu_);
+    s.submit_options = tally_;
   }
   std::lock_guard lk(binds_mu_);
   s.per_bind.reserve(binds_.size());

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,13 @@ struct smsc_bind_summary {
 };
 
 /// A copy of the counters at one moment.
+/// How the accepted submits asked to be handled, counted per value (text keys): the
+/// validity_period ("" when absent), priority_flag, registered_delivery and source address as
+/// "TON/NPI/address" (SMPP 3.4 §5.2.5-§5.2.17), so tests see the options that arrived.
+struct smsc_submit_tally {
+  std::map<std::string, std::uint64_t> validity_period, priority, registered_delivery, source;
+};
+
 struct smsc_summary {
   std::uint64_t connections = 0;           ///< TCP connections accepted
   std::uint64_t binds = 0;                 ///< successful binds
@@ -56,6 +64,7 @@ struct smsc_summary {
   /// rate from the first submit to the last (0 with fewer than two).
   std::uint64_t peak_submits_per_s = 0;
   double mean_submits_per_s = 0;
+  smsc_submit_tally submit_options;  ///< of the accepted submits
 
   /// A multi-line, human-readable table of the counters.
   [[nodiscard]] std::string to_string() const;
@@ -95,12 +104,17 @@ struct smsc_stats {
                                                              std::string peer, std::string kind);
   /// Marks a bind closed (its counters stay in summaries, within k_closed_binds_kept).
   void close_bind(smsc_bind_counters& b);
+  /// Counts the options of one accepted submit.
+  void note_submit(const std::string& validity_period, std::uint8_t priority,
+                   std::uint8_t registered_delivery, const std::string& source);
   /// Copies every counter.
   [[nodiscard]] smsc_summary snapshot() const;
 
  private:
   std::atomic<std::int64_t> first_submit_ms_{-1}, last_submit_ms_{-1}, second_{-1};
   std::atomic<std::uint64_t> in_second_{0}, peak_per_s_{0};
+  mutable std::mutex tally_mu_;
+  smsc_submit_tally tally_;
   mutable std::mutex binds_mu_;
   std::vector<std::shared_ptr<smsc_bind_counters>> binds_;  // bind order
   std::size_t closed_ = 0;

@@ -1,6 +1,7 @@
 // Fuzz target for codec/smpp34_pdu and codec/smpp34_receipt: frames the input as a stream,
 // decodes each PDU; whatever decodes must encode again and decode to the same value.
-// Receipt text in a deliver_sm goes through parse_receipt / format_receipt likewise.
+// Receipt text in a deliver_sm goes through parse_receipt / format_receipt likewise, and a
+// submit_sm's relative validity_period through decode_relative_time / encode_relative_time.
 
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 
 #include "codec/smpp34_pdu.hpp"
 #include "codec/smpp34_receipt.hpp"
+#include "codec/smpp34_time.hpp"
 
 namespace {
 
@@ -22,6 +24,17 @@ void check_receipt(std::string_view text) {
   if (!again.ok() || !(*again == *r)) std::abort();
 }
 
+void check_relative_time(std::string_view text) {
+  auto d = decode_relative_time(text);
+  if (!d.ok()) return;
+  auto t = encode_relative_time(*d);
+  const bool in_range = d->count() >= 1 && *d <= max_relative_time;
+  if (t.ok() != in_range) std::abort();
+  if (!t.ok()) return;
+  auto again = decode_relative_time(*t);
+  if (!again.ok() || *again != *d) std::abort();
+}
+
 void check_pdu(byte_view whole) {
   (void)decode_header(whole);
   auto p = decode(whole);
@@ -33,6 +46,7 @@ void check_pdu(byte_view whole) {
   if (!b.ok()) std::abort();  // a decoded PDU must be encodable
   auto again = decode(*b);
   if (!again.ok() || !(*again == *p)) std::abort();
+  if (const auto* s = std::get_if<submit_sm>(&p->body)) check_relative_time(s->validity_period);
   if (const auto* d = std::get_if<deliver_sm>(&p->body)) {
     check_receipt(std::string_view(reinterpret_cast<const char*>(d->short_message.data()),
                                    d->short_message.size()));

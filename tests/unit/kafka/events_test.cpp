@@ -59,6 +59,7 @@ TEST(TriggerEvent, ParsesControlEvents) {
       {"pause", control_action::pause},
       {"resume", control_action::resume},
       {"cancel", control_action::cancel},
+      {"retry", control_action::retry},
   };
   for (const auto& [type, action] : rows) {
     const std::string text = std::string(R"({"type":")") + type + R"(","campaign":"c:7"})";
@@ -69,6 +70,38 @@ TEST(TriggerEvent, ParsesControlEvents) {
     EXPECT_EQ(ev->action, action);
     EXPECT_EQ(ev->campaign, "c:7");
   }
+}
+
+TEST(TriggerEvent, ParsesRetryWithItsFilter) {
+  auto r = parse_trigger_event(
+      R"({"type":"retry","campaign":"c1","reason":"PoR 01","iccids":["8988211000000000001"]})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto* ev = std::get_if<control_event>(&*r);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->action, control_action::retry);
+  EXPECT_EQ(ev->reason, "PoR 01");
+  EXPECT_EQ(ev->iccids, (std::vector<std::string>{"8988211000000000001"}));
+  EXPECT_EQ(
+      serialise(trigger_topic_event(*ev)),
+      R"({"type":"retry","campaign":"c1","reason":"PoR 01","iccids":["8988211000000000001"]})");
+
+  r = parse_trigger_event(R"({"type":"retry","campaign":"c1"})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(std::get<control_event>(*r).iccids.empty());
+  EXPECT_TRUE(std::get<control_event>(*r).reason.empty());
+
+  r = parse_trigger_event(R"({"type":"retry","campaign":"c1","iccids":["12ab"]})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            R"(trigger event: field "iccids" holds "12ab", not 18 to 20 decimal digits)");
+  r = parse_trigger_event(R"({"type":"retry","campaign":"c1","iccids":"8988211000000000001"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("must be an array of ICCIDs"), std::string::npos)
+      << r.error().message;
+  r = parse_trigger_event(R"({"type":"retry","campaign":"c1","reason":5})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("\"reason\" must be a string"), std::string::npos)
+      << r.error().message;
 }
 
 struct malformed_row {
@@ -97,7 +130,7 @@ TEST(TriggerEvent, MalformedEventsNameTheProblem) {
       {"type not a string", R"({"type":5})", errc::bad_value,
        R"(trigger event: field "type" must be a string, got number 5)"},
       {"unknown type", R"({"type":"explode","campaign":"c1"})", errc::bad_value,
-       R"(trigger event: unknown type "explode" (expected campaign, trigger, pause, resume, cancel))"},
+       R"(trigger event: unknown type "explode" (expected campaign, trigger, pause, resume, cancel, retry))"},
       {"campaign missing", R"({"type":"campaign"})", errc::bad_value,
        R"(trigger event: missing field "campaign")"},
       {"campaign not an object", R"({"type":"campaign","campaign":"c1"})", errc::bad_value,
@@ -161,7 +194,7 @@ TEST(TriggerEvent, SerialisesEachKind) {
             R"({"type":"trigger","campaign":"c1","iccid":"8988211000000000001"})");
   EXPECT_EQ(serialise(trigger_topic_event(trigger_event{"c1", "", json{{"imsi_prefix", "00101"}}})),
             R"({"type":"trigger","campaign":"c1","target":{"imsi_prefix":"00101"}})");
-  EXPECT_EQ(serialise(trigger_topic_event(control_event{control_action::cancel, "c1"})),
+  EXPECT_EQ(serialise(trigger_topic_event(control_event{control_action::cancel, "c1", {}, {}})),
             R"({"type":"cancel","campaign":"c1"})");
   EXPECT_EQ(serialise(trigger_topic_event(campaign_event{"c1", json{{"id", "c1"}, {"n", 2}}})),
             R"({"type":"campaign","campaign":{"id":"c1","n":2}})");

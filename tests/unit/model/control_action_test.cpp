@@ -8,10 +8,12 @@ namespace otaflow::model {
 namespace {
 
 TEST(ControlAction, NamesRoundTrip) {
-  for (auto a : {control_action::pause, control_action::resume, control_action::cancel}) {
+  for (auto a : {control_action::pause, control_action::resume, control_action::cancel,
+                 control_action::retry}) {
     EXPECT_EQ(parse_control_action(to_string(a)), a);
   }
   EXPECT_EQ(to_string(control_action::cancel), "cancel");
+  EXPECT_EQ(to_string(control_action::retry), "retry");
   EXPECT_FALSE(parse_control_action("stop").has_value());
 }
 

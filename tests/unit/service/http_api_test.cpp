@@ -40,14 +40,25 @@ class HttpApi : public ::testing::Test {
       calls_.emplace_back(campaign + " " + std::string(model::to_string(action)));
       return std::string("requested");
     };
+    if (with_retry_) {
+      ctx.retry = [this](const std::string& campaign, const std::string& reason,
+                         const std::vector<std::string>& iccids) -> result<std::string> {
+        if (campaign == "gone") return make_error(errc::conflict, "campaign 'gone' is cancelled");
+        std::string call = campaign + " retry '" + reason + "'";
+        for (const auto& i : iccids) call += " " + i;
+        calls_.push_back(call);
+        return std::string("published");
+      };
+    }
     add_api_routes(server_, std::move(ctx));
     ASSERT_TRUE(server_.start("127.0.0.1:0"));
   }
-  httplib::Result post(const std::string& path, const std::string& auth = {}) {
+  httplib::Result post(const std::string& path, const std::string& auth = {},
+                       const std::string& body = "") {
     httplib::Client c("127.0.0.1", server_.port());
     httplib::Headers h;
     if (!auth.empty()) h.emplace("Authorization", auth);
-    return c.Post(path, h, "", "application/json");
+    return c.Post(path, h, body, "application/json");
   }
   httplib::Result get(const std::string& path) {
     httplib::Client c("127.0.0.1", server_.port());
@@ -58,6 +69,7 @@ class HttpApi : public ::testing::Test {
   http_server server_{registry_};
   dashboard_history history_;
   std::vector<std::string> calls_;
+  bool with_retry_ = true;
 };
 
 TEST_F(HttpApi, ControlNeedsTheBearerToken) {
@@ -87,6 +99,45 @@ TEST_F(HttpApi, ControlNeedsTheBearerToken) {
   r = post("/api/v1/campaigns/c1/explode", "Bearer " + token);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);  // no such route
+}
+
+TEST_F(HttpApi, RetryTakesItsFilterFromTheBody) {
+  start(token);
+  auto r = post("/api/v1/campaigns/c1/retry");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  r = post("/api/v1/campaigns/c1/retry", "Bearer " + token);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  EXPECT_EQ(nlohmann::json::parse(r->body),
+            nlohmann::json::parse(R"({"campaign":"c1","action":"retry","result":"published"})"));
+  r = post("/api/v1/campaigns/c1/retry", "Bearer " + token,
+           R"({"reason":"PoR 01","iccids":["8988211000000000001","8988211000000000002"]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  r = post("/api/v1/campaigns/c1/retry", "Bearer " + token, R"({"why":"x"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("unexpected field 'why'"), std::string::npos) << r->body;
+  r = post("/api/v1/campaigns/c1/retry", "Bearer " + token, "[1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  r = post("/api/v1/campaigns/gone/retry", "Bearer " + token);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409);
+  EXPECT_EQ(calls_,
+            (std::vector<std::string>{
+                "c1 retry ''", "c1 retry 'PoR 01' 8988211000000000001 8988211000000000002"}));
+}
+
+TEST_F(HttpApi, RetryRefusedWhereTheProcessCannotRetry) {
+  with_retry_ = false;
+  start(token);
+  auto r = post("/api/v1/campaigns/c1/retry", "Bearer " + token);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409);
+  EXPECT_NE(r->body.find("campaign run"), std::string::npos) << r->body;
+  EXPECT_TRUE(calls_.empty());
 }
 
 TEST_F(HttpApi, WithoutATokenControlIsOff) {

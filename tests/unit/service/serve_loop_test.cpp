@@ -203,6 +203,57 @@ TEST_F(service_fixture, CampaignAndControlEventsAreApplied) {
   EXPECT_EQ(transport.submits(), 2);
 }
 
+// A retry event queues failed jobs again (those of its ICCID list, else all) and serve sends
+// them: the cards end `done`, their histories keep the failure, one audit record per retry.
+TEST_F(service_fixture, RetryEventsQueueFailedJobsAgain) {
+  start();
+  define("c1");
+  transport.set_por_status(0x06);  // "unidentified security error": the card refuses
+  send(0, trigger("c1", 0));
+  send(0, trigger("c1", 1));
+  ASSERT_TRUE(eventually([&] {
+    return job("c1", 0)->state == job_state::failed && job("c1", 1)->state == job_state::failed;
+  })) << job_text("c1", 0)
+      << " / " << job_text("c1", 1);
+  const int before = transport.submits();
+  transport.set_por_status(0x00);  // the keys were fixed
+
+  send(1, R"({"type":"retry","campaign":"c1","iccids":[")" + iccid(0) + R"("]})");
+  ASSERT_TRUE(eventually([&] { return job("c1", 0)->state == job_state::done; }))
+      << job_text("c1", 0);
+  EXPECT_EQ(job("c1", 1)->state, job_state::failed);
+  const auto h = job("c1", 0)->history;
+  ASSERT_GE(h.size(), 3u);
+  EXPECT_EQ(h.back().state, job_state::done);
+  EXPECT_EQ(h.back().attempt, 1u);  // the new attempt's budget started again
+  bool failed_then_queued = false;
+  for (std::size_t i = 1; i < h.size(); ++i) {
+    failed_then_queued |=
+        h[i - 1].state == job_state::failed && h[i].state == job_state::queued && h[i].attempt == 0;
+  }
+  EXPECT_TRUE(failed_then_queued);
+
+  send(0, control("retry", "c1"));
+  ASSERT_TRUE(eventually([&] { return job("c1", 1)->state == job_state::done; }))
+      << job_text("c1", 1);
+  EXPECT_EQ(transport.submits(), before + 2);
+  std::vector<nlohmann::json> retries;
+  ASSERT_TRUE(state_->audit()
+                  .scan(1,
+                        [&](const storage::audit_entry& e) {
+                          if (e.event.type != storage::audit_type::control) return true;
+                          auto d = nlohmann::json::parse(e.event.details);
+                          if (d["action"] == "retry") retries.push_back(d);
+                          return true;
+                        })
+                  .ok());
+  ASSERT_EQ(retries.size(), 2u);
+  EXPECT_EQ(retries[0]["queued"], 1);
+  EXPECT_EQ(retries[0]["iccids"], 1);
+  EXPECT_EQ(retries[0]["by"], "kafka");
+  EXPECT_EQ(retries[1]["queued"], 1);
+}
+
 // Status events leave through the outbox: none reaches the status topic while its state is
 // not durable, even when the jobs have finished in memory; then every state change of every
 // card does, keyed by ICCID, in order, each one stored before it was produced, and each one

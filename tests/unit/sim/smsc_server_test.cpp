@@ -265,6 +265,7 @@ TEST_F(SmscServer, ValidityPeriodCutsRetriesShort) {
   auto c = bound();
   auto p = submit(1, "4670000502", ota_ud(), 1);
   std::get<smpp::submit_sm>(p.body).validity_period = "000000000001000R";  // 1 s
+  std::get<smpp::submit_sm>(p.body).priority_flag = 3;
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(c.send(p).ok());
   auto v = collect(c, 2);
@@ -273,6 +274,13 @@ TEST_F(SmscServer, ValidityPeriodCutsRetriesShort) {
   EXPECT_EQ(smpp::get_message_state(dlr->tlvs)->value_or(smpp::message_state::unknown),
             smpp::message_state::expired);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  // The summary counts the options the submit arrived with.
+  using counts = std::map<std::string, std::uint64_t>;
+  const auto t = server_->summary().submit_options;
+  EXPECT_EQ(t.validity_period, (counts{{"000000000001000R", 1}}));
+  EXPECT_EQ(t.priority, (counts{{"3", 1}}));
+  EXPECT_EQ(t.registered_delivery, (counts{{"1", 1}}));
+  EXPECT_EQ(t.source, (counts{{"1/1/4670000000", 1}}));
 }
 
 TEST_F(SmscServer, InjectedAbsenceAndBusySimRetryThenDeliver) {
