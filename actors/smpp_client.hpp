@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/engine_ports.hpp"
+#include "base/tls.hpp"
 #include "codec/smpp34_constants.hpp"
 
 namespace otaflow::actors {
@@ -45,6 +46,11 @@ struct smpp_options {
   std::chrono::milliseconds reconnect_max{10'000};
   std::chrono::milliseconds throttle_min{20};
   std::chrono::milliseconds throttle_max{5'000};
+  /// Default false: SMPP over TLS (OpenSSL 3); the SMSC's certificate is verified against
+  /// `tls_options.ca_file` (default: the system's store) and must name `host` (or
+  /// `tls_options.server_name`). A verification failure ends wait_bound with its reason.
+  bool tls = false;
+  tls_client_options tls_options;  ///< CA file, client certificate and key, server name
 };
 
 /// Counters of a session (monotonic), and two values of now.

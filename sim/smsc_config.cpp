@@ -214,6 +214,10 @@ status validate(const smsc_config& c) {
   if (c.faults.delivery_delay.max_ms < c.faults.delivery_delay.min_ms) {
     return config_error("faults.delivery_delay.max_ms", "smaller than min_ms");
   }
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    return config_error(c.tls_cert_file.empty() ? "tls_cert" : "tls_key",
+                        "tls_cert and tls_key go together");
+  }
   if (c.scts_timezone_quarters < -48 || c.scts_timezone_quarters > 56) {
     return config_error("scts_timezone_quarters", "must be in [-48, 56]");
   }
@@ -274,6 +278,8 @@ result<smsc_config> parse_smsc_config(std::string_view toml_text, smsc_config ba
       {"scts_timezone_quarters",
        int_field("scts_timezone_quarters", c.scts_timezone_quarters, -48, 56)},
       {"faults", [&c](const toml::node& n) { return apply_faults(n, c.faults); }},
+      {"tls_cert", string_field("tls_cert", c.tls_cert_file)},
+      {"tls_key", string_field("tls_key", c.tls_key_file)},
   };
   OTAFLOW_TRY(apply_table(*t, "", f));
   OTAFLOW_TRY(validate(c));

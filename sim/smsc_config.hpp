@@ -88,6 +88,10 @@ struct smsc_config {
   std::uint32_t output_buffer_limit = 4u << 20;  ///< default 4 MiB: stop reading a slow reader
   std::int8_t scts_timezone_quarters = 0;        ///< default 0 (UTC): TP-SCTS time zone
   smsc_fault_config faults;                      ///< fault injection, default: no faults
+  /// Default empty (clear text): with a PEM certificate and its key (`tls_cert`, `tls_key`;
+  /// the key file not readable by group or others) every bind speaks SMPP over TLS.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 /// Checks ranges and cross-field rules; the error names the bad field.
