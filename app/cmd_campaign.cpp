@@ -18,6 +18,7 @@
 #include "actors/storage_ports.hpp"
 #include "app/command.hpp"
 #include "app/progress.hpp"
+#include "app/smpp_secrets.hpp"
 #include "app/state_dir.hpp"
 #include "base/log.hpp"
 #include "kafka/events.hpp"
@@ -35,7 +36,8 @@ struct run_args {
   std::string state_dir;
   std::string smsc = "127.0.0.1:2775";
   std::string system_id;
-  std::string password;
+  password_args password;
+  tls_args tls;
   std::string kek_file;
   std::string campaign_file;
   int binds = 1;
@@ -152,6 +154,7 @@ int report_run(const std::string& id, const result<actors::runner_result>& r) {
 }
 
 int run(const run_args& a) {
+  harden_key_process();
   auto def = actors::load_campaign_file(a.campaign_file);
   if (!def) {
     std::fprintf(stderr, "otaflow: %s\n", def.error().message.c_str());
@@ -160,6 +163,15 @@ int run(const run_args& a) {
   if (a.window > 0) def->policy.window = a.window;
   auto ep = parse_endpoint(a.smsc);
   if (!ep) usage_error(ep.error().message);
+  const auto pw = password_from(a.password);
+  if (!pw) {
+    usage_error("an SMPP password is needed: --password-file FILE or " +
+                std::string(smpp_password_env));
+  }
+  const std::string password = *pw;
+  const auto& t = a.tls.options;
+  const bool tls = a.tls.tls || !t.ca_file.empty() || !t.cert_file.empty() || !t.key_file.empty() ||
+                   !t.server_name.empty();
   // --kafka is checked before the state directory is created.
   actors::counting_sink counting;
   actors::status_sink* sink = &counting;
@@ -183,7 +195,9 @@ int run(const run_args& a) {
   for (int i = 0; i < std::max(1, a.binds); ++i) {
     auto o = *ep;
     o.system_id = a.system_id;
-    o.password = a.password;
+    o.password = password;
+    o.tls = tls;
+    o.tls_options = a.tls.options;
     o.rate = def->policy.rate;
     ro.binds.push_back(o);
   }
@@ -431,7 +445,8 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   run_cmd->add_option("--state", a->state_dir, "State directory (RocksDB)")->required();
   run_cmd->add_option("--smsc", a->smsc, "SMSC address HOST:PORT")->capture_default_str();
   run_cmd->add_option("--system-id", a->system_id, "SMPP system_id")->required();
-  run_cmd->add_option("--password", a->password, "SMPP password")->required();
+  add_password_options(run_cmd, a->password);
+  add_tls_options(run_cmd, a->tls);
   run_cmd->add_option("--binds", a->binds, "Parallel SMPP binds")->capture_default_str();
   run_cmd->add_option("--window", a->window, "Cards in flight (overrides policy.window)");
   run_cmd->add_option("--kek-file", a->kek_file,

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <csignal>
 
 #include "base/secrets.hpp"
 
@@ -32,6 +33,13 @@ bool is_ip_address(const std::string& host) {
   unsigned char buf[16];
   return ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
          ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// OpenSSL's socket BIO writes with write(2), not send(MSG_NOSIGNAL): a peer that closed would
+// kill the process with SIGPIPE. Every other socket write of otaflow passes MSG_NOSIGNAL, so
+// ignoring the signal process-wide changes nothing else (EPIPE is handled as a closed link).
+void ignore_sigpipe() {
+  std::signal(SIGPIPE, SIG_IGN);
 }
 
 status load_cert_and_key(SSL_CTX* ctx, const std::string& cert, const std::string& key) {
@@ -69,6 +77,7 @@ tls_context::tls_context(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 tls_context::~tls_context() = default;
 
 result<std::shared_ptr<tls_context>> tls_context::client(const tls_client_options& o) {
+  ignore_sigpipe();
   ERR_clear_error();
   auto p = std::make_unique<impl>();
   p->ctx = SSL_CTX_new(TLS_client_method());
@@ -96,6 +105,7 @@ result<std::shared_ptr<tls_context>> tls_context::client(const tls_client_option
 }
 
 result<std::shared_ptr<tls_context>> tls_context::server(const tls_server_options& o) {
+  ignore_sigpipe();
   ERR_clear_error();
   if (o.cert_file.empty() || o.key_file.empty()) {
     return make_error(errc::bad_argument, "TLS server: a certificate and a key file are needed");

@@ -28,7 +28,8 @@ struct tls_server_options {
   std::string key_file;   ///< PEM private key, not readable by group or others
 };
 
-/// Certificates and settings shared by the sessions of one side (an OpenSSL SSL_CTX).
+/// Certificates and settings shared by the sessions of one side (an OpenSSL SSL_CTX). Making
+/// one sets SIGPIPE to SIG_IGN for the process (OpenSSL writes to sockets with write(2)).
 class tls_context {
  public:
   /// A client context: peer verification on, TLS 1.2 at least. Fails naming the file that

@@ -14,6 +14,7 @@
 
 #include "actors/campaign_def.hpp"
 #include "base/bytes.hpp"
+#include "base/secrets.hpp"
 #include "service/http_server.hpp"
 
 namespace otaflow::service {
@@ -143,13 +144,21 @@ result<actors::smpp_options> parse_address(const std::string& hp, const std::str
   return o;
 }
 
+// [[smsc]] password_file: the password of a mode-600 file (never the configuration's text).
+status read_password_file(const std::string& file, const std::string& key, std::string& out) {
+  auto text = read_private_file(file, key);
+  if (!text) return text.error();
+  out = std::move(*text);
+  return {};
+}
+
 status parse_smsc(const json& list, serve_config& c) {
   if (!list.is_array() || list.empty()) return bad("smsc", "expected one or more [[smsc]] tables");
   std::size_t i = 0;
   for (const auto& e : list) {
     const auto where = "smsc[" + std::to_string(i++) + "]";
     if (!e.is_object()) return bad(where, "expected a table");
-    std::string address;
+    std::string address, password_file;
     actors::smpp_options o;
     int binds = 1;
     OTAFLOW_TRY(apply(
@@ -164,12 +173,30 @@ status parse_smsc(const json& list, serve_config& c) {
          {"window", num(o.window, where + ".window", 1, 65535)},
          {"enquire_link_interval", dur(o.enquire_link_interval, where + ".enquire_link_interval")},
          {"response_timeout", dur(o.response_timeout, where + ".response_timeout")},
-         {"reconnect_max", dur(o.reconnect_max, where + ".reconnect_max")}}));
+         {"reconnect_max", dur(o.reconnect_max, where + ".reconnect_max")},
+         {"password_file", str(password_file, where + ".password_file")},
+         {"tls", flag(o.tls, where + ".tls")},
+         {"tls_ca_file", str(o.tls_options.ca_file, where + ".tls_ca_file")},
+         {"tls_cert_file", str(o.tls_options.cert_file, where + ".tls_cert_file")},
+         {"tls_key_file", str(o.tls_options.key_file, where + ".tls_key_file")},
+         {"tls_server_name", str(o.tls_options.server_name, where + ".tls_server_name")}}));
+    if (!o.password.empty()) c.holds_password = true;
+    if (!password_file.empty()) {
+      if (!o.password.empty()) {
+        return bad(where + ".password_file", "give password or password_file, not both");
+      }
+      OTAFLOW_TRY(read_password_file(password_file, where + ".password_file", o.password));
+    }
     if (address.empty()) return bad(where + ".address", "missing");
     if (o.system_id.empty()) return bad(where + ".system_id", "missing");
     if (o.system_id.size() > 15)
       return bad(where + ".system_id", "at most 15 characters (SMPP 3.4)");
     if (o.password.size() > 8) return bad(where + ".password", "at most 8 characters (SMPP 3.4)");
+    const auto& t = o.tls_options;
+    if (!o.tls && !(t.ca_file.empty() && t.cert_file.empty() && t.key_file.empty() &&
+                    t.server_name.empty())) {
+      return bad(where + ".tls", "tls_* keys are set but tls is not true");
+    }
     auto ep = parse_address(address, where + ".address");
     if (!ep) return ep.error();
     o.host = ep->host;
@@ -309,6 +336,9 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
     if (auto l = parse_listen(c.http_listen); !l)
       return fail(bad("http.listen", l.error().message));
   }
+  for (const auto* m : {&k.client_properties, &k.producer_properties, &k.consumer_properties}) {
+    if (m->count("sasl.password") || m->count("ssl.key.password")) c.holds_password = true;
+  }
   if (c.instance_id.empty()) c.instance_id = default_instance_id(c.state_dir);
   return c;
 }
@@ -318,7 +348,11 @@ result<serve_config> load_serve_config(const std::filesystem::path& path) {
   if (!in) return make_error(errc::io, "cannot read configuration file '" + path.string() + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_serve_config(ss.str(), path.string());
+  auto c = parse_serve_config(ss.str(), path.string());
+  if (c && c->holds_password) {
+    OTAFLOW_TRY(check_private_file(path.string(), "configuration file (it holds a password)"));
+  }
+  return c;
 }
 
 }  // namespace otaflow::service

@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -223,6 +225,17 @@ TEST_F(smpp_tls, AClearTextClientAgainstATlsSmscDoesNotBind) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(smsc_->summary().binds, 0u);
   EXPECT_GE(smsc_->summary().connections, 1u);
+}
+
+TEST(tls_context, MakingOneIgnoresSigpipe) {
+  // OpenSSL writes with write(2): without this a peer that closed first killed smsc-sim
+  // (seen in tests/integration/smpp_tls_test.py: the simulator ended by signal 13).
+  std::signal(SIGPIPE, SIG_DFL);
+  auto ctx = tls_context::client({});
+  ASSERT_TRUE(ctx.ok()) << ctx.error().message;
+  struct sigaction now {};
+  ASSERT_EQ(::sigaction(SIGPIPE, nullptr, &now), 0);
+  EXPECT_EQ(now.sa_handler, SIG_IGN);
 }
 
 }  // namespace
