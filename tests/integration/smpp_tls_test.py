@@ -134,7 +134,7 @@ def main():
             assert ("TLS handshake failed: certificate verify failed: hostname mismatch "
                     "(server name 'smsc.example.org')") in r.stderr, r.stderr
             # 3c. Clear text against the TLS simulator: no bind.
-            r = run(base + ["--smsc", f"127.0.0.1:{port}", "--bind-timeout", "2", p("b.toml")],
+            r = run(base + ["--smsc", f"127.0.0.1:{port}", p("b.toml")],
                     env, code=1)
             assert "cannot bind" in r.stderr or "not bound" in r.stderr, r.stderr
         finally:
