@@ -135,7 +135,8 @@ TEST(serve_config, TlsKeysOfAnSmscEntry) {
 
   auto off = parse_serve_config(config_with_password_file(pw, "tls_ca_file = \"/x.pem\""));
   ASSERT_FALSE(off.ok());
-  EXPECT_EQ(off.error().message, "config: smsc[0].tls: tls_* keys are set but tls is not true");
+  EXPECT_EQ(off.error().message,
+            "config: config key 'smsc[0].tls': tls_* keys are set but tls is not true");
 }
 
 TEST(serve_config, APasswordFileReadableByOthersIsRefusedWithItsPath) {
