@@ -416,6 +416,8 @@ struct smsc_server::impl {
     l->fd.reset();
     if (l->state != link_state::open) {
       log->info("link {} {} system_id={} closed: {}", l->id, l->peer, l->system_id, reason);
+    } else if (l->tls && !l->tls->established()) {
+      log->warn("link {} {}: TLS handshake failed: {}", l->id, l->peer, reason);
     } else {
       log->debug("link {} {} closed before bind: {}", l->id, l->peer, reason);
     }

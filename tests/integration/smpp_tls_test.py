@@ -142,6 +142,9 @@ def main():
         summary = json.loads(out.strip().splitlines()[-1])
         assert summary["binds"] == 1, summary  # only run 1 bound
         assert "over TLS" in err, err[-2000:]
+        # The simulator names the refused handshakes (the client that refused its certificate,
+        # the clear-text client).
+        assert "TLS handshake failed" in err, err[-2000:]
 
         # 2. stunnel4 (an independent TLS implementation of the server side) in front of the
         # clear-text simulator.
