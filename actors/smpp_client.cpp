@@ -64,6 +64,17 @@ class smpp_transport::session {
         index_(index),
         log_(log::get("smpp")),
         bucket_(opt_.rate, static_cast<std::uint32_t>(std::max(1.0, opt_.rate / 10))) {
+    if (opt_.tls) {
+      // A context that cannot be built (a CA file missing, a key readable by others) ends
+      // wait_bound at once with its reason: the session never connects.
+      auto ctx = tls_context::client(opt_.tls_options);
+      if (ctx) {
+        tls_ctx_ = std::move(*ctx);
+      } else {
+        last_error_ = ctx.error().message;
+        refused_ = true;
+      }
+    }
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     unbound_since_.store(clock_type::now().time_since_epoch().count());
     thread_ = std::thread([this] { run(); });
@@ -213,6 +224,11 @@ class smpp_transport::session {
 
   void close_socket(const std::string& why) {
     if (fd_ < 0) return;
+    if (tls_) {
+      tls_->shutdown();
+      tls_.reset();
+    }
+    tls_wants_write_ = false;
     ::close(fd_);
     fd_ = -1;
     inbuf_.clear();
@@ -246,6 +262,115 @@ class smpp_transport::session {
     in_flight_.clear();
     window_now_.store(in_flight_.size(), std::memory_order_relaxed);
     enquire_outstanding_.reset();
+  }
+
+  // One read from the link: bytes read, 0 when nothing is there now, -1 when the link is closed
+  // or broken (why says which).
+  std::ptrdiff_t link_read(std::uint8_t* buf, std::size_t n, std::string& why) {
+    if (!tls_) {
+      while (true) {
+        const auto r = ::recv(fd_, buf, n, 0);
+        if (r > 0) return r;
+        if (r == 0) {
+          why = "connection closed by the SMSC";
+          return -1;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        if (errno == EINTR) continue;
+        why = std::string("read: ") + std::strerror(errno);
+        return -1;
+      }
+    }
+    std::size_t got = 0;
+    switch (tls_->read(buf, n, got)) {
+      case tls_io::done:
+        return static_cast<std::ptrdiff_t>(got);
+      case tls_io::want_write:
+        tls_wants_write_ = true;
+        return 0;
+      case tls_io::want_read:
+        return 0;
+      case tls_io::closed:
+        why = "connection closed by the SMSC";
+        return -1;
+      case tls_io::failed:
+        break;
+    }
+    why = tls_->error();
+    return -1;
+  }
+
+  // One write to the link: bytes written, 0 when it would block, -1 when the link is broken.
+  std::ptrdiff_t link_write(const std::uint8_t* buf, std::size_t n) {
+    if (!tls_) {
+      while (true) {
+        const auto r = ::send(fd_, buf, n, MSG_NOSIGNAL);
+        if (r >= 0) return r;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        if (errno != EINTR) return -1;
+      }
+    }
+    std::size_t put = 0;
+    switch (tls_->write(buf, n, put)) {
+      case tls_io::done:
+        return static_cast<std::ptrdiff_t>(put);
+      case tls_io::want_write:
+        tls_wants_write_ = true;
+        return 0;
+      case tls_io::want_read:
+        return 0;  // retried on the next POLLIN (every loop flushes)
+      default:
+        log_->warn("bind {}: TLS write: {}", index_, tls_->error());
+        return -1;
+    }
+  }
+
+  // The TLS handshake on the connected socket, polling for what it wants; false (the reason in
+  // last_error, and a refusal when the certificate was refused) when it fails.
+  bool tls_handshake() {
+    const auto where = opt_.host + ":" + std::to_string(opt_.port);
+    auto s = tls_session::client(tls_ctx_, fd_, opt_.host);
+    if (!s) {
+      set_error(s.error().message);
+      return false;
+    }
+    tls_ = std::move(*s);
+    const auto& name =
+        opt_.tls_options.server_name.empty() ? opt_.host : opt_.tls_options.server_name;
+    const auto deadline = clock_type::now() + opt_.response_timeout;
+    while (!stop_.load()) {
+      const auto r = tls_->handshake();
+      if (r == tls_io::done) {
+        log_->info("bind {} to {}: TLS {} (certificate of '{}' verified)", index_, where,
+                   tls_->describe(), name);
+        return true;
+      }
+      if (r == tls_io::failed || r == tls_io::closed) {
+        // A refused certificate is refused again on the next try: wait_bound ends at once.
+        const bool refused = r == tls_io::failed;
+        const auto e = "TLS handshake failed: " + tls_->error() + " (server name '" + name + "')";
+        log_->error("bind {} to {}: {}", index_, where, e);
+        count([](smpp_stats& st) { ++st.bind_failures; });
+        std::lock_guard lock(mu_);
+        last_error_ = e;
+        refused_ = refused_ || refused;
+        bind_refused_ = refused;
+        cv_.notify_all();
+        return false;
+      }
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+      if (left <= 0) {
+        set_error("no TLS handshake within " + std::to_string(opt_.response_timeout.count()) +
+                  " ms");
+        return false;
+      }
+      pollfd fds[2] = {{fd_, static_cast<short>(r == tls_io::want_write ? POLLOUT : POLLIN), 0},
+                       {wake_fd_, POLLIN, 0}};
+      ::poll(fds, 2, static_cast<int>(std::min<long long>(left, 250)));
+      if (fds[1].revents & POLLIN) drain_wake();
+    }
+    return false;
   }
 
   // ---- sending --------------------------------------------------------------------------
@@ -333,7 +458,8 @@ class smpp_transport::session {
       sm.protocol_id = codec::tpdu::pid_usim_data_download;
       sm.registered_delivery = opt_.registered_delivery;
       sm.data_coding = opt_.data_coding;
-      apply_submit_options(req.options, sm);  // the campaign's [policy.submit] over the bind's
+      apply_submit_options(opt_.submit, sm);  // the route's [route.submit] over the bind's
+      apply_submit_options(req.options, sm);  // the campaign's [policy.submit] over both
       if (ud.size() <= smpp::max_short_message) {
         sm.short_message = ud;
       } else {
@@ -551,20 +677,12 @@ class smpp_transport::session {
   bool read_some(std::string& why) {
     std::uint8_t buf[65536];
     while (true) {
-      const auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) {
-        inbuf_.insert(inbuf_.end(), buf, buf + n);
-        if (static_cast<std::size_t>(n) < sizeof buf) break;
-        continue;
-      }
-      if (n == 0) {
-        why = "connection closed by the SMSC";
-        return false;
-      }
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == EINTR) continue;
-      why = std::string("read: ") + std::strerror(errno);
-      return false;
+      const auto n = link_read(buf, sizeof buf, why);
+      if (n < 0) return false;
+      if (n == 0) break;
+      inbuf_.insert(inbuf_.end(), buf, buf + n);
+      // TLS hands out one record (at most 16 KiB) per read: read until it wants more.
+      if (!tls_ && static_cast<std::size_t>(n) < sizeof buf) break;
     }
     std::size_t off = 0;
     while (true) {
@@ -597,15 +715,10 @@ class smpp_transport::session {
 
   bool flush_out() {
     while (out_off_ < outbuf_.size()) {
-      const auto n =
-          ::send(fd_, outbuf_.data() + out_off_, outbuf_.size() - out_off_, MSG_NOSIGNAL);
-      if (n > 0) {
-        out_off_ += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n < 0 && errno == EINTR) continue;
-      return false;
+      const auto n = link_write(outbuf_.data() + out_off_, outbuf_.size() - out_off_);
+      if (n < 0) return false;
+      if (n == 0) break;
+      out_off_ += static_cast<std::size_t>(n);
     }
     if (out_off_ == outbuf_.size()) {
       outbuf_.clear();
@@ -707,16 +820,21 @@ class smpp_transport::session {
         auto w = now < throttle_until_ ? throttle_until_ - now : bucket_.wait_time(now);
         timeout = std::min(timeout, std::chrono::ceil<std::chrono::milliseconds>(w));
       }
-      pollfd fds[2] = {
-          {fd_, static_cast<short>(POLLIN | (out_off_ < outbuf_.size() ? POLLOUT : 0)), 0},
-          {wake_fd_, POLLIN, 0}};
+      pollfd fds[2] = {{fd_,
+                        static_cast<short>(
+                            POLLIN | (out_off_ < outbuf_.size() || tls_wants_write_ ? POLLOUT : 0)),
+                        0},
+                       {wake_fd_, POLLIN, 0}};
       const int rc = ::poll(fds, 2, static_cast<int>(timeout.count()));
       if (rc < 0 && errno != EINTR) {
         close_socket(std::string("poll: ") + std::strerror(errno));
         return;
       }
       if (fds[1].revents & POLLIN) drain_wake();
-      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      // A TLS read that needed to write (a key update) is retried once the socket is writable.
+      const bool tls_retry = tls_wants_write_ && (fds[0].revents & POLLOUT);
+      if (tls_retry || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+        tls_wants_write_ = false;
         std::string why;
         if (!read_some(why)) {
           flush_out();
@@ -737,6 +855,10 @@ class smpp_transport::session {
   }
 
   void run() {
+    if (opt_.tls && !tls_ctx_) {
+      log_->error("bind {} to {}:{}: {}", index_, opt_.host, opt_.port, last_error());
+      return;
+    }
     reconnect_delay_ = opt_.reconnect_min;
     bool reported = false;
     while (!stop_.load()) {
@@ -753,6 +875,13 @@ class smpp_transport::session {
       }
       reported = false;
       bind_refused_ = false;
+      if (tls_ctx_ && !tls_handshake()) {
+        close_socket("TLS handshake failed");
+        if (stop_.load()) break;
+        pause(bind_refused_ ? opt_.reconnect_max : reconnect_delay_);
+        reconnect_delay_ = std::min(opt_.reconnect_max, reconnect_delay_ * 2);
+        continue;
+      }
       io_loop();
       if (stop_.load()) break;
       // A refused bind will be refused again right away: wait the longest back-off.
@@ -788,6 +917,9 @@ class smpp_transport::session {
 
   // Owned by the session thread.
   int fd_ = -1;
+  std::shared_ptr<tls_context> tls_ctx_;  // set when opt_.tls (before the thread starts)
+  std::unique_ptr<tls_session> tls_;      // the connection's TLS, once connected
+  bool tls_wants_write_ = false;          // the last TLS read or write waits for POLLOUT
   link link_ = link::down;
   bytes inbuf_, outbuf_;
   std::size_t out_off_ = 0;

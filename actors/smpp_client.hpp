@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "actors/engine_ports.hpp"
+#include "base/tls.hpp"
 #include "codec/smpp34_constants.hpp"
 
 namespace otaflow::actors {
@@ -27,6 +28,9 @@ struct smpp_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 2775;
   std::string system_id;             ///< at most 15 characters
+  /// [route.submit]: the route's submit options (validity, priority, source, receipts); a
+  /// campaign's [policy.submit] overrides each field it sets.
+  submit_options submit{};
   std::string password;              ///< at most 8 characters
   std::string system_type = "OTA";   ///< at most 12 characters
   std::string source_addr = "8500";  ///< the OTA server's address; PoRs come back to it
@@ -46,6 +50,11 @@ struct smpp_options {
   std::chrono::milliseconds reconnect_max{10'000};
   std::chrono::milliseconds throttle_min{20};
   std::chrono::milliseconds throttle_max{5'000};
+  /// Default false: SMPP over TLS (OpenSSL 3); the SMSC's certificate is verified against
+  /// `tls_options.ca_file` (default: the system's store) and must name `host` (or
+  /// `tls_options.server_name`). A verification failure ends wait_bound with its reason.
+  bool tls = false;
+  tls_client_options tls_options;  ///< CA file, client certificate and key, server name
 };
 
 /// Counters of a session (monotonic), and two values of now.

@@ -18,6 +18,7 @@
 #include "actors/storage_ports.hpp"
 #include "app/command.hpp"
 #include "app/progress.hpp"
+#include "app/smpp_secrets.hpp"
 #include "app/state_dir.hpp"
 #include "base/log.hpp"
 #include "kafka/events.hpp"
@@ -36,7 +37,8 @@ struct run_args {
   std::string state_dir;
   std::string smsc = "127.0.0.1:2775";
   std::string system_id;
-  std::string password;
+  password_args password;
+  tls_args tls;
   std::string kek_file;
   std::string campaign_file;
   int binds = 1;
@@ -49,8 +51,7 @@ struct run_args {
   std::string http;             ///< HOST:PORT of the metrics endpoint; empty: none
   int http_linger = 0;          ///< seconds the endpoint stays up after the run
   std::string http_token_file;  ///< the API's control token (else OTAFLOW_HTTP_TOKEN; else off)
-  std::string routes_file;  ///< --routes: SMSC routes (instead of --smsc/--system-id/--password)
-  bool smpp_account_given = false;  ///< --system-id and --password were both given
+  std::string routes_file;  ///< --routes: SMSC routes (instead of --smsc/--system-id/password)
 };
 
 // --kafka: the status sink and alert producer of a run (the same records as serve and the
@@ -157,6 +158,7 @@ int report_run(const std::string& id, const result<actors::runner_result>& r, bo
 }
 
 int run(const run_args& a) {
+  harden_key_process();
   auto def = actors::load_campaign_file(a.campaign_file);
   if (!def) {
     std::fprintf(stderr, "otaflow: %s\n", def.error().message.c_str());
@@ -172,13 +174,23 @@ int run(const run_args& a) {
     }
     ro.routes = std::move(*routes);
   } else {
-    if (!a.smpp_account_given) usage_error("--system-id and --password are required (or --routes)");
+    if (a.system_id.empty()) usage_error("--system-id is required (or --routes)");
     auto ep = parse_endpoint(a.smsc);
     if (!ep) usage_error(ep.error().message);
+    const auto pw = password_from(a.password);
+    if (!pw) {
+      usage_error("an SMPP password is needed: --password-file FILE or " +
+                  std::string(smpp_password_env));
+    }
+    const auto& t = a.tls.options;
+    const bool tls = a.tls.tls || !t.ca_file.empty() || !t.cert_file.empty() ||
+                     !t.key_file.empty() || !t.server_name.empty();
     for (int i = 0; i < std::max(1, a.binds); ++i) {
       auto o = *ep;
       o.system_id = a.system_id;
-      o.password = a.password;
+      o.password = *pw;
+      o.tls = tls;
+      o.tls_options = a.tls.options;
       o.rate = def->policy.rate;
       ro.binds.push_back(o);
     }
@@ -461,10 +473,11 @@ const command_registrar reg("campaign", [](CLI::App& root) {
   auto* smsc_opt =
       run_cmd->add_option("--smsc", a->smsc, "SMSC address HOST:PORT")->capture_default_str();
   auto* sid_opt = run_cmd->add_option("--system-id", a->system_id, "SMPP system_id");
-  auto* pw_opt = run_cmd->add_option("--password", a->password, "SMPP password");
+  add_password_options(run_cmd, a->password);
+  add_tls_options(run_cmd, a->tls);
   auto* binds_opt =
       run_cmd->add_option("--binds", a->binds, "Parallel SMPP binds")->capture_default_str();
-  for (auto* o : {smsc_opt, sid_opt, pw_opt, binds_opt}) o->excludes(routes_opt);
+  for (auto* o : {smsc_opt, sid_opt, binds_opt}) o->excludes(routes_opt);
   run_cmd->add_option("--window", a->window, "Cards in flight (overrides policy.window)");
   run_cmd->add_option("--kek-file", a->kek_file,
                       "File with the key-encryption key (else OTAFLOW_KEK)");
@@ -488,10 +501,7 @@ const command_registrar reg("campaign", [](CLI::App& root) {
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();
-  run_cmd->callback([a, sid_opt, pw_opt] {
-    a->smpp_account_given = sid_opt->count() > 0 && pw_opt->count() > 0;
-    exit_with(run(*a));
-  });
+  run_cmd->callback([a] { exit_with(run(*a)); });
 
   auto dir = std::make_shared<std::string>();
   auto id = std::make_shared<std::string>();

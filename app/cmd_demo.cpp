@@ -13,6 +13,7 @@
 #include "actors/campaign_def.hpp"
 #include "app/command.hpp"
 #include "app/progress.hpp"
+#include "app/smpp_secrets.hpp"
 #include "demo/demo.hpp"
 
 namespace otaflow::app {
@@ -56,6 +57,7 @@ int report_run(const result<demo::report>& r, bool json) {
 }
 
 int run_demo(demo_args& a) {
+  harden_key_process();
   if (a.run.cards == 0) usage_error("--cards must be at least 1");
   a.run.state_dir = a.state_dir;
   auto timeout = actors::parse_duration(a.por_timeout);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/command.hpp"
+#include "app/smpp_secrets.hpp"
 #include "base/log.hpp"
 #include "service/run.hpp"
 #include "service/serve_config.hpp"
@@ -35,6 +36,7 @@ void start_signal_thread() {
 }
 
 int run(const std::string& config_path) {
+  harden_key_process();
   auto cfg = service::load_serve_config(config_path);
   if (!cfg) {
     std::fprintf(stderr, "otaflow serve: %s\n", cfg.error().message.c_str());

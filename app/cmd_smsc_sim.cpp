@@ -1,5 +1,6 @@
 // `otaflow smsc-sim --listen HOST:PORT --fleet fleet.csv --state DIR [--system-id ID
-// --password PW] [--config FILE] [--mo-delivery round_robin|origin] [--null-cards]`: runs the SMSC
+// --password-file FILE] [--config FILE] [--tls-cert PEM --tls-key PEM] [--mo-delivery
+// round_robin|origin] [--null-cards]`: runs the SMSC
 // simulator (SMPP 3.4 server, docs/smsc-simulator.md) in front of the virtual UICC fleet until
 // SIGTERM/SIGINT, logs one line per bind and prints the summary on exit: the counters as a table,
 // then, as the last stdout line, one JSON object (binds, submits, receipts, delivered, the fleet's
@@ -10,12 +11,15 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "app/command.hpp"
+#include "app/smpp_secrets.hpp"
 #include "base/log.hpp"
+#include "base/secrets.hpp"
 #include "sim/card_gateway.hpp"
 #include "sim/fleet.hpp"
 #include "sim/smsc_config.hpp"
@@ -29,8 +33,9 @@ struct options {
   std::string fleet_csv;
   std::string state_dir;
   std::string system_id;
-  std::string password;
+  password_args password;  // --password-file or OTAFLOW_SMPP_PASSWORD; --password is refused
   std::string config_file;
+  std::string tls_cert, tls_key;
   std::string mo_delivery;  // empty: the config file's (default round_robin)
   bool null_cards = false;
 };
@@ -105,17 +110,50 @@ nlohmann::ordered_json summary_json(const sim::smsc_summary& s, const sim::fleet
   exit_with(1);
 }
 
-void run(const options& o) {
+/// The account of --system-id with its password (file or environment), if given.
+std::optional<sim::smsc_account> command_line_account(const options& o) {
+  const bool asked = !o.system_id.empty() || !o.password.file.empty() ||
+                     (o.password.refused_option && o.password.refused_option->count() > 0);
+  if (!asked) return std::nullopt;
+  auto pw = password_from(o.password);  // refuses --password
+  if (o.system_id.empty()) usage_error("--password-file needs --system-id");
+  if (!pw) {
+    usage_error("--system-id " + o.system_id + " needs a password: --password-file FILE or " +
+                smpp_password_env);
+  }
+  return sim::smsc_account{o.system_id, std::move(*pw)};
+}
+
+/// The configuration: the file's, then the command line's account, listen address and TLS.
+/// There is no default account; a file that holds accounts must be private (mode 600).
+sim::smsc_config load_config(const options& o) {
   sim::smsc_config cfg;
+  const auto account = command_line_account(o);
   if (!o.config_file.empty()) {
     auto c = sim::load_smsc_config(o.config_file);
     if (!c) fail(c.error().message);
     cfg = std::move(*c);
+    if (!cfg.accounts.empty()) {
+      if (auto st = check_private_file(o.config_file, "--config (it holds accounts)"); !st) {
+        usage_error(st.error().message);
+      }
+    }
   }
+  if (account) cfg.accounts = {*account};
+  if (cfg.accounts.empty()) {
+    usage_error(
+        "no account: smsc-sim has no default one; give --system-id ID with --password-file FILE "
+        "or " +
+        std::string(smpp_password_env) + ", or [smsc] accounts in the --config file (mode 600)");
+  }
+  if (!o.tls_cert.empty()) cfg.tls_cert_file = o.tls_cert;
+  if (!o.tls_key.empty()) cfg.tls_key_file = o.tls_key;
+  return cfg;
+}
+
+void run(const options& o) {
+  sim::smsc_config cfg = load_config(o);
   if (auto st = sim::parse_listen_address(o.listen, cfg); !st) usage_error(st.error().message);
-  if (!o.system_id.empty() || !o.password.empty()) {
-    cfg.accounts = {{o.system_id.empty() ? std::string("test") : o.system_id, o.password}};
-  }
   if (!o.mo_delivery.empty()) {
     auto m = sim::parse_mo_delivery(o.mo_delivery);
     if (!m) usage_error("--mo-delivery: " + m.error().message);
@@ -128,6 +166,7 @@ void run(const options& o) {
   if (o.null_cards) {
     cards = std::make_unique<null_cards>();
   } else {
+    harden_key_process();  // the fleet holds every card's keys
     if (o.fleet_csv.empty() || o.state_dir.empty()) {
       usage_error("--fleet and --state are required (or --null-cards)");
     }
@@ -165,9 +204,13 @@ const command_registrar reg("smsc-sim", [](CLI::App& root) {
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on")->capture_default_str();
   cmd->add_option("--fleet", o->fleet_csv, "fleet CSV (otaflow fleet generate)");
   cmd->add_option("--state", o->state_dir, "directory of the fleet's card state");
-  cmd->add_option("--system-id", o->system_id, "the one ESME system_id accepted (default test)");
-  cmd->add_option("--password", o->password, "its password");
-  cmd->add_option("--config", o->config_file, "TOML file with an [smsc] table");
+  cmd->add_option("--system-id", o->system_id,
+                  "the one ESME system_id accepted (no default: this or [smsc] accounts)");
+  add_password_options(cmd, o->password);
+  cmd->add_option("--config", o->config_file,
+                  "TOML file with an [smsc] table (mode 600 when it holds accounts)");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate: SMPP over TLS (with --tls-key)");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key of --tls-cert (mode 600)");
   cmd->add_option("--mo-delivery", o->mo_delivery,
                   "which of an account's binds get its PoRs and receipts: round_robin (its "
                   "receiver binds in turn; the default) or origin (the submitting bind)");

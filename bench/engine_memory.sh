@@ -22,8 +22,10 @@ export OTAFLOW_KEK=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 "$OTAFLOW" fleet generate --count "$CARDS" --seed mem --out "$W/fleet.csv" >/dev/null
 "$OTAFLOW" subscribers import --state "$W/engine" "$W/fleet.csv" >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The SMPP password of both ends, in a mode-600 file (never on a command line).
+(umask 077 && printf 'bench\n' >"$W/smpp.pw")
 "$OTAFLOW" smsc-sim --listen "127.0.0.1:$PORT" --fleet "$W/fleet.csv" --state "$W/cards" \
-  --system-id bench --password bench >"$W/sim.out" 2>"$W/sim.err" &
+  --system-id bench --password-file "$W/smpp.pw" >"$W/sim.out" 2>"$W/sim.err" &
 SIM=$!
 for _ in $(seq 100); do
   (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
@@ -48,7 +50,7 @@ max_attempts = 3
 por_timeout = "20s"
 EOF
 "$OTAFLOW" campaign run --state "$W/engine" --smsc "127.0.0.1:$PORT" --system-id bench \
-  --password bench "$W/campaign.toml" >"$W/run.out" 2>"$W/run.err" &
+  --password-file "$W/smpp.pw" "$W/campaign.toml" >"$W/run.out" 2>"$W/run.err" &
 RUN=$!
 : >"$W/rss"
 while kill -0 "$RUN" 2>/dev/null; do

@@ -87,6 +87,7 @@ void run(benchmark::State& state, bool por) {
   cfg.listen_port = 0;
   cfg.deliver_window = 256;
   cfg.submit_queue_limit = 0;
+  cfg.accounts = {{"test", "test"}};
   null_gateway gw(por);
   sim::smsc_server server(cfg, gw);
   if (!server.start().ok()) {

@@ -278,6 +278,7 @@ result<smsc_under_test> start_smsc(const bench_sim_options& a, sim::fleet& fleet
   cfg.response_timeout_ms = 600000;
   cfg.idle_timeout_ms = 0;
   cfg.bind_timeout_ms = 0;
+  cfg.accounts = {{"test", "test"}};
   smsc_under_test out;
   out.server = std::make_unique<sim::smsc_server>(cfg, fleet);
   if (auto st = out.server->start(); !st) return st.error();

@@ -1,24 +1,11 @@
 #include "service/http_token.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+#include "base/secrets.hpp"
 
 namespace otaflow::service {
 namespace {
 
 constexpr std::size_t min_token_length = 16;
-
-std::string trimmed(std::string s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
 
 result<std::optional<std::string>> checked(std::string token, const std::string& origin) {
   if (token.size() < min_token_length) {
@@ -32,24 +19,12 @@ result<std::optional<std::string>> checked(std::string token, const std::string&
 }  // namespace
 
 result<std::optional<std::string>> load_http_token(const std::string& token_file) {
-  if (const char* env = std::getenv(http_token_env); env != nullptr) {
-    std::string token = trimmed(env);
-    ::unsetenv(http_token_env);
-    return checked(std::move(token), http_token_env);
-  }
+  if (auto env = take_env(http_token_env)) return checked(std::move(*env), http_token_env);
   if (token_file.empty()) return std::optional<std::string>{};
-  const std::string origin = "http.token_file " + token_file;
-  struct stat st {};
-  if (::stat(token_file.c_str(), &st) != 0) {
-    return make_error(errc::io, origin + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return make_error(errc::bad_argument, origin + ": readable by group or others (chmod 600 it)");
-  }
-  std::ifstream in(token_file, std::ios::binary);
-  if (!in) return make_error(errc::io, origin + ": cannot be read");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return checked(trimmed(std::move(text)), origin);
+  // The shared check (base/secrets.hpp): refused when readable by group or others.
+  auto text = read_private_file(token_file, "http.token_file");
+  if (!text) return text.error();
+  return checked(std::move(*text), "http.token_file " + token_file);
 }
 
 bool bearer_matches(std::string_view authorization, std::string_view token) noexcept {

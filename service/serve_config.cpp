@@ -1,5 +1,7 @@
 #include "service/serve_config.hpp"
 
+#include "actors/submit_options.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 
 #include "actors/campaign_def.hpp"
 #include "base/bytes.hpp"
+#include "base/secrets.hpp"
 #include "service/http_server.hpp"
 
 namespace otaflow::service {
@@ -146,12 +149,21 @@ result<actors::smpp_options> parse_address(const std::string& hp, const std::str
   return o;
 }
 
+// [[smsc]] password_file: the password of a mode-600 file (never the configuration's text).
+status read_password_file(const std::string& file, const std::string& key, std::string& out) {
+  auto text = read_private_file(file, key);
+  if (!text) return text.error();
+  out = std::move(*text);
+  return {};
+}
+
 // One [[smsc]] table (serve's, or a route's [[route.smsc]]): `binds` copies of its options.
+// `holds_password` is set when the table holds a password itself (not a password_file).
 status parse_smsc_entry(const json& e, const std::string& where,
-                        std::vector<actors::smpp_options>& out) {
-  {  // the former loop body of parse_smsc, unchanged (an easy merge for the [[smsc]] keys)
+                        std::vector<actors::smpp_options>& out, bool& holds_password) {
+  {
     if (!e.is_object()) return bad(where, "expected a table");
-    std::string address;
+    std::string address, password_file;
     actors::smpp_options o;
     int binds = 1;
     OTAFLOW_TRY(apply(
@@ -166,12 +178,30 @@ status parse_smsc_entry(const json& e, const std::string& where,
          {"window", num(o.window, where + ".window", 1, 65535)},
          {"enquire_link_interval", dur(o.enquire_link_interval, where + ".enquire_link_interval")},
          {"response_timeout", dur(o.response_timeout, where + ".response_timeout")},
-         {"reconnect_max", dur(o.reconnect_max, where + ".reconnect_max")}}));
+         {"reconnect_max", dur(o.reconnect_max, where + ".reconnect_max")},
+         {"password_file", str(password_file, where + ".password_file")},
+         {"tls", flag(o.tls, where + ".tls")},
+         {"tls_ca_file", str(o.tls_options.ca_file, where + ".tls_ca_file")},
+         {"tls_cert_file", str(o.tls_options.cert_file, where + ".tls_cert_file")},
+         {"tls_key_file", str(o.tls_options.key_file, where + ".tls_key_file")},
+         {"tls_server_name", str(o.tls_options.server_name, where + ".tls_server_name")}}));
+    if (!o.password.empty()) holds_password = true;
+    if (!password_file.empty()) {
+      if (!o.password.empty()) {
+        return bad(where + ".password_file", "give password or password_file, not both");
+      }
+      OTAFLOW_TRY(read_password_file(password_file, where + ".password_file", o.password));
+    }
     if (address.empty()) return bad(where + ".address", "missing");
     if (o.system_id.empty()) return bad(where + ".system_id", "missing");
     if (o.system_id.size() > 15)
       return bad(where + ".system_id", "at most 15 characters (SMPP 3.4)");
     if (o.password.size() > 8) return bad(where + ".password", "at most 8 characters (SMPP 3.4)");
+    const auto& t = o.tls_options;
+    if (!o.tls && !(t.ca_file.empty() && t.cert_file.empty() && t.key_file.empty() &&
+                    t.server_name.empty())) {
+      return bad(where + ".tls", "tls_* keys are set but tls is not true");
+    }
     auto ep = parse_address(address, where + ".address");
     if (!ep) return ep.error();
     o.host = ep->host;
@@ -182,13 +212,13 @@ status parse_smsc_entry(const json& e, const std::string& where,
 }
 
 status parse_smsc(const json& list, const std::string& key,
-                  std::vector<actors::smpp_options>& out) {
+                  std::vector<actors::smpp_options>& out, bool& holds_password) {
   if (!list.is_array() || list.empty()) {
     return bad(key, "expected one or more [[" + key + "]] tables");
   }
   std::size_t i = 0;
   for (const auto& e : list) {
-    OTAFLOW_TRY(parse_smsc_entry(e, key + "[" + std::to_string(i++) + "]", out));
+    OTAFLOW_TRY(parse_smsc_entry(e, key + "[" + std::to_string(i++) + "]", out, holds_password));
   }
   return {};
 }
@@ -221,7 +251,7 @@ status parse_route_match(const json& e, const std::string& where, actors::route_
 }
 
 // [[route]] tables: each with its [[route.smsc]] binds, [[route.match]] rules and fall-backs.
-result<actors::route_table> parse_routes(const json& list) {
+result<actors::route_table> parse_routes(const json& list, bool& holds_password) {
   if (!list.is_array() || list.empty())
     return bad("route", "expected one or more [[route]] tables");
   std::vector<actors::route_def> routes;
@@ -229,6 +259,7 @@ result<actors::route_table> parse_routes(const json& list) {
   for (const auto& e : list) {
     const auto where = "route[" + std::to_string(i++) + "]";
     actors::route_def r;
+    actors::submit_options submit;
     OTAFLOW_TRY(
         apply(e, where,
               {{"name", str(r.name, where + ".name")},
@@ -243,7 +274,17 @@ result<actors::route_table> parse_routes(const json& list) {
                   }
                   return {};
                 }},
-               {"smsc", [&](const json& v) { return parse_smsc(v, where + ".smsc", r.binds); }},
+               {"smsc",
+                [&](const json& v) {
+                  return parse_smsc(v, where + ".smsc", r.binds, holds_password);
+                }},
+               {"submit",
+                [&](const json& v) -> status {
+                  auto o = actors::parse_submit_options(v, where + ".submit");
+                  if (!o) return o.error();
+                  submit = std::move(*o);
+                  return {};
+                }},
                {"match", [&](const json& v) -> status {
                   if (!v.is_array())
                     return bad(where + ".match", "expected [[route.match]] tables");
@@ -256,6 +297,7 @@ result<actors::route_table> parse_routes(const json& list) {
                 }}}));
     if (r.name.empty()) return bad(where + ".name", "missing");
     if (r.binds.empty()) return bad(where + ".smsc", "missing: at least one [[route.smsc]] table");
+    for (auto& b : r.binds) b.submit = submit;  // [route.submit]: the route's defaults
     routes.push_back(std::move(r));
   }
   return actors::route_table::make(std::move(routes));
@@ -326,10 +368,10 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"producer_properties", props(k.producer_properties, "kafka.producer_properties")},
                {"consumer_properties", props(k.consumer_properties, "kafka.consumer_properties")}});
         }},
-       {"smsc", [&](const json& v) { return parse_smsc(v, "smsc", c.binds); }},
+       {"smsc", [&](const json& v) { return parse_smsc(v, "smsc", c.binds, c.holds_password); }},
        {"route",
         [&](const json& v) -> status {
-          auto r = parse_routes(v);
+          auto r = parse_routes(v, c.holds_password);
           if (!r) return r.error();
           c.routes = std::move(*r);
           return {};
@@ -414,6 +456,9 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
     if (auto l = parse_listen(c.http_listen); !l)
       return fail(bad("http.listen", l.error().message));
   }
+  for (const auto* m : {&k.client_properties, &k.producer_properties, &k.consumer_properties}) {
+    if (m->count("sasl.password") || m->count("ssl.key.password")) c.holds_password = true;
+  }
   if (c.instance_id.empty()) c.instance_id = default_instance_id(c.state_dir);
   return c;
 }
@@ -422,8 +467,9 @@ result<actors::route_table> parse_routes_file(std::string_view text, std::string
   auto parsed = actors::toml_to_json(text, source);
   if (!parsed) return parsed.error();
   actors::route_table routes;
+  bool holds_password = false;  // the file's own mode is checked by load_routes_file
   const auto st = apply(*parsed, "", {{"route", [&](const json& v) -> status {
-                                         auto r = parse_routes(v);
+                                         auto r = parse_routes(v, holds_password);
                                          if (!r) return r.error();
                                          routes = std::move(*r);
                                          return {};
@@ -458,7 +504,11 @@ result<serve_config> load_serve_config(const std::filesystem::path& path) {
   if (!in) return make_error(errc::io, "cannot read configuration file '" + path.string() + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_serve_config(ss.str(), path.string());
+  auto c = parse_serve_config(ss.str(), path.string());
+  if (c && c->holds_password) {
+    OTAFLOW_TRY(check_private_file(path.string(), "configuration file (it holds a password)"));
+  }
+  return c;
 }
 
 }  // namespace otaflow::service

@@ -83,6 +83,9 @@ struct serve_config {
   /// (pause, resume, cancel: published as control events). OTAFLOW_HTTP_TOKEN overrides it.
   /// Neither: the API is read-only.
   std::string http_token_file;
+  /// Set when the text holds a password ([[smsc]] password, [kafka] sasl_password or
+  /// ssl_key_password): load_serve_config then refuses a file readable by group or others.
+  bool holds_password = false;
 };
 
 /// Parses the TOML text of a configuration (`source` names it in errors), then applies the

@@ -132,6 +132,7 @@ status apply_faults(const toml::node& n, smsc_fault_config& c) {
 status apply_accounts(const toml::node& n, std::vector<smsc_account>& out) {
   const auto* arr = n.as_array();
   if (!arr) return config_error("accounts", "expected an array of {system_id, password} tables");
+  if (arr->empty()) return config_error("accounts", "an empty list: at least one account");
   std::vector<smsc_account> accounts;
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const std::string p = "accounts[" + std::to_string(i) + "].";
@@ -193,8 +194,10 @@ status parse_listen_address(std::string_view host_port, smsc_config& config) {
   return {};
 }
 
-status validate(const smsc_config& c) {
-  if (c.accounts.empty()) return config_error("accounts", "at least one account is needed");
+status validate(const smsc_config& c, bool need_account) {
+  if (need_account && c.accounts.empty()) {
+    return config_error("accounts", "at least one account is needed (there is no default)");
+  }
   for (const auto& a : c.accounts) {
     if (a.system_id.empty() || a.system_id.size() > 15) {
       return config_error("accounts.system_id", "'" + a.system_id + "' must be 1..15 characters");
@@ -213,6 +216,10 @@ status validate(const smsc_config& c) {
   if (c.max_pdu_length < 16) return config_error("max_pdu_length", "must be >= 16");
   if (c.faults.delivery_delay.max_ms < c.faults.delivery_delay.min_ms) {
     return config_error("faults.delivery_delay.max_ms", "smaller than min_ms");
+  }
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    return config_error(c.tls_cert_file.empty() ? "tls_cert" : "tls_key",
+                        "tls_cert and tls_key go together");
   }
   if (c.scts_timezone_quarters < -48 || c.scts_timezone_quarters > 56) {
     return config_error("scts_timezone_quarters", "must be in [-48, 56]");
@@ -274,9 +281,11 @@ result<smsc_config> parse_smsc_config(std::string_view toml_text, smsc_config ba
       {"scts_timezone_quarters",
        int_field("scts_timezone_quarters", c.scts_timezone_quarters, -48, 56)},
       {"faults", [&c](const toml::node& n) { return apply_faults(n, c.faults); }},
+      {"tls_cert", string_field("tls_cert", c.tls_cert_file)},
+      {"tls_key", string_field("tls_key", c.tls_key_file)},
   };
   OTAFLOW_TRY(apply_table(*t, "", f));
-  OTAFLOW_TRY(validate(c));
+  OTAFLOW_TRY(validate(c, false));
   return base;
 }
 

@@ -63,7 +63,9 @@ enum class smsc_mo_delivery : std::uint8_t {
 struct smsc_config {
   std::string listen_host = "127.0.0.1";  ///< default 127.0.0.1: IPv4 address to listen on
   std::uint16_t listen_port = 2775;       ///< default 2775 (0 = any free port)
-  std::vector<smsc_account> accounts{{"test", "test"}};  ///< default test/test
+  /// No default: an SMSC that accepts a well-known account is open to anyone who can reach it
+  /// (smsc-sim needs --system-id with a password, or accounts in its configuration file).
+  std::vector<smsc_account> accounts;
   std::string smsc_system_id = "OTAFLOWSMSC";  ///< default OTAFLOWSMSC: system_id in bind_resp
   std::uint32_t max_binds = 64;                ///< default 64: connections beyond are refused
   std::uint32_t deliver_window = 64;  ///< default 64, >= 1: deliver_sm awaiting resp per bind
@@ -88,10 +90,16 @@ struct smsc_config {
   std::uint32_t output_buffer_limit = 4u << 20;  ///< default 4 MiB: stop reading a slow reader
   std::int8_t scts_timezone_quarters = 0;        ///< default 0 (UTC): TP-SCTS time zone
   smsc_fault_config faults;                      ///< fault injection, default: no faults
+  /// Default empty (clear text): with a PEM certificate and its key (`tls_cert`, `tls_key`;
+  /// the key file not readable by group or others) every bind speaks SMPP over TLS.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
-/// Checks ranges and cross-field rules; the error names the bad field.
-[[nodiscard]] status validate(const smsc_config& config);
+/// Checks ranges and cross-field rules; the error names the bad field. `need_account`: at least
+/// one account (a server cannot start without; a configuration file may leave them to the
+/// command line).
+[[nodiscard]] status validate(const smsc_config& config, bool need_account = true);
 
 /// Parses TOML text: the [smsc] table when present, else the root table. Unknown keys are
 /// errors (a typo must not silently keep a default). Starts from `base` (defaults).

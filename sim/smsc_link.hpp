@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "base/tls.hpp"
 #include "base/token_bucket.hpp"
 #include "sim/smsc_net.hpp"
 #include "sim/smsc_stats.hpp"
@@ -54,6 +55,8 @@ inline const char* state_name(link_state s) {
 struct link {
   std::uint64_t id = 0;
   smsc_fd fd;
+  std::unique_ptr<tls_session> tls;  // with [smsc] tls_cert: the link's TLS (over fd)
+  bool tls_wants_write = false;      // a TLS read waits for the socket to be writable
   std::string peer;
   link_state state = link_state::open;
   std::string system_id;
@@ -83,6 +86,13 @@ struct link {
   }
   [[nodiscard]] std::size_t unsent() const { return out.size() - out_pos; }
 };
+
+/// One read from a link (through its TLS when it has one): bytes read, 0 when nothing is there
+/// now, -1 when the link is closed or broken (why says which).
+[[nodiscard]] std::ptrdiff_t link_read(link& l, std::uint8_t* buf, std::size_t n, std::string& why);
+/// One write to a link: bytes written, 0 when it would block, -1 when it is broken (why).
+[[nodiscard]] std::ptrdiff_t link_write(link& l, const std::uint8_t* buf, std::size_t n,
+                                        std::string& why);
 
 /// The deliver_sm traffic towards one system_id.
 struct route {

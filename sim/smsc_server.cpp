@@ -99,6 +99,7 @@ struct smsc_server::impl {
   bool started = false;
   std::unique_ptr<smsc_worker_pool<smsc_message>> pool;
   std::atomic<std::uint64_t> in_flight{0};
+  std::shared_ptr<tls_context> tls;  // with cfg.tls_cert_file: every link speaks TLS
 
   // ---- I/O thread state ----
   std::unordered_map<std::uint64_t, std::unique_ptr<link>> links;
@@ -410,10 +411,13 @@ struct smsc_server::impl {
   void close_link(link* l, const std::string& reason) {
     if (l->dead) return;
     l->dead = true;
+    if (l->tls) l->tls->shutdown();
     ::epoll_ctl(epfd.get(), EPOLL_CTL_DEL, l->fd.get(), nullptr);
     l->fd.reset();
     if (l->state != link_state::open) {
       log->info("link {} {} system_id={} closed: {}", l->id, l->peer, l->system_id, reason);
+    } else if (l->tls && !l->tls->established()) {
+      log->warn("link {} {}: TLS handshake failed: {}", l->id, l->peer, reason);
     } else {
       log->debug("link {} {} closed before bind: {}", l->id, l->peer, reason);
     }
@@ -435,14 +439,11 @@ struct smsc_server::impl {
 
   void flush(link* l) {
     while (l->out_pos < l->out.size()) {
-      const ssize_t n = ::send(l->fd.get(), l->out.data() + l->out_pos, l->unsent(), MSG_NOSIGNAL);
-      if (n > 0) {
-        l->out_pos += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      return close_link(l, std::string("write failed: ") + std::strerror(errno));
+      std::string why;
+      const auto n = link_write(*l, l->out.data() + l->out_pos, l->unsent(), why);
+      if (n < 0) return close_link(l, why);
+      if (n == 0) break;
+      l->out_pos += static_cast<std::size_t>(n);
     }
     bool changed = false;
     if (l->out_pos == l->out.size()) {
@@ -512,6 +513,14 @@ struct smsc_server::impl {
       l->fd = std::move(sock);
       l->peer = peer;
       l->opened = l->last_rx = steady::now();
+      if (tls) {
+        auto t = tls_session::server(tls, fd);
+        if (!t) {
+          log->warn("refusing connection from {}: {}", peer, t.error().message);
+          continue;
+        }
+        l->tls = std::move(*t);
+      }
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.u64 = l->id;
@@ -527,19 +536,20 @@ struct smsc_server::impl {
   void on_readable(link* l) {
     std::size_t budget = k_read_budget;
     while (budget > 0 && l->reading && !l->dead && !l->closing) {
-      const ssize_t n = ::read(l->fd.get(), scratch.data(), scratch.size());
-      if (n > 0) {
-        l->in.insert(l->in.end(), scratch.begin(), scratch.begin() + n);
-        budget -= std::min(budget, static_cast<std::size_t>(n));
-        l->last_rx = steady::now();
-        process_input(l);
-        if (static_cast<std::size_t>(n) < k_read_chunk) break;
-        continue;
-      }
-      if (n == 0) return close_link(l, "peer closed the connection");
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return close_link(l, std::string("read failed: ") + std::strerror(errno));
+      std::string why;
+      const auto n = link_read(*l, scratch.data(), scratch.size(), why);
+      if (n < 0) return close_link(l, why);
+      if (n == 0) break;
+      l->in.insert(l->in.end(), scratch.begin(), scratch.begin() + n);
+      budget -= std::min(budget, static_cast<std::size_t>(n));
+      l->last_rx = steady::now();
+      process_input(l);
+      // A TLS read returns one record (at most 16 KiB): read on until it wants more.
+      if (!l->tls && static_cast<std::size_t>(n) < k_read_chunk) break;
+    }
+    if (l->tls_wants_write && !l->dead && !l->want_out) {
+      l->want_out = true;
+      update_events(l);
     }
   }
 
@@ -886,6 +896,7 @@ struct smsc_server::impl {
           continue;
         }
         if (e & EPOLLOUT) mark(l);
+        if ((e & EPOLLOUT) && std::exchange(l->tls_wants_write, false)) on_readable(l);
       }
       collect_results();
       run_timers();
@@ -927,6 +938,11 @@ status smsc_server::start() {
   auto& d = *impl_;
   if (d.started) return make_error(errc::conflict, "smsc simulator already started");
   OTAFLOW_TRY(validate(d.cfg));
+  if (!d.cfg.tls_cert_file.empty() || !d.cfg.tls_key_file.empty()) {
+    auto ctx = tls_context::server({d.cfg.tls_cert_file, d.cfg.tls_key_file});
+    if (!ctx) return ctx.error();
+    d.tls = std::move(*ctx);
+  }
   auto lst = tcp_listen(d.cfg.listen_host, d.cfg.listen_port);
   if (!lst) return lst.error();
   d.listener = std::move(*lst);
@@ -950,9 +966,9 @@ status smsc_server::start() {
   d.started = true;
   d.io = std::thread([&d] { d.run(); });
   d.log->info(
-      "SMSC simulator listening on {}:{} ({} workers, window {}, tps/bind {}, mo_delivery {})",
-      d.cfg.listen_host, d.bound_port, d.cfg.workers, d.cfg.deliver_window, d.cfg.tps_per_bind,
-      to_string(d.cfg.mo_delivery));
+      "SMSC simulator listening on {}:{}{} ({} workers, window {}, tps/bind {}, mo_delivery {})",
+      d.cfg.listen_host, d.bound_port, d.tls ? " over TLS" : "", d.cfg.workers,
+      d.cfg.deliver_window, d.cfg.tps_per_bind, to_string(d.cfg.mo_delivery));
   return {};
 }
 

@@ -7,6 +7,8 @@
 #include <iterator>
 #include <string>
 
+#include "base/secrets.hpp"
+
 namespace otaflow::storage {
 
 result<secret> parse_kek(std::string_view text, std::string_view origin) {
@@ -42,6 +44,7 @@ result<secret> parse_kek(std::string_view text, std::string_view origin) {
 result<secret> load_kek(const kek_source& source) {
   if (source.file) {
     const std::string origin = "kek_file " + source.file->string();
+    OTAFLOW_TRY(check_private_file(source.file->string(), "kek_file"));
     std::ifstream in(*source.file, std::ios::binary);
     if (!in) {
       return make_error(errc::io, origin + ": cannot be read");
@@ -51,12 +54,16 @@ result<secret> load_kek(const kek_source& source) {
     secure_wipe({reinterpret_cast<std::uint8_t*>(text.data()), text.size()});
     return k;
   }
-  const char* env = std::getenv(kek_env_var);
-  if (env == nullptr) {
+  // OTAFLOW_KEK leaves the environment (its bytes wiped) once read: child processes and readers
+  // of /proc/PID/environ do not see it later.
+  auto env = take_env(kek_env_var);
+  if (!env) {
     return make_error(errc::not_found,
                       std::string(kek_env_var) + " is not set and no kek_file is configured");
   }
-  return parse_kek(env, kek_env_var);
+  auto k = parse_kek(*env, kek_env_var);
+  secure_wipe({reinterpret_cast<std::uint8_t*>(env->data()), env->size()});
+  return k;
 }
 
 }  // namespace otaflow::storage

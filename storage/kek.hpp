@@ -23,7 +23,9 @@ struct kek_source {
   std::optional<std::filesystem::path> file;  ///< default: none (read OTAFLOW_KEK)
 };
 
-/// Loads the KEK from its source; errors name the source and the length found.
+/// Loads the KEK from its source; errors name the source and the length found. A kek_file
+/// readable by group or others is refused with its path; OTAFLOW_KEK is removed from the
+/// environment once read (a second load in the same process finds it unset).
 [[nodiscard]] result<secret> load_kek(const kek_source& source);
 
 /// Parses 64 hex digits (surrounding whitespace ignored); `origin` names the

@@ -67,7 +67,8 @@ retry_backoff = "200ms"
 
 def main():
     otaflow = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="otaflow-alert-") as work:
         state = os.path.join(work, "engine")
@@ -90,12 +91,12 @@ def main():
         port = free_port()
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", fleet, "--state",
-             os.path.join(work, "cards"), "--system-id", "test", "--password", "test"],
+             os.path.join(work, "cards"), "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)
             base = [otaflow, "campaign", "run", "--state", state, "--smsc", f"127.0.0.1:{port}",
-                    "--system-id", "test", "--password", "test"]
+                    "--system-id", "test"]
 
             # 1. Wrong keyset: the campaign pauses itself on its PoR error alert.
             wrong_toml = os.path.join(work, "wrong.toml")

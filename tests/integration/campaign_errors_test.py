@@ -3,7 +3,9 @@
 
 Covers a malformed campaign file, an unreachable SMSC, a wrong SMPP password (against
 `otaflow smsc-sim --null-cards`), a missing key-encryption key, and unknown cards (which end
-`failed` with the reason instead of vanishing).
+`failed` with the reason instead of vanishing); and the secrets' refusals: a password on the
+command line (campaign run and smsc-sim), a password file readable by others, smsc-sim without
+an account.
 Usage: campaign_errors_test.py OTAFLOW_BINARY
 """
 import json
@@ -59,7 +61,33 @@ def main():
             f.write(CAMPAIGN.format(target="all = true").replace('spi = "1621"', 'spi = "16Z1"'))
 
         run = [otaflow, "campaign", "run", "--state", state, "--system-id", "test",
-               "--password", "test", "--bind-timeout", "2"]
+               "--bind-timeout", "2"]
+        no_pw = {k: v for k, v in env.items() if k != "OTAFLOW_SMPP_PASSWORD"}
+        env = dict(env, OTAFLOW_SMPP_PASSWORD="test")
+        on_cli = ("a password on the command line is visible to every user (ps); "
+                  "use --password-file FILE or OTAFLOW_SMPP_PASSWORD")
+        # No password on a command line: refused before anything runs, by both commands.
+        expect(run + ["--password", "test", "--smsc", "127.0.0.1:1", camp], no_pw, 2, on_cli)
+        expect([otaflow, "smsc-sim", "--null-cards", "--system-id", "test", "--password", "x"],
+               no_pw, 2, on_cli)
+        # A password file readable by others is refused with its path; none at all is named.
+        open_pw = os.path.join(work, "open.pw")
+        with open(open_pw, "w") as f:
+            f.write("test\n")
+        os.chmod(open_pw, 0o644)
+        expect(run + ["--password-file", open_pw, "--smsc", "127.0.0.1:1", camp], no_pw, 2,
+               f"--password-file {open_pw}: readable by group or others (mode 644; chmod 600 it)")
+        expect(run + ["--smsc", "127.0.0.1:1", camp], no_pw, 2,
+               "an SMPP password is needed: --password-file FILE or OTAFLOW_SMPP_PASSWORD")
+        # smsc-sim has no default account.
+        expect([otaflow, "smsc-sim", "--null-cards"], no_pw, 2,
+               "no account: smsc-sim has no default one")
+        expect([otaflow, "smsc-sim", "--null-cards", "--system-id", "test"], no_pw, 2,
+               "--system-id test needs a password: --password-file FILE or OTAFLOW_SMPP_PASSWORD")
+        right_pw = os.path.join(work, "right.pw")
+        with open(right_pw, "w") as f:
+            f.write("right\n")
+        os.chmod(right_pw, 0o600)
         # A malformed campaign file: exit 2, the field named.
         expect(run + ["--smsc", "127.0.0.1:1", bad], env, 2, "security.spi")
         # No KEK: the error says what is missing.
@@ -71,7 +99,8 @@ def main():
                "cannot connect")
         # A running SMSC, wrong password.
         smsc = subprocess.Popen([otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}",
-                                 "--null-cards", "--system-id", "test", "--password", "right"],
+                                 "--null-cards", "--system-id", "test",
+                                 "--password-file", right_pw],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.time() + 20
@@ -84,7 +113,7 @@ def main():
             expect(run + ["--smsc", f"127.0.0.1:{port}", camp], env, 1, "ESME_RINVPASWD")
             # Right password, unknown cards: both end failed with the reason.
             good = [otaflow, "campaign", "run", "--state", state, "--system-id", "test",
-                    "--password", "right", "--smsc", f"127.0.0.1:{port}", camp]
+                    "--password-file", right_pw, "--smsc", f"127.0.0.1:{port}", camp]
             r = expect(good, env, 0)
             summary = json.loads(r.stdout.strip().splitlines()[-1])
             assert summary["cards"] == 2 and summary["failed"] == 2, summary
@@ -93,7 +122,8 @@ def main():
         finally:
             smsc.send_signal(signal.SIGTERM)
             smsc.wait(timeout=30)
-    print("ok: bad campaign, missing KEK, unreachable SMSC, wrong password, unknown cards")
+    print("ok: bad campaign, missing KEK, unreachable SMSC, wrong password, unknown cards, "
+          "password on the command line, open password file, no account")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def main():
     if shutil.which("kcat") is None:
         print("SKIPPED: kcat not found")
         return 77
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     tag = f"crk{os.getpid()}x{secrets.token_hex(3)}"
     status_topic, alert_topic = f"{tag}.status", f"{tag}.alerts"
     with tempfile.TemporaryDirectory(prefix="otaflow-run-kafka-") as work:
@@ -99,12 +100,12 @@ min_cards = 50
         port = free_port()
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", fleet, "--state",
-             os.path.join(work, "cards"), "--system-id", "test", "--password", "test"],
+             os.path.join(work, "cards"), "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)
             r = run([otaflow, "campaign", "run", "--state", state, "--smsc", f"127.0.0.1:{port}",
-                     "--system-id", "test", "--password", "test", "--kafka", brokers,
+                     "--system-id", "test", "--kafka", brokers,
                      "--status-topic", status_topic, "--alert-topic", alert_topic, toml], env)
         finally:
             smsc.send_signal(signal.SIGTERM)

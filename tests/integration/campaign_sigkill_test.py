@@ -46,7 +46,8 @@ def main():
     rnd = random.Random(seed)
     print(f"seed {seed}", flush=True)
 
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     with tempfile.TemporaryDirectory(prefix="otaflow-sigkill-") as work:
         csv = os.path.join(work, "fleet.csv")
         run([a.otaflow, "fleet", "generate", "--count", str(a.cards), "--seed", "sigkill",
@@ -55,7 +56,7 @@ def main():
         port = free_port()
         smsc = subprocess.Popen(
             [a.otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", csv,
-             "--state", os.path.join(work, "cards"), "--system-id", "test", "--password", "test"],
+             "--state", os.path.join(work, "cards"), "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)
@@ -80,7 +81,7 @@ por_timeout = "5s"
 retry_backoff = "200ms"
 ''')
             cmd = [a.otaflow, "campaign", "run", "--state", os.path.join(work, "engine"),
-                   "--smsc", f"127.0.0.1:{port}", "--system-id", "test", "--password", "test",
+                   "--smsc", f"127.0.0.1:{port}", "--system-id", "test",
                    campaign]
             for k in range(a.kills):
                 p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,

@@ -48,7 +48,8 @@ def check_counts(st):
 
 def main():
     otaflow = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     with tempfile.TemporaryDirectory(prefix="otaflow-status-live-") as work:
         state = os.path.join(work, "engine")
         fleet = os.path.join(work, "fleet.csv")
@@ -78,14 +79,14 @@ por_timeout = "10s"
         port = free_port()
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", fleet, "--state",
-             os.path.join(work, "cards"), "--system-id", "test", "--password", "test"],
+             os.path.join(work, "cards"), "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         camp = None
         try:
             wait_port(port)
             camp = subprocess.Popen(
                 [otaflow, "campaign", "run", "--state", state, "--smsc", f"127.0.0.1:{port}",
-                 "--system-id", "test", "--password", "test", toml],
+                 "--system-id", "test", toml],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             status = [otaflow, "campaign", "status", "--state", state, "live"]
             # Wait for the first terminal card (the campaign record and jobs exist then).

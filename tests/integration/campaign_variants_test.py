@@ -189,7 +189,8 @@ def mixed_fleet(src, dst):
 
 def main():
     otaflow = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="otaflow-variants-") as work:
         gen = os.path.join(work, "generated.csv")
@@ -231,13 +232,13 @@ def main():
         cards = os.path.join(work, "cards")
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", csv,
-             "--state", cards, "--system-id", "test", "--password", "test"],
+             "--state", cards, "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)
             summary, scraped = run_with_metrics(
                 [otaflow, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
-                 "--system-id", "test", "--password", "test", "--http", "127.0.0.1:0",
+                 "--system-id", "test", "--http", "127.0.0.1:0",
                  "--http-linger", "5", campaign], env, work)
             print("run:", json.dumps(summary), flush=True)
         finally:

@@ -67,12 +67,12 @@ def campaign(otaflow, env, work, fleet, engine, n):
     port = free_port()
     smsc = subprocess.Popen(
         [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", fleet,
-         "--state", os.path.join(work, "cards"), "--system-id", "t", "--password", "t"],
+         "--state", os.path.join(work, "cards"), "--system-id", "t"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_port(port)
         out = run([otaflow, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
-                   "--system-id", "t", "--password", "t", path], env).stdout
+                   "--system-id", "t", path], env).stdout
     finally:
         smsc.send_signal(signal.SIGTERM)
         sout, serr = smsc.communicate(timeout=60)
@@ -92,7 +92,8 @@ def counters_of(otaflow, env, engine, iccid):
 
 def main():
     otaflow = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="t")
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="otaflow-counters-") as work:
         fleet = os.path.join(work, "fleet.csv")

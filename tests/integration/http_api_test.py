@@ -77,7 +77,7 @@ por_timeout = "10s"
 def start_run(otaflow, env, state, port, toml, http_port, linger=0):
     return subprocess.Popen(
         [otaflow, "campaign", "run", "--state", state, "--smsc", f"127.0.0.1:{port}",
-         "--system-id", "test", "--password", "test", "--http", f"127.0.0.1:{http_port}",
+         "--system-id", "test", "--http", f"127.0.0.1:{http_port}",
          "--http-linger", str(linger), toml],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -177,7 +177,8 @@ def main():
         print("SKIP: needs chromium, chromium-driver and python3-selenium", missing)
         return 77
     otaflow = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     env.pop("OTAFLOW_HTTP_TOKEN", None)
     with tempfile.TemporaryDirectory(prefix="otaflow-http-api-") as work:
         state = os.path.join(work, "engine")
@@ -188,7 +189,7 @@ def main():
         port = free_port()
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", fleet, "--state",
-             os.path.join(work, "cards"), "--system-id", "test", "--password", "test"],
+             os.path.join(work, "cards"), "--system-id", "test"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)

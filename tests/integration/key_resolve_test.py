@@ -62,7 +62,7 @@ def smsc(ota, env, csv, cards_dir, config):
     port = free_port()
     p = subprocess.Popen(
         [ota, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", csv, "--state", cards_dir,
-         "--system-id", "test", "--password", "test", "--config", config],
+         "--system-id", "test", "--config", config],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_port(port)
     return p, port
@@ -85,7 +85,8 @@ def authenticates_with_repository_keys(ota, env, engine, cards_dir, iccid):
 
 def main():
     ota = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     with tempfile.TemporaryDirectory(prefix="otaflow-resolve-") as work:
         csv = os.path.join(work, "fleet.csv")
         engine = os.path.join(work, "engine")
@@ -106,7 +107,7 @@ def main():
         p, port = smsc(ota, env, csv, cards_dir, late)
         try:
             base = [ota, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
-                    "--system-id", "test", "--password", "test"]
+                    "--system-id", "test"]
             summary = json.loads(run(base + [rot_a], env).stdout.strip().splitlines()[-1])
             print("rot-a:", json.dumps(summary), flush=True)
             assert summary["failed"] == 3 and summary["done"] == 0, summary
@@ -129,7 +130,7 @@ def main():
         try:
             run_b = subprocess.Popen(
                 [ota, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
-                 "--system-id", "test", "--password", "test", rot_b],
+                 "--system-id", "test", rot_b],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(3)  # 3 cards at 500/s: all submitted and accepted well before
             run_b.send_signal(signal.SIGKILL)

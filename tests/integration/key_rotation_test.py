@@ -70,7 +70,8 @@ def main():
     ap.add_argument("--cards", type=int, default=40)
     a = ap.parse_args()
     ota = a.otaflow
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    # The SMPP password of smsc-sim and campaign run (never on a command line).
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     with tempfile.TemporaryDirectory(prefix="otaflow-rotation-") as work:
         csv = os.path.join(work, "fleet.csv")
         engine = os.path.join(work, "engine")
@@ -88,13 +89,13 @@ def main():
         port = free_port()
         smsc = subprocess.Popen(
             [ota, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", csv, "--state",
-             cards_dir, "--system-id", "test", "--password", "test"],
+             cards_dir, "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         old_vectors = {}
         try:
             wait_port(port)
             base = [ota, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
-                    "--system-id", "test", "--password", "test"]
+                    "--system-id", "test"]
             # ---- before: the personalised key (profile A, key id 1) ---------------------
             for iccid, imsi, *_ in sample:
                 s = json.loads(run([ota, "sim", "suci", "--state", cards_dir, "--iccid", iccid,

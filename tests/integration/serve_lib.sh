@@ -11,6 +11,7 @@ start_smsc() {
   shift
   for a in "$@"; do accounts+="${accounts:+, }{ system_id = \"$a\", password = \"secret\" }"; done
   printf '[smsc]\naccounts = [ %s ]\n' "$accounts" >smsc.toml
+  chmod 600 smsc.toml # it holds passwords: smsc-sim refuses it readable by others
   "$OTAFLOW" smsc-sim --listen 127.0.0.1:0 --config smsc.toml --fleet "$fleet" \
     --state fleet-state >smsc.log 2>&1 &
   SMSC_PID=$!
@@ -55,6 +56,7 @@ create_topics_partitions = 4
 unknown_campaign_grace = "3s"
 shutdown_grace = "10s"
 CONF
+  chmod 600 "$1.toml" # it holds the SMPP password: serve refuses it readable by others
 }
 
 # start_serve NAME: runs serve in the background (log NAME.log), sets SERVE_PID.

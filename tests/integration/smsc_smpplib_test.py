@@ -376,8 +376,8 @@ def main():
 
         port = free_port()
         proc = subprocess.Popen([tool.bin, "smsc-sim", "--listen", "127.0.0.1:%d" % port,
-                                 "--fleet", fleet_csv, "--state", state, "--system-id", "test",
-                                 "--password", "test"],
+                                 "--fleet", fleet_csv, "--state", state, "--system-id", "test"],
+                                env=dict(os.environ, OTAFLOW_SMPP_PASSWORD="test"),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port, proc)

@@ -192,6 +192,7 @@ class smpp_client_sim : public ::testing::Test {
     c.listen_host = "127.0.0.1";
     c.listen_port = 0;
     c.workers = 1;
+    if (c.accounts.empty()) c.accounts = {{"test", "test"}};
     smsc_ = std::make_unique<sim::smsc_server>(c, gw_);
     auto s = smsc_->start();
     ASSERT_TRUE(s.ok()) << s.error().message;

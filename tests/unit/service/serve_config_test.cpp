@@ -6,7 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <array>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -84,6 +88,84 @@ TEST(serve_config, NumbersThatAreNotFiniteOrOutOfRangeAreRefusedWithTheField) {
     EXPECT_NE(c.error().message.find(r.field), std::string::npos)
         << r.smsc << r.engine << ": " << c.error().message;
   }
+}
+
+// A configuration without a password in its text: the password comes from a mode-600 file.
+std::string config_with_password_file(const std::string& file, const std::string& extra) {
+  return "state_dir = \"/tmp/otaflow-config-test\"\n"
+         "[kafka]\nbrokers = \"127.0.0.1:9092\"\n"
+         "[[smsc]]\naddress = \"smsc.example.net:3550\"\nsystem_id = \"otaflow\"\n"
+         "password_file = \"" +
+         file + "\"\n" + extra + "\n";
+}
+
+struct temp_dir {
+  temp_dir() {
+    char tmpl[] = "/tmp/otaflow-serve-config-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  std::string write(const char* name, const std::string& text, mode_t mode) const {
+    const auto p = (path / name).string();
+    std::ofstream(p) << text;
+    ::chmod(p.c_str(), mode);
+    return p;
+  }
+  std::filesystem::path path;
+};
+
+TEST(serve_config, TlsKeysOfAnSmscEntry) {
+  temp_dir d;
+  const auto pw = d.write("pw", "s3cret\n", 0600);
+  auto c = parse_serve_config(config_with_password_file(
+      pw,
+      "tls = true\ntls_ca_file = \"/etc/otaflow/smsc-ca.pem\"\ntls_cert_file = "
+      "\"/etc/otaflow/esme.pem\"\ntls_key_file = \"/etc/otaflow/esme.key\"\n"
+      "tls_server_name = \"smsc.example.net\""));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->binds.size(), 1u);
+  const auto& b = c->binds[0];
+  EXPECT_EQ(b.password, "s3cret");
+  EXPECT_FALSE(c->holds_password);
+  EXPECT_TRUE(b.tls);
+  EXPECT_EQ(b.tls_options.ca_file, "/etc/otaflow/smsc-ca.pem");
+  EXPECT_EQ(b.tls_options.cert_file, "/etc/otaflow/esme.pem");
+  EXPECT_EQ(b.tls_options.key_file, "/etc/otaflow/esme.key");
+  EXPECT_EQ(b.tls_options.server_name, "smsc.example.net");
+
+  auto off = parse_serve_config(config_with_password_file(pw, "tls_ca_file = \"/x.pem\""));
+  ASSERT_FALSE(off.ok());
+  EXPECT_EQ(off.error().message,
+            "config: config key 'smsc[0].tls': tls_* keys are set but tls is not true");
+}
+
+TEST(serve_config, APasswordFileReadableByOthersIsRefusedWithItsPath) {
+  temp_dir d;
+  const auto pw = d.write("pw", "s3cret\n", 0644);
+  auto c = parse_serve_config(config_with_password_file(pw, ""));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, "config: smsc[0].password_file " + pw +
+                                   ": readable by group or others (mode 644; chmod 600 it)");
+}
+
+TEST(serve_config, AConfigurationFileWithAPasswordMustBePrivate) {
+  temp_dir d;
+  const auto text = config_with("", "");
+  const auto open = d.write("otaflow.toml", text, 0644);
+  auto c = load_serve_config(open);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, "configuration file (it holds a password) " + open +
+                                   ": readable by group or others (mode 644; chmod 600 it)");
+  ::chmod(open.c_str(), 0600);
+  auto ok = load_serve_config(open);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_TRUE(ok->holds_password);
+  // Without a password in it, the file may be world-readable.
+  const auto pw = d.write("pw", "s3cret", 0600);
+  const auto plain = d.write("plain.toml", config_with_password_file(pw, ""), 0644);
+  auto p = load_serve_config(plain);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->binds[0].password, "s3cret");
 }
 
 }  // namespace

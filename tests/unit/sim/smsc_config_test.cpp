@@ -18,9 +18,13 @@ using namespace std::chrono_literals;
 
 TEST(SmscConfig, DefaultsAreValid) {
   smsc_config c;
+  // No default account: a server needs one configured, a configuration file may leave it out.
+  EXPECT_TRUE(c.accounts.empty());
+  EXPECT_EQ(validate(c).error().message,
+            "smsc config: accounts: at least one account is needed (there is no default)");
+  EXPECT_TRUE(validate(c, false).ok());
+  c.accounts = {{"test", "test"}};
   EXPECT_TRUE(validate(c).ok());
-  EXPECT_EQ(c.accounts.size(), 1u);
-  EXPECT_EQ(c.accounts[0].system_id, "test");
   EXPECT_EQ(c.deliver_window, 64u);
   EXPECT_EQ(c.mo_delivery, smsc_mo_delivery::round_robin);
   EXPECT_EQ(c.faults.absent_fraction, 0.0);

@@ -69,6 +69,7 @@ class smsc_server_fixture : public ::testing::Test {
   void start(smsc_config c = {}) {
     c.listen_host = "127.0.0.1";
     c.listen_port = 0;
+    if (c.accounts.empty()) c.accounts = {{"test", "test"}};
     if (c.retry_schedule_ms.size() == 5) c.retry_schedule_ms = {50, 50, 50};
     server_ = std::make_unique<smsc_server>(c, gw_);
     auto st = server_->start();

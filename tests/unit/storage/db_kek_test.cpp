@@ -67,11 +67,18 @@ TEST(Kek, FromEnvAndFromFile) {
   auto k = load_kek({});
   ASSERT_TRUE(k.ok());
   EXPECT_TRUE(equal_ct(k->view(), hex(good_hex)));
+  // Read once, then gone from the environment (child processes, /proc/PID/environ).
+  EXPECT_EQ(std::getenv(kek_env_var), nullptr);
+  auto again = load_kek({});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().message, "OTAFLOW_KEK is not set and no kek_file is configured");
 
   temp_dir d;
   std::filesystem::create_directories(d.path());
   const auto file = d.path() / "kek";
   std::ofstream(file) << "  " << good_hex << "\n";
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   kek_source src;
   src.file = file;
   auto kf = load_kek(src);  // the file wins over the environment when configured
@@ -83,10 +90,19 @@ TEST(Kek, FromEnvAndFromFile) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message, "kek_file " + file.string() + " must be 64 hex digits, got 4");
 
+  // A KEK file readable by group or others is refused, naming it.
+  std::ofstream(file) << good_hex << "\n";
+  std::filesystem::permissions(file, std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  auto shared = load_kek(src);
+  ASSERT_FALSE(shared.ok());
+  EXPECT_EQ(shared.error().message,
+            "kek_file " + file.string() + ": readable by group or others (mode 640; chmod 600 it)");
+
   src.file = d.path() / "missing";
   auto none = load_kek(src);
   ASSERT_FALSE(none.ok());
-  EXPECT_NE(none.error().message.find("cannot be read"), std::string::npos);
+  EXPECT_EQ(none.error().message, "kek_file " + src.file->string() + ": No such file or directory");
 }
 
 TEST(Db, WrongKekOnReopenIsDetected) {
