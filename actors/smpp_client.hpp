@@ -27,7 +27,7 @@ namespace otaflow::actors {
 struct smpp_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 2775;
-  std::string system_id;             ///< at most 15 characters
+  std::string system_id;  ///< at most 15 characters
   /// [route.submit]: the route's submit options (validity, priority, source, receipts); a
   /// campaign's [policy.submit] overrides each field it sets.
   submit_options submit{};

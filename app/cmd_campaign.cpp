@@ -51,7 +51,7 @@ struct run_args {
   std::string http;             ///< HOST:PORT of the metrics endpoint; empty: none
   int http_linger = 0;          ///< seconds the endpoint stays up after the run
   std::string http_token_file;  ///< the API's control token (else OTAFLOW_HTTP_TOKEN; else off)
-  std::string routes_file;  ///< --routes: SMSC routes (instead of --smsc/--system-id/password)
+  std::string routes_file;      ///< --routes: SMSC routes (instead of --smsc/--system-id/password)
 };
 
 // --kafka: the status sink and alert producer of a run (the same records as serve and the

@@ -211,8 +211,8 @@ status parse_smsc_entry(const json& e, const std::string& where,
   return {};
 }
 
-status parse_smsc(const json& list, const std::string& key,
-                  std::vector<actors::smpp_options>& out, bool& holds_password) {
+status parse_smsc(const json& list, const std::string& key, std::vector<actors::smpp_options>& out,
+                  bool& holds_password) {
   if (!list.is_array() || list.empty()) {
     return bad(key, "expected one or more [[" + key + "]] tables");
   }
@@ -260,41 +260,37 @@ result<actors::route_table> parse_routes(const json& list, bool& holds_password)
     const auto where = "route[" + std::to_string(i++) + "]";
     actors::route_def r;
     actors::submit_options submit;
-    OTAFLOW_TRY(
-        apply(e, where,
-              {{"name", str(r.name, where + ".name")},
-               {"down_after", dur(r.down_after, where + ".down_after")},
-               {"fallback",
-                [&](const json& v) -> status {
-                  if (!v.is_array())
-                    return bad(where + ".fallback", "expected a list of route names");
-                  for (const auto& f : v) {
-                    if (!f.is_string()) return bad(where + ".fallback", "expected route names");
-                    r.fallback.push_back(f.get<std::string>());
-                  }
-                  return {};
-                }},
-               {"smsc",
-                [&](const json& v) {
-                  return parse_smsc(v, where + ".smsc", r.binds, holds_password);
-                }},
-               {"submit",
-                [&](const json& v) -> status {
-                  auto o = actors::parse_submit_options(v, where + ".submit");
-                  if (!o) return o.error();
-                  submit = std::move(*o);
-                  return {};
-                }},
-               {"match", [&](const json& v) -> status {
-                  if (!v.is_array())
-                    return bad(where + ".match", "expected [[route.match]] tables");
-                  std::size_t m = 0;
-                  for (const auto& me : v) {
-                    OTAFLOW_TRY(parse_route_match(me, where + ".match[" + std::to_string(m++) + "]",
-                                                  r.match.emplace_back()));
-                  }
-                  return {};
-                }}}));
+    OTAFLOW_TRY(apply(
+        e, where,
+        {{"name", str(r.name, where + ".name")},
+         {"down_after", dur(r.down_after, where + ".down_after")},
+         {"fallback",
+          [&](const json& v) -> status {
+            if (!v.is_array()) return bad(where + ".fallback", "expected a list of route names");
+            for (const auto& f : v) {
+              if (!f.is_string()) return bad(where + ".fallback", "expected route names");
+              r.fallback.push_back(f.get<std::string>());
+            }
+            return {};
+          }},
+         {"smsc",
+          [&](const json& v) { return parse_smsc(v, where + ".smsc", r.binds, holds_password); }},
+         {"submit",
+          [&](const json& v) -> status {
+            auto o = actors::parse_submit_options(v, where + ".submit");
+            if (!o) return o.error();
+            submit = std::move(*o);
+            return {};
+          }},
+         {"match", [&](const json& v) -> status {
+            if (!v.is_array()) return bad(where + ".match", "expected [[route.match]] tables");
+            std::size_t m = 0;
+            for (const auto& me : v) {
+              OTAFLOW_TRY(parse_route_match(me, where + ".match[" + std::to_string(m++) + "]",
+                                            r.match.emplace_back()));
+            }
+            return {};
+          }}}));
     if (r.name.empty()) return bad(where + ".name", "missing");
     if (r.binds.empty()) return bad(where + ".smsc", "missing: at least one [[route.smsc]] table");
     for (auto& b : r.binds) b.submit = submit;  // [route.submit]: the route's defaults

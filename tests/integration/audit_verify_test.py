@@ -45,7 +45,8 @@ def main():
         assert stat.S_IMODE(os.stat(key).st_mode) == 0o600, oct(os.stat(key).st_mode)
         pub = kg["public_key"]
         assert len(pub) == 64, kg
-        env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_AUDIT_KEY_FILE=key)
+        env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_AUDIT_KEY_FILE=key,
+                   OTAFLOW_SMPP_PASSWORD="test")
         state = os.path.join(work, "engine")
         fleet = os.path.join(work, "fleet.csv")
         run([otaflow, "fleet", "generate", "--count", str(CARDS), "--seed", "audit", "--out",
@@ -71,12 +72,12 @@ window = 50
         port = free_port()
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", fleet, "--state",
-             os.path.join(work, "cards"), "--system-id", "test", "--password", "test"],
+             os.path.join(work, "cards"), "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)
             out = run([otaflow, "campaign", "run", "--state", state, "--smsc", f"127.0.0.1:{port}",
-                       "--system-id", "test", "--password", "test", toml], env).stdout
+                       "--system-id", "test", toml], env).stdout
             summary = json.loads(out.strip().splitlines()[-1])
             assert summary["done"] == CARDS, summary
         finally:

@@ -69,7 +69,7 @@ retry_backoff = "100ms"
 
 def main():
     otaflow = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="otaflow-retry-") as work:
         state = os.path.join(work, "engine")
@@ -93,12 +93,12 @@ def main():
         port = free_port()
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", fleet, "--state",
-             os.path.join(work, "cards"), "--system-id", "test", "--password", "test"],
+             os.path.join(work, "cards"), "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_port(port)
             base = [otaflow, "campaign", "run", "--state", state, "--smsc", f"127.0.0.1:{port}",
-                    "--system-id", "test", "--password", "test"]
+                    "--system-id", "test"]
             retry = [otaflow, "campaign", "retry", "--state", state]
             toml = os.path.join(work, "c.toml")
             # Submit options: smsc-sim counts what arrived (6.).

@@ -62,8 +62,8 @@ class Sim:
         sid, pw = ACCOUNTS[self.name]
         self.proc = subprocess.Popen(
             [self.otaflow, "smsc-sim", "--listen", f"127.0.0.1:{self.port}", "--fleet", self.fleet,
-             "--state", self.state, "--system-id", sid, "--password", pw],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             "--state", self.state, "--system-id", sid],
+            env=dict(self.env, OTAFLOW_SMPP_PASSWORD=pw), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_port(self.port)
 
     def kill(self):

@@ -138,7 +138,7 @@ def last_json(out):
 
 def main():
     otaflow = sys.argv[1]
-    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32))
+    env = dict(os.environ, OTAFLOW_KEK=secrets.token_hex(32), OTAFLOW_SMPP_PASSWORD="test")
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="otaflow-templates-") as work:
         csv = os.path.join(work, "fleet.csv")
@@ -158,8 +158,7 @@ def main():
         with open(too_big, "w") as fh:
             fh.write(TOO_BIG)
         for sub in (["plan", "--state", engine], ["run", "--state", engine, "--smsc",
-                                                  "127.0.0.1:1", "--system-id", "x",
-                                                  "--password", "x"]):
+                                                  "127.0.0.1:1", "--system-id", "x"]):
             r = run([otaflow, "campaign"] + sub + [too_big], env, check=False)
             assert r.returncode != 0, r.stdout
             for part in ("update.fplmn", "EF.FPLMN", "3F00/7FFF/6F7B", "holds 12",
@@ -192,7 +191,7 @@ def main():
         cards = os.path.join(work, "cards")
         smsc = subprocess.Popen(
             [otaflow, "smsc-sim", "--listen", f"127.0.0.1:{port}", "--fleet", csv,
-             "--state", cards, "--system-id", "test", "--password", "test"],
+             "--state", cards, "--system-id", "test"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = os.path.join(work, "acc-15.toml")
         with open(first, "w") as fh:
@@ -200,7 +199,7 @@ def main():
 
         def campaign_run(path):
             out = run([otaflow, "campaign", "run", "--state", engine, "--smsc",
-                       f"127.0.0.1:{port}", "--system-id", "test", "--password", "test",
+                       f"127.0.0.1:{port}", "--system-id", "test",
                        path], env).stdout
             return last_json(out)
 
