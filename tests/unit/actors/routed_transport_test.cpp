@@ -87,6 +87,7 @@ class routed_transport_sim : public ::testing::Test {
     c.listen_host = "127.0.0.1";
     c.listen_port = port;
     c.workers = 1;
+    c.accounts = {{"test", "test"}};  // smsc-sim has no default account
     auto s = std::make_unique<sim::smsc_server>(c, gw);
     auto st = s->start();
     EXPECT_TRUE(st.ok()) << st.error().message;
