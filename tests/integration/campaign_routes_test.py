@@ -77,6 +77,11 @@ class Sim:
         return last_json(out)
 
 
+# Per-route submit options ([route.submit]): the hub's messages carry priority 2 and a one-hour
+# validity, net-b's a 30-minute one, home's neither (the bind's defaults).
+ROUTE_SUBMIT = {"hub": 'priority = 2\nvalidity = "1h"', "net-b": 'validity = "30m"'}
+
+
 def write_routes(path, sims, mode=0o600):
     text = ""
     for name, match, fallback in (("home", 'mcc_mnc = "262-01"', '["hub"]'),
@@ -97,6 +102,8 @@ reconnect_max = "300ms"
 '''
         if match:
             text += f"[[route.match]]\n{match}\n"
+        if name in ROUTE_SUBMIT:
+            text += f"[route.submit]\n{ROUTE_SUBMIT[name]}\n"
         text += "\n"
     with open(path, "w") as f:
         f.write(text)
@@ -217,6 +224,15 @@ enabled = false
             peak, mean = sm["submits_per_s"]["peak"], sm["submits_per_s"]["mean"]
             assert peak <= allowed, (name, sm["submits_per_s"], RATES[name])
             assert mean <= allowed, (name, sm["submits_per_s"], RATES[name])
+        # Each route's submit options, as its simulator received them (SMPP 3.4 §7.1.1 relative
+        # times: 1 h is 000000010000000R, 30 min 000000003000000R; "" is no validity).
+        opts = {n: x["submit_options"] for n, x in summaries.items()}
+        assert opts["hub"]["priority"] == {"2": summaries["hub"]["submits"]}, opts
+        assert opts["hub"]["validity_period"] == {"000000010000000R": summaries["hub"]["submits"]}
+        assert opts["net-b"]["validity_period"] == {"000000003000000R":
+                                                    summaries["net-b"]["submits"]}, opts
+        assert opts["net-b"]["priority"] == {"0": summaries["net-b"]["submits"]}, opts
+        assert opts["home"]["validity_period"] == {"": summaries["home"]["submits"]}, opts
         # A few cards' last message ids name the route they went out on.
         checked = 0
         for iccid in sorted(a_iccids)[:3] + [r.split(",")[iccid_col] for r in b_rows[:3]]:

@@ -36,6 +36,10 @@ mcc_mnc = "262-01"
 [[route.match]]
 msisdn_prefix = "49151"
 attributes = { mvno = "blue" }
+[route.submit]
+validity = "2h"
+priority = 1
+source_ton = "alphanumeric"
 
 [[route]]
 name = "hub"
@@ -61,6 +65,15 @@ TEST(routes_config, ServeParsesRouteTables) {
   EXPECT_EQ(rs[0].match[0].imsi_prefix, "26201");
   EXPECT_EQ(rs[0].match[1].msisdn_prefix, "49151");
   EXPECT_EQ(rs[0].match[1].attributes.at("mvno"), "blue");
+  // [route.submit]: every bind of the route carries the route's options; the hub has none.
+  for (const auto& b : rs[0].binds) {
+    ASSERT_TRUE(b.submit.validity.has_value());
+    EXPECT_EQ(*b.submit.validity, std::chrono::seconds(7200));
+    EXPECT_EQ(b.submit.validity_period, "000000020000000R");
+    EXPECT_EQ(b.submit.priority, std::optional<std::uint8_t>(1));
+    EXPECT_EQ(b.submit.source_ton, std::optional<std::uint8_t>(5));
+  }
+  EXPECT_TRUE(rs[1].binds[0].submit.empty());
   EXPECT_TRUE(rs[1].match.empty());
   EXPECT_EQ(rs[1].binds[0].host, "hub.example.net");
   EXPECT_EQ(rs[1].binds[0].port, 2776);
@@ -93,6 +106,8 @@ TEST(routes_config, ErrorsNameTheField) {
       {"[[route]]\nname = \"a\"\ncolour = 1\n" + smsc, "unknown key 'route[0].colour'"},
       {"[[route]]\nname = \"a\"\n" + smsc + "[[route.match]]\nmcc_mnc = \"26\"\n",
        "route[0].match[0].mcc_mnc"},
+      {"[[route]]\nname = \"a\"\n" + smsc + "[route.submit]\npriority = 4\n",
+       "route[0].submit.priority"},
       {"[[route]]\nname = \"a\"\n" + smsc + "[[route.match]]\nimsi = \"26\"\n",
        "unknown key 'route[0].match[0].imsi'"},
       {"[[route]]\nname = \"a\"\n[[route.smsc]]\naddress = \"h\"\nsystem_id = \"a\"\n",
