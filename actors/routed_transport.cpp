@@ -183,12 +183,32 @@ std::string routed_transport::route_of_bind(std::size_t bind) const {
 }
 
 status routed_transport::wait_bound(std::chrono::milliseconds timeout) {
+  // Every route gets the same deadline (their sessions bind in parallel meanwhile).
+  const auto deadline = steady::now() + timeout;
+  std::vector<std::optional<error>> failed(routes_.size());
   for (std::size_t i = 0; i < routes_.size(); ++i) {
-    if (auto s = routes_[i]->tp.wait_bound(timeout); !s) {
-      return make_error(s.error().code,
-                        "route '" + table_.routes()[i].name + "': " + s.error().message,
+    const auto left =
+        std::max(std::chrono::milliseconds(0),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now()));
+    if (auto s = routes_[i]->tp.wait_bound(left); !s) failed[i] = s.error();
+  }
+  // A route that did not bind is no reason to wait while a fall-back of it (or of those) is
+  // bound: its cards go there until it binds (submit() picks the route per message).
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (!failed[i]) continue;
+    const auto& name = table_.routes()[i].name;
+    std::vector<std::size_t> todo(table_.fallbacks(i).begin(), table_.fallbacks(i).end());
+    std::optional<std::size_t> covering;
+    for (std::size_t k = 0; k < todo.size() && !covering; ++k) {
+      if (!failed[todo[k]]) covering = todo[k];
+      for (auto n : table_.fallbacks(todo[k])) todo.push_back(n);
+    }
+    if (!covering) {
+      return make_error(failed[i]->code, "route '" + name + "': " + failed[i]->message,
                         error_class::retriable);
     }
+    log::get("smpp")->warn("route '{}' is not bound ({}): its cards go to route '{}' until it is",
+                           name, failed[i]->message, table_.routes()[*covering].name);
   }
   return {};
 }

@@ -54,7 +54,9 @@ class routed_transport final : public transport {
   [[nodiscard]] std::string bind_name(std::size_t bind) const override;
   [[nodiscard]] std::string route_of_bind(std::size_t bind) const override;
 
-  /// Waits until every route has every bind bound; the error names the route.
+  /// Waits until every route has every bind bound, at most `timeout` in all. A route that did
+  /// not bind is accepted (with a warning) when one of its fall-backs did; otherwise the error
+  /// names the route.
   [[nodiscard]] status wait_bound(std::chrono::milliseconds timeout);
   /// Sums every session's counters.
   [[nodiscard]] smpp_stats stats() const;

@@ -220,6 +220,41 @@ TEST_F(routed_transport_sim, SubmitsWaitingInADownRouteMoveToItsFallBack) {
   EXPECT_EQ(rs[1].fallback_in, 1u);
 }
 
+TEST_F(routed_transport_sim, StartsWithARouteDownWhenItsFallBackIsUpButNotWithoutOne) {
+  home_ = start(home_gw_);
+  hub_ = start(hub_gw_);
+  const auto home_port = home_->port(), hub_port = hub_->port();
+  home_->stop();  // nothing listens on home's port from here on
+  route_def home;
+  home.name = "home";
+  home.binds = {bind_to(home_port)};
+  home.fallback = {"hub"};
+  route_def hub;
+  hub.name = "hub";
+  hub.binds = {bind_to(hub_port)};
+  {
+    auto table = route_table::make({home, hub});
+    ASSERT_TRUE(table.ok());
+    routed_transport t(std::move(*table));
+    t.set_listener(&listener_);
+    auto s = t.wait_bound(1s);
+    EXPECT_TRUE(s.ok()) << s.error().message;  // home's cards start on the hub
+    t.stop();
+  }
+  home_ = start(home_gw_, home_port);
+  hub_->stop();
+  {
+    auto table = route_table::make({home, hub});
+    ASSERT_TRUE(table.ok());
+    routed_transport t(std::move(*table));
+    t.set_listener(&listener_);
+    auto s = t.wait_bound(1s);
+    ASSERT_FALSE(s.ok());  // the hub has no fall-back
+    EXPECT_EQ(s.error().message.rfind("route 'hub': ", 0), 0u) << s.error().message;
+    t.stop();
+  }
+}
+
 TEST_F(routed_transport_sim, WithNothingUpASubmitWaitsForItsOwnRoute) {
   home_ = start(home_gw_);
   hub_ = start(hub_gw_);
