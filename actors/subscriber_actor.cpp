@@ -75,8 +75,8 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
     if (auto* p = std::get_if<act_package>(&a)) {
       self->send(s.shared.crypto, package_req{s.tag, self, s.card, s.campaign, p->skip});
     } else if (std::holds_alternative<act_submit>(a)) {
-      self->send(s.shared.router, submit_request{s.tag, s.card->msisdn, s.segments,
-                                                 s.card->route, s.campaign->def.policy.submit});
+      self->send(s.shared.router, submit_request{s.tag, s.card->msisdn, s.segments, s.card->route,
+                                                 s.campaign->def.policy.submit});
     } else if (auto* t = std::get_if<act_arm_por_timer>(&a)) {
       arm_after(self, s.shared, s.tag,
                 std::chrono::duration_cast<std::chrono::milliseconds>(t->after),
