@@ -26,20 +26,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import free_port, last_json, run, wait_port  # noqa: E402
 
 CARDS = 1000
 FPLMN = "00F120FFFFFFFFFFFFFFFFFF"
-
-
-def run(cmd, env, code=0, timeout=120):
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert r.returncode == code, f"{cmd[1:3]}: exit {r.returncode}, wanted {code}:\n{r.stdout}{r.stderr}"
-    return r
-
-
-def last_json(text):
-    return json.loads(text.strip().splitlines()[-1])
 
 
 def campaign_file(path, cid, rate, window, alerts):

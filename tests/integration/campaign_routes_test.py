@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import free_port, last_json, run, wait_port  # noqa: E402
 
 CARDS = 400
 A_CARDS = 240
@@ -37,16 +37,6 @@ CID = "routes-fplmn"
 FPLMN = "00F130FFFFFFFFFFFFFFFFFF"
 RATES = {"home": 40, "net-b": 30, "hub": 25}
 ACCOUNTS = {"home": ("home", "pw-home"), "net-b": ("netb", "pw-b"), "hub": ("hub", "pw-hub")}
-
-
-def run(cmd, env, code=0, timeout=120):
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert r.returncode == code, f"{cmd[1:3]}: exit {r.returncode}, wanted {code}:\n{r.stdout}{r.stderr}"
-    return r
-
-
-def last_json(text):
-    return json.loads(text.strip().splitlines()[-1])
 
 
 class Sim:

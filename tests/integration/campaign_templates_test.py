@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import free_port, last_json, wait_port  # noqa: E402
 
 CARDS = 12
 
@@ -130,10 +130,6 @@ def run(cmd, env, check=True):
         sys.stderr.write(r.stdout + r.stderr)
         raise RuntimeError(f"{' '.join(cmd[1:3])} exited {r.returncode}")
     return r
-
-
-def last_json(out):
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def main():

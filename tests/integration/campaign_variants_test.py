@@ -26,7 +26,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import free_port, last_json, wait_port  # noqa: E402
 
 DATA = {
     "uicc-3des": "00F110FFFFFFFFFFFFFFFFFF",
@@ -153,10 +153,6 @@ def run(cmd, env, **kw):
         sys.stderr.write(r.stdout + r.stderr)
         raise RuntimeError(f"{' '.join(cmd[1:3])} exited {r.returncode}")
     return r.stdout
-
-
-def last_json(out):
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def mixed_fleet(src, dst):

@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import free_port, last_json, wait_port  # noqa: E402
 
 CARDS = 8
 
@@ -53,10 +53,6 @@ def run(cmd, env, ok=(0,), **kw):
         sys.stderr.write(r.stdout + r.stderr)
         raise RuntimeError(f"{' '.join(cmd[1:4])} exited {r.returncode}")
     return r
-
-
-def last_json(out):
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def campaign(otaflow, env, work, fleet, engine, n):

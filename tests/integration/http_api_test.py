@@ -27,17 +27,11 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import free_port, run, wait_port  # noqa: E402
 
 CARDS = 600
 FPLMN = "00F120FFFFFFFFFFFFFFFFFF"
 TOKEN = "t0ken-" + secrets.token_hex(12)
-
-
-def run(cmd, env, code=0, timeout=120):
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert r.returncode == code, f"{cmd[1:3]}: exit {r.returncode}, wanted {code}:\n{r.stdout}{r.stderr}"
-    return r
 
 
 def http(method, url, token=None):

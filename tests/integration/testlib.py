@@ -1,5 +1,7 @@
 """Helpers shared by the Python integration tests (imported from the scripts' directory)."""
+import json
 import socket
+import subprocess
 import time
 
 
@@ -20,3 +22,15 @@ def wait_port(port, timeout=30):
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"smsc-sim did not listen on {port}")
+
+
+def run(cmd, env, code=0, timeout=120):
+    """Runs an otaflow command; asserts its exit code (the output goes into the message)."""
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == code, f"{cmd[1:3]}: exit {r.returncode}, wanted {code}:\n{r.stdout}{r.stderr}"
+    return r
+
+
+def last_json(text):
+    """The JSON object on the last line of a command's output (its summary)."""
+    return json.loads(text.strip().splitlines()[-1])
