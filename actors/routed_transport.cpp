@@ -218,19 +218,7 @@ smpp_stats routed_transport::stats() const {
   t.bound = !routes_.empty();
   for (const auto& r : routes_) {
     const auto x = r->tp.stats();
-    t.connects += x.connects;
-    t.binds += x.binds;
-    t.bind_failures += x.bind_failures;
-    t.disconnects += x.disconnects;
-    t.submits += x.submits;
-    t.submit_ok += x.submit_ok;
-    t.submit_failed += x.submit_failed;
-    t.throttled += x.throttled;
-    t.lost += x.lost;
-    t.receipts += x.receipts;
-    t.mo += x.mo;
-    t.enquire_links += x.enquire_links;
-    t.window += x.window;
+    t += x;
     t.bound = t.bound && x.bound;
   }
   return t;

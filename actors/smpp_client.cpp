@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "actors/smpp_support.hpp"
 #include "base/log.hpp"
 #include "base/token_bucket.hpp"
 #include "codec/smpp34_pdu.hpp"
@@ -29,33 +30,9 @@ namespace otaflow::actors {
 namespace smpp = codec::smpp;
 using clock_type = std::chrono::steady_clock;
 
-namespace {
-
-// The card's MSISDN as the repository stores it (digits only, storage::validate_msisdn):
-// SMSCs write an international originator with or without a leading '+'.
-std::string mo_originator(const std::string& source_addr) {
-  return !source_addr.empty() && source_addr.front() == '+' ? source_addr.substr(1) : source_addr;
-}
-
-bool status_retriable(smpp::command_status s) {
-  switch (s) {
-    case smpp::command_status::esme_rsyserr:
-    case smpp::command_status::esme_rsubmitfail:
-    case smpp::command_status::esme_rx_t_appn:
-    case smpp::command_status::esme_runknownerr:
-      return true;
-    default:
-      return false;
-  }
-}
-
-std::string status_text(smpp::command_status s) {
-  auto n = smpp::status_name(s);
-  const auto code = "0x" + to_hex(static_cast<std::uint32_t>(s), 8, hex_case::upper);
-  return n.empty() ? code : std::string(n) + " (" + code + ")";
-}
-
-}  // namespace
+using detail::mo_originator;
+using detail::status_retriable;
+using detail::status_text;
 
 class smpp_transport::session {
  public:
@@ -968,22 +945,7 @@ std::string smpp_transport::bind_name(std::size_t bind) const {
 
 smpp_stats smpp_transport::stats() const {
   smpp_stats t;
-  for (const auto& s : sessions_) {
-    const auto x = s->stats();
-    t.connects += x.connects;
-    t.binds += x.binds;
-    t.bind_failures += x.bind_failures;
-    t.disconnects += x.disconnects;
-    t.submits += x.submits;
-    t.submit_ok += x.submit_ok;
-    t.submit_failed += x.submit_failed;
-    t.throttled += x.throttled;
-    t.lost += x.lost;
-    t.receipts += x.receipts;
-    t.mo += x.mo;
-    t.enquire_links += x.enquire_links;
-    t.window += x.window;
-  }
+  for (const auto& s : sessions_) t += s->stats();
   t.bound = !sessions_.empty();
   for (const auto& s : sessions_) t.bound = t.bound && s->stats().bound;
   return t;

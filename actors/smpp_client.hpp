@@ -66,6 +66,9 @@ struct smpp_stats {
   bool bound = false;        ///< now: the session is bound (a sum: every session is)
 };
 
+/// Adds `x`'s counters (and window) into `into`; `bound` is left to the caller.
+smpp_stats& operator+=(smpp_stats& into, const smpp_stats& x) noexcept;
+
 /// A pool of SMPP sessions; submits are spread over them by destination, so one
 /// card's messages always take the same bind, in order.
 class smpp_transport final : public transport {

@@ -88,4 +88,10 @@ void smsc_eventfd_signal(int fd) noexcept {
   [[maybe_unused]] const auto n = ::write(fd, &one, sizeof one);
 }
 
+std::string peer_name(const sockaddr_in& a) {
+  char buf[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf);
+  return std::string(buf) + ":" + std::to_string(ntohs(a.sin_port));
+}
+
 }  // namespace otaflow::sim

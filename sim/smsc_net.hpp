@@ -1,6 +1,8 @@
 #pragma once
 // Small POSIX socket helpers for the SMSC simulator (IPv4 TCP, non-blocking).
 
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -43,5 +45,7 @@ class smsc_fd {
 [[nodiscard]] result<std::uint16_t> local_port(int fd);
 /// Sets O_NONBLOCK and TCP_NODELAY on an accepted socket.
 [[nodiscard]] status prepare_accepted(int fd);
+/// "A.B.C.D:PORT" of an IPv4 peer (the simulator's logs and per-bind summary).
+[[nodiscard]] std::string peer_name(const sockaddr_in& a);
 
 }  // namespace otaflow::sim

@@ -68,12 +68,6 @@ struct timer {
   bool operator>(const timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
-std::string peer_name(const sockaddr_in& a) {
-  char buf[INET_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf);
-  return std::string(buf) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
 bool retriable_esme_status(std::uint32_t s) {
   return s == st::rx_t_appn || s == st::rthrottled || s == st::rmsgqful;
 }
