@@ -20,6 +20,7 @@
 
 #include "app/command.hpp"
 #include "app/state_dir.hpp"
+#include "base/principal.hpp"
 #include "storage/api.hpp"
 #include "storage/identifiers.hpp"
 
@@ -54,6 +55,7 @@ storage::audit_event audit(std::string iccid, nlohmann::ordered_json details) {
   storage::audit_event e;
   e.iccid = std::move(iccid);
   e.type = storage::audit_type::counter_set;
+  details["who"] = os_principal();  // who asked (docs/AUDIT.md)
   e.details = details.dump();
   return e;
 }

@@ -19,6 +19,7 @@
 #include "app/command.hpp"
 #include "app/fleet_card.hpp"
 #include "app/state_dir.hpp"
+#include "base/principal.hpp"
 #include "codec/iso7816_apdu.hpp"
 #include "codec/iso7816_sw.hpp"
 #include "secure/key_rotation.hpp"
@@ -143,11 +144,9 @@ void run_resolve(const options& o) {
   // Refused before the card is touched: nothing pending, or the job still running.
   auto rotation = storage::resolvable_rotation(*st, o.iccid, o.campaign);
   if (!rotation) fail(rotation.error().message);
-  storage::key_resolution r{o.iccid, o.campaign, o.adopt,
-                            o.adopt     ? "adopt"
-                            : o.discard ? "discard"
-                                        : "prove-fleet",
-                            ""};
+  storage::key_resolution r{o.iccid, o.campaign,
+                            o.adopt, o.adopt ? "adopt" : o.discard ? "discard" : "prove-fleet",
+                            "",      os_principal()};
   nlohmann::ordered_json out = {{"iccid", o.iccid},
                                 {"campaign", o.campaign},
                                 {"sequence", rotation->sequence},

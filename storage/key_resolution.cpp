@@ -1,5 +1,7 @@
 #include "storage/key_resolution.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace otaflow::storage {
 namespace {
 
@@ -50,6 +52,7 @@ result<std::string> resolve_pending_keys(state& st, const key_resolution& r) {
                         std::to_string(rotation->sequence);
   if (!job->empty()) details += R"(,"job_state":")" + *job + '"';
   if (!r.proof.empty()) details += R"(,"proof":)" + r.proof;
+  if (!r.who.empty()) details += R"(,"who":)" + nlohmann::json(r.who).dump();
   details += '}';
   audit_event e;
   e.time_ms = now_ms();

@@ -20,6 +20,7 @@ struct key_resolution {
   bool adopt = false;  ///< true: the pending keys become the card's Ki/OPc; false: dropped
   std::string action;  ///< how it was decided: "adopt", "discard", "prove-fleet"
   std::string proof;   ///< "" or a JSON object of the proof's answers (never a key)
+  std::string who{};   ///< who asked (base/principal.hpp); "" leaves it out of the record
 };
 
 /// The pending rotation of (card, campaign) if it may be resolved now: errc::not_found when
@@ -28,7 +29,7 @@ struct key_resolution {
                                                            const std::string& campaign);
 
 /// Checks like resolvable_rotation(), then commits or drops the pending keys and appends the
-/// audit record (details: action, outcome, sequence, job_state, proof) in one synced batch.
+/// audit record (details: action, outcome, sequence, job_state, proof, who) in one synced batch.
 /// Returns the audit record's details.
 [[nodiscard]] result<std::string> resolve_pending_keys(state& st, const key_resolution& r);
 

@@ -75,6 +75,18 @@ TEST(KeyResolution, AdoptCommitsWithAnAuditRecord) {
   EXPECT_NE(again.error().message.find("no pending key rotation"), std::string::npos);
 }
 
+TEST(KeyResolution, TheRecordSaysWhoAsked) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  const auto iccid = make_iccid(2);
+  setup(*st, iccid, "rot", job_state::failed);
+  auto details = resolve_pending_keys(*st, {iccid, "rot", true, "adopt", "", "os:alice \"ops\""});
+  ASSERT_TRUE(details.ok()) << details.error().message;
+  EXPECT_EQ(*details, R"({"action":"adopt","outcome":"adopted","sequence":3,)"
+                      R"("job_state":"failed","who":"os:alice \"ops\""})");
+  EXPECT_EQ(last_audit(*st).details, *details);
+}
+
 TEST(KeyResolution, DiscardDropsWithTheProof) {
   temp_dir d;
   auto st = open_state(d.path());
