@@ -1,7 +1,5 @@
 #include "codec/smpp34_time.hpp"
 
-#include <cstdio>
-
 namespace otaflow::codec::smpp {
 namespace {
 
@@ -31,11 +29,15 @@ result<std::string> encode_relative_time(std::chrono::seconds d) {
   days %= year_days;
   const auto months = days / month_days;
   days %= month_days;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%02d%02d%02d%02d%02d%02d000R", static_cast<int>(years),
-                static_cast<int>(months), static_cast<int>(days), static_cast<int>(rest / 3600),
-                static_cast<int>(rest % 3600 / 60), static_cast<int>(rest % 60));
-  return std::string(buf, 16);
+  // Every field is below 100 here (years <= 99, months < 12, days < 30, ...): two digits each.
+  std::string out;
+  out.reserve(16);
+  for (const auto v : {years, months, days, rest / 3600, rest % 3600 / 60, rest % 60}) {
+    out += static_cast<char>('0' + v / 10 % 10);
+    out += static_cast<char>('0' + v % 10);
+  }
+  out += "000R";
+  return out;
 }
 
 result<std::chrono::seconds> decode_relative_time(std::string_view text) {
