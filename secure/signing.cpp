@@ -1,7 +1,6 @@
 #include "secure/signing.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,6 +10,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+
+#include "base/secrets.hpp"
 
 namespace otaflow::secure {
 namespace {
@@ -29,14 +30,7 @@ struct bio_free {
 };
 
 result<std::string> read_small_file(const std::filesystem::path& file, bool secret) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) {
-    return make_error(errc::not_found, file.string() + ": cannot read it");
-  }
-  if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return make_error(errc::bad_argument,
-                      file.string() + ": readable by group or others (chmod 600 it)");
-  }
+  if (secret) OTAFLOW_TRY(check_private_file(file.string(), "Ed25519 key"));
   std::ifstream in(file, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();

@@ -478,21 +478,10 @@ result<actors::route_table> parse_routes_file(std::string_view text, std::string
 }
 
 result<actors::route_table> load_routes_file(const std::filesystem::path& path) {
-  // The file holds SMSC passwords: like the HTTP token file, only its owner may read it.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return make_error(errc::io, "routes file " + path.string() + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return make_error(errc::bad_argument, "routes file " + path.string() +
-                                              ": readable by group or others (chmod 600 it): it "
-                                              "holds the SMSC passwords");
-  }
-  std::ifstream in(path);
-  if (!in) return make_error(errc::io, "routes file " + path.string() + ": cannot be read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_routes_file(ss.str(), path.string());
+  // The file holds SMSC passwords: only its owner may read it (base/secrets.hpp).
+  auto text = read_private_file(path.string(), "routes file");
+  if (!text) return text.error();
+  return parse_routes_file(*text, path.string());
 }
 
 result<serve_config> load_serve_config(const std::filesystem::path& path) {

@@ -102,15 +102,16 @@ result<std::unique_ptr<audit_log>> audit_log::open(db& d) {
   return log;
 }
 
-// Walks back from the last record to the last checkpoint (plus audit_recovery_margin) and
-// declares the sequence numbers missing there, unless a recovery record declared them before:
+// Walks back from the last record to the last checkpoint (plus audit_recovery_margin), at
+// most audit_recovery_scan records (an open must not read a whole log without checkpoints),
+// and declares the sequence numbers missing there, unless a recovery record declared them before:
 // records staged in a batch that was never committed when the previous process ended.
 status audit_log::recover_tail() {
   std::map<std::uint64_t, std::uint64_t> missing;  // first -> last
   std::vector<std::pair<std::uint64_t, std::uint64_t>> declared;
-  std::uint64_t stop_at = 0, prev = 0;
+  std::uint64_t stop_at = 0, prev = 0, read = 0;
   auto it = db_.iterate(column::audit);
-  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+  for (it->SeekToLast(); it->Valid() && read++ < audit_recovery_scan; it->Prev()) {
     std::uint64_t seq = 0;
     if (!detail::parse_be64(it->key().ToStringView(), seq)) break;
     if (prev != 0 && seq + 1 < prev) missing[seq + 1] = prev - 1;

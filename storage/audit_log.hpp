@@ -78,6 +78,9 @@ struct audit_entry {
 /// Audit records older than the last checkpoint by up to this many sequence numbers may still
 /// be declared missing at open (they were staged before the checkpoint and committed after).
 inline constexpr std::uint64_t audit_recovery_margin = 4096;
+/// At most this many records, counted back from the last one, are looked at by that
+/// declaration: the batches in flight when a process ends are at the tail.
+inline constexpr std::uint64_t audit_recovery_scan = 16384;
 
 /// The audit family. Thread-safe; sequence numbers are unique, increasing in
 /// staging order, and may have gaps (a staged batch that was never committed).

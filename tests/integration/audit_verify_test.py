@@ -115,7 +115,7 @@ window = 50
 
         os.chmod(key, 0o644)
         r = run([otaflow, "campaign", "resume", "--state", state, CID], env, code=1)
-        assert f"audit signing key: {key}: readable by group or others (chmod 600 it)" in r.stderr, \
+        assert f"audit signing key: Ed25519 key {key}: readable by group or others (mode 644; chmod 600 it)" in r.stderr, \
             r.stderr
         after = run([otaflow, "audit", "export", "--state", state], env).stdout.splitlines()
         assert len(after) == len(lines), "a refused command wrote to the audit log"

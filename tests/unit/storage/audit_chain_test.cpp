@@ -219,6 +219,24 @@ TEST(AuditChain, SequenceNumbersNeverCommittedAreDeclaredAtTheNextOpen) {
   EXPECT_EQ(again->audit().next_seq(), 10u);
 }
 
+TEST(AuditChain, TheOpenLooksAtTheTailOnlyNotTheWholeLog) {
+  temp_dir dir;
+  {
+    auto st = open_state(dir.path());
+    fill(*st, 2);
+    rocksdb::WriteBatch lost;
+    (void)st->audit().stage(lost, event(3));  // a gap far from the tail
+    rocksdb::WriteBatch many;
+    for (std::uint64_t i = 0; i < audit_recovery_scan; ++i) (void)st->audit().stage(many, event(4));
+    ASSERT_TRUE(st->database().commit(many, false).ok());
+  }
+  auto st = open_state(dir.path());
+  auto v = verify(*st);  // not declared: the open read only the last audit_recovery_scan
+  ASSERT_EQ(v.problems.size(), 1u) << problems_text(v);
+  EXPECT_EQ(v.problems[0].what, "record 3 removed (missing from the log)");
+  EXPECT_EQ(st->audit().next_seq(), 4 + audit_recovery_scan);  // and no recovery record
+}
+
 TEST(AuditChain, AKeyFileReadableByOthersIsRefused) {
   temp_dir keys;
   const auto path = keys.path().string() + ".pem";
@@ -227,7 +245,8 @@ TEST(AuditChain, AKeyFileReadableByOthersIsRefused) {
                                std::filesystem::perm_options::add);
   auto k = secure::ed25519_signer::load(path);
   ASSERT_FALSE(k.ok());
-  EXPECT_EQ(k.error().message, path + ": readable by group or others (chmod 600 it)");
+  EXPECT_EQ(k.error().message,
+            "Ed25519 key " + path + ": readable by group or others (mode 604; chmod 600 it)");
   std::filesystem::remove(path);
 }
 
