@@ -96,6 +96,26 @@ port_in_use() {
   (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
 }
 
+# Prints the client connection whose local port is $1, if any (the Linux kernel gives any
+# outgoing connection a port of the ephemeral range, /proc/sys/net/ipv4/ip_local_port_range,
+# 32768-60999 by default). Such a socket makes the broker's bind fail even with SO_REUSEADDR:
+# a node restarted on a port in that range can exit at once ("Address already in use").
+port_held_by_client() {
+  command -v ss >/dev/null || return 1
+  local l
+  l=$(ss -Htan "( sport = :$1 )" 2>/dev/null | grep -v -e LISTEN -e TIME-WAIT | head -n 1)
+  [ -n "$l" ] && echo "$l"
+}
+
+# Dies when a client connection holds port $1 (see port_held_by_client).
+check_not_client_port() {
+  local l
+  if l=$(port_held_by_client "$1"); then
+    die "port $HOST:$1 is the local port of a client connection ($l); the kernel hands out \
+ports of $(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range) to outgoing connections: use a KAFKA_PORT below that range"
+  fi
+}
+
 # Resolves kafka_2.13 and a log4j2 binding with Maven into $CACHE/lib (once).
 fetch_jars() {
   [ -f "$CACHE/.complete" ] && return 0
@@ -260,6 +280,7 @@ cmd_start() {
   command -v kcat >/dev/null || die "kcat not found (scripts/setup.sh installs kcat)"
   for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     port_in_use "$p" && die "port $HOST:$p is already in use by another process"
+    check_not_client_port "$p"
   done
 
   fetch_jars
@@ -525,6 +546,7 @@ check_node_ports() {
     done
     die "port $HOST:$p (node $n) is already in use by another process"
   done
+  for p in "$(node_port "$n")" "$(node_cport "$n")"; do check_not_client_port "$p"; done
 }
 
 cmd_cluster_start() {

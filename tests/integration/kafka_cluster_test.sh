@@ -12,7 +12,7 @@
 #   5. every record exactly once (read_committed), then stop: no JVM, no state left.
 #
 # Usage: kafka_cluster_test.sh SOURCE_DIR
-# Starts and stops its own cluster on KAFKA_CLUSTER_TEST_PORT [39092] .. +5 (not the 9092
+# Starts and stops its own cluster on KAFKA_CLUSTER_TEST_PORT [28092] .. +5 (not the 9092
 # broker of the other tests). Runs when OTAFLOW_KAFKA_CLUSTER_TEST=1 (scripts/test.sh sets it
 # for one run on its own), else skipped (exit 77): 3 JVMs are too much beside a parallel ctest.
 set -euo pipefail
@@ -31,7 +31,7 @@ done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/otaflow-kcluster-test.XXXXXX")
 export KAFKA_BROKERS=3 KAFKA_NUM_PARTITIONS=3 OTAFLOW_KAFKA_STATE=$W/kafka
-export KAFKA_PORT=${KAFKA_CLUSTER_TEST_PORT:-39092}
+export KAFKA_PORT=${KAFKA_CLUSTER_TEST_PORT:-28092}
 KAFKA="$SRC/scripts/kafka.sh"
 TXN="python3 $SRC/tests/integration/kafka_txn_produce.py"
 EXPECTED=127.0.0.1:$KAFKA_PORT,127.0.0.1:$((KAFKA_PORT + 2)),127.0.0.1:$((KAFKA_PORT + 4))

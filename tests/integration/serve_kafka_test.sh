@@ -263,7 +263,7 @@ if ! phase C || [ "${SERVE_TEST_SKIP_OUTAGE:-0}" = 1 ] || ! command -v java >/de
   say "PASS"
   exit 0
 fi
-PRIVATE_PORT=$((20000 + RANDOM % 20000))
+PRIVATE_PORT=$((20000 + RANDOM % 8000)) # below 28092 (the cluster tests) and the ephemeral range
 PB=127.0.0.1:$PRIVATE_PORT
 say "C: private broker at $PB"
 config c "$PB" c 100  # 200 cards/s: the outage falls in the middle of the campaign
