@@ -277,6 +277,15 @@ std::size_t engine::release(std::function<bool(std::string_view)> which) {
   return out;
 }
 
+void engine::reclaim(std::function<bool(std::string_view)> which) {
+  if (!impl_->service) return;
+  caf::scoped_actor self{*impl_->system};
+  self->request(
+          impl_->service, caf::infinite,
+          svc_reclaim{std::make_shared<std::function<bool(std::string_view)>>(std::move(which))})
+      .receive([](std::uint64_t) {}, [](caf::error&) {});
+}
+
 std::size_t engine::backlog() const noexcept {
   return impl_->counters->in_flight.load() + impl_->counters->waiting.load();
 }

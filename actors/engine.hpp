@@ -146,6 +146,10 @@ class engine {
   /// partition-owned mode: their partition moved to another instance) and returns how many,
   /// once what they had sent to the journal is durable.
   std::size_t release(std::function<bool(std::string_view iccid)> which);
+  /// The cards `which` selects are this instance's again (serve's partition-owned mode: their
+  /// partition was assigned and restored): jobs refused by the store before are admitted
+  /// again. Returns once the service actor has applied it.
+  void reclaim(std::function<bool(std::string_view iccid)> which);
   /// Jobs running plus admissions waiting: what a trigger consumer's back-pressure watches.
   [[nodiscard]] std::size_t backlog() const noexcept;
   /// Admissions not taken in full yet (waiting for a place in the window); thread-safe.

@@ -135,6 +135,12 @@ struct svc_release {
   std::shared_ptr<std::function<bool(std::string_view)>> which;
 };
 
+/// The cards `which` selects belong to this instance again (their partition was assigned and
+/// restored from the changelog): refusals remembered for them are forgotten.
+struct svc_reclaim {
+  std::shared_ptr<std::function<bool(std::string_view)>> which;
+};
+
 // ---- alerts --------------------------------------------------------------------------------
 
 /// Outcomes of one job's events for the alerts actor.
@@ -206,6 +212,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_campaign)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_admit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_withdraw)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_release)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::svc_reclaim)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<std::uint64_t>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::bind_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(otaflow::actors::msg::alert_feed)

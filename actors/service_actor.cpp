@@ -473,6 +473,18 @@ void on_release(service_actor_t* self, svc_release& r) {
   });
 }
 
+// A partition came (back): the refusals remembered for its cards are stale (its rows were
+// just restored from the changelog), so its active jobs may be admitted again.
+std::uint64_t on_reclaim(service_actor_t* self, const svc_reclaim& r) {
+  auto& st = self->state;
+  const auto n = std::erase_if(st.refused, [&](const std::string& key) {
+    const auto nul = key.find('\0');
+    return (*r.which)(std::string_view(key).substr(nul == std::string::npos ? 0 : nul + 1));
+  });
+  if (n > 0) st.log->info("service: {} refused jobs may run again (their partition is back)", n);
+  return n;
+}
+
 // Asks the journal to confirm the terminal states of the jobs ended so far; once it
 // answers, admission reads them from the store again.
 void sync_finishing(service_actor_t* self) {
@@ -601,6 +613,7 @@ caf::behavior service_actor(service_actor_t* self, service_setup setup) {
       [=](svc_admit& a) { on_admit(self, a); },
       [=](svc_withdraw& w) { on_withdraw(self, w); },
       [=](svc_release& r) { on_release(self, r); },
+      [=](svc_reclaim& r) -> std::uint64_t { return on_reclaim(self, r); },
       [=](job_finished& f) { on_finished(self, f); },
       [=](alert_fired& f) {
         if (f.a.paused) apply_mode(self, f.a.campaign, campaign_mode::paused);

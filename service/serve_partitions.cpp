@@ -195,10 +195,19 @@ status partition_owner::assigned(kafka::consumer& consumer,
   }
   // Every later transaction carries these partitions' offsets (fencing), even unchanged.
   committer_.set_offsets(*committed);
+  // The restored rows are the changelog's: a refusal this process remembers for one of these
+  // cards (a write refused while the partition was away) is stale now.
+  const std::set<std::int32_t> mine(parts.begin(), parts.end());
+  auto arriving = [this, mine](std::string_view iccid) {
+    return mine.count(partition_of(iccid)) > 0;
+  };
+  engine_.reclaim(arriving);
   if (registry_ != nullptr) {
-    const std::set<std::int32_t> mine(parts.begin(), parts.end());
+    // The cards of these partitions while this instance still owns them: a resume cursor
+    // outliving a revoke must not start jobs whose writes are refused (and, before reclaim,
+    // were never started again once the partition came back: a CI failure).
     registry_->resume_where(
-        [this, mine](std::string_view iccid) { return mine.count(partition_of(iccid)) > 0; });
+        [this, arriving](std::string_view iccid) { return arriving(iccid) && owns_card(iccid); });
   }
   return {};
 }
