@@ -29,12 +29,42 @@ bool state_dir_in_use(const fs::path& dir) {
   return held;
 }
 
+namespace {
+
+// The origin lines of a request file (`by=`, `who=`, `from=` after the action line); {"cli"}
+// when it names no one (a file written by an older otaflow, or by hand).
+control_origin read_origin(const fs::path& file) {
+  control_origin o;
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);  // the action
+  int lines = 0;
+  while (std::getline(in, line) && ++lines <= 8) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const auto k = line.substr(0, eq);
+    auto v = line.substr(eq + 1);
+    if (!model::valid_origin_field(v)) continue;
+    if (k == "by") o.by = std::move(v);
+    if (k == "who") o.who = std::move(v);
+    if (k == "from") o.from = std::move(v);
+  }
+  if (o.by.empty()) o.by = "cli";
+  return o;
+}
+
+}  // namespace
+
 fs::path control_dir(const fs::path& state_dir) {
   return state_dir / "control";
 }
 
+control_origin cli_origin() {
+  return {"cli", os_principal(), {}};
+}
+
 result<fs::path> write_control_request(const fs::path& state_dir, const std::string& campaign,
-                                       control_action action) {
+                                       control_action action, const control_origin& origin) {
   if (auto s = storage::validate_campaign_id(campaign); !s) return s.error();
   std::error_code ec;
   const auto dir = control_dir(state_dir);
@@ -48,6 +78,12 @@ result<fs::path> write_control_request(const fs::path& state_dir, const std::str
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << to_string(action) << "\n";
+    // key=value lines: who asked (read back by pending_control_requests).
+    for (const auto& [k, v] : {std::pair<const char*, const std::string&>{"by", origin.by},
+                               {"who", origin.who},
+                               {"from", origin.from}}) {
+      if (!v.empty() && model::valid_origin_field(v)) out << k << '=' << v << '\n';
+    }
     out.flush();
     if (!out) return make_error(errc::io, "cannot write '" + tmp.string() + "'");
   }
@@ -71,7 +107,8 @@ std::vector<control_request> pending_control_requests(const fs::path& state_dir)
     auto action = parse_control_action(std::string_view(name).substr(dot + 1));
     if (!action) continue;
     auto t = e.last_write_time(ec);
-    found.push_back({t, control_request{name.substr(0, dot), *action, e.path()}});
+    found.push_back(
+        {t, control_request{name.substr(0, dot), *action, e.path(), read_origin(e.path())}});
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first : a.second.file < b.second.file;
@@ -120,7 +157,7 @@ result<std::uint64_t> fail_open_jobs(storage::state& state, const std::string& c
 }
 
 result<control_result> apply_control(storage::state& state, const std::string& campaign,
-                                     control_action action) {
+                                     control_action action, const control_origin& origin) {
   auto rec = state.campaigns().get(campaign);
   if (!rec) return rec.error();
   if (!*rec) return make_error(errc::not_found, "no campaign '" + campaign + "'");
@@ -154,26 +191,37 @@ result<control_result> apply_control(storage::state& state, const std::string& c
     if (!n) return n.error();
     out.jobs_failed = *n;
   }
-  OTAFLOW_TRY(audit_control(state, campaign, action, out, "cli"));
+  OTAFLOW_TRY(audit_control(state, campaign, action, out, origin));
   return out;
 }
 
 status audit_control(storage::state& state, const std::string& campaign, control_action action,
-                     const control_result& r, std::string_view by) {
+                     const control_result& r, const control_origin& origin, std::string_view via) {
   nlohmann::json d = {{"action", to_string(action)},
                       {"before", storage::name(r.before)},
                       {"after", storage::name(r.after)},
-                      {"by", by}};
-  // Commands from a shell name the operating-system user; serve's come from Kafka, whose
-  // record carries no verified principal (docs/AUDIT.md).
-  if (by != "kafka" && by != "alert") d["who"] = os_principal();
+                      {"by", origin.by}};
+  if (!origin.who.empty()) d["who"] = origin.who;
+  if (!origin.from.empty()) d["from"] = origin.from;
+  if (!via.empty()) d["via"] = via;
   // Serve's cancel fails the open jobs through its engine afterwards: no count here.
-  if (action == control_action::cancel && by != "kafka") d["jobs_failed"] = r.jobs_failed;
+  if (action == control_action::cancel && via.empty() && origin.by != "kafka") {
+    d["jobs_failed"] = r.jobs_failed;
+  }
   storage::audit_event e;
   e.campaign = campaign;
   e.type = storage::audit_type::control;
   e.details = d.dump();
   return state.audit().append(e, true);
+}
+
+status audit_control(storage::state& state, const std::string& campaign, control_action action,
+                     const control_result& r, std::string_view by) {
+  // Commands from a shell name the operating-system user; serve's come from Kafka, whose
+  // record carries no verified principal (docs/AUDIT.md).
+  control_origin o{std::string(by), {}, {}};
+  if (by != "kafka" && by != "alert") o.who = os_principal();
+  return audit_control(state, campaign, action, r, o);
 }
 
 }  // namespace otaflow::actors

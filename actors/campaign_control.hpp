@@ -31,15 +31,24 @@ using model::to_string;
 /// The directory of control requests: DIR/control.
 [[nodiscard]] std::filesystem::path control_dir(const std::filesystem::path& state_dir);
 
-/// Writes the request DIR/control/<id>.<action> atomically; returns its path.
+using model::control_origin;
+
+/// Who asks from this shell: {"cli", the operating-system user}.
+[[nodiscard]] control_origin cli_origin();
+
+/// Writes the request DIR/control/<id>.<action> atomically; returns its path. The file names
+/// who asked (`origin`, fields that model::valid_origin_field refuses are left out), so that
+/// the run that applies it audits the requester, not itself.
 [[nodiscard]] result<std::filesystem::path> write_control_request(
-    const std::filesystem::path& state_dir, const std::string& campaign, control_action action);
+    const std::filesystem::path& state_dir, const std::string& campaign, control_action action,
+    const control_origin& origin = cli_origin());
 
 /// A request file found in DIR/control.
 struct control_request {
   std::string campaign;
   control_action action = control_action::pause;
   std::filesystem::path file;
+  control_origin origin;  ///< as the file states it; {"cli"} for a file that names no one
 };
 
 /// The requests waiting in DIR/control, oldest first (files that do not parse are skipped).
@@ -60,11 +69,18 @@ struct control_result {
 /// engine is running (its jobs would get a second terminal state): use engine::set_mode then.
 [[nodiscard]] result<control_result> apply_control(storage::state& state,
                                                    const std::string& campaign,
-                                                   control_action action);
+                                                   control_action action,
+                                                   const control_origin& origin = cli_origin());
 
 /// Appends the audit record (type `control`) of a campaign's status change: details
-/// {"action", "before", "after", "by"[, "jobs_failed"]}; `by` says who asked ("cli",
-/// "run --resume", "kafka", "alert"); jobs_failed for a cancel not from "kafka".
+/// {"action", "before", "after", "by"[, "who"][, "from"][, "via"][, "jobs_failed"]}: `by` the
+/// channel that asked ("cli", "http", "run --resume", "kafka", "alert"), `who` the OS user or
+/// HTTP token name, `from` the HTTP client; `via` "kafka" when a serve instance relayed the
+/// request through the trigger topic; jobs_failed for a cancel not from Kafka.
+[[nodiscard]] status audit_control(storage::state& state, const std::string& campaign,
+                                   control_action action, const control_result& r,
+                                   const control_origin& origin, std::string_view via = {});
+/// audit_control with origin {by, the OS user unless by is "kafka" or "alert"}.
 [[nodiscard]] status audit_control(storage::state& state, const std::string& campaign,
                                    control_action action, const control_result& r,
                                    std::string_view by);

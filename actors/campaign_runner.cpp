@@ -30,7 +30,7 @@ std::int64_t wall_ms() {
 // long enough to apply them (actors/campaign_control.hpp).
 void apply_left_requests(storage::state& state, const std::shared_ptr<spdlog::logger>& log) {
   for (const auto& r : pending_control_requests(state.database().dir())) {
-    auto applied = apply_control(state, r.campaign, r.action);
+    auto applied = apply_control(state, r.campaign, r.action, r.origin);
     if (applied) {
       log->info("campaign '{}': {} request applied ({} -> {})", r.campaign, to_string(r.action),
                 storage::name(applied->before), storage::name(applied->after));
@@ -95,7 +95,8 @@ status store_definition(storage::state& state, const campaign_def& def, bool res
 // One request for the running campaign: durable first, then the engine's mode. False: the
 // request file stays, to be tried again.
 bool apply_to_running(storage::state& state, engine& eng, const campaign_def& def,
-                      control_action action, const std::shared_ptr<spdlog::logger>& log) {
+                      const control_request& req, const std::shared_ptr<spdlog::logger>& log) {
+  const auto action = req.action;
   if (action == control_action::retry) {
     // `campaign retry` refuses a directory in use: such a file was not written by otaflow.
     log->warn("campaign '{}': retry request dropped (retry the campaign after the run ends)",
@@ -115,12 +116,13 @@ bool apply_to_running(storage::state& state, engine& eng, const campaign_def& de
     log->error("campaign '{}': {} request: {}", def.id, to_string(action), s.error().message);
     return false;
   } else {
-    log->warn("campaign '{}': {} requested from the command line", def.id, to_string(action));
+    log->warn("campaign '{}': {} requested by {}", def.id, to_string(action),
+              model::describe(req.origin));
     eng.set_mode(def.id, mode);
     control_result r;
     r.before = cur && *cur ? (*cur)->status : storage::campaign_status::running;
     r.after = st;
-    if (auto a = audit_control(state, def.id, action, r, "cli"); !a) {
+    if (auto a = audit_control(state, def.id, action, r, req.origin); !a) {
       log->error("campaign '{}': auditing the {}: {}", def.id, to_string(action),
                  a.error().message);
     }
@@ -155,12 +157,12 @@ class control_poller {
     while (!cv_.wait_for(lock, period, [&] { return stop_; })) {
       for (const auto& r : pending_control_requests(state_.database().dir())) {
         if (r.campaign != def_.id) {
-          auto applied = apply_control(state_, r.campaign, r.action);
+          auto applied = apply_control(state_, r.campaign, r.action, r.origin);
           if (!applied) {
             log_->warn("campaign '{}': {} request dropped: {}", r.campaign, to_string(r.action),
                        applied.error().message);
           }
-        } else if (!apply_to_running(state_, eng_, def_, r.action, log_)) {
+        } else if (!apply_to_running(state_, eng_, def_, r, log_)) {
           continue;
         }
         std::error_code ec;

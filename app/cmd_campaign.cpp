@@ -120,12 +120,12 @@ result<actors::smpp_options> parse_endpoint(const std::string& hp) {
 service::api_context run_api(const run_args& a, storage::state& state) {
   service::api_context api;
   api.state = &state;
-  auto token = service::load_http_token(a.http_token_file);
-  if (!token) usage_error("--http-token-file: " + token.error().message);
-  api.token = *token;
-  api.control = [dir = a.state_dir](const std::string& campaign,
-                                    model::control_action action) -> result<std::string> {
-    auto file = actors::write_control_request(dir, campaign, action);
+  auto tokens = service::load_http_tokens(a.http_token_file);
+  if (!tokens) usage_error("--http-token-file: " + tokens.error().message);
+  api.tokens = std::move(*tokens);
+  api.control = [dir = a.state_dir](const std::string& campaign, model::control_action action,
+                                    const model::control_origin& origin) -> result<std::string> {
+    auto file = actors::write_control_request(dir, campaign, action, origin);
     if (!file) return file.error();
     return std::string("requested: the run applies it within a second");
   };
@@ -490,9 +490,10 @@ const command_registrar reg("campaign", [](CLI::App& root) {
       ->capture_default_str();
   run_cmd->add_option("--alert-topic", a->alert_topic, "Topic of alert events (with --kafka)")
       ->capture_default_str();
-  run_cmd->add_option("--http-token-file", a->http_token_file,
-                      "File with the API's control token (mode 600; else OTAFLOW_HTTP_TOKEN; "
-                      "without either the API is read-only)");
+  run_cmd->add_option(
+      "--http-token-file", a->http_token_file,
+      "File with the API's control token, or NAME TOKEN lines (mode 600; else OTAFLOW_HTTP_TOKEN; "
+      "without either the API is read-only)");
   run_cmd->add_option("--http", a->http,
                       "Serve /metrics, /healthz, /readyz on HOST:PORT (port 0: any free port)");
   run_cmd

@@ -192,6 +192,38 @@ status parse_retry_fields(const fields& f, const std::string& what, control_even
   return {};
 }
 
+// A control record's optional "requested_by": {"by", "who", "from"}, each a short printable
+// string (model::valid_origin_field).
+status parse_origin(const fields& f, const std::string& what, control_event& ev) {
+  const json* v = f.find("requested_by");
+  if (v == nullptr || v->is_null()) return {};
+  if (!v->is_object()) return f.wrong("requested_by", "an object", *v);
+  const fields o(*v, what + " requested_by");
+  for (const auto& [k, val] : v->items()) {
+    if (k != "by" && k != "who" && k != "from") {
+      return make_error(errc::bad_value, what + ": requested_by: unexpected field " +
+                                             show(json(k)) + " (by, who, from)");
+    }
+    if (!val.is_string() || !model::valid_origin_field(val.get_ref<const std::string&>())) {
+      return make_error(errc::bad_value, what + ": requested_by: field \"" + k +
+                                             "\" must be at most " +
+                                             std::to_string(model::control_origin_field_max) +
+                                             " printable characters without quotes or backslashes");
+    }
+  }
+  std::optional<std::string> by;
+  OTAFLOW_ASSIGN(by, o.optional_string("by"));
+  if (!by || by->empty()) return make_error(errc::bad_value, what + ": requested_by needs \"by\"");
+  ev.origin.by = *by;
+  std::optional<std::string> who;
+  OTAFLOW_ASSIGN(who, o.optional_string("who"));
+  if (who) ev.origin.who = *who;
+  std::optional<std::string> from;
+  OTAFLOW_ASSIGN(from, o.optional_string("from"));
+  if (from) ev.origin.from = *from;
+  return {};
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +286,7 @@ result<trigger_topic_event> parse_trigger_event(std::string_view payload) {
   }
   OTAFLOW_ASSIGN(ev.campaign, f.campaign_id("campaign"));
   if (ev.action == control_action::retry) OTAFLOW_TRY(parse_retry_fields(f, what, ev));
+  OTAFLOW_TRY(parse_origin(f, what, ev));
   return trigger_topic_event(std::move(ev));
 }
 
@@ -277,6 +310,13 @@ std::string serialise(const trigger_topic_event& ev) {
     j["campaign"] = k.campaign;
     if (!k.reason.empty()) j["reason"] = k.reason;
     if (!k.iccids.empty()) j["iccids"] = k.iccids;
+    if (!k.origin.by.empty()) {
+      ojson o;
+      o["by"] = k.origin.by;
+      if (!k.origin.who.empty()) o["who"] = k.origin.who;
+      if (!k.origin.from.empty()) o["from"] = k.origin.from;
+      j["requested_by"] = std::move(o);
+    }
   }
   return dump(j);
 }

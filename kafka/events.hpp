@@ -54,6 +54,10 @@ struct control_event {
   std::string campaign;
   std::string reason;               ///< retry only: "" = every failure reason
   std::vector<std::string> iccids;  ///< retry only: empty = every failed card
+  /// Who asked, as the producer states it ("requested_by": {"by", "who", "from"}; absent:
+  /// by empty). Set by serve's HTTP API; a Kafka record carries no verified principal, so the
+  /// audit keeps it as stated (docs/AUDIT.md).
+  model::control_origin origin;
 };
 
 /// Any record of the trigger topic.

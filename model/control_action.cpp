@@ -24,4 +24,24 @@ std::optional<control_action> parse_control_action(std::string_view s) noexcept 
   return std::nullopt;
 }
 
+bool valid_origin_field(std::string_view s) noexcept {
+  if (s.size() > control_origin_field_max) return false;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '\'') return false;
+  }
+  return true;
+}
+
+std::string describe(const control_origin& o) {
+  std::string out = o.by.empty() ? std::string("unknown") : o.by;
+  if (o.by == "http") {
+    if (!o.who.empty()) out += " token '" + o.who + "'";
+  } else if (!o.who.empty()) {
+    out += " (user " + o.who + ")";
+  }
+  if (!o.from.empty()) out += " from " + o.from;
+  return out;
+}
+
 }  // namespace otaflow::model

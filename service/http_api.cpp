@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "service/campaign_view.hpp"
 #include "service/dashboard_assets.hpp"
@@ -39,17 +40,22 @@ std::string_view header(const http_request& req, std::string_view name) {
   return {};
 }
 
-// Control needs a configured token and the request's bearer token; nullopt: allowed.
-std::optional<http_response> refuse_control(const api_context& c, const http_request& req) {
-  if (!c.token || !c.control) {
+// Control needs a configured token and the request's bearer token. The refusal, or who asked:
+// {"http", the token's name, the client's address}.
+std::variant<http_response, model::control_origin> control_origin_of(const api_context& c,
+                                                                     const http_request& req) {
+  if (c.tokens.empty() || !c.control) {
     return error_answer(403,
                         "control is off: no token configured (OTAFLOW_HTTP_TOKEN or "
                         "[http] token_file)");
   }
-  if (!bearer_matches(header(req, "Authorization"), *c.token)) {
+  auto name = bearer_token_name(header(req, "Authorization"), c.tokens);
+  if (!name) {
     return error_answer(401, "a valid 'Authorization: Bearer <token>' header is needed");
   }
-  return std::nullopt;
+  model::control_origin o{"http", std::move(*name), req.remote_addr};
+  if (!model::valid_origin_field(o.from)) o.from.clear();
+  return o;
 }
 
 // The body of POST .../retry: empty, or {"reason": "text", "iccids": ["89...", ...]}.
@@ -202,10 +208,11 @@ void add_api_routes(http_server& server, api_context ctx) {
 
   server.post("/api/v1/campaigns/([^/]+)/(pause|resume|cancel)", [c = shared](
                                                                      const http_request& req) {
-    if (auto refused = refuse_control(*c, req)) return *refused;
+    auto origin = control_origin_of(*c, req);
+    if (auto* refused = std::get_if<http_response>(&origin)) return *refused;
     const auto action = model::parse_control_action(req.matches.at(1));
     if (!action) return error_answer(400, "unknown action " + req.matches.at(1));
-    auto done = c->control(req.matches.at(0), *action);
+    auto done = c->control(req.matches.at(0), *action, std::get<model::control_origin>(origin));
     if (!done) {
       if (done.error().code == errc::conflict) return error_answer(409, done.error().message);
       return failed(done.error());
@@ -215,7 +222,8 @@ void add_api_routes(http_server& server, api_context ctx) {
   });
 
   server.post("/api/v1/campaigns/([^/]+)/retry", [c = shared](const http_request& req) {
-    if (auto refused = refuse_control(*c, req)) return *refused;
+    auto origin = control_origin_of(*c, req);
+    if (auto* refused = std::get_if<http_response>(&origin)) return *refused;
     if (!c->retry) {
       return error_answer(409,
                           "this process cannot retry while it runs the campaign: retry after "
@@ -223,7 +231,8 @@ void add_api_routes(http_server& server, api_context ctx) {
     }
     auto body = retry_body(req.body);
     if (!body) return error_answer(400, body.error().message);
-    auto done = c->retry(req.matches.at(0), body->first, body->second);
+    auto done = c->retry(req.matches.at(0), body->first, body->second,
+                         std::get<model::control_origin>(origin));
     if (!done) {
       if (done.error().code == errc::conflict) return error_answer(409, done.error().message);
       if (done.error().code == errc::bad_argument) return error_answer(400, done.error().message);

@@ -26,6 +26,7 @@
 #include "model/control_action.hpp"
 #include "service/dashboard.hpp"
 #include "service/http_server.hpp"
+#include "service/http_token.hpp"
 #include "storage/api.hpp"
 
 namespace otaflow::service {
@@ -40,15 +41,18 @@ struct api_context {
   dashboard_history* history = nullptr;
   /// Asks for a pause, resume or cancel; errc::not_found for an unknown campaign. Returns what
   /// was done, for the answer ("published to ota.triggers", "applied").
-  std::function<result<std::string>(const std::string& campaign, model::control_action action)>
+  /// `origin`: {"http", the token's name, the client's address}, for the audit record.
+  std::function<result<std::string>(const std::string& campaign, model::control_action action,
+                                    const model::control_origin& origin)>
       control;
   /// Asks for a retry of failed jobs (those whose reason contains `reason`, when not empty;
   /// of the cards `iccids`, when not empty). Unset: the process cannot retry (409).
   std::function<result<std::string>(const std::string& campaign, const std::string& reason,
-                                    const std::vector<std::string>& iccids)>
+                                    const std::vector<std::string>& iccids,
+                                    const model::control_origin& origin)>
       retry;
-  /// The bearer token for control; nullopt: control is off.
-  std::optional<std::string> token;
+  /// The bearer tokens for control (service/http_token.hpp); empty: control is off.
+  http_tokens tokens;
   /// The wall clock in ms since the epoch (tests set it; default wall_now_ms).
   std::function<std::int64_t()> now_ms;
 };

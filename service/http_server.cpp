@@ -73,6 +73,7 @@ struct http_server::impl {
     in.method = method;
     in.path = req.path;
     in.body = req.body;
+    in.remote_addr = req.remote_addr;
     for (const auto& [k, v] : req.params) in.params.emplace(k, v);
     for (const auto& [k, v] : req.headers) in.headers.emplace(k, v);
     http_handler handler;

@@ -35,6 +35,7 @@ struct http_request {
   std::vector<std::string> matches;                 ///< the route pattern's capture groups
   std::multimap<std::string, std::string> params;   ///< query parameters
   std::multimap<std::string, std::string> headers;  ///< as sent (names as the client wrote them)
+  std::string remote_addr;  ///< the client's IP address (the TCP peer: a proxy's, behind one)
 };
 
 /// What a route handler answers.

@@ -417,19 +417,19 @@ result<api_context> serve_api(const serve_config& cfg, storage::state& state,
                               std::unique_ptr<kafka::producer>& producer) {
   api_context api;
   api.state = &state;
-  auto token = load_http_token(cfg.http_token_file);
-  if (!token) return token.error();
-  api.token = *token;
-  if (!api.token) return api;
+  auto tokens = load_http_tokens(cfg.http_token_file);
+  if (!tokens) return tokens.error();
+  api.tokens = std::move(*tokens);
+  if (api.tokens.empty()) return api;
   auto p = kafka::producer::create(cfg.kafka, {});
   if (!p) return p.error();
   producer = std::move(*p);
   api.control = [&p = *producer, topic = cfg.kafka.triggers_topic](
-                    const std::string& campaign,
-                    model::control_action action) -> result<std::string> {
+                    const std::string& campaign, model::control_action action,
+                    const model::control_origin& origin) -> result<std::string> {
     if (auto s = p.produce(topic, campaign,
                            kafka::serialise(kafka::trigger_topic_event{
-                               kafka::control_event{action, campaign, {}, {}}}));
+                               kafka::control_event{action, campaign, {}, {}, origin}}));
         !s) {
       return s.error();
     }
@@ -438,7 +438,8 @@ result<api_context> serve_api(const serve_config& cfg, storage::state& state,
   };
   api.retry = [&p = *producer, topic = cfg.kafka.triggers_topic, &state](
                   const std::string& campaign, const std::string& reason,
-                  const std::vector<std::string>& iccids) -> result<std::string> {
+                  const std::vector<std::string>& iccids,
+                  const model::control_origin& origin) -> result<std::string> {
     // Refused here what the event would be dead-lettered for: an unknown or cancelled
     // campaign, a malformed ICCID.
     auto rec = state.campaigns().get(campaign);
@@ -454,7 +455,7 @@ result<api_context> serve_api(const serve_config& cfg, storage::state& state,
         return make_error(errc::bad_argument, "'" + i + "' is not an ICCID (18 to 20 digits)");
       }
     }
-    const kafka::control_event ev{model::control_action::retry, campaign, reason, iccids};
+    const kafka::control_event ev{model::control_action::retry, campaign, reason, iccids, origin};
     if (auto s = p.produce(topic, campaign, kafka::serialise(kafka::trigger_topic_event{ev})); !s) {
       return s.error();
     }

@@ -170,8 +170,8 @@ status campaign_registry::define(const actors::campaign_def& def) {
 }
 
 status campaign_registry::control(const std::string& id, kafka::control_action action,
-                                  std::string_view by) {
-  if (action == kafka::control_action::retry) return retry({action, id, {}, {}}, by);
+                                  std::string_view by, const model::control_origin& origin) {
+  if (action == kafka::control_action::retry) return retry({action, id, {}, {}, origin}, by);
   std::lock_guard lock(mu_);
   auto it = campaigns_.find(id);
   if (it == campaigns_.end()) {
@@ -191,7 +191,9 @@ status campaign_registry::control(const std::string& id, kafka::control_action a
   const auto act = mode == actors::campaign_mode::paused    ? actors::control_action::pause
                    : mode == actors::campaign_mode::running ? actors::control_action::resume
                                                             : actors::control_action::cancel;
-  if (auto a = actors::audit_control(state_, id, act, r, by); !a) {
+  auto a = origin.by.empty() ? actors::audit_control(state_, id, act, r, by)
+                             : actors::audit_control(state_, id, act, r, origin, by);
+  if (!a) {
     logger()->error("campaign '{}': auditing the {}: {}", id, actors::to_string(act),
                     a.error().message);
   }
@@ -213,9 +215,13 @@ status campaign_registry::retry(const kafka::control_event& ev, std::string_view
     logger()->warn("campaign '{}' is cancelled: 'retry' ignored", ev.campaign);
     return {};
   }
-  auto s = actors::retry_failed_jobs(state_, ev.campaign, {ev.reason, ev.iccids}, by, owned_);
+  // A stated origin (serve's HTTP API) goes into the job reasons and the audit record.
+  const std::string who = ev.origin.by.empty()
+                              ? std::string(by)
+                              : model::describe(ev.origin) + " via " + std::string(by);
+  auto s = actors::retry_failed_jobs(state_, ev.campaign, {ev.reason, ev.iccids}, who, owned_);
   if (!s) return s.error();
-  logger()->warn("campaign '{}': retry from {}: {} failed jobs queued again", ev.campaign, by,
+  logger()->warn("campaign '{}': retry from {}: {} failed jobs queued again", ev.campaign, who,
                  s->queued);
   if (s->queued > 0 && e.mode != actors::campaign_mode::paused) resume_jobs(ev.campaign, *e.ctx);
   return {};
@@ -299,7 +305,7 @@ status control_reader::apply(const kafka::message& m) {
   }
   if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
     if (ctl->action == kafka::control_action::retry) return registry_.retry(*ctl);
-    return registry_.control(ctl->campaign, ctl->action);
+    return registry_.control(ctl->campaign, ctl->action, "kafka", ctl->origin);
   }
   return {};
 }

@@ -56,9 +56,12 @@ class campaign_registry {
   /// Stores and registers a definition (a campaign event); an unchanged one is a no-op.
   [[nodiscard]] status define(const actors::campaign_def& def);
   /// Pause, resume or cancel; errc::not_found for an unknown campaign.
-  /// `by` names who asked in the audit record ("kafka": a control record; "alert").
+  /// `by` names who asked in the audit record ("kafka": a control record; "alert"); a control
+  /// record that states its origin (`origin.by` set: serve's HTTP API) is audited with it and
+  /// "via": "kafka".
   [[nodiscard]] status control(const std::string& id, kafka::control_action action,
-                               std::string_view by = "kafka");
+                               std::string_view by = "kafka",
+                               const model::control_origin& origin = {});
   /// Queues the failed jobs of a retry event again (actors/campaign_retry.hpp) and, unless
   /// the campaign is paused, admits them; a cancelled campaign's retry is ignored (logged).
   /// errc::not_found for an unknown campaign.

@@ -99,5 +99,49 @@ TEST(CampaignAudit, ControlAndAlertRecords) {
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{2, 3}));
 }
 
+// A request file names who asked (an HTTP token of `campaign run`'s API, here): the run that
+// applies it audits that requester, not its own user.
+TEST(CampaignAudit, ARequestFileCarriesWhoAskedIntoTheAuditRecord) {
+  temp_dir d;
+  auto st = open_state(d.path());
+  storage::campaign_record c{"c1", storage::campaign_status::running, "json", "{}", 1, 2};
+  ASSERT_TRUE(st->campaigns().put(c).ok());
+  ASSERT_TRUE(write_control_request(d.path(), "c1", control_action::pause,
+                                    {"http", "ops-alice", "10.0.0.7"})
+                  .ok());
+  // A field that could break a log line or a record is left out, not written.
+  ASSERT_TRUE(
+      write_control_request(d.path(), "c1", control_action::resume, {"cli", "ro\not", {}}).ok());
+  auto reqs = pending_control_requests(d.path());
+  ASSERT_EQ(reqs.size(), 2u);
+  const auto& pause = reqs[0].action == control_action::pause ? reqs[0] : reqs[1];
+  const auto& resume = reqs[0].action == control_action::pause ? reqs[1] : reqs[0];
+  EXPECT_EQ(pause.origin.by, "http");
+  EXPECT_EQ(pause.origin.who, "ops-alice");
+  EXPECT_EQ(pause.origin.from, "10.0.0.7");
+  EXPECT_EQ(resume.origin.by, "cli");
+  EXPECT_EQ(resume.origin.who, "");
+  EXPECT_EQ(model::describe(pause.origin), "http token 'ops-alice' from 10.0.0.7");
+
+  ASSERT_TRUE(apply_control(*st, "c1", pause.action, pause.origin).ok());
+  // Relayed through Kafka by a serve instance: "via" says so.
+  ASSERT_TRUE(
+      audit_control(*st, "c1", control_action::resume,
+                    {storage::campaign_status::paused, storage::campaign_status::running, 0},
+                    {"http", "ops-bob", "::1"}, "kafka")
+          .ok());
+  std::vector<nlohmann::json> controls;
+  for (const auto& e : all_records(*st)) {
+    if (e.event.type == storage::audit_type::control) {
+      controls.push_back(nlohmann::json::parse(e.event.details));
+    }
+  }
+  ASSERT_EQ(controls.size(), 2u);
+  EXPECT_EQ(controls[0], nlohmann::json::parse(R"({"action":"pause","before":"running",
+      "after":"paused","by":"http","who":"ops-alice","from":"10.0.0.7"})"));
+  EXPECT_EQ(controls[1], nlohmann::json::parse(R"({"action":"resume","before":"paused",
+      "after":"running","by":"http","who":"ops-bob","from":"::1","via":"kafka"})"));
+}
+
 }  // namespace
 }  // namespace otaflow::actors

@@ -194,10 +194,38 @@ TEST(TriggerEvent, SerialisesEachKind) {
             R"({"type":"trigger","campaign":"c1","iccid":"8988211000000000001"})");
   EXPECT_EQ(serialise(trigger_topic_event(trigger_event{"c1", "", json{{"imsi_prefix", "00101"}}})),
             R"({"type":"trigger","campaign":"c1","target":{"imsi_prefix":"00101"}})");
-  EXPECT_EQ(serialise(trigger_topic_event(control_event{control_action::cancel, "c1", {}, {}})),
+  EXPECT_EQ(serialise(trigger_topic_event(control_event{control_action::cancel, "c1", {}, {}, {}})),
             R"({"type":"cancel","campaign":"c1"})");
   EXPECT_EQ(serialise(trigger_topic_event(campaign_event{"c1", json{{"id", "c1"}, {"n", 2}}})),
             R"({"type":"campaign","campaign":{"id":"c1","n":2}})");
+}
+
+// "requested_by" (who asked, as serve's HTTP API states it) is checked like any field from
+// the network: an object of short printable strings, "by" required.
+TEST(TriggerEvent, RequestedByIsParsedAndCheckedField) {
+  auto ok = parse_trigger_event(
+      R"({"type":"cancel","campaign":"c1","requested_by":{"by":"http","who":"ops-bob","from":"::1"}})");
+  ASSERT_TRUE(ok) << ok.error().message;
+  const auto& c = std::get<control_event>(*ok);
+  EXPECT_EQ(c.origin.by, "http");
+  EXPECT_EQ(c.origin.who, "ops-bob");
+  EXPECT_EQ(c.origin.from, "::1");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"type":"pause","campaign":"c1","requested_by":"alice"})", "must be an object"},
+      {R"({"type":"pause","campaign":"c1","requested_by":{"who":"alice"}})", "needs \"by\""},
+      {R"({"type":"pause","campaign":"c1","requested_by":{"by":"http","role":"x"}})",
+       "unexpected field \"role\""},
+      {R"({"type":"pause","campaign":"c1","requested_by":{"by":"http","who":"a\nb"}})",
+       "printable characters"},
+      {R"({"type":"pause","campaign":"c1","requested_by":{"by":"http","who":")" +
+           std::string(129, 'a') + R"("}})",
+       "at most 128"},
+  };
+  for (const auto& [text, says] : bad) {
+    auto r = parse_trigger_event(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  }
 }
 
 TEST(TriggerEvent, SerialiseThenParseGivesTheSameEvent) {
@@ -207,6 +235,8 @@ TEST(TriggerEvent, SerialiseThenParseGivesTheSameEvent) {
       R"({"type":"trigger","campaign":"c1","target":{"all":true}})",
       R"({"type":"pause","campaign":"c1"})",
       R"({"type":"resume","campaign":"c1"})",
+      R"({"type":"pause","campaign":"c1","requested_by":{"by":"http","who":"ops-alice","from":"10.0.0.7"}})",
+      R"({"type":"retry","campaign":"c1","requested_by":{"by":"http","who":"ci"}})",
   };
   for (const auto& t : texts) {
     const auto r = parse_trigger_event(t);

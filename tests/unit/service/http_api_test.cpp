@@ -18,9 +18,10 @@ const std::string token = "s3cret-token-0123456789";
 
 class HttpApi : public ::testing::Test {
  protected:
-  void start(std::optional<std::string> tok) {
+  void start(std::optional<std::string> tok, http_tokens more = {}) {
     api_context ctx;
-    ctx.token = std::move(tok);
+    if (tok) ctx.tokens.push_back({"ops", *tok});
+    for (auto& t : more) ctx.tokens.push_back(std::move(t));
     ctx.history = &history_;
     ctx.snapshot = [] {
       dashboard_snapshot s;
@@ -34,15 +35,18 @@ class HttpApi : public ::testing::Test {
       s.alerts.push_back({1'000, "critical", "c1", "PoR errors 60 %"});
       return s;
     };
-    ctx.control = [this](const std::string& campaign,
-                         model::control_action action) -> result<std::string> {
+    ctx.control = [this](const std::string& campaign, model::control_action action,
+                         const model::control_origin& origin) -> result<std::string> {
       if (campaign == "unknown") return make_error(errc::not_found, "no campaign unknown");
       calls_.emplace_back(campaign + " " + std::string(model::to_string(action)));
+      origins_.push_back(origin);
       return std::string("requested");
     };
     if (with_retry_) {
       ctx.retry = [this](const std::string& campaign, const std::string& reason,
-                         const std::vector<std::string>& iccids) -> result<std::string> {
+                         const std::vector<std::string>& iccids,
+                         const model::control_origin& origin) -> result<std::string> {
+        origins_.push_back(origin);
         if (campaign == "gone") return make_error(errc::conflict, "campaign 'gone' is cancelled");
         std::string call = campaign + " retry '" + reason + "'";
         for (const auto& i : iccids) call += " " + i;
@@ -69,8 +73,35 @@ class HttpApi : public ::testing::Test {
   http_server server_{registry_};
   dashboard_history history_;
   std::vector<std::string> calls_;
+  std::vector<model::control_origin> origins_;
   bool with_retry_ = true;
 };
+
+// Each operator's token has a name: the control call carries it, with the client's address,
+// for the audit record (who asked).
+TEST_F(HttpApi, ControlCarriesTheNameOfTheTokenThatAsked) {
+  start(token, {{"ops-alice", "alice-token-0123456789"}, {"ops-bob", "bob-token-0123456789x"}});
+  auto r = post("/api/v1/campaigns/c1/pause", "Bearer bob-token-0123456789x");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  r = post("/api/v1/campaigns/c1/retry", "Bearer alice-token-0123456789");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  r = post("/api/v1/campaigns/c1/resume", "Bearer " + token);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  ASSERT_EQ(origins_.size(), 3u);
+  EXPECT_EQ(origins_[0].by, "http");
+  EXPECT_EQ(origins_[0].who, "ops-bob");
+  EXPECT_EQ(origins_[0].from, "127.0.0.1");
+  EXPECT_EQ(origins_[1].who, "ops-alice");
+  EXPECT_EQ(origins_[2].who, "ops");
+  // A token of no one is refused, and the names are in no answer.
+  r = post("/api/v1/campaigns/c1/pause", "Bearer carol-token-0123456789");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(origins_.size(), 3u);
+}
 
 TEST_F(HttpApi, ControlNeedsTheBearerToken) {
   start(token);
