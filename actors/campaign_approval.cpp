@@ -229,6 +229,26 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+// Why an approval does not count; empty when it does. `key`: the configured key of its key id.
+std::string approval_problem(const campaign_approval& a, const approver_key* key,
+                             const std::set<std::string>& counted, byte_view message,
+                             const std::string& sha256) {
+  if (key == nullptr) return "key " + a.key_id + " is not an approver key of the configuration";
+  if (counted.count(key->key_id) != 0) {
+    return "key " + a.key_id + " (" + key->name + ") approved already: the same key counts once";
+  }
+  auto sig = from_hex(a.signature);
+  if (!sig || sig->size() != 64) return "signature is not 128 hex digits";
+  if (secure::ed25519_verify(key->key, message, *sig)) return {};
+  // The signature covers the digest, so a stale approval and a corrupted one look alike; the
+  // digest the approval says it signed tells them apart for the operator.
+  if (!a.campaign_sha256.empty() && lower(a.campaign_sha256) != sha256) {
+    return "signed a different version of the campaign (sha256 " + a.campaign_sha256.substr(0, 16) +
+           "..., this version " + sha256.substr(0, 16) + "...): it was changed after signing";
+  }
+  return "signature does not verify: corrupted, or made for a different version of the campaign";
+}
+
 std::string now_rfc3339() {
   return format_rfc3339(storage::now_ms());
 }
@@ -432,22 +452,10 @@ approval_check check_approvals(const campaign_def& def,
     approval_verdict v{i, a.key_id, a.name, false, {}};
     auto key = std::find_if(policy.keys.begin(), policy.keys.end(),
                             [&](const approver_key& k) { return k.key_id == a.key_id; });
-    auto sig = from_hex(a.signature);
-    if (key == policy.keys.end()) {
-      v.problem = "key " + a.key_id + " is not an approver key of the configuration";
-    } else if (v.name = key->name; counted.count(key->key_id) != 0) {
-      v.problem =
-          "key " + a.key_id + " (" + key->name + ") approved already: the same key counts once";
-    } else if (!sig || sig->size() != 64) {
-      v.problem = "signature is not 128 hex digits";
-    } else if (!secure::ed25519_verify(key->key, msg, *sig)) {
-      v.problem = !a.campaign_sha256.empty() && lower(a.campaign_sha256) != c.sha256
-                      ? "signed a different version of the campaign (sha256 " +
-                            a.campaign_sha256.substr(0, 16) + "..., this version " +
-                            c.sha256.substr(0, 16) + "...): it was changed after signing"
-                      : "signature does not verify: corrupted, or made for a different version "
-                        "of the campaign";
-    } else {
+    if (key != policy.keys.end()) v.name = key->name;  // the configuration's name counts
+    v.problem =
+        approval_problem(a, key == policy.keys.end() ? nullptr : &*key, counted, msg, c.sha256);
+    if (v.problem.empty()) {
       v.counted = true;
       counted.insert(key->key_id);
       ++c.valid;
