@@ -12,15 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/campaign_approval.hpp"
 #include "actors/campaign_control.hpp"
 #include "actors/campaign_plan.hpp"
 #include "actors/campaign_runner.hpp"
 #include "actors/storage_ports.hpp"
+#include "app/approvals.hpp"
 #include "app/command.hpp"
 #include "app/progress.hpp"
 #include "app/smpp_secrets.hpp"
 #include "app/state_dir.hpp"
 #include "base/log.hpp"
+#include "base/principal.hpp"
 #include "kafka/events.hpp"
 #include "kafka/producer.hpp"
 #include "model/job.hpp"
@@ -48,10 +51,11 @@ struct run_args {
   std::string kafka;  ///< --kafka HOST:PORT[,...]: status and alert events, as serve emits
   std::string status_topic = "ota.status";
   std::string alert_topic = "ota.alerts";
-  std::string http;             ///< HOST:PORT of the metrics endpoint; empty: none
-  int http_linger = 0;          ///< seconds the endpoint stays up after the run
-  std::string http_token_file;  ///< the API's control token (else OTAFLOW_HTTP_TOKEN; else off)
-  std::string routes_file;      ///< --routes: SMSC routes (instead of --smsc/--system-id/password)
+  std::string http;              ///< HOST:PORT of the metrics endpoint; empty: none
+  int http_linger = 0;           ///< seconds the endpoint stays up after the run
+  std::string http_token_file;   ///< the API's control token (else OTAFLOW_HTTP_TOKEN; else off)
+  std::string routes_file;       ///< --routes: SMSC routes (instead of --smsc/--system-id/password)
+  std::string approvals_config;  ///< --approvals-config: the [approvals] policy (app/approvals.hpp)
 };
 
 // --kafka: the status sink and alert producer of a run (the same records as serve and the
@@ -157,13 +161,38 @@ int report_run(const std::string& id, const result<actors::runner_result>& r, bo
   return 0;
 }
 
+// Four eyes (docs/SECURITY.md): the campaign's approvals against the policy, before anything
+// is sent. A refusal is audited when the state directory can be opened, and ends the command
+// with exit code 2; an accepted one is audited by the run. Empty: refused (message printed).
+std::optional<actors::approval_check> check_run_approvals(const run_args& a,
+                                                          const actors::signed_campaign& c) {
+  auto policy = approval_policy_for(a.approvals_config, a.state_dir);
+  if (!policy) {
+    std::fprintf(stderr, "otaflow: %s\n", policy.error().message.c_str());
+    return std::nullopt;
+  }
+  auto check = actors::check_approvals(c.def, c.approvals, *policy);
+  if (check.ok()) return check;
+  std::fprintf(stderr, "otaflow: %s\n", check.error_text().c_str());
+  if (auto st = open_state(a.state_dir, a.kek_file, false); st) {
+    auto e = actors::approval_audit_event(check, "campaign run", os_principal());
+    if (auto s = (*st)->audit().append(e, true); !s) {
+      std::fprintf(stderr, "otaflow: auditing the refusal: %s\n", s.error().message.c_str());
+    }
+  }
+  return std::nullopt;
+}
+
 int run(const run_args& a) {
   harden_key_process();
-  auto def = actors::load_campaign_file(a.campaign_file);
-  if (!def) {
-    std::fprintf(stderr, "otaflow: %s\n", def.error().message.c_str());
+  auto signed_def = actors::load_signed_campaign_file(a.campaign_file);
+  if (!signed_def) {
+    std::fprintf(stderr, "otaflow: %s\n", signed_def.error().message.c_str());
     return 2;
   }
+  const auto approval = check_run_approvals(a, *signed_def);
+  if (!approval) return 2;
+  auto def = std::optional<actors::campaign_def>(std::move(signed_def->def));
   if (a.window > 0) def->policy.window = a.window;
   actors::runner_options ro;
   if (!a.routes_file.empty()) {
@@ -212,6 +241,13 @@ int run(const run_args& a) {
   if (!st) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
     return 1;
+  }
+  if (approval->required > 0 || !approval->verdicts.empty()) {
+    auto e = actors::approval_audit_event(*approval, "campaign run", os_principal());
+    if (auto s = (*st)->audit().append(e, true); !s) {
+      std::fprintf(stderr, "otaflow: auditing the approvals: %s\n", s.error().message.c_str());
+      return 1;
+    }
   }
   if (events) ro.on_alert = [&events](const actors::alert& al) { events->alert(al); };
   ro.bind_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.bind_timeout_s * 1000));
@@ -421,16 +457,24 @@ struct plan_args {
   std::string campaign_file;
   bool json = false;
   std::size_t examples = 3;
-  std::string routes_file;  ///< --routes: count the cards per SMSC route
+  std::string routes_file;       ///< --routes: count the cards per SMSC route
+  std::string approvals_config;  ///< --approvals-config: the [approvals] policy
 };
 
 // Sends nothing and writes nothing: the selection and the rules over the repository.
 int plan(const plan_args& a) {
-  auto def = actors::load_campaign_file(a.campaign_file);
-  if (!def) {
-    std::fprintf(stderr, "otaflow: %s\n", def.error().message.c_str());
+  auto signed_def = actors::load_signed_campaign_file(a.campaign_file);
+  if (!signed_def) {
+    std::fprintf(stderr, "otaflow: %s\n", signed_def.error().message.c_str());
     return 2;
   }
+  auto policy = approval_policy_for(a.approvals_config, a.state_dir);
+  if (!policy) {
+    std::fprintf(stderr, "otaflow: %s\n", policy.error().message.c_str());
+    return 2;
+  }
+  const auto approval = actors::check_approvals(signed_def->def, signed_def->approvals, *policy);
+  const auto* def = &signed_def->def;
   auto st = open_state(a.state_dir, a.kek_file, false);
   if (!st) {
     std::fprintf(stderr, "otaflow: %s\n", st.error().message.c_str());
@@ -451,9 +495,14 @@ int plan(const plan_args& a) {
     return 1;
   }
   if (a.json) {
-    std::cout << actors::plan_json(*p).dump() << std::endl;
+    auto j = actors::plan_json(*p);
+    j["approvals"] = actors::approval_check_json(approval);
+    std::cout << j.dump() << std::endl;
   } else {
-    std::cout << actors::plan_table(*p) << std::flush;
+    std::cout << actors::plan_table(*p) << "approvals: " << approval.valid << " valid of "
+              << approval.required << " required"
+              << (approval.ok() ? "" : " (campaign run refuses it: otaflow campaign approvals)")
+              << std::endl;
   }
   return 0;
 }
@@ -501,6 +550,7 @@ const command_registrar reg("campaign", [](CLI::App& root) {
                    "Seconds the HTTP endpoint stays up after the run (a last scrape)")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
+  run_cmd->add_option("--approvals-config", a->approvals_config, approvals_config_help);
   run_cmd->add_option("campaign", a->campaign_file, "Campaign file (TOML)")->required();
   run_cmd->callback([a] { exit_with(run(*a)); });
 
@@ -558,6 +608,7 @@ const command_registrar reg("campaign", [](CLI::App& root) {
                    "Example cards per variant: their ICCIDs and the bytes their templated "
                    "files and records would get")
       ->capture_default_str();
+  plan_cmd->add_option("--approvals-config", p->approvals_config, approvals_config_help);
   plan_cmd->add_option("campaign", p->campaign_file, "Campaign file (TOML)")->required();
   plan_cmd->callback([p] { exit_with(plan(*p)); });
 });

@@ -415,6 +415,13 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                        {{"listen", str(c.http_listen, "http.listen")},
                         {"token_file", str(c.http_token_file, "http.token_file")}});
         }},
+       {"approvals",
+        [&](const json& v) -> status {
+          auto p = actors::parse_approval_policy(v);
+          if (!p) return p.error();
+          c.approvals = std::move(*p);
+          return {};
+        }},
        {"audit", [&](const json& v) {
           return apply(v, "audit",
                        {{"signing_key", str(c.audit_key_file, "audit.signing_key")},

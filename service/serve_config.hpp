@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/campaign_approval.hpp"
 #include "actors/engine.hpp"
 #include "actors/routes.hpp"
 #include "actors/smpp_client.hpp"
@@ -83,6 +84,10 @@ struct serve_config {
   /// (pause, resume, cancel: published as control events). OTAFLOW_HTTP_TOKEN overrides it.
   /// Neither: the API is read-only.
   std::string http_token_file;
+  /// [approvals]: the operator keys whose signatures approve campaigns and the rules that need
+  /// them (actors/campaign_approval.hpp, docs/SECURITY.md "Four eyes"). Without the table the
+  /// defaults of a fresh install hold: no keys, so a key rotation campaign is refused.
+  actors::approval_policy approvals;
   /// Set when the text holds a password ([[smsc]] password, [kafka] sasl_password or
   /// ssl_key_password): load_serve_config then refuses a file readable by group or others.
   bool holds_password = false;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/campaign_approval.hpp"
 #include "actors/campaign_control.hpp"
 #include "actors/campaign_retry.hpp"
 #include "actors/ota_packets.hpp"
@@ -66,6 +67,26 @@ result<actors::target_def> parse_target(const nlohmann::json& target,
   return std::move(c->target);
 }
 
+// Four eyes for a selection trigger: one that selects every card runs a campaign on all of
+// them, which the target_all rule guards; it is refused unless the campaign's own approved
+// target selects every card too. Empty: allowed.
+std::string selection_refusal(const actors::target_def& target, const actors::campaign_def& def,
+                              const actors::approval_policy& policy) {
+  const auto needs = policy.needs(actors::approval_rule::target_all);
+  if (needs == 0 || !actors::selects_everything(target) || actors::selects_everything(def.target)) {
+    return {};
+  }
+  return "trigger: its target selects every card, which needs " + std::to_string(needs) +
+         " approval(s) (target_all), and campaign '" + def.id +
+         "' was approved for a narrower target: define it with target all and approvals";
+}
+
+// Where a record came from, for the audit log ("kafka ota.triggers[0]@12"): a Kafka record
+// carries no verified principal (docs/AUDIT.md).
+std::string record_ref(const kafka::message& m) {
+  return "kafka " + m.topic + "[" + std::to_string(m.partition) + "]@" + std::to_string(m.offset);
+}
+
 }  // namespace
 
 // ---- campaign_registry -------------------------------------------------------------------
@@ -123,7 +144,8 @@ result<std::size_t> campaign_registry::load() {
   return n;
 }
 
-status campaign_registry::define(const actors::campaign_def& def) {
+status campaign_registry::define(const actors::campaign_def& def,
+                                 const actors::approval_check* approval, std::string_view by) {
   auto canonical = actors::to_json(def).dump();
   std::lock_guard lock(mu_);
   if (auto d = definitions_.find(def.id); d != definitions_.end() && d->second == canonical) {
@@ -144,6 +166,9 @@ status campaign_registry::define(const actors::campaign_def& def) {
   rec.format = "json";
   rec.definition = canonical;
   rec.updated_ms = wall_ms();
+  if (approval != nullptr && (approval->required > 0 || !approval->verdicts.empty())) {
+    OTAFLOW_TRY(state_.audit().append(actors::approval_audit_event(*approval, by), true));
+  }
   OTAFLOW_TRY(state_.campaigns().put(rec));
   {
     // Audited with its SHA-256; a Kafka record carries no verified principal (docs/AUDIT.md).
@@ -152,11 +177,10 @@ status campaign_registry::define(const actors::campaign_def& def) {
     storage::audit_event e;
     e.campaign = def.id;
     e.type = storage::audit_type::campaign;
-    e.details = nlohmann::json{
-        {"action", old->has_value() ? "changed" : "defined"},
-        {"sha256", to_hex(byte_view(h.data(), h.size()))},
-        {"by",
-         "kafka"}}.dump();
+    e.details = nlohmann::json{{"action", old->has_value() ? "changed" : "defined"},
+                               {"sha256", to_hex(byte_view(h.data(), h.size()))},
+                               {"by", std::string(by)}}
+                    .dump();
     OTAFLOW_TRY(state_.audit().append(e, true));
   }
   const auto mode = mode_of(rec.status);
@@ -299,9 +323,16 @@ status control_reader::apply(const kafka::message& m) {
   auto ev = kafka::parse_trigger_event(m.payload);
   if (!ev) return {};
   if (auto* c = std::get_if<kafka::campaign_event>(&*ev)) {
-    auto def = actors::campaign_from_json(c->campaign);
-    if (!def) return {};
-    return registry_.define(*def);
+    auto sc = actors::signed_campaign_from_json(c->campaign);
+    if (!sc) return {};
+    const auto check = actors::check_approvals(sc->def, sc->approvals, config_.approvals);
+    if (!check.ok()) {
+      // Not defined: its triggers are those of an unknown campaign. The trigger loop
+      // dead-letters the record with the same text; every instance audits its refusal.
+      logger()->warn("{}: {}", record_ref(m), check.error_text());
+      return registry_.audit(actors::approval_audit_event(check, record_ref(m)));
+    }
+    return registry_.define(sc->def, &check, record_ref(m));
   }
   if (auto* ctl = std::get_if<kafka::control_event>(&*ev)) {
     if (ctl->action == kafka::control_action::retry) return registry_.retry(*ctl);
@@ -489,6 +520,10 @@ bool trigger_loop::try_selection(const kafka::message& m, const kafka::trigger_e
     dead_letter(m, "trigger: " + parsed.error().message);
     return true;
   }
+  if (auto why = selection_refusal(*parsed, camp.ctx->def, config_.approvals); !why.empty()) {
+    dead_letter(m, why);
+    return true;
+  }
   const auto p = m.partition;
   auto* owner = owner_;
   engine_.admit(t.campaign,
@@ -520,9 +555,14 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
   }
   if (auto* c = std::get_if<kafka::campaign_event>(&*ev)) {
     // Applied by every instance's control reader; here it is only checked.
-    auto def = actors::campaign_from_json(c->campaign);
-    if (!def) {
-      dead_letter(m, "campaign '" + c->id + "': " + def.error().message);
+    auto sc = actors::signed_campaign_from_json(c->campaign);
+    if (!sc) {
+      dead_letter(m, "campaign '" + c->id + "': " + sc.error().message);
+      return true;
+    }
+    const auto* def = &sc->def;
+    if (auto check = actors::check_approvals(*def, sc->approvals, config_.approvals); !check.ok()) {
+      dead_letter(m, check.error_text());
       return true;
     }
     if (auto ctx = actors::prepare_campaign(*def); !ctx) {
@@ -562,6 +602,10 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     auto parsed = parse_target(*t.target, camp->ctx->def);
     if (!parsed) {
       dead_letter(m, "trigger: " + parsed.error().message);
+      return true;
+    }
+    if (auto why = selection_refusal(*parsed, camp->ctx->def, config_.approvals); !why.empty()) {
+      dead_letter(m, why);
       return true;
     }
     target = std::move(*parsed);

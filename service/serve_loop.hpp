@@ -54,7 +54,15 @@ class campaign_registry {
   /// returns how many campaigns were loaded.
   [[nodiscard]] result<std::size_t> load();
   /// Stores and registers a definition (a campaign event); an unchanged one is a no-op.
-  [[nodiscard]] status define(const actors::campaign_def& def);
+  /// `approval` (may be null): the check it passed, audited before the definition when it
+  /// needed or carried approvals; `by` names the record in the audit log.
+  [[nodiscard]] status define(const actors::campaign_def& def,
+                              const actors::approval_check* approval = nullptr,
+                              std::string_view by = "kafka");
+  /// Appends an audit record (a refused campaign definition) durably.
+  [[nodiscard]] status audit(const storage::audit_event& e) {
+    return state_.audit().append(e, true);
+  }
   /// Pause, resume or cancel; errc::not_found for an unknown campaign.
   /// `by` names who asked in the audit record ("kafka": a control record; "alert"); a control
   /// record that states its origin (`origin.by` set: serve's HTTP API) is audited with it and

@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import approvers, free_port, sign, wait_port  # noqa: E402
 
 NOTE = "card keys uncertain: pending keys kept, resolve with `otaflow subscribers keys resolve`"
 
@@ -94,6 +94,12 @@ def main():
         run([ota, "fleet", "generate", "--count", "3", "--seed", "resolve-it", "--out", csv], env)
         run([ota, "subscribers", "import", "--state", engine, csv], env)
         iccids = [l.split(",")[0] for l in open(csv).read().splitlines()[1:]]
+        # Key rotations need two approvals (docs/SECURITY.md "Four eyes"); the approvers are
+        # listed in the state directory's approvals.toml, which `campaign run` reads.
+        keydir = os.path.join(work, "approvers")
+        os.mkdir(keydir)
+        config, keys, _ = approvers(ota, env, keydir)
+        os.rename(config, os.path.join(engine, "approvals.toml"))
         late = os.path.join(work, "late.toml")
         with open(late, "w") as f:
             f.write("[smsc.faults.delivery_delay]\nfixed_ms = 2500\n")
@@ -104,6 +110,7 @@ def main():
         # ---- rot-a: delivered after the job gave up ---------------------------------------
         rot_a = os.path.join(work, "rot-a.toml")
         campaign(rot_a, "rot-a", "1s")
+        sign(ota, env, rot_a, keys)
         p, port = smsc(ota, env, csv, cards_dir, late)
         try:
             base = [ota, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
@@ -126,6 +133,7 @@ def main():
         # ---- rot-b: never delivered; the run dies with the jobs in flight ------------------
         rot_b = os.path.join(work, "rot-b.toml")
         campaign(rot_b, "rot-b", "60s")
+        sign(ota, env, rot_b, keys)
         p, port = smsc(ota, env, csv, cards_dir, never)
         try:
             run_b = subprocess.Popen(

@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import approvers, free_port, sign, wait_port  # noqa: E402
 
 SEED = "rotation-it"
 
@@ -94,8 +94,10 @@ def main():
         old_vectors = {}
         try:
             wait_port(port)
+            # Key rotations need two operators' approvals (docs/SECURITY.md "Four eyes").
+            config, keys, _ = approvers(ota, env, work)
             base = [ota, "campaign", "run", "--state", engine, "--smsc", f"127.0.0.1:{port}",
-                    "--system-id", "test"]
+                    "--system-id", "test", "--approvals-config", config]
             # ---- before: the personalised key (profile A, key id 1) ---------------------
             for iccid, imsi, *_ in sample:
                 s = json.loads(run([ota, "sim", "suci", "--state", cards_dir, "--iccid", iccid,
@@ -121,6 +123,7 @@ scheme = "B"
 key_id = 5
 public_key = "{new["public_key"]}"
 routing_indicator = "0042"''')
+            sign(ota, env, suci_toml, keys)
             summary = json.loads(run(base + [suci_toml], env).stdout.strip().splitlines()[-1])
             print("suci campaign:", json.dumps(summary), flush=True)
             assert summary["cards"] == a.cards and summary["done"] == a.cards, summary
@@ -140,6 +143,7 @@ routing_indicator = "0042"''')
                 assert "SPI 1621 cannot carry a key update" in r.stderr, r.stderr
             keys_toml = os.path.join(work, "keys.toml")
             campaign(keys_toml, "ki-opc-rotation", '[update.keys]\nrotate = ["ki", "opc"]')
+            sign(ota, env, keys_toml, keys)
             summary = json.loads(run(base + [keys_toml], env).stdout.strip().splitlines()[-1])
             print("keys campaign:", json.dumps(summary), flush=True)
             assert summary["cards"] == a.cards and summary["done"] == a.cards, summary

@@ -34,3 +34,28 @@ def run(cmd, env, code=0, timeout=120):
 def last_json(text):
     """The JSON object on the last line of a command's output (its summary)."""
     return json.loads(text.strip().splitlines()[-1])
+
+
+def approvers(otaflow, env, directory, names=("alice", "bob")):
+    """Operator approval keys (`otaflow approvals keygen`) in `directory` and an [approvals]
+    file listing their public keys (docs/SECURITY.md "Four eyes"): (config path, {name: key
+    file}, {name: key id})."""
+    import os
+    files, ids = {}, {}
+    lines = ["[approvals]", "keys = ["]
+    for n in names:
+        path = os.path.join(directory, f"{n}.pem")
+        k = json.loads(run([otaflow, "approvals", "keygen", "--out", path], env).stdout)
+        files[n], ids[n] = path, k["key_id"]
+        lines.append(f'  {{ name = "{n}", public_key = "{k["public_key"]}" }},')
+    lines.append("]")
+    config = os.path.join(directory, "approvals.toml")
+    with open(config, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return config, files, ids
+
+
+def sign(otaflow, env, campaign, key_files):
+    """`otaflow campaign sign` of the campaign file with each key of {name: key file}."""
+    for n, path in key_files.items():
+        run([otaflow, "campaign", "sign", "--key", path, "--name", n, campaign], env)

@@ -47,6 +47,27 @@ TEST(serve_config, HttpListenIsOptionalAndChecked) {
   }
 }
 
+TEST(serve_config, ApprovalsDefaultToAFreshInstallsAndParseTheirTable) {
+  auto none = parse_serve_config(config_with("", ""));
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->approvals.configured);
+  EXPECT_TRUE(none->approvals.keys.empty());
+  EXPECT_EQ(none->approvals.needs(actors::approval_rule::key_rotation), 2u);
+  const std::string key(64, 'a');
+  auto c = parse_serve_config(config_with("", "") + "[approvals]\nkeys = [ { name = \"ops1\", " +
+                              "public_key = \"" + key + "\" } ]\n[approvals.rules]\n" +
+                              "key_rotation = 1\ntarget_all = 1\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->approvals.keys.size(), 1u);
+  EXPECT_EQ(c->approvals.keys[0].name, "ops1");
+  EXPECT_EQ(c->approvals.needs(actors::approval_rule::target_all), 1u);
+  auto bad = parse_serve_config(config_with("", "") + "[approvals]\nkey = 1\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "config: config: unknown key 'approvals.key' (keys, rules, minimum_security, "
+            "ram_tars)");
+}
+
 TEST(serve_config, RetryBoundsParseWithinTheirRanges) {
   auto c = parse_serve_config(config_with("", "journal_save_attempts = 3") +
                               "[serve]\nproduce_attempts = 7\n");
