@@ -65,6 +65,7 @@ void print_apdu(const result<codec::command_apdu>& c, const std::string& what) {
 struct gp_opts {
   std::string package, sd, hash, params, system_params, token, module, instance, privileges = "00";
   std::string file, aid, scope, kvn, replace_kvn = "0", key_id = "1", kik, kik_file, type, input;
+  std::string aes_form = "length-prefixed";
   std::vector<std::string> keys, key_files;
   std::size_t block_size = 240;
   bool related = false, install_only = false, next = false;
@@ -207,6 +208,10 @@ void run_put_key(const gp_opts& o) {
     req.kind = secure::gp_key_kind::aes;
   else
     usage_error("--type: '" + o.type + "' is not des or aes");
+  if (o.aes_form == "bare")
+    req.aes_form = secure::gp_aes_form::bare;
+  else if (o.aes_form != "length-prefixed")
+    usage_error("--aes-form: '" + o.aes_form + "' is not length-prefixed or bare");
   req.new_kvn = static_cast<std::uint8_t>(number_arg("--kvn", o.kvn, gp::key_version_max));
   if (req.new_kvn == 0) usage_error("--kvn: must be 1..127");
   req.replace_kvn =
@@ -242,6 +247,10 @@ void add_put_key(CLI::App* cmd, const std::shared_ptr<gp_opts>& o) {
   pk->add_option("--kik", o->kik, "key-encryption key (hex; test only, visible to ps)");
   pk->add_option("--kik-file", o->kik_file, "file (mode 600) holding the KIK in hex");
   pk->add_option("--type", o->type, "des (2-key 3DES, type 80) or aes (type 88)")->required();
+  pk->add_option("--aes-form", o->aes_form,
+                 "AES key block: length-prefixed (88 11 10 <key>, Amendment D) or bare (88 10 "
+                 "<key>, GP 2.3.1 Table 11-71)")
+      ->capture_default_str();
   pk->add_option("--key", o->keys, "a key (hex; test only, visible to ps); repeat, in id order");
   pk->add_option("--key-file", o->key_files,
                  "file (mode 600) with one or more hex keys, whitespace apart; repeatable");

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "codec/tlv.hpp"
+
 namespace otaflow::codec::gp {
 namespace {
 
@@ -23,15 +25,60 @@ status check_range(unsigned v, unsigned lo, std::string_view what) {
 status encode_component(const key_component& k, std::size_t index, byte_writer& w) {
   const std::string what = "key " + std::to_string(index + 1);
   if (k.encrypted.empty()) return bad(what + ": no key value");
-  const std::size_t len = k.encrypted.size() + (k.key_length ? 1 : 0);
-  if (len > 255) return bad(what + ": key data of " + std::to_string(len) + " octets, at most 255");
-  if (k.kcv.size() > 255) return bad(what + ": KCV of " + std::to_string(k.kcv.size()) + " octets");
+  if (k.key_length && *k.key_length > 0x7F)
+    return bad(what + ": clear key length " + std::to_string(*k.key_length) + " above 127");
+  if (k.kcv.size() > 0x7F)
+    return bad(what + ": KCV of " + std::to_string(k.kcv.size()) + " octets, at most 127");
   w.u8(k.type);
-  w.u8(static_cast<std::uint8_t>(len));
+  ber_write_length(k.encrypted.size() + (k.key_length ? 1 : 0), w);
   if (k.key_length) w.u8(*k.key_length);
   w.append(k.encrypted);
   w.u8(static_cast<std::uint8_t>(k.kcv.size()));
   w.append(k.kcv);
+  return {};
+}
+
+/// Cipher block of a key type, 0 when the type has no block rule here.
+std::size_t block_of(std::uint8_t type) {
+  if (type >= key_type::des && type <= key_type::des_cbc) return 8;
+  if (type == key_type::aes) return 16;
+  return 0;
+}
+
+/// The key component block length: BER, except that a lone 80 means 128 (§11.8.2.3.1).
+bool read_block_length(byte_reader& r, std::size_t& len) {
+  std::uint8_t first = 0;
+  if (!r.peek(first)) return false;
+  if (first <= 0x80) {
+    len = first;
+    return r.skip(1);
+  }
+  auto l = ber_read_length(r);
+  if (!l) return false;
+  len = *l;
+  return true;
+}
+
+/// Splits a key component block into the optional clear length and the encrypted value.
+status split_block(key_component& k, byte_view block, const std::string& what) {
+  if (block.empty()) return bad(what + ": empty key component block");
+  const std::size_t bs = block_of(k.type);
+  const bool prefixed = k.type == key_type::tls_psk || (bs != 0 && block.size() % bs != 0);
+  if (!prefixed) {
+    k.encrypted.assign(block.begin(), block.end());
+    return {};
+  }
+  byte_reader r(block);
+  auto len = ber_read_length(r);
+  if (!len) return bad(what + ": key length: " + len.error().message);
+  if (*len > 0x7F || *len > r.remaining())
+    return bad(what + ": clear key length " + std::to_string(*len) + " exceeds the " +
+               std::to_string(r.remaining()) + " encrypted octets");
+  if (bs != 0 && r.remaining() % bs != 0)
+    return bad(what + ": " + std::to_string(r.remaining()) +
+               " encrypted octets are not whole cipher blocks of " + std::to_string(bs));
+  k.key_length = static_cast<std::uint8_t>(*len);
+  k.encrypted.assign(r.rest().begin(), r.rest().end());
   return {};
 }
 
@@ -71,24 +118,18 @@ result<put_key_command> parse_put_key(const command_apdu& apdu) {
   while (!r.empty()) {
     const std::string what = "PUT KEY key " + std::to_string(cmd.keys.size() + 1);
     key_component k;
-    std::uint8_t len = 0, kcv_len = 0;
-    byte_view value, kcv;
-    if (!r.u8(k.type) || !r.u8(len)) return truncated(what + ": no key type and length");
+    std::size_t len = 0;
+    std::uint8_t kcv_len = 0;
+    byte_view block, kcv;
+    if (!r.u8(k.type) || !read_block_length(r, len))
+      return truncated(what + ": no key type and length");
     if (k.type == key_type::extended)
       return bad(what + ": extended key format (ff) is not supported");
-    if (!r.take(len, value))
+    if (!r.take(len, block))
       return truncated(what + ": key data of " + std::to_string(len) + " octets, " +
                        std::to_string(r.remaining()) + " left");
-    if (k.type == key_type::aes) {
-      if (value.empty()) return bad(what + ": AES key data without its length octet");
-      k.key_length = value[0];
-      value = value.subspan(1);
-      if (*k.key_length > value.size())
-        return bad(what + ": AES key length " + std::to_string(*k.key_length) + " exceeds the " +
-                   std::to_string(value.size()) + " encrypted octets");
-    }
+    OTAFLOW_TRY(split_block(k, block, what));
     if (!r.u8(kcv_len) || !r.take(kcv_len, kcv)) return truncated(what + ": KCV cut short");
-    k.encrypted.assign(value.begin(), value.end());
     k.kcv.assign(kcv.begin(), kcv.end());
     cmd.keys.push_back(std::move(k));
   }

@@ -5,11 +5,15 @@
 // parser of the command (for the card side) and of the response (KVN + KCVs) so a caller can
 // check that the card holds the keys it was sent. docs/standards/globalplatform.md.
 //
-// Key data field per key (§11.8.2.3):
-//   key type (80 DES, 88 AES) | L | key data | KCV length (03) | KCV
-// where the key data of a DES key is the key encrypted under the KIK, and that of an AES key
-// is one octet of clear key length followed by the encrypted key (GP 2.2 Amendment D,
-// SCP03, carried into GP 2.3): an AES-128 key is `88 11 10 <16 octets> 03 <KCV>`.
+// Key data field per key, basic format (§11.8.2.3, Tables 11-68 to 11-71 of GP 2.3.1):
+//   key type | L (BER, 80 read as 128 for old cards) | key component block | KCV length | KCV
+// The key component block is the key encrypted under the KIK, either bare (its length a
+// multiple of the cipher block: the DES form, `80 10 <16 octets>`) or preceded by the clear key
+// length (BER) when the key was padded to the block, or when the sender chooses to (the form GP
+// Amendment D implementations such as NXP's SE050 host code and GlobalPlatformPro write for
+// AES: `88 11 10 <16 octets>`). A card tells them apart by the block length: not a multiple of
+// the cipher block (8 DES, 16 AES) means a length comes first. docs/standards/globalplatform.md
+// §6 has the sources and the one CONFLICT (pySim writes AES-128 keys bare).
 
 #include <cstdint>
 #include <optional>
@@ -44,8 +48,9 @@ struct put_key_command {
 /// The PUT KEY command APDU (CLA 80 INS D8, Le 00); P2 b8 is set when there is more than one
 /// key. Errors name the bad field (KVN or key identifier out of 1..7F, no keys, ...).
 [[nodiscard]] result<command_apdu> build_put_key(const put_key_command& cmd);
-/// Parses a PUT KEY command APDU in the basic format (for the card side); the AES length octet
-/// is recognised for key type 88.
+/// Parses a PUT KEY command APDU in the basic format (for the card side): a key component block
+/// of a DES (80..84) or AES (88) key whose length is not a multiple of the cipher block starts
+/// with the clear key length; TLS-PSK (85) blocks always do; other types are kept bare.
 [[nodiscard]] result<put_key_command> parse_put_key(const command_apdu& apdu);
 
 /// The PUT KEY response data (§11.8.3): the key version number and one KCV per key.

@@ -25,11 +25,9 @@ status check_des(byte_view v, std::string_view what) {
   return {};
 }
 
-status check_aes(byte_view v, std::string_view what, bool allow_192) {
-  const bool ok = v.size() == 16 || v.size() == 32 || (allow_192 && v.size() == 24);
-  if (!ok)
-    return bad_key(std::string(what) + ": an AES key has " +
-                   (allow_192 ? "16, 24 or 32" : "16 or 32") + " octets here, got " +
+status check_aes(byte_view v, std::string_view what) {
+  if (v.size() != 16 && v.size() != 24 && v.size() != 32)
+    return bad_key(std::string(what) + ": an AES key has 16, 24 or 32 octets, got " +
                    std::to_string(v.size()));
   return {};
 }
@@ -53,7 +51,7 @@ result<bytes> gp_kcv(gp_key_kind kind, byte_view key) {
     OTAFLOW_TRY(encrypt(cipher_alg::tdes2_cbc, key, block));
     return bytes(block.begin(), block.begin() + gp::kcv_length);
   }
-  OTAFLOW_TRY(check_aes(key, "KCV", true));
+  OTAFLOW_TRY(check_aes(key, "KCV"));
   std::array<std::uint8_t, 16> block;
   block.fill(0x01);
   OTAFLOW_TRY(encrypt(cipher_alg::aes_cbc, key, block));
@@ -61,21 +59,34 @@ result<bytes> gp_kcv(gp_key_kind kind, byte_view key) {
 }
 
 result<gp::key_component> gp_wrap_key(gp_key_kind kind, byte_view kik, byte_view key,
-                                      std::size_t index) {
+                                      std::size_t index, gp_aes_form form) {
   gp::key_component k;
   if (kind == gp_key_kind::des) {
     OTAFLOW_TRY(check_des(kik, "KIK"));
     OTAFLOW_TRY(check_des(key, key_name(index)));
     k.type = gp::key_type::des;
     k.encrypted.assign(key.begin(), key.end());
-    OTAFLOW_TRY(tdes_ecb(kik, k.encrypted, true));
+    if (auto st = tdes_ecb(kik, k.encrypted, true); !st) {
+      secure_wipe(k.encrypted);
+      return std::move(st).error();
+    }
   } else {
-    OTAFLOW_TRY(check_aes(kik, "KIK", true));
-    OTAFLOW_TRY(check_aes(key, key_name(index), false));
+    OTAFLOW_TRY(check_aes(kik, "KIK"));
+    OTAFLOW_TRY(check_aes(key, key_name(index)));
+    const bool padded = key.size() % 16 != 0;
+    if (padded && form == gp_aes_form::bare)
+      return bad_key(key_name(index) +
+                     ": a 24-octet AES key is padded, so it needs the "
+                     "length-prefixed form");
     k.type = gp::key_type::aes;
-    k.key_length = static_cast<std::uint8_t>(key.size());
+    if (form == gp_aes_form::length_prefixed || padded)
+      k.key_length = static_cast<std::uint8_t>(key.size());
     k.encrypted.assign(key.begin(), key.end());
-    OTAFLOW_TRY(encrypt(cipher_alg::aes_cbc, kik, k.encrypted));
+    k.encrypted.resize((key.size() + 15) / 16 * 16, 0x00);
+    if (auto st = encrypt(cipher_alg::aes_cbc, kik, k.encrypted); !st) {
+      secure_wipe(k.encrypted);
+      return std::move(st).error();
+    }
   }
   auto kcv = gp_kcv(kind, key);
   if (!kcv) return std::move(kcv).error();
@@ -93,12 +104,19 @@ result<bytes> gp_unwrap_key(byte_view kik, const gp::key_component& k) {
     OTAFLOW_TRY(tdes_ecb(kik, key, false));
   } else if (k.type == gp::key_type::aes) {
     kind = gp_key_kind::aes;
-    OTAFLOW_TRY(check_aes(kik, "KIK", true));
-    OTAFLOW_TRY(check_aes(key, "encrypted AES key", false));
-    if (!k.key_length || *k.key_length != key.size())
-      return bad_key("AES key component: length octet does not match the " +
-                     std::to_string(key.size()) + " encrypted octets");
+    OTAFLOW_TRY(check_aes(kik, "KIK"));
+    if (key.empty() || key.size() % 16 != 0 || key.size() > 32)
+      return bad_key("encrypted AES key: " + std::to_string(key.size()) + " octets, want 16 or 32");
+    const std::size_t clear = k.key_length ? *k.key_length : key.size();
+    if (clear > key.size()) return bad_key("AES key component: length above the encrypted octets");
     OTAFLOW_TRY(decrypt(cipher_alg::aes_cbc, kik, key));
+    if (clear != 16 && clear != 24 && clear != 32) {
+      secure_wipe(key);
+      return bad_key("AES key component: clear length " + std::to_string(clear) +
+                     ", want 16, 24 or 32");
+    }
+    secure_wipe(std::span<std::uint8_t>(key).subspan(clear));
+    key.resize(clear);
   } else {
     return make_error(errc::unsupported,
                       "key type " + to_hex(k.type, 2) + ": only 80 (DES) and 88 (AES)");
@@ -120,7 +138,7 @@ result<codec::command_apdu> gp_put_key(const gp_put_key_request& req,
   cmd.replace_kvn = req.replace_kvn;
   cmd.first_key_id = req.first_key_id;
   for (std::size_t i = 0; i < req.keys.size(); ++i) {
-    auto k = gp_wrap_key(req.kind, req.kik, req.keys[i], i);
+    auto k = gp_wrap_key(req.kind, req.kik, req.keys[i], i, req.aes_form);
     if (!k) return std::move(k).error();
     cmd.keys.push_back(std::move(*k));
   }

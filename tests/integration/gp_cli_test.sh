@@ -81,6 +81,11 @@ expect put-key-aes-replace 0 \
   '{"apdu":"80d820011830881110d533e59b45a153ed7e5e9c5dfcfd4aaa03504a7700","kcvs":["504a77"]}' -- \
   put-key --kvn 48 --replace-kvn 0x20 --kik $KIK --type aes --key $K
 
+expect put-key-aes-bare 0 \
+  '{"apdu":"80d8000117308810d533e59b45a153ed7e5e9c5dfcfd4aaa03504a7700","kcvs":["504a77"]}' -- \
+  put-key --kvn 48 --kik $KIK --type aes --aes-form bare --key $K
+expect usage-aes-form 2 "" -- put-key --kvn 48 --kik $KIK --type aes --aes-form short --key $K
+
 echo $KIK >"$work/kik"
 printf '%s\n%s\n' $K 505152535455565758595a5b5c5d5e5f >"$work/keys"
 chmod 600 "$work/kik" "$work/keys"

@@ -114,51 +114,22 @@ TEST(GpPutKey, ParserRejectsTruncatedAndInconsistentCommands) {
     const char* apdu;
     const char* says;
   };
+  // clang-format off
   const row rows[] = {
       {"no data", "80d80001", "no data"},
-      {"only the KVN",
-       "80d8000101"
-       "30",
-       "no key data"},
-      {"type without length",
-       "80d800010230"
-       "80",
-       "no key type and length"},
-      {"value short",
-       "80d800010530"
-       "8010"
-       "0102",
-       "key data of 16 octets"},
-      {"KCV short",
-       "80d800010630"
-       "8002"
-       "0102"
-       "03",
-       "KCV cut short"},
-      {"AES length too big",
-       "80d800010730"
-       "8803"
-       "10"
-       "0102"
-       "00",
-       "exceeds"},
-      {"AES without length",
-       "80d800010430"
-       "8800"
-       "00",
-       "length octet"},
-      {"multiple bit without keys",
-       "80d800810630"
-       "8002"
-       "0102"
-       "00",
-       "disagrees"},
-      {"extended format",
-       "80d800010530"
-       "ff02"
-       "0102",
-       "extended"},
+      {"only the KVN", "80d8000101" "30", "no key data"},
+      {"type without length", "80d800010230" "80", "no key type and length"},
+      {"length 81 without its octet", "80d800010330" "8881", "no key type and length"},
+      {"value short", "80d800010530" "8010" "0102", "key data of 16 octets"},
+      {"KCV short", "80d800010c30" "8008" "0102030405060708" "03", "KCV cut short"},
+      {"AES length too big", "80d800010730" "8803" "10" "0102" "00", "exceeds"},
+      {"empty block", "80d800010430" "8800" "00", "empty key component block"},
+      {"prefixed, not whole blocks", "80d800010730" "8803" "02" "0102" "00",
+       "whole cipher blocks"},
+      {"multiple bit with one key", "80d800810c30" "8008" "0102030405060708" "00", "disagrees"},
+      {"extended format", "80d800010530" "ff02" "0102", "extended"},
   };
+  // clang-format on
   for (const auto& r : rows) {
     SCOPED_TRACE(r.name);
     auto a = decode_command_apdu(hex(r.apdu));

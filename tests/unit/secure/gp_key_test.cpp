@@ -19,6 +19,9 @@
 //   K32=4041..5F (32 octets): AES-CBC zero IV under KIK ->
 //             d533e59b45a153ed7e5e9c5dfcfd4aaad31723d86b0138e8464e78f3f336103a
 //             AES-256-ECB(K32, 16 x 01) -> ecdcd867...
+//   K24=4041..57 (24 octets), zero-padded to 32: AES-CBC zero IV under KIK ->
+//             d533e59b45a153ed7e5e9c5dfcfd4aaa30a213d8d88dc2b75193443e2e2c4f70
+//             AES-192-ECB(K24, 16 x 01) -> ffcd735c...
 
 namespace otaflow::secure {
 namespace {
@@ -26,6 +29,7 @@ namespace {
 const bytes K = hex("404142434445464748494a4b4c4d4e4f");
 const bytes K2 = hex("505152535455565758595a5b5c5d5e5f");
 const bytes K32 = hex("404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f");
+const bytes K24 = hex("404142434445464748494a4b4c4d4e4f5051525354555657");
 const bytes KIK = hex("000102030405060708090a0b0c0d0e0f");
 
 TEST(GpKey, KcvOfTheGpTestKey) {
@@ -58,6 +62,33 @@ TEST(GpKey, WrapMatchesOpenSsl) {
   EXPECT_EQ(a32->key_length, 32);
   EXPECT_EQ(to_hex(a32->encrypted),
             "d533e59b45a153ed7e5e9c5dfcfd4aaad31723d86b0138e8464e78f3f336103a");
+}
+
+TEST(GpKey, AesFormsAndPaddedKeys) {
+  auto bare = gp_wrap_key(gp_key_kind::aes, KIK, K, 0, gp_aes_form::bare);
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare->key_length);
+  EXPECT_EQ(to_hex(bare->encrypted), "d533e59b45a153ed7e5e9c5dfcfd4aaa");
+  auto a24 = gp_wrap_key(gp_key_kind::aes, KIK, K24);
+  ASSERT_TRUE(a24.ok());
+  EXPECT_EQ(a24->key_length, 24);
+  EXPECT_EQ(to_hex(a24->encrypted),
+            "d533e59b45a153ed7e5e9c5dfcfd4aaa30a213d8d88dc2b75193443e2e2c4f70");
+  EXPECT_EQ(to_hex(a24->kcv), "ffcd73");
+  // 88 | 21 | 18 <32 octets> | 03 ffcd73, and the card side reads it back.
+  codec::gp::put_key_command cmd;
+  cmd.new_kvn = 0x30;
+  cmd.keys = {*a24, *bare};
+  auto c = codec::gp::build_put_key(cmd);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(to_hex(byte_view(c->data).first(4)), "30882118");
+  auto parsed = codec::gp::parse_put_key(*c);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed->keys.size(), 2u);
+  EXPECT_EQ(parsed->keys[0].key_length, 24);
+  EXPECT_FALSE(parsed->keys[1].key_length);
+  EXPECT_EQ(*gp_unwrap_key(KIK, parsed->keys[0]), K24);
+  EXPECT_EQ(*gp_unwrap_key(KIK, parsed->keys[1]), K);
 }
 
 TEST(GpKey, PutKeyBytesForAKeySet) {
@@ -93,14 +124,18 @@ TEST(GpKey, RoundTripThroughTheCardSide) {
     req.new_kvn = 0x02;
     req.replace_kvn = 0x01;
     req.kik = KIK;
-    req.keys = {K, K2};
+    req.keys = {K, K2, K32};
+    if (kind == gp_key_kind::des) req.keys.pop_back();
     auto c = gp_put_key(req);
     ASSERT_TRUE(c.ok());
     auto parsed = codec::gp::parse_put_key(*c);
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_EQ(parsed->new_kvn, 0x02);
     EXPECT_EQ(parsed->replace_kvn, 0x01);
-    ASSERT_EQ(parsed->keys.size(), 2u);
+    ASSERT_EQ(parsed->keys.size(), kind == gp_key_kind::des ? 2u : 3u);
+    if (kind == gp_key_kind::aes) {
+      EXPECT_EQ(*gp_unwrap_key(KIK, parsed->keys[2]), K32);
+    }
     auto k1 = gp_unwrap_key(KIK, parsed->keys[0]);
     auto k2 = gp_unwrap_key(KIK, parsed->keys[1]);
     ASSERT_TRUE(k1.ok() && k2.ok());
@@ -122,9 +157,10 @@ TEST(GpKey, BadLengthsNameTheKeyNotItsValue) {
   r = gp_wrap_key(gp_key_kind::des, hex("0011"), K);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("KIK"), std::string::npos);
-  // AES-192 keys would need padding to the block: refused.
-  EXPECT_FALSE(gp_wrap_key(gp_key_kind::aes, KIK, bytes(24, 1)).ok());
-  EXPECT_TRUE(gp_wrap_key(gp_key_kind::aes, bytes(24, 1), K).ok());  // an AES-192 KIK is fine
+  // A 24-octet AES key is padded, so the bare form cannot carry it.
+  EXPECT_FALSE(gp_wrap_key(gp_key_kind::aes, KIK, K24, 0, gp_aes_form::bare).ok());
+  EXPECT_FALSE(gp_wrap_key(gp_key_kind::aes, KIK, bytes(20, 1)).ok());
+  EXPECT_TRUE(gp_wrap_key(gp_key_kind::aes, K24, K).ok());  // an AES-192 KIK is fine
   gp_put_key_request req;
   req.kik = KIK;
   req.new_kvn = 0x30;
