@@ -63,7 +63,8 @@ void print_apdu(const result<codec::command_apdu>& c, const std::string& what) {
 }
 
 struct gp_opts {
-  std::string package, sd, hash, params, system_params, token, module, instance, privileges = "00";
+  std::string package, sd, hash, params, system_params, uicc_params, token, module, instance,
+      privileges = "00";
   std::string file, aid, scope, kvn, replace_kvn = "0", key_id = "1", kik, kik_file, type, input;
   std::string aes_form = "length-prefixed";
   std::vector<std::string> keys, key_files;
@@ -93,6 +94,8 @@ void run_install_for_install(const gp_opts& o) {
   in.parameters.application = hex_arg("--params", o.params);
   if (!o.system_params.empty())
     in.parameters.system_parameters = hex_arg("--system-params", o.system_params);
+  if (!o.uicc_params.empty())
+    in.parameters.uicc_parameters = hex_arg("--uicc-params", o.uicc_params);
   in.token = hex_arg("--token", o.token);
   in.make_selectable = !o.install_only;
   print_apdu(gp::build_install_for_install(in), "gp install-for-install");
@@ -274,7 +277,9 @@ void add_install(CLI::App* cmd, const std::shared_ptr<gp_opts>& o) {
   ii->add_option("--privileges", o->privileges, "1 or 3 octets, hex")->capture_default_str();
   ii->add_option("--params", o->params, "application parameters (the value of C9), hex");
   ii->add_option("--system-params", o->system_params,
-                 "system parameters (the value of EF: C6/C7/C8, TS 102 226 UICC ones), hex");
+                 "system parameters (the value of EF: C6/C7/C8, TS 102 226 CA toolkit ones), hex");
+  ii->add_option("--uicc-params", o->uicc_params,
+                 "UICC system specific parameters (the value of EA, TS 102 226 §8.2.1.3.2), hex");
   ii->add_option("--token", o->token, "install token, hex");
   ii->add_flag("--install-only", o->install_only, "P1 04: install without making selectable");
   ii->callback([o] { run_install_for_install(*o); });

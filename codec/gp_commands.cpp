@@ -72,6 +72,11 @@ bytes encode_install_parameters(const install_parameters& p) {
     ber_write_length(p.system_parameters->size(), w);
     w.append(*p.system_parameters);
   }
+  if (p.uicc_parameters) {
+    w.u8(install_tag::uicc_system_specific);
+    ber_write_length(p.uicc_parameters->size(), w);
+    w.append(*p.uicc_parameters);
+  }
   return out;
 }
 

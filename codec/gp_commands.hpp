@@ -31,10 +31,11 @@ struct install_for_load {
 };
 
 /// The install parameters field of INSTALL [for install] (GP 2.3 §11.5.2.3.7): C9 is always
-/// written (possibly empty); EF only when system_parameters is set.
+/// written (possibly empty); EF and EA only when set, in that order.
 struct install_parameters {
   bytes application;                       ///< value of C9 (what the applet's install() sees)
-  std::optional<bytes> system_parameters;  ///< value of EF (C6/C7/C8, TS 102 226 UICC ones)
+  std::optional<bytes> system_parameters;  ///< value of EF (C6/C7/C8, TS 102 226's CA)
+  std::optional<bytes> uicc_parameters;    ///< value of EA (TS 102 226 §8.2.1.3.2)
 };
 
 /// INSTALL [for install] / [for install and make selectable] (GP 2.3 §11.5.2.3.2).
@@ -57,7 +58,7 @@ struct install_for_install {
 [[nodiscard]] result<command_apdu> build_install_for_make_selectable(byte_view instance_aid,
                                                                      byte_view privileges,
                                                                      byte_view token = {});
-/// The install parameters field: C9 L application [EF L system].
+/// The install parameters field: C9 L application [EF L system] [EA L uicc].
 [[nodiscard]] bytes encode_install_parameters(const install_parameters& p);
 
 /// DELETE of a card content object by AID (GP 2.3 §11.2): data 4F L AID, P2 80 with related

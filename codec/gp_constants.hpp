@@ -44,16 +44,19 @@ inline constexpr std::uint8_t for_install_and_make_selectable = 0x0C;
 /// and make selectable process (beginning / end).
 inline constexpr std::uint8_t install_p2_none = 0x00;
 
-/// INSTALL [for install] install parameters (GP 2.3 §11.5.2.3.7): C9 application
-/// specific parameters (mandatory, may be empty), EF system specific parameters (optional;
-/// ETSI TS 102 226 §8.2.1.3.2 puts the UICC-specific parameters, e.g. toolkit ones, there).
+/// INSTALL [for install] install parameters (GP 2.3 §11.5.2.3.7, Table 11-49): C9 application
+/// specific parameters (mandatory, may be empty), EF system specific parameters (optional), and
+/// ETSI TS 102 226 §8.2.1.3.2's additions: CA (UICC toolkit application specific parameters,
+/// inside EF) and the EA template (UICC system specific parameters, beside C9 and EF).
 namespace install_tag {
 inline constexpr std::uint8_t application_specific = 0xC9;
 inline constexpr std::uint8_t system_specific = 0xEF;
-/// Inside EF: memory quotas, 2 or 4 octets each.
+inline constexpr std::uint8_t uicc_system_specific = 0xEA;
+/// Inside EF (Tables 11-48 / 11-49): memory quotas, 2 or 4 octets each, and TS 102 226's CA.
 inline constexpr std::uint8_t non_volatile_code_limit = 0xC6;
 inline constexpr std::uint8_t volatile_data_limit = 0xC7;
 inline constexpr std::uint8_t non_volatile_data_limit = 0xC8;
+inline constexpr std::uint8_t uicc_toolkit_parameters = 0xCA;
 }  // namespace install_tag
 
 /// LOAD (GP 2.3 §11.6.2): P1 b8 = last block; P2 = block number 00..FF.

@@ -142,6 +142,21 @@ TEST(GpInstall, MakeSelectable) {
             "00");
 }
 
+TEST(GpInstall, ParametersInOrderC9EfEa) {
+  install_parameters p;
+  p.application = hex("01");
+  p.system_parameters = hex("ca0100");
+  p.uicc_parameters = hex("8001ff");
+  EXPECT_EQ(to_hex(encode_install_parameters(p)),
+            "c90101"
+            "ef03ca0100"
+            "ea038001ff");
+  p.system_parameters.reset();
+  EXPECT_EQ(to_hex(encode_install_parameters(p)),
+            "c90101"
+            "ea038001ff");
+}
+
 TEST(GpInstall, LongParametersUseBerLength) {
   install_parameters p;
   p.application = bytes(130, 0x11);
