@@ -19,6 +19,7 @@
 #include "base/bytes.hpp"
 #include "base/secrets.hpp"
 #include "codec/globalplatform.hpp"
+#include "codec/javacard_cap.hpp"
 #include "secure/gp_key.hpp"
 
 namespace otaflow::app {
@@ -69,7 +70,7 @@ struct gp_opts {
   std::string aes_form = "length-prefixed";
   std::vector<std::string> keys, key_files;
   std::size_t block_size = 240;
-  bool related = false, install_only = false, next = false;
+  bool related = false, install_only = false, next = false, no_descriptor = false;
 };
 
 void run_install_for_load(const gp_opts& o) {
@@ -101,19 +102,25 @@ void run_install_for_install(const gp_opts& o) {
   print_apdu(gp::build_install_for_install(in), "gp install-for-install");
 }
 
-bytes read_load_file(const std::string& path) {
+bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) usage_error("--file: " + path + ": cannot be read");
-  bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() >= 4 && data[0] == 'P' && data[1] == 'K' && data[2] == 3 && data[3] == 4)
-    usage_error("--file: " + path +
-                " is a ZIP (a CAP file); otaflow reads raw load files only: pass the CAP "
-                "components concatenated in load order");
-  return data;
+  return bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 void run_load(const gp_opts& o) {
-  const bytes file = read_load_file(o.file);
+  bytes file = read_file(o.file);
+  json j;
+  if (codec::javacard::looks_like_zip(file)) {
+    auto cap = codec::javacard::parse_cap(file);
+    if (!cap) usage_error("--file: " + o.file + ": " + cap.error().message);
+    file = codec::javacard::cap_load_file(*cap, !o.no_descriptor);
+    json applets = json::array();
+    for (const auto& a : cap->applet_aids) applets.push_back(to_hex(a));
+    j["package_aid"] = to_hex(cap->package_aid);
+    j["applet_aids"] = applets;
+    j["load_file_length"] = file.size();
+  }
   auto data = gp::encode_load_data(file);
   if (!data) usage_error("--file: " + data.error().message);
   auto cmds = gp::build_load(*data, o.block_size);
@@ -124,7 +131,8 @@ void run_load(const gp_opts& o) {
     if (!b) usage_error("gp load: " + b.error().message);
     a.push_back(to_hex(*b));
   }
-  print(json{{"apdus", a}});
+  j["apdus"] = a;
+  print(j);
 }
 
 void run_delete(const gp_opts& o) {
@@ -293,10 +301,13 @@ const command_registrar reg("gp", [](CLI::App& root) {
   add_install(cmd, o);
 
   auto* ld = cmd->add_subcommand("load", "LOAD commands carrying a load file (GP 2.3 §11.6)");
-  ld->add_option("--file", o->file, "raw load file (CAP components in load order; not a ZIP)")
+  ld->add_option("--file", o->file,
+                 "a CAP file (ZIP: its components in load order) or a raw load file")
       ->required();
   ld->add_option("--block-size", o->block_size, "octets of load data per LOAD, 1..255")
       ->capture_default_str();
+  ld->add_flag("--no-descriptor", o->no_descriptor,
+               "leave the CAP's Descriptor component out of the load file");
   ld->callback([o] { run_load(*o); });
 
   auto* del = cmd->add_subcommand("delete", "DELETE a card content object (GP 2.3 §11.2)");

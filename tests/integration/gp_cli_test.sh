@@ -71,7 +71,25 @@ fi
 head -c 1021 /dev/zero >"$work/1021.bin"
 expect load-257-blocks 2 "" -- load --file "$work/1021.bin" --block-size 4
 printf 'PK\x03\x04rest' >"$work/x.cap"
-expect load-zip-refused 2 "" -- load --file "$work/x.cap"
+expect load-broken-zip 2 "" -- load --file "$work/x.cap"
+# tests/data/javacard/hello.cap (make_hello_cap.py): a 183-octet load file, C4 81 B7 + 183 = 186
+# octets in blocks of 100 (100 + 86).
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=$("$bin" gp load --file "$src/tests/data/javacard/hello.cap" --block-size 100)
+if [[ $out == '{"package_aid":"d07002ca44","applet_aids":["d07002ca44900101"],"load_file_length":183,"apdus":["80e8000064c481b701000fdecaffed'* &&
+      $out == *'","80e8800156'*'0b0005000000000000"]}' ]]; then
+  echo "ok   load-cap"
+else
+  echo "FAIL load-cap: $out"
+  fail=1
+fi
+out=$("$bin" gp load --file "$src/tests/data/javacard/hello.cap" --no-descriptor)
+if [[ $out == *'"load_file_length":175,"apdus":["80e88000b2c481af'* ]]; then
+  echo "ok   load-cap-no-descriptor"
+else
+  echo "FAIL load-cap-no-descriptor: $out"
+  fail=1
+fi
 expect load-missing-file 2 "" -- load --file "$work/none.bin"
 
 expect put-key-des 0 \
