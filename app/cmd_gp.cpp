@@ -1,8 +1,9 @@
 // `otaflow gp ...`: GlobalPlatform card content management commands (GP Card Specification
 // v2.3 chapter 11, as ETSI TS 102 226 §8 carries them in RAM command packets), hex in and one
-// JSON object out: {"apdu": HEX} or {"apdus": [HEX, ...]}; `status-decode` turns a GET STATUS
-// response into JSON. Exit 0 ok, 2 on bad usage with a message naming the bad argument.
-// Keys given on the command line are for tests: `ps` shows them; use --kik-file/--key-file.
+// JSON object out: {"apdu": HEX} or {"apdus": [HEX, ...]} (`load` of a CAP file adds its
+// package and applet AIDs); `status-decode` turns a GET STATUS response into JSON. Exit 0 ok, 2 on
+// bad usage with a message naming the bad argument. Keys given on the command line are for tests:
+// `ps` shows them; use --kik-file/--key-file.
 
 #include <charconv>
 #include <cstdio>
