@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "codec/ts102226_script.hpp"
+
 // The card side reads back what codec/gp_commands.hpp builds (the bytes of those builders are
 // checked by hand in gp_commands_test.cpp), and refuses malformed commands with a clear error.
 
@@ -181,6 +183,55 @@ TEST(GpDecode, LoadDataErrors) {
   auto ok = decode_load_data(hex("c40101"));
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->load_file, hex("01"));
+}
+
+}  // namespace
+}  // namespace otaflow::codec::gp
+
+namespace otaflow::codec::gp {
+namespace {
+
+// A RAM script as the later campaigns will send it: INSTALL [for load], the LOADs, INSTALL
+// [for install and make selectable], carried by TS 102 226 scripts and read back on the card.
+TEST(GpDecode, RamScriptThroughTs102226Formats) {
+  install_for_load ifl;
+  ifl.load_file_aid = pkg;
+  install_for_install ifi;
+  ifi.load_file_aid = pkg;
+  ifi.module_aid = module;
+  ifi.instance_aid = module;
+  ifi.privileges = hex("00");
+  const bytes file(300, 0xA5);
+  std::vector<command_apdu> script{*build_install_for_load(ifl)};
+  auto loads = build_load(*encode_load_data(file), 100);
+  ASSERT_TRUE(loads.ok());
+  script.insert(script.end(), loads->begin(), loads->end());
+  script.push_back(*build_install_for_install(ifi));
+
+  // Expanded format keeps Le; the compact one has no room for it in case 4 (dropped).
+  auto expanded = expanded_script(script);
+  ASSERT_TRUE(expanded.ok()) << expanded.error().message;
+  auto back = decode_expanded_command(*expanded);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->commands(), script);
+  EXPECT_FALSE(compact_script(script).ok());
+  compact_options drop;
+  drop.drop_case4_le = true;
+  auto compact = compact_script(script, drop);
+  ASSERT_TRUE(compact.ok()) << compact.error().message;
+  auto cmds = decode_compact_script(*compact);
+  ASSERT_TRUE(cmds.ok()) << cmds.error().message;
+  ASSERT_EQ(cmds->size(), script.size());
+
+  EXPECT_TRUE(decode_install_for_load((*cmds)[0]).ok());
+  load_assembler a;
+  for (std::size_t i = 1; i + 1 < cmds->size(); ++i) ASSERT_TRUE(a.add((*cmds)[i]).ok());
+  auto data = a.finish();
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(data->load_file, file);
+  auto inst = decode_install_for_install(cmds->back());
+  ASSERT_TRUE(inst.ok());
+  EXPECT_EQ(inst->instance_aid, module);
 }
 
 }  // namespace
