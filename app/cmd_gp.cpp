@@ -213,6 +213,7 @@ bytes collect_kik(const gp_opts& o) {
 }
 
 void run_put_key(const gp_opts& o) {
+  (void)harden_process();  // keys in memory: no core dump, no ptrace by other processes
   secure::gp_put_key_request req;
   if (o.type == "des")
     req.kind = secure::gp_key_kind::des;
