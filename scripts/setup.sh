@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format
-  libcaf-dev librdkafka-dev librocksdb-dev libspdlog-dev libfmt-dev libssl-dev
+  libcaf-dev librdkafka-dev librocksdb-dev libspdlog-dev libfmt-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
   libsimdjson-dev nlohmann-json3-dev librapidcheck-dev libmimalloc-dev
   chromium chromium-driver python3-selenium
