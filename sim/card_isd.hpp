@@ -2,7 +2,8 @@
 // The virtual card's Issuer Security Domain (GlobalPlatform Card Specification v2.3.1, "GP"
 // below): its registry of Executable Load Files (packages), their Executable Modules, the
 // application instances and the ISD itself, and the card content management commands RAM
-// (TS 102 226 §8.2) brings to it: INSTALL, LOAD, DELETE and GET STATUS (GP §11), with the
+// (TS 102 226 §8.2) brings to it: INSTALL, LOAD, DELETE, GET STATUS and SET STATUS of an
+// application (lock / unlock) (GP §11), with the
 // status words of GP's error tables. docs/standards/globalplatform-isd.md restates the facts.
 //
 // The card does not run applets: an instance is a registry entry with its life cycle,
@@ -49,6 +50,9 @@ inline constexpr std::uint8_t load_last_block = 0x80;
 /// DELETE P2 (GP §11.2.2.2, Table 11-22): delete the object / and its related objects.
 inline constexpr std::uint8_t delete_object = 0x00;
 inline constexpr std::uint8_t delete_related = 0x80;
+
+/// SET STATUS P1 (GP §11.10.2.1): an application or security domain.
+inline constexpr std::uint8_t set_status_app = 0x40;
 
 /// GET STATUS P1 (GP §11.4.2.1, Table 11-33) and P2 (Table 11-34).
 inline constexpr std::uint8_t status_isd = 0x80;
@@ -173,6 +177,7 @@ class isd_session {
   codec::response_apdu finish_load();
   codec::response_apdu remove(const codec::command_apdu& c);
   codec::response_apdu get_status(const codec::command_apdu& c);
+  codec::response_apdu set_status(const codec::command_apdu& c);
 
   isd_registry reg_;
   isd_limits limits_;

@@ -1,9 +1,9 @@
 // The ISD's card content management commands (GlobalPlatform Card Specification v2.3.1 §11).
 // Status words follow GP's error tables: INSTALL (§11.5.3.2) 6581/6A80/6A84/6A88, LOAD
 // (§11.6.3.2) 6581/6A84/6A86/6985, DELETE (§11.2.3.2) 6200/6581/6985/6A88/6A82/6A80,
-// GET STATUS (§11.4.3.2) 6310/6A88/6A80, plus the general ones (§11.1.3): 6700 wrong length,
-// 6A86 wrong P1/P2, 6D00 unknown INS, 6E00 wrong CLA. Where GP leaves a choice the comment
-// at the check says which code this card gives and why.
+// GET STATUS (§11.4.3.2) 6310/6A88/6A80, SET STATUS (§11.10.3.2) 6A80/6A88/6985, plus the general
+// ones (§11.1.3): 6700 wrong length, 6A86 wrong P1/P2, 6D00 unknown INS, 6E00 wrong CLA. Where GP
+// leaves a choice the comment at the check says which code this card gives and why.
 
 #include <algorithm>
 
@@ -131,6 +131,8 @@ response_apdu isd_session::process(const command_apdu& c) {
       return remove(c);
     case gp::ins_get_status:
       return get_status(c);
+    case gp::ins_set_status:
+      return set_status(c);
     default:
       return fail(sw::ins_not_supported);
   }
@@ -343,6 +345,27 @@ response_apdu isd_session::get_status(const command_apdu& c) {
     return {std::move(out), 0x6310};  // GP §11.4.3.2: more data available
   }
   return {std::move(out), sw::ok};
+}
+
+response_apdu isd_session::set_status(const command_apdu& c) {
+  // GP §11.10: only P1 40 (an application) here: P2 with b8 set locks it (LOCKED = its state
+  // with b8 set), P2 with b8 clear unlocks it back to its state before the lock (GPPro's
+  // lock / unlock: P2 80 / 00). The ISD's own life cycle (P1 80) is not served.
+  if (c.p1 != gp::set_status_app) return fail(sw::wrong_p1p2_param);
+  if (c.data.empty()) return fail(sw::wrong_length);
+  const bytes aid(c.data.begin(), c.data.end());
+  if (!aid_length_ok(aid)) return fail(sw::wrong_data);
+  if (aid == reg_.isd_aid) return fail(sw::conditions_not_satisfied);
+  for (auto& a : reg_.apps) {
+    if (a.aid != aid) continue;
+    const bool locked = (a.life_cycle & gp::app_locked_bit) != 0;
+    const bool lock = (c.p2 & gp::app_locked_bit) != 0;
+    if (locked == lock) return fail(sw::conditions_not_satisfied);  // no such transition
+    a.life_cycle = static_cast<std::uint8_t>(lock ? a.life_cycle | gp::app_locked_bit
+                                                  : a.life_cycle & ~gp::app_locked_bit);
+    return {{}, sw::ok};
+  }
+  return fail(sw::data_not_found);
 }
 
 }  // namespace otaflow::sim

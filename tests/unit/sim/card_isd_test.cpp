@@ -340,6 +340,27 @@ TEST(card_isd, delete_objects) {
   EXPECT_TRUE(t.registry().apps.empty());
 }
 
+// ---- SET STATUS ------------------------------------------------------------------------------
+
+TEST(card_isd, set_status_locks_and_unlocks_an_application) {
+  auto s = fresh();
+  const bytes app = hex("a0000000871005ff010101");
+  EXPECT_EQ(sw_hex(s.process(apdu("80f08080", app))), "6a86");  // the card: not served
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04080"))), "6700");
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04080", hex("a0000009")))), "6a80");
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04080", hex("a000000087100599")))), "6a88");
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04080", isd_aid))), "6985");
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04000", app))), "6985");  // not locked
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04080", app))), "9000");
+  EXPECT_EQ(s.registry().find_app(app)->life_cycle, 0x87);
+  EXPECT_EQ(app_life_cycle_name(0x87), "LOCKED");
+  auto r = s.process(apdu("80f24002", hex("4f00")));
+  EXPECT_EQ(to_hex(r.data).substr(30, 8), "9f700187");
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04080", app))), "6985");  // already locked
+  EXPECT_EQ(sw_hex(s.process(apdu("80f04000", app))), "9000");
+  EXPECT_EQ(s.registry().find_app(app)->life_cycle, gp::app_selectable);
+}
+
 // ---- persistence -----------------------------------------------------------------------------
 
 TEST(card_isd, interrupted_load_resumes_after_the_state_is_saved_and_loaded) {
