@@ -3,8 +3,8 @@
 // below): its registry of Executable Load Files (packages), their Executable Modules, the
 // application instances and the ISD itself, and the card content management commands RAM
 // (TS 102 226 §8.2) brings to it: INSTALL, LOAD, DELETE, GET STATUS and SET STATUS of an
-// application (lock / unlock) (GP §11), with the
-// status words of GP's error tables. docs/standards/globalplatform-isd.md restates the facts.
+// application (lock / unlock) (GP §11), with the status words of GP's error tables.
+// docs/standards/globalplatform-isd.md restates the facts and their sources.
 //
 // The card does not run applets: an instance is a registry entry with its life cycle,
 // privileges and install parameters, nothing executes.
@@ -166,6 +166,7 @@ class isd_session {
   /// Processes one C-APDU (GP §11) and returns its response.
   [[nodiscard]] codec::response_apdu process(const codec::command_apdu& c);
 
+  /// The registry as the commands so far left it.
   [[nodiscard]] const isd_registry& registry() const noexcept { return reg_; }
 
  private:
