@@ -4,7 +4,9 @@
 // is persisted unless a running simulator holds the state directory.
 // `otaflow sim show --state DIR --iccid ICCID`: one card of a virtual UICC fleet as JSON:
 // its numbers, the files that differ from their personalised defaults (path, name, hex),
-// the OTA counters per keyset, the last PoR status, the key rotation sequence and SQN_MS.
+// the OTA counters per keyset, the last PoR status, the key rotation sequence and SQN_MS, and
+// the Issuer Security Domain's registry (sim/card_isd.hpp): packages with their modules,
+// applet instances with life cycle and privileges, and an unfinished load.
 // The state directory records which fleet it belongs to (seed or CSV), so the command needs
 // nothing else; it opens the store read-only and works while the simulator runs. Keys are
 // never printed.
@@ -22,6 +24,7 @@
 #include "codec/iso7816_apdu.hpp"
 #include "codec/iso7816_sw.hpp"
 #include "secure/suci.hpp"
+#include "sim/card_isd.hpp"
 #include "sim/fleet.hpp"
 #include "sim/fleet_store.hpp"
 #include "sim/ota_card.hpp"
@@ -40,6 +43,51 @@ struct options {
 [[noreturn]] void fail(const std::string& message) {
   std::fprintf(stderr, "otaflow: %s\n", message.c_str());
   exit_with(1);
+}
+
+std::string aid_hex(byte_view aid) {
+  return to_hex(aid, hex_case::upper);
+}
+
+/// The ISD part of `sim show`: the registry the card holds (the personalised one when its
+/// state stores none).
+nlohmann::ordered_json isd_json(const sim::card_state& state, const std::string& iccid) {
+  const sim::card_profile profile = sim::default_card_profile();
+  auto reg = sim::card_registry(state.isd_state(), profile.isd_aid);
+  if (!reg) fail("iccid " + iccid + ": " + reg.error().message);
+  nlohmann::ordered_json isd;
+  isd["aid"] = aid_hex(reg->isd_aid);
+  isd["life_cycle"] = sim::card_life_cycle_name(reg->card_life_cycle);
+  isd["privileges"] = to_hex(reg->isd_privileges, hex_case::upper);
+  isd["registry"] = state.isd_state().empty() ? "personalised" : "changed";
+  nlohmann::ordered_json packages = nlohmann::ordered_json::array();
+  for (const auto& e : reg->elfs) {
+    nlohmann::ordered_json modules = nlohmann::ordered_json::array();
+    for (const auto& m : e.modules) modules.push_back(aid_hex(m));
+    packages.push_back({{"aid", aid_hex(e.aid)},
+                        {"life_cycle", sim::app_life_cycle_name(e.life_cycle)},
+                        {"modules", modules}});
+  }
+  isd["packages"] = packages;
+  nlohmann::ordered_json applets = nlohmann::ordered_json::array();
+  for (const auto& a : reg->apps)
+    applets.push_back({{"aid", aid_hex(a.aid)},
+                       {"package", aid_hex(a.elf)},
+                       {"module", aid_hex(a.module)},
+                       {"life_cycle", sim::app_life_cycle_name(a.life_cycle)},
+                       {"privileges", to_hex(a.privileges, hex_case::upper)},
+                       {"install_params", to_hex(a.install_params, hex_case::upper)}});
+  isd["applets"] = applets;
+  if (reg->load) {
+    isd["load_in_progress"] = {{"package", aid_hex(reg->load->elf)},
+                               {"next_block", reg->load->next_block},
+                               {"received", reg->load->data.size()},
+                               {"expected", reg->load->expected},
+                               {"hash", to_hex(reg->load->hash, hex_case::upper)}};
+  } else {
+    isd["load_in_progress"] = nullptr;
+  }
+  return isd;
 }
 
 void run_show(const options& o) {
@@ -91,6 +139,7 @@ void run_show(const options& o) {
   out["key_rotation_sequence"] = state.key_file_sequence();
   out["keys_rotated"] = state.rotated_keys().has_value();
   out["sqn_ms"] = state.sqn_ms();
+  out["isd"] = isd_json(state, o.iccid);
   std::cout << out.dump(2) << std::endl;
 }
 
@@ -173,8 +222,8 @@ const command_registrar reg("sim", [](CLI::App& root) {
   cmd->require_subcommand(1);
   auto o = std::make_shared<options>();
   auto* show = cmd->add_subcommand("show",
-                                   "Print one card's changed files, counters and last "
-                                   "PoR status as JSON");
+                                   "Print one card's changed files, counters, last PoR "
+                                   "status and ISD registry (packages, applets) as JSON");
   show->add_option("--state", o->state_dir, "The fleet's state directory (RocksDB)")->required();
   show->add_option("--iccid", o->iccid, "ICCID of the card")->required();
   show->callback([o] { run_show(*o); });

@@ -202,6 +202,8 @@ card_profile default_card_profile() {
       {"rfm-sim", 0xB00010, 0xB00010, app_kind::rfm_uicc, access_level::adm, {}, cc},
       {"rfm-usim-sja5", 0xB00011, 0xB00011, app_kind::rfm_usim, access_level::adm, {}, cc},
       {"rfm-usim", 0xB00001, 0xB00001, app_kind::rfm_usim, access_level::adm, {}, cc},
+      // 000000: the ISD's RAM (TS 101 220 Annex D; shadysim, YateOTA, Njiwa).
+      {"ram-isd", 0x000000, 0x000000, app_kind::ram, access_level::adm, {}, cc},
   };
   return p;
 }
@@ -259,6 +261,25 @@ result<card_profile> parse_card_profile(std::string_view toml_text) {
       if (!s || s->size() < 4 || s->size() > 8)
         return make_error(errc::bad_value, where + "." + key + ": expected 4..8 characters");
       (key == "pin1" ? p.pin1 : p.adm1) = *s;
+    } else if (key == "isd_aid") {
+      auto s = v.value<std::string>();
+      std::optional<bytes> b;
+      if (s)
+        if (auto h = from_hex(*s)) b = std::move(*h);
+      if (!b || b->size() < 5 || b->size() > 16)
+        return make_error(errc::bad_value, where + ".isd_aid: '" + s.value_or("") +
+                                               "' is not an AID of 5..16 octets in hex");
+      p.isd_aid = std::move(*b);
+    } else if (key == "isd_max_load_file") {
+      auto n = v.value<std::int64_t>();
+      if (!n || *n < 1 || *n > 1 << 20)
+        return make_error(errc::bad_value, where + ".isd_max_load_file: expected 1..1048576");
+      p.isd.max_load_file = static_cast<std::uint32_t>(*n);
+    } else if (key == "isd_status_limit") {
+      auto n = v.value<std::int64_t>();
+      if (!n || *n < 16 || *n > 256)
+        return make_error(errc::bad_value, where + ".isd_status_limit: expected 16..256");
+      p.isd.status_response_limit = static_cast<std::size_t>(*n);
     } else if (key == "application") {
       const auto* arr = v.as_array();
       if (!arr) return make_error(errc::bad_value, where + ".application: expected [[...]]");

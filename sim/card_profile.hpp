@@ -16,6 +16,7 @@
 #include "base/error.hpp"
 #include "codec/ts102225_spi.hpp"
 #include "secure/scp80.hpp"
+#include "sim/card_isd.hpp"
 
 namespace otaflow::sim {
 
@@ -23,7 +24,7 @@ namespace otaflow::sim {
 enum class app_kind : std::uint8_t {
   rfm_uicc,  ///< RFM of the UICC shared file system: a session starts with the MF selected
   rfm_usim,  ///< RFM of the USIM ADF: a session starts with ADF.USIM selected
-  ram,       ///< remote applet management: verified, but every command answers 6D00
+  ram,       ///< remote applet management: the commands go to the Issuer Security Domain
 };
 
 /// Access rights of a session on the file system (simplified TS 102 221 §9 levels).
@@ -88,13 +89,18 @@ struct card_profile {
   bool pin1_enabled = false;
   /// ADM1 value (ASCII, 8 characters; TS 102 221 key reference 0A).
   std::string adm1 = "88888888";
+  /// AID of the Issuer Security Domain (GP §H.1: the default ISD AID A000000151000000).
+  bytes isd_aid = hex("a000000151000000");
+  /// What the ISD accepts (largest load file, GET STATUS response size).
+  isd_limits isd;
 
   /// The application serving a TAR, or nullptr (PoR status 09).
   [[nodiscard]] const tar_application* find(std::uint32_t tar) const noexcept;
 };
 
 /// The default profile (DESIGN.md): RFM on B00010 (UICC file system from the MF), B00011
-/// and B00001 (USIM ADF), ADM rights, any keyset, minimum security level CC (0x02).
+/// and B00001 (USIM ADF), RAM of the ISD on 000000, ADM rights, any keyset, minimum
+/// security level CC (0x02).
 [[nodiscard]] card_profile default_card_profile();
 
 /// Parses a profile from TOML text (the [card_profile] table or the root; see

@@ -4,6 +4,7 @@
 
 #include "codec/iso7816_sw.hpp"
 #include "codec/ts102226_script.hpp"
+#include "sim/card_isd.hpp"
 #include "sim/uicc_apdu.hpp"
 
 namespace otaflow::sim {
@@ -14,24 +15,7 @@ using codec::response_apdu;
 
 namespace {
 
-class executor {
- public:
-  executor(uicc_data& card, const card_profile& profile, const tar_application& app)
-      : app_(app),
-        session_(card, profile, app.rights,
-                 app.kind == app_kind::rfm_usim ? ts::fid::adf_usim : ts::fid::mf) {}
-
-  response_apdu run(const command_apdu& c) {
-    if (app_.kind == app_kind::ram) return {{}, codec::sw::ins_not_supported};
-    return session_.process(c);
-  }
-
- private:
-  const tar_application& app_;
-  uicc_session session_;
-};
-
-bytes run_compact(executor& ex, byte_view script) {
+bytes run_compact(const apdu_handler& ex, byte_view script) {
   codec::compact_response out{0, codec::sw::ok, {}};
   std::size_t pos = 0;
   while (pos < script.size()) {
@@ -52,7 +36,7 @@ bytes run_compact(executor& ex, byte_view script) {
       out.last_data.clear();
       break;
     }
-    auto r = ex.run(*cmd);
+    auto r = ex(*cmd);
     out.last_sw = r.sw;
     out.last_data = std::move(r.data);
     pos += len;
@@ -61,13 +45,35 @@ bytes run_compact(executor& ex, byte_view script) {
   return codec::encode_compact_response(out);
 }
 
+/// RAM: the script runs on the ISD's registry (the stored one, else the personalised one);
+/// a changed registry goes back into the card state, the personalised one as nothing.
+bytes run_isd_script(uicc_data& card, const card_profile& profile, byte_view script) {
+  auto reg = card_registry(card.state().isd_state(), profile.isd_aid);
+  if (!reg) {
+    // An unreadable stored registry: every command fails, nothing is overwritten.
+    return run_command_script(
+        [](const command_apdu&) {
+          return response_apdu{{}, codec::sw::technical_problem};
+        },
+        script);
+  }
+  isd_session isd(std::move(*reg), profile.isd);
+  bytes out = run_command_script([&](const command_apdu& c) { return isd.process(c); }, script);
+  if (isd.registry() == isd_registry::personalised(profile.isd_aid)) {
+    card.state().set_isd_state({});
+  } else {
+    card.state().set_isd_state(isd.registry().encode());
+  }
+  return out;
+}
+
 codec::bad_format bad_format_of(const error& e) {
   if (e.code == make_error_code(errc::truncated)) return codec::bad_format::length_missing;
   if (e.code == make_error_code(errc::bad_length)) return codec::bad_format::wrong_length;
   return codec::bad_format::unknown_tag;
 }
 
-bytes run_expanded(executor& ex, byte_view script) {
+bytes run_expanded(const apdu_handler& ex, byte_view script) {
   codec::expanded_response out;
   auto scan = codec::scan_expanded_command(script);
   std::uint8_t executed = 0;
@@ -82,7 +88,7 @@ bytes run_expanded(executor& ex, byte_view script) {
     for (const auto& item : scan->script.items) {
       const auto* c = std::get_if<command_apdu>(&item);
       if (!c) continue;  // 81/82/83: accepted, no action on this card
-      auto r = ex.run(*c);
+      auto r = ex(*c);
       ++executed;
       const bool err = codec::sw_error(r.sw);
       out.items.emplace_back(std::move(r));
@@ -111,10 +117,16 @@ bool is_expanded_script(byte_view script) noexcept {
                              script[0] == codec::tag226::command_script_indefinite);
 }
 
+bytes run_command_script(const apdu_handler& handler, byte_view script) {
+  return is_expanded_script(script) ? run_expanded(handler, script) : run_compact(handler, script);
+}
+
 bytes run_remote_script(uicc_data& card, const card_profile& profile, const tar_application& app,
                         byte_view script) {
-  executor ex(card, profile, app);
-  return is_expanded_script(script) ? run_expanded(ex, script) : run_compact(ex, script);
+  if (app.kind == app_kind::ram) return run_isd_script(card, profile, script);
+  uicc_session session(card, profile, app.rights,
+                       app.kind == app_kind::rfm_usim ? ts::fid::adf_usim : ts::fid::mf);
+  return run_command_script([&](const command_apdu& c) { return session.process(c); }, script);
 }
 
 }  // namespace otaflow::sim

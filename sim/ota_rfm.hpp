@@ -1,8 +1,9 @@
 #pragma once
 // The remote applications behind the TARs of a card (ETSI TS 102 226): RFM runs the
 // C-APDUs of a verified command packet in a file-system session of its own, with the
-// access rights and the start DF its card profile entry gives it; RAM verifies like RFM but
-// this card has no GlobalPlatform content management, so every command answers 6D00.
+// access rights and the start DF its card profile entry gives it; RAM runs them on the
+// card's Issuer Security Domain (sim/card_isd.hpp: INSTALL, LOAD, DELETE, GET STATUS) and
+// stores the registry back in the card state when it changed.
 //
 // The script format is the first octet's business (TS 102 226 §5.2: the Command Scripting
 // template tags AA and AE cannot begin a compact script, whose first octet is a CLA): AA/AE
@@ -13,7 +14,10 @@
 // past the end) counts as executed with SW 6700; a malformed expanded TLV ends the script
 // with a Bad format TLV (90).
 
+#include <functional>
+
 #include "base/bytes.hpp"
+#include "codec/iso7816_apdu.hpp"
 #include "sim/card_profile.hpp"
 #include "sim/uicc_card.hpp"
 
@@ -21,6 +25,13 @@ namespace otaflow::sim {
 
 /// Whether secured data is an expanded-format script (first octet AA or AE).
 [[nodiscard]] bool is_expanded_script(byte_view script) noexcept;
+
+/// What executes the C-APDUs of a script: an RFM file-system session or the ISD.
+using apdu_handler = std::function<codec::response_apdu(const codec::command_apdu&)>;
+
+/// Runs a TS 102 226 command script (compact or expanded, by its first octet) through a
+/// handler and returns the response data for the PoR.
+[[nodiscard]] bytes run_command_script(const apdu_handler& handler, byte_view script);
 
 /// Runs a remote script for an application of the card and returns the TS 102 226
 /// response data that goes into the PoR.

@@ -91,8 +91,15 @@ void card_state::set_sqn_ms(std::uint64_t sqn) {
   dirty_ = true;
 }
 
+void card_state::set_isd_state(bytes encoded) {
+  if (isd_ == encoded) return;
+  isd_ = std::move(encoded);
+  dirty_ = true;
+}
+
 bool card_state::pristine() const noexcept {
-  return files_.empty() && counters_.empty() && !rotated_ && sqn_ms_ == 0 && key_seq_ == 0 && !por_;
+  return files_.empty() && counters_.empty() && !rotated_ && sqn_ms_ == 0 && key_seq_ == 0 &&
+         !por_ && isd_.empty();
 }
 
 std::size_t card_state::approx_bytes() const noexcept {
@@ -101,19 +108,22 @@ std::size_t card_state::approx_bytes() const noexcept {
   if (files_.capacity()) n += malloc_overhead;
   if (counters_.capacity()) n += malloc_overhead;
   for (const auto& f : files_) n += f.second.capacity() + malloc_overhead;
+  if (isd_.capacity()) n += isd_.capacity() + malloc_overhead;
   return n;
 }
 
 // Serialised form, version 1 (big-endian):
-//   u8 version (01) | u8 flags (b1 last PoR, b2 rotated keys)
+//   u8 version (01) | u8 flags (b1 last PoR, b2 rotated keys, b3 ISD registry)
 //   [u8 last PoR status] [Ki(16) OPc(16)]
 //   u32 key file sequence | u48 SQN_MS
 //   u8 n counters { u8 keyset, u40 counter }
 //   u16 n files { u32 key, u16 length, content }
+//   [u32 length | ISD registry (sim/card_isd.cpp)]   (b3 only: a personalised registry
+//                                                     stores nothing)
 bytes card_state::encode() const {
   byte_writer w;
   w.u8(1);
-  w.u8(static_cast<std::uint8_t>((por_ ? 1 : 0) | (rotated_ ? 2 : 0)));
+  w.u8(static_cast<std::uint8_t>((por_ ? 1 : 0) | (rotated_ ? 2 : 0) | (isd_.empty() ? 0 : 4)));
   if (por_) w.u8(*por_);
   if (rotated_) {
     w.append(rotated_->first);
@@ -132,6 +142,10 @@ bytes card_state::encode() const {
     w.u16(static_cast<std::uint16_t>(c.size()));
     w.append(c);
   }
+  if (!isd_.empty()) {
+    w.u32(static_cast<std::uint32_t>(isd_.size()));
+    w.append(isd_);
+  }
   return w.take();
 }
 
@@ -146,7 +160,7 @@ result<card_state> card_state::decode(byte_view in) {
     return make_error(errc::unsupported,
                       "card state: version " + std::to_string(version) + " (expected 1)");
   if (!r.u8(flags)) return cut("flags");
-  if (flags & ~3u)
+  if (flags & ~7u)
     return make_error(errc::bad_value, "card state: unknown flags " + std::to_string(flags));
   card_state s;
   if (flags & 1) {
@@ -188,6 +202,13 @@ result<card_state> card_state::decode(byte_view in) {
     if (!s.files_.empty() && s.files_.back().first >= k)
       return make_error(errc::bad_value, "card state: files not sorted by key");
     s.files_.emplace_back(k, bytes(c.begin(), c.end()));
+  }
+  if (flags & 4) {
+    std::uint32_t n = 0;
+    byte_view v;
+    if (!r.u32(n) || !r.take(n, v)) return cut("ISD registry");
+    if (n == 0) return make_error(errc::bad_value, "card state: empty ISD registry");
+    s.isd_.assign(v.begin(), v.end());
   }
   if (!r.empty())
     return make_error(errc::bad_length,

@@ -2,7 +2,8 @@
 // The data of one virtual UICC: its identity and secrets (fixed at personalisation), and
 // its mutable state (what the fleet persists): the files that differ from their
 // personalised defaults (a copy-on-write overlay over codec::ts31102::default_content),
-// the OTA counters per keyset, the last PoR status, a rotated Ki/OPc and the AKA SQN.
+// the OTA counters per keyset, the last PoR status, a rotated Ki/OPc, the AKA SQN and the
+// Issuer Security Domain's registry when it differs from the personalised one.
 
 #include <array>
 #include <cstdint>
@@ -113,6 +114,12 @@ class card_state {
   [[nodiscard]] std::uint64_t sqn_ms() const noexcept { return sqn_ms_; }
   void set_sqn_ms(std::uint64_t sqn);
 
+  /// The ISD registry (isd_registry::encode(), sim/card_isd.hpp) when it differs from the
+  /// personalised one, with a LOAD in progress; empty: the personalised registry.
+  [[nodiscard]] byte_view isd_state() const noexcept { return isd_; }
+  /// Stores the ISD registry's encoding (empty: back to the personalised one).
+  void set_isd_state(bytes encoded);
+
   /// Whether something changed since the last clear_dirty().
   [[nodiscard]] bool dirty() const noexcept { return dirty_; }
   void clear_dirty() noexcept { dirty_ = false; }
@@ -137,6 +144,7 @@ class card_state {
   std::uint32_t key_seq_ = 0;
   std::optional<std::uint8_t> por_;
   bool dirty_ = false;
+  bytes isd_;
 };
 
 /// A card's data: identity plus state, and the file contents they define.

@@ -254,6 +254,37 @@ TEST(fleet, state_persists_across_reopen) {
   EXPECT_EQ(other.error().code, make_error_code(errc::conflict));
 }
 
+TEST(fleet, isd_load_interrupted_between_sms_resumes_after_reopen) {
+  // RAM on TAR 000000: SM 1 opens a load (SHA-1 hash) and sends block 00; the fleet closes
+  // (as smsc-sim stopped with --state); SM 2 after the reopen sends the last block.
+  temp_dir dir;
+  fleet_options o;
+  o.state_dir = dir.path() / "state";
+  auto d = fleet_deriver::create("isd");
+  const card_identity id = d->card(7);
+  const bytes sm1 =
+      hex("80e602002108a0000000871005090014"
+          "1bac77b2c94d3cee1ec9632be651c3b68f7a78bc0000"
+          "80e8000005c406aabbcc");
+  const bytes sm2 =
+      hex("80e8800103ddeeff"
+          "80f220020a4f08a000000087100509");
+  {
+    auto f = fleet::generated("isd", 100, o);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    auto por =
+        open_por(deliver_all(**f, id.msisdn, ota_sms(id, 0x15, 1, sm1, 0x1619, 0)), id, 0x15);
+    ASSERT_TRUE(por.ok()) << por.error().message;
+    EXPECT_EQ(to_hex(por->data), "02900000");
+  }
+  auto f = fleet::generated("isd", 100, o);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  auto por = open_por(deliver_all(**f, id.msisdn, ota_sms(id, 0x15, 2, sm2, 0x1619, 0)), id, 0x15);
+  ASSERT_TRUE(por.ok()) << por.error().message;
+  EXPECT_EQ(to_hex(por->data), "029000e3184f08a0000000871005099f700101cc08a000000151000000");
+  EXPECT_EQ((*f)->stats().loaded, 1u);
+}
+
 TEST(fleet, lru_evicts_and_reloads) {
   temp_dir dir;
   fleet_options o;

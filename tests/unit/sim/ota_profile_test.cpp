@@ -8,7 +8,7 @@
 namespace otaflow::sim {
 namespace {
 
-TEST(ota_profile, default_profile_serves_the_three_rfm_tars) {
+TEST(ota_profile, default_profile_serves_three_rfm_tars_and_ram) {
   const card_profile p = default_card_profile();
   ASSERT_NE(p.find(0xB00010), nullptr);
   EXPECT_EQ(p.find(0xB00010)->kind, app_kind::rfm_uicc);
@@ -17,7 +17,9 @@ TEST(ota_profile, default_profile_serves_the_three_rfm_tars) {
   ASSERT_NE(p.find(0xB00001), nullptr);
   EXPECT_EQ(p.find(0xB00001)->kind, app_kind::rfm_usim);
   EXPECT_EQ(p.find(0xB00000), nullptr);
-  EXPECT_EQ(p.find(0x000000), nullptr);
+  ASSERT_NE(p.find(0x000000), nullptr);
+  EXPECT_EQ(p.find(0x000000)->kind, app_kind::ram);
+  EXPECT_EQ(to_hex(p.isd_aid), "a000000151000000");
   for (const auto& a : p.applications) {
     EXPECT_EQ(a.rights, access_level::adm);
     EXPECT_TRUE(a.keysets.empty());
@@ -34,6 +36,9 @@ max_report_ud = 120
 sim_response_sw = true
 envelope_status = 0x9300
 adm1 = "12345678"
+isd_aid = "A0000001510000AA"
+isd_max_load_file = 4096
+isd_status_limit = 64
 
 [[card_profile.application]]
 name = "usim"
@@ -59,6 +64,9 @@ kind = "ram"
   EXPECT_TRUE(p->sim_response_sw);
   EXPECT_EQ(p->envelope_status, 0x9300);
   EXPECT_EQ(p->adm1, "12345678");
+  EXPECT_EQ(to_hex(p->isd_aid), "a0000001510000aa");
+  EXPECT_EQ(p->isd.max_load_file, 4096u);
+  EXPECT_EQ(p->isd.status_response_limit, 64u);
   ASSERT_EQ(p->applications.size(), 3u);
   EXPECT_EQ(p->find(0xB00010), nullptr);  // the list replaces the defaults
   const auto* usim = p->find(0xB00011);
@@ -95,6 +103,10 @@ TEST(ota_profile, errors_name_the_key) {
       {"[[application]]\ntar = \"B00010\"\nmsl = 0x80", "reserved bits"},
       {"[[application]]\ntar = \"B00010\"\nmsl = { counter = \"always\" }", "counter"},
       {"[[application]]\ntar = \"B00010\"\nrights = \"root\"", "rights"},
+      {"isd_aid = \"A000\"", "isd_aid: 'A000' is not an AID"},
+      {"isd_aid = \"zz\"", "isd_aid"},
+      {"isd_status_limit = 8", "isd_status_limit"},
+      {"isd_max_load_file = 0", "isd_max_load_file"},
       {"name = ", "TOML error at line 1"},
   };
   for (const auto& c : cases) {

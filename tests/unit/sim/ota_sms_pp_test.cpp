@@ -449,15 +449,17 @@ TEST(ota_sms_pp, rights_follow_the_profile) {
   EXPECT_EQ(to_hex(open_report(o, 0x1619, 0x15).response.data), "026982");
 }
 
-TEST(ota_sms_pp, ram_application_answers_6d00) {
+TEST(ota_sms_pp, ram_application_runs_on_the_isd) {
+  // A RAM application on another TAR of a custom profile reaches the same ISD: INSTALL with
+  // P3 00 (no data) is a wrong length (card_isd_test.cpp covers the commands).
   card_profile profile = default_card_profile();
   profile.applications.push_back(
-      {"ram", 0x000000, 0x000000, app_kind::ram, access_level::adm, {}, {}});
+      {"ram", 0xB20100, 0xB20100, app_kind::ram, access_level::adm, {}, {}});
   virtual_card card(test::test_identity(), {}, profile);
-  auto o = send(card, command_packet(0x1619, 0x15, 0x000000, 1, hex("80e60c0000")));
+  auto o = send(card, command_packet(0x1619, 0x15, 0xB20100, 1, hex("80e60c0000")));
   auto r = open_report(o, 0x1619, 0x15);
   EXPECT_EQ(r.response.status, por_status::ok);
-  EXPECT_EQ(to_hex(r.response.data), "016d00");
+  EXPECT_EQ(to_hex(r.response.data), "016700");
 }
 
 // ---- the ME ----------------------------------------------------------------------------------
