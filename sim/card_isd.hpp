@@ -23,68 +23,54 @@
 
 #include "base/bytes.hpp"
 #include "base/error.hpp"
+#include "codec/gp_constants.hpp"
 #include "codec/iso7816_apdu.hpp"
 
 namespace otaflow::sim {
 
-// TODO(merge): codec/gp_constants.hpp
+// The card side's names for the GlobalPlatform constants; the values are codec/gp_constants.hpp's
+// (one source, shared with the command builders of `otaflow gp`).
 namespace gp {
-/// CLA of GP commands without secure messaging (GP §11.1.4); b1-b2 a logical channel.
-inline constexpr std::uint8_t cla_gp = 0x80;
-/// Instructions (GP §11.1.2, Table 11-2).
-inline constexpr std::uint8_t ins_delete = 0xE4;
-inline constexpr std::uint8_t ins_install = 0xE6;
-inline constexpr std::uint8_t ins_load = 0xE8;
-inline constexpr std::uint8_t ins_get_status = 0xF2;
-inline constexpr std::uint8_t ins_set_status = 0xF0;
-
-/// INSTALL P1 (GP §11.5.2.1, Table 11-41); b8 = more INSTALL commands follow.
-inline constexpr std::uint8_t install_more = 0x80;
-inline constexpr std::uint8_t install_for_load = 0x02;
-inline constexpr std::uint8_t install_for_install = 0x04;
-inline constexpr std::uint8_t install_for_make_selectable = 0x08;
-
-/// LOAD P1 (GP §11.6.2.1): b8 = last block.
-inline constexpr std::uint8_t load_last_block = 0x80;
-
-/// DELETE P2 (GP §11.2.2.2, Table 11-22): delete the object / and its related objects.
-inline constexpr std::uint8_t delete_object = 0x00;
-inline constexpr std::uint8_t delete_related = 0x80;
-
+namespace c = codec::gp;
+inline constexpr std::uint8_t cla_gp = c::cla;
+inline constexpr std::uint8_t ins_delete = c::ins::delete_;
+inline constexpr std::uint8_t ins_install = c::ins::install;
+inline constexpr std::uint8_t ins_load = c::ins::load;
+inline constexpr std::uint8_t ins_get_status = c::ins::get_status;
+inline constexpr std::uint8_t ins_set_status = c::ins::set_status;
+inline constexpr std::uint8_t install_more = c::install_p1::more_commands;
+inline constexpr std::uint8_t install_for_load = c::install_p1::for_load;
+inline constexpr std::uint8_t install_for_install = c::install_p1::for_install;
+inline constexpr std::uint8_t install_for_make_selectable = c::install_p1::for_make_selectable;
+inline constexpr std::uint8_t load_last_block = c::load_p1_last_block;
+inline constexpr std::uint8_t delete_object = c::delete_p2_object;
+inline constexpr std::uint8_t delete_related = c::delete_p2_related;
 /// SET STATUS P1 (GP §11.10.2.1): an application or security domain.
 inline constexpr std::uint8_t set_status_app = 0x40;
-
-/// GET STATUS P1 (GP §11.4.2.1, Table 11-33) and P2 (Table 11-34).
-inline constexpr std::uint8_t status_isd = 0x80;
-inline constexpr std::uint8_t status_apps = 0x40;
-inline constexpr std::uint8_t status_elfs = 0x20;
-inline constexpr std::uint8_t status_elfs_modules = 0x10;
-inline constexpr std::uint8_t status_next = 0x01;  ///< P2 b1: get next occurrence(s)
-inline constexpr std::uint8_t status_tlv = 0x02;   ///< P2 b2: response in TLV format
-
-/// Tags (GP §11.4.3.1, Table 11-36 GlobalPlatform Registry Data; §11.2.2.3 DELETE data).
-inline constexpr std::uint32_t tag_registry_entry = 0xE3;
-inline constexpr std::uint32_t tag_aid = 0x4F;
-inline constexpr std::uint32_t tag_life_cycle = 0x9F70;
-inline constexpr std::uint32_t tag_privileges = 0xC5;
-inline constexpr std::uint32_t tag_elf_aid = 0xC4;  ///< also the Load File Data Block (LOAD)
-inline constexpr std::uint32_t tag_module_aid = 0x84;
-inline constexpr std::uint32_t tag_associated_sd = 0xCC;
-inline constexpr std::uint32_t tag_dap_block = 0xE2;  ///< DAP Block in a Load File (§11.6.2.3)
-inline constexpr std::uint32_t tag_load_file_data_block = 0xC4;
-
-/// Life cycle states (GP §11.1.1, Tables 11-3 to 11-5).
-inline constexpr std::uint8_t card_op_ready = 0x01;
-inline constexpr std::uint8_t card_initialized = 0x07;
-inline constexpr std::uint8_t card_secured = 0x0F;
-inline constexpr std::uint8_t card_locked = 0x7F;
-inline constexpr std::uint8_t elf_loaded = 0x01;
-inline constexpr std::uint8_t app_installed = 0x03;
-inline constexpr std::uint8_t app_selectable = 0x07;
-inline constexpr std::uint8_t app_locked_bit = 0x80;  ///< b8 set on any application state
-
-/// Privileges byte 1 (GP §11.1.2, Table 11-7).
-inline constexpr std::uint8_t priv_security_domain = 0x80;
+inline constexpr std::uint8_t status_isd = c::status_scope::isd;
+inline constexpr std::uint8_t status_apps = c::status_scope::applications;
+inline constexpr std::uint8_t status_elfs = c::status_scope::load_files;
+inline constexpr std::uint8_t status_elfs_modules = c::status_scope::load_files_modules;
+inline constexpr std::uint8_t status_next = c::status_p2_next;
+inline constexpr std::uint8_t status_tlv = c::status_p2_tlv;
+inline constexpr std::uint32_t tag_registry_entry = c::tag::registry_entry;
+inline constexpr std::uint32_t tag_aid = c::tag::aid;
+inline constexpr std::uint32_t tag_life_cycle = c::tag::life_cycle;
+inline constexpr std::uint32_t tag_privileges = c::tag::privileges;
+inline constexpr std::uint32_t tag_elf_aid = c::tag::load_file_aid;
+inline constexpr std::uint32_t tag_module_aid = c::tag::module_aid;
+inline constexpr std::uint32_t tag_associated_sd = c::tag::associated_sd;
+inline constexpr std::uint32_t tag_dap_block = c::tag::dap_block;
+inline constexpr std::uint32_t tag_load_file_data_block = c::tag::load_file_data_block;
+inline constexpr std::uint8_t card_op_ready = c::life_cycle::card_op_ready;
+inline constexpr std::uint8_t card_initialized = c::life_cycle::card_initialized;
+inline constexpr std::uint8_t card_secured = c::life_cycle::card_secured;
+inline constexpr std::uint8_t card_locked = c::life_cycle::card_locked;
+inline constexpr std::uint8_t elf_loaded = c::life_cycle::load_file_loaded;
+inline constexpr std::uint8_t app_installed = c::life_cycle::app_installed;
+inline constexpr std::uint8_t app_selectable = c::life_cycle::app_selectable;
+inline constexpr std::uint8_t app_locked_bit = c::life_cycle::app_locked_bit;
+inline constexpr std::uint8_t priv_security_domain = c::privilege::security_domain;
 }  // namespace gp
 
 using aid_bytes = bytes;

@@ -10,6 +10,8 @@ GlobalPlatform APDUs (`update.apdus`), the simulator stopped and started again b
      of the CAP's applet: every card done; `sim show` lists the package with its module and
      the applet SELECTABLE with its privileges and install parameters, no load in progress.
 A third campaign installs the same instance again: the ISD answers 6A80, every card fails.
+Raw APDUs to a RAM TAR need one approval (docs/SECURITY.md "Four eyes"): each campaign is
+signed by an operator key of the run's `--approvals-config`.
 Usage: isd_ram_test.py OTAFLOW_BINARY
 """
 import hashlib
@@ -23,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import free_port, last_json, wait_port  # noqa: E402
+from testlib import approvers, free_port, last_json, sign, wait_port  # noqa: E402
 
 CARDS = 6
 PKG = "A000000087100503"
@@ -87,6 +89,7 @@ def main():
         run([otaflow, "subscribers", "import", "--state", engine, csv], env)
         cards = os.path.join(work, "cards")
         port = free_port()
+        approvals, keys, _ = approvers(otaflow, env, work, names=("alice",))
 
         def smsc():
             return subprocess.Popen(
@@ -103,8 +106,10 @@ def main():
             path = os.path.join(work, name + ".toml")
             with open(path, "w") as fh:
                 fh.write(CAMPAIGN.format(id=name, apdus=", ".join(f'"{a}"' for a in apdus)))
+            sign(otaflow, env, path, keys)
             return last_json(run([otaflow, "campaign", "run", "--state", engine, "--smsc",
-                                  f"127.0.0.1:{port}", "--system-id", "test", path],
+                                  f"127.0.0.1:{port}", "--system-id", "test",
+                                  "--approvals-config", approvals, path],
                                  env).stdout)
 
         def isd(iccid):
