@@ -1,6 +1,7 @@
 #include "kafka/client.hpp"
 
 #include <cstring>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +44,17 @@ void log_cb(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* bu
   logger()->log(lvl, "librdkafka {}: {}", fac, buf);
 }
 
+// A TLS alert the broker sent after the handshake (TLS 1.3 checks the client's certificate
+// then): librdkafka reports it as a transport error ("Receive failed: ... SSL routines::sslv3
+// alert bad certificate"), yet it is a refusal, not an outage. A broker going away gives no
+// alert (an EOF at most), so only alerts count.
+bool tls_alert(rd_kafka_resp_err_t code, const char* reason) {
+  if (code != RD_KAFKA_RESP_ERR__TRANSPORT || reason == nullptr) return false;
+  const std::string_view r(reason);
+  return r.find("SSL routines") != std::string_view::npos &&
+         r.find(" alert ") != std::string_view::npos;
+}
+
 result<void> set_property(rd_kafka_conf_t* conf, const std::string& key, const std::string& value,
                           const char* origin) {
   char errstr[512];
@@ -83,9 +95,12 @@ void client_base::on_error(rd_kafka_t* rk, int err, const char* reason) {
       std::lock_guard lock(mu_);
       // The brokers answered and refused otaflow's credentials or certificate: no retry fixes
       // that. Kept for whoever asks (kafka::check_access fails a start with it).
-      const bool refused =
-          code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__SSL;
-      if (refused) refusal_ = refusal_error(code, reason);
+      const bool refused = code == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+                           code == RD_KAFKA_RESP_ERR__SSL || tls_alert(code, reason);
+      if (refused) {
+        refusal_ = refusal_error(
+            code == RD_KAFKA_RESP_ERR__AUTHENTICATION ? code : RD_KAFKA_RESP_ERR__SSL, reason);
+      }
       const auto now = clock::now();
       if (last_transport_log_ == clock::time_point{} ||
           now - last_transport_log_ >= transport_log_interval) {

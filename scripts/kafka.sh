@@ -356,7 +356,8 @@ ssl.keystore.password=$(cat "$tls/keystore.password")
 ssl.key.password=$(cat "$tls/keystore.password")
 ssl.truststore.type=PEM
 ssl.truststore.location=$tls/ca.pem
-ssl.client.auth=$KAFKA_SSL_CLIENT_AUTH
+# KIP-684: a SASL_SSL listener ignores the broker-wide ssl.client.auth; only the listener's own.
+listener.name.sasl_ssl.ssl.client.auth=$KAFKA_SSL_CLIENT_AUTH
 ssl.endpoint.identification.algorithm=https
 EOF
 }

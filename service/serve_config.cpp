@@ -453,6 +453,10 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
     if (m->count("sasl.password") || m->count("ssl.key.password")) c.holds_password = true;
   }
   OTAFLOW_TRY(with_source(kafka_sasl_password(k, sasl_password_file)));
+  // The client's private key (mutual TLS): only its owner may read it.
+  if (auto key = k.client_properties.find("ssl.key.location"); key != k.client_properties.end()) {
+    OTAFLOW_TRY(with_source(check_private_file(key->second, "kafka.ssl_key_location")));
+  }
 
   if (state_dir.empty()) return fail(bad("state_dir", "missing"));
   c.state_dir = state_dir;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `otaflow serve` over SASL_SSL (SCRAM-SHA-512) against a real broker of its own, started with
-# KAFKA_SASL_SSL=1 scripts/kafka.sh on a random port and stopped at exit (issue 18):
+# `otaflow serve` over SASL_SSL (SCRAM-SHA-512) with mutual TLS against a real broker of its
+# own, started with KAFKA_SASL_SSL=1 KAFKA_SSL_CLIENT_AUTH=required scripts/kafka.sh on a random
+# port and stopped at exit (issue 18):
 #   1. a 200-card campaign: triggers in and statuses out through the SASL_SSL listener, read
 #      back with kcat over SASL_SSL (kcat -F: its password is in a file, not on its command line);
 #      every card done; serve's log never holds the password;
@@ -8,7 +9,9 @@
 #      OTAFLOW_KAFKA_SASL_PASSWORD (no password in the configuration);
 #   3. refusals, each with its error: a wrong password (serve exits, "Kafka authentication
 #      failed"), a CA that did not sign the broker's certificate ("Kafka TLS handshake failed"),
-#      a configuration holding the password readable by others (refused, naming the path).
+#      a configuration holding the password readable by others (refused, naming the path);
+#      no client certificate ("Kafka TLS handshake failed", the broker's alert); a client key
+#      readable by others (refused, naming the path).
 #
 # Usage: serve_kafka_sasl_test.sh OTAFLOW_BINARY SOURCE_DIR
 # Runs with OTAFLOW_KAFKA_SASL_TEST=1 (scripts/test.sh sets it for a run after the parallel
@@ -32,7 +35,7 @@ PIDS=()
 PORT=$((20000 + RANDOM % 20000))
 say() { echo "sasl-test $(date +%T.%N | cut -c1-12): $*" >&2; }
 broker() {
-  KAFKA_SASL_SSL=1 KAFKA_PORT=$PORT KAFKA_CONTROLLER_PORT=$((PORT + 1)) \
+  KAFKA_SASL_SSL=1 KAFKA_SSL_CLIENT_AUTH=required KAFKA_PORT=$PORT KAFKA_CONTROLLER_PORT=$((PORT + 1)) \
     OTAFLOW_KAFKA_STATE=$W/kafka-state "$SRC/scripts/kafka.sh" "$@"
 }
 cleanup() {
@@ -66,7 +69,8 @@ broker start >/dev/null 2>kafka.log || fail "the SASL_SSL broker did not start"
 # What a client needs: bootstrap, CA, user, password file, librdkafka properties.
 # shellcheck disable=SC1091
 . "$W/kafka-state/client.env"
-for f in "$KAFKA_SASL_PASSWORD_FILE" "$KAFKA_CLIENT_PROPERTIES" "$W/kafka-state/tls/broker.p12"; do
+for f in "$KAFKA_SASL_PASSWORD_FILE" "$KAFKA_CLIENT_PROPERTIES" "$W/kafka-state/tls/broker.p12" \
+  "$KAFKA_CLIENT_KEY"; do
   [ "$(stat -c %a "$f")" = 600 ] || fail "$f is mode $(stat -c %a "$f"), not 600"
 done
 PASSWORD=$(cat "$KAFKA_SASL_PASSWORD_FILE")
@@ -77,7 +81,7 @@ fi
 # kcat without the password is refused: the listener really authenticates.
 if kcat -b "$KAFKA_BOOTSTRAP" -X security.protocol=SASL_SSL -X sasl.mechanisms=SCRAM-SHA-512 \
   -X sasl.username=otaflow -X sasl.password=wrong -X ssl.ca.location="$KAFKA_CA_FILE" \
-  -L -m 5 >/dev/null 2>kcat-wrong.err; then
+  -X ssl.certificate.location="$KAFKA_CLIENT_CERT" -X ssl.key.location="$KAFKA_CLIENT_KEY" -L -m 5 >/dev/null 2>kcat-wrong.err; then
   fail "kcat with a wrong password got metadata"
 fi
 grep -q "Authentication failed" kcat-wrong.err || fail "kcat's refusal does not say why"
@@ -85,14 +89,17 @@ export KCAT_CONF=$KAFKA_CLIENT_PROPERTIES
 
 "$OTAFLOW" fleet generate --count "$CARDS" --seed "sasl-test" --out fleet.csv >/dev/null
 tail -n +2 fleet.csv | cut -d, -f1 >iccids.txt
-start_smsc fleet.csv s w c
+start_smsc fleet.csv s w c n
 
 SASL_KEYS="security_protocol = \"SASL_SSL\"
 sasl_mechanism = \"SCRAM-SHA-512\"
 sasl_username = \"$KAFKA_SASL_USERNAME\""
+CERT_KEYS="ssl_certificate_location = \"$KAFKA_CLIENT_CERT\"
+ssl_key_location = \"$KAFKA_CLIENT_KEY\""
 
 # ---- 1: a campaign over SASL_SSL -------------------------------------------------------------
 SERVE_KAFKA_EXTRA="$SASL_KEYS
+$CERT_KEYS
 sasl_password_file = \"$KAFKA_SASL_PASSWORD_FILE\"
 ssl_ca_location = \"$KAFKA_CA_FILE\"" config s "$KAFKA_BOOTSTRAP" s
 "$OTAFLOW" subscribers import --state s fleet.csv >/dev/null
@@ -131,6 +138,7 @@ if grep -qF "$PASSWORD" s.log; then fail "serve's log holds the SASL password"; 
 
 # ---- 2: subscribers import --config with the password from the environment -----------------
 SERVE_KAFKA_EXTRA="$SASL_KEYS
+$CERT_KEYS
 ssl_ca_location = \"$KAFKA_CA_FILE\"" config e "$KAFKA_BOOTSTRAP" s
 OTAFLOW_KAFKA_SASL_PASSWORD=$PASSWORD "$OTAFLOW" subscribers import --config e.toml fleet.csv \
   >import.out 2>import.err || fail "subscribers import over SASL_SSL failed: $(cat import.err)"
@@ -156,6 +164,7 @@ expect_refusal() {
 printf 'not-the-password\n' >wrong.password
 chmod 600 wrong.password
 SERVE_KAFKA_EXTRA="$SASL_KEYS
+$CERT_KEYS
 sasl_password_file = \"$W/wrong.password\"
 ssl_ca_location = \"$KAFKA_CA_FILE\"" config w "$KAFKA_BOOTSTRAP" w
 expect_refusal w 1 "Kafka authentication failed" "SCRAM-SHA-512"
@@ -164,12 +173,14 @@ expect_refusal w 1 "Kafka authentication failed" "SCRAM-SHA-512"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other-ca.key \
   -out other-ca.pem -days 1 -subj "/CN=not the broker's CA" 2>/dev/null
 SERVE_KAFKA_EXTRA="$SASL_KEYS
+$CERT_KEYS
 sasl_password_file = \"$KAFKA_SASL_PASSWORD_FILE\"
 ssl_ca_location = \"$W/other-ca.pem\"" config c "$KAFKA_BOOTSTRAP" c
 expect_refusal c 1 "Kafka TLS handshake failed" "certificate verify failed"
 
 # The password in the configuration itself, the file readable by others.
 SERVE_KAFKA_EXTRA="$SASL_KEYS
+$CERT_KEYS
 sasl_password = \"$PASSWORD\"
 ssl_ca_location = \"$KAFKA_CA_FILE\"" config p "$KAFKA_BOOTSTRAP" s
 chmod 644 p.toml
@@ -178,10 +189,25 @@ expect_refusal p 2 "configuration file (it holds a password) p.toml: readable by
 cp "$KAFKA_SASL_PASSWORD_FILE" open.password
 chmod 640 open.password
 SERVE_KAFKA_EXTRA="$SASL_KEYS
+$CERT_KEYS
 sasl_password_file = \"$W/open.password\"
 ssl_ca_location = \"$KAFKA_CA_FILE\"" config o "$KAFKA_BOOTSTRAP" s
 expect_refusal o 2 "$W/open.password" "readable by group or others"
-for f in w c p o; do
+# No client certificate: the broker's TLS alert.
+SERVE_KAFKA_EXTRA="$SASL_KEYS
+sasl_password_file = \"$KAFKA_SASL_PASSWORD_FILE\"
+ssl_ca_location = \"$KAFKA_CA_FILE\"" config n "$KAFKA_BOOTSTRAP" n
+expect_refusal n 1 "Kafka TLS handshake failed" "alert"
+# A client key readable by others: refused, naming it.
+cp "$KAFKA_CLIENT_KEY" open.key
+chmod 644 open.key
+SERVE_KAFKA_EXTRA="$SASL_KEYS
+sasl_password_file = \"$KAFKA_SASL_PASSWORD_FILE\"
+ssl_ca_location = \"$KAFKA_CA_FILE\"
+ssl_certificate_location = \"$KAFKA_CLIENT_CERT\"
+ssl_key_location = \"$W/open.key\"" config k "$KAFKA_BOOTSTRAP" s
+expect_refusal k 2 "kafka.ssl_key_location $W/open.key: readable by group or others"
+for f in w c p o n k; do
   if grep -qF "$PASSWORD" "$f.err" "$f.log"; then fail "$f: the password is in serve's output"; fi
 done
 say "PASS"

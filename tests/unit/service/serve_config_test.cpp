@@ -248,5 +248,21 @@ TEST(serve_config, KafkaSaslPasswordFromTheEnvironmentIsTakenOut) {
   EXPECT_EQ(std::getenv(kafka_sasl_password_env), nullptr);
 }
 
+TEST(serve_config, KafkaClientKeyMustBePrivate) {
+  temp_dir d;
+  ::unsetenv(kafka_sasl_password_env);
+  const auto pw = d.write("pw", "s3cret", 0600);
+  const auto key = d.write("client.key", "-----BEGIN PRIVATE KEY-----\n", 0644);
+  const auto text = sasl_config(pw, "ssl_key_location = \"" + key + "\"");
+  auto c = parse_serve_config(text);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, "config: kafka.ssl_key_location " + key +
+                                   ": readable by group or others (mode 644; chmod 600 it)");
+  ::chmod(key.c_str(), 0600);
+  c = parse_serve_config(text);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->kafka.client_properties.at("ssl.key.location"), key);
+}
+
 }  // namespace
 }  // namespace otaflow::service
