@@ -319,6 +319,21 @@ status kafka_sasl_password(kafka::kafka_options& k, const std::string& file) {
   return {};
 }
 
+// [kafka]'s secrets: whether the text itself holds a password (before one is read from a file
+// or the environment), the SASL password, and the client key's mode.
+status kafka_secrets(serve_config& c, const std::string& sasl_password_file) {
+  auto& k = c.kafka;
+  for (const auto* m : {&k.client_properties, &k.producer_properties, &k.consumer_properties}) {
+    if (m->count("sasl.password") || m->count("ssl.key.password")) c.holds_password = true;
+  }
+  OTAFLOW_TRY(kafka_sasl_password(k, sasl_password_file));
+  // The client's private key (mutual TLS): only its owner may read it.
+  if (auto key = k.client_properties.find("ssl.key.location"); key != k.client_properties.end()) {
+    OTAFLOW_TRY(check_private_file(key->second, "kafka.ssl_key_location"));
+  }
+  return {};
+}
+
 std::string default_instance_id(const std::filesystem::path& state_dir) {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
@@ -448,15 +463,7 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   if (const char* e = std::getenv("OTAFLOW_STATE_DIR"); e && *e) state_dir = e;
   if (const char* e = std::getenv("OTAFLOW_KAFKA_BROKERS"); e && *e) k.brokers = e;
   if (const char* e = std::getenv("OTAFLOW_AUDIT_KEY_FILE"); e && *e) c.audit_key_file = e;
-  // Whether the text itself holds a password, before one is read from a file or the environment.
-  for (const auto* m : {&k.client_properties, &k.producer_properties, &k.consumer_properties}) {
-    if (m->count("sasl.password") || m->count("ssl.key.password")) c.holds_password = true;
-  }
-  OTAFLOW_TRY(with_source(kafka_sasl_password(k, sasl_password_file)));
-  // The client's private key (mutual TLS): only its owner may read it.
-  if (auto key = k.client_properties.find("ssl.key.location"); key != k.client_properties.end()) {
-    OTAFLOW_TRY(with_source(check_private_file(key->second, "kafka.ssl_key_location")));
-  }
+  OTAFLOW_TRY(with_source(kafka_secrets(c, sasl_password_file)));
 
   if (state_dir.empty()) return fail(bad("state_dir", "missing"));
   c.state_dir = state_dir;

@@ -78,10 +78,9 @@ KPID=$(cat "$W/kafka-state/pid")
 if tr '\0' ' ' <"/proc/$KPID/cmdline" | grep -qF "$PASSWORD"; then
   fail "the password is on the broker's command line"
 fi
-# kcat without the password is refused: the listener really authenticates.
-if kcat -b "$KAFKA_BOOTSTRAP" -X security.protocol=SASL_SSL -X sasl.mechanisms=SCRAM-SHA-512 \
-  -X sasl.username=otaflow -X sasl.password=wrong -X ssl.ca.location="$KAFKA_CA_FILE" \
-  -X ssl.certificate.location="$KAFKA_CLIENT_CERT" -X ssl.key.location="$KAFKA_CLIENT_KEY" -L -m 5 >/dev/null 2>kcat-wrong.err; then
+# kcat with a wrong password is refused: the listener really authenticates.
+sed 's/^sasl.password=.*/sasl.password=wrong/' "$KAFKA_CLIENT_PROPERTIES" >kcat-wrong.properties
+if kcat -F kcat-wrong.properties -b "$KAFKA_BOOTSTRAP" -L -m 5 >/dev/null 2>kcat-wrong.err; then
   fail "kcat with a wrong password got metadata"
 fi
 grep -q "Authentication failed" kcat-wrong.err || fail "kcat's refusal does not say why"
