@@ -870,6 +870,7 @@ lock() {
 usage() {
   echo "usage: $0 start|stop|status" >&2
   echo "       KAFKA_BROKERS=3 $0 start|stop|status" >&2
+  echo "       KAFKA_SASL_SSL=1 [KAFKA_SSL_CLIENT_AUTH=required] $0 start" >&2
   echo "       $0 stop-broker N... [--graceful] | start-broker N...   (cluster nodes 1..3)" >&2
   exit 2
 }
