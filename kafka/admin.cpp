@@ -24,7 +24,42 @@ struct admin_client final : detail::client_base {
   detail::handle_ptr rk;
 };
 
+// A failed request's error, or the brokers' refusal behind it (the error callback, served by
+// rd_kafka_poll, knows why the connection failed: wrong password, untrusted certificate).
+error refused_or(admin_client& client, error e) {
+  rd_kafka_poll(client.rk.get(), 0);
+  if (auto r = client.refusal()) return *r;
+  return e;
+}
+
 }  // namespace
+
+status check_access(const kafka_options& opts, std::chrono::milliseconds timeout) {
+  admin_client client(opts);
+  auto conf = detail::make_conf(opts, detail::role::admin, {{"log.connection.close", "false"}}, {},
+                                &client);
+  if (!conf) return std::move(conf).error();
+  auto rk = detail::make_handle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk) return std::move(rk).error();
+  client.rk = std::move(*rk);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    // Short requests: a refusal is noticed within about half a second.
+    const rd_kafka_metadata_t* md = nullptr;
+    const auto err = rd_kafka_metadata(client.rk.get(), 0, nullptr, &md, 500);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(md);
+      return {};
+    }
+    rd_kafka_poll(client.rk.get(), 0);
+    if (auto r = client.refusal()) return *r;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      auto e = rdkafka_error(err, "no Kafka broker at " + opts.brokers + " answered");
+      e.cls = error_class::retriable;  // down or slow: worth waiting for
+      return e;
+    }
+  }
+}
 
 status ensure_topics(const kafka_options& opts, const std::vector<topic_spec>& topics,
                      std::chrono::milliseconds timeout) {
@@ -72,7 +107,7 @@ status ensure_topics(const kafka_options& opts, const std::vector<topic_spec>& t
   // Give the request its own timeout plus a margin before giving up on the reply.
   std::unique_ptr<rd_kafka_event_t, event_deleter> ev(
       rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 1000));
-  if (!ev) return rdkafka_error(RD_KAFKA_RESP_ERR__TIMED_OUT, "create topics");
+  if (!ev) return refused_or(client, rdkafka_error(RD_KAFKA_RESP_ERR__TIMED_OUT, "create topics"));
   if (const auto err = rd_kafka_event_error(ev.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return rdkafka_error(err,
                          std::string("create topics: ") + rd_kafka_event_error_string(ev.get()));
@@ -108,7 +143,7 @@ result<std::optional<topic_description>> describe_topic(const kafka_options& opt
   const auto err =
       rd_kafka_metadata(client.rk.get(), 1, nullptr, &md, static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return rdkafka_error(err, "metadata of topic " + std::string(topic));
+    return refused_or(client, rdkafka_error(err, "metadata of topic " + std::string(topic)));
   }
   std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(
       md, &rd_kafka_metadata_destroy);

@@ -30,6 +30,12 @@ struct topic_description {
   int replication_factor = 0;  ///< replicas of partition 0
 };
 
+/// Connects and asks a broker for metadata: ok once one answered. A refusal is a permanent
+/// error, "Kafka authentication failed: ..." (SASL) or "Kafka TLS handshake failed: ..."
+/// (e.g. the CA did not sign the broker's certificate); no answer within `timeout` a retriable
+/// one. serve calls it before it starts, so wrong credentials fail the start at once.
+[[nodiscard]] status check_access(const kafka_options& opts, std::chrono::milliseconds timeout);
+
 /// Creates the topics that do not exist yet; an existing topic is left as it is.
 [[nodiscard]] status ensure_topics(const kafka_options& opts, const std::vector<topic_spec>& topics,
                                    std::chrono::milliseconds timeout);

@@ -1,6 +1,7 @@
 #include "kafka/client.hpp"
 
 #include <cstring>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +44,17 @@ void log_cb(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* bu
   logger()->log(lvl, "librdkafka {}: {}", fac, buf);
 }
 
+// A TLS alert the broker sent after the handshake (TLS 1.3 checks the client's certificate
+// then): librdkafka reports it as a transport error ("Receive failed: ... SSL routines::sslv3
+// alert bad certificate"), yet it is a refusal, not an outage. A broker going away gives no
+// alert (an EOF at most), so only alerts count.
+bool tls_alert(rd_kafka_resp_err_t code, const char* reason) {
+  if (code != RD_KAFKA_RESP_ERR__TRANSPORT || reason == nullptr) return false;
+  const std::string_view r(reason);
+  return r.find("SSL routines") != std::string_view::npos &&
+         r.find(" alert ") != std::string_view::npos;
+}
+
 result<void> set_property(rd_kafka_conf_t* conf, const std::string& key, const std::string& value,
                           const char* origin) {
   char errstr[512];
@@ -81,10 +93,23 @@ void client_base::on_error(rd_kafka_t* rk, int err, const char* reason) {
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR__SSL: {
       std::lock_guard lock(mu_);
+      // The brokers answered and refused otaflow's credentials or certificate: no retry fixes
+      // that. Kept for whoever asks (kafka::check_access fails a start with it).
+      const bool refused = code == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+                           code == RD_KAFKA_RESP_ERR__SSL || tls_alert(code, reason);
+      if (refused) {
+        refusal_ = refusal_error(
+            code == RD_KAFKA_RESP_ERR__AUTHENTICATION ? code : RD_KAFKA_RESP_ERR__SSL, reason);
+      }
       const auto now = clock::now();
       if (last_transport_log_ == clock::time_point{} ||
           now - last_transport_log_ >= transport_log_interval) {
-        if (suppressed_transport_ > 0) {
+        if (refused && suppressed_transport_ > 0) {
+          logger()->error("kafka {}: {} ({} similar suppressed)", name_, refusal_->message,
+                          suppressed_transport_);
+        } else if (refused) {
+          logger()->error("kafka {}: {}", name_, refusal_->message);
+        } else if (suppressed_transport_ > 0) {
           logger()->warn("kafka {}: broker connection failed: {} ({} similar suppressed)", name_,
                          reason, suppressed_transport_);
         } else {
@@ -107,6 +132,11 @@ void client_base::on_error(rd_kafka_t* rk, int err, const char* reason) {
     default:
       logger()->warn("kafka {}: {} ({})", name_, reason, rd_kafka_err2name(code));
   }
+}
+
+std::optional<error> client_base::refusal() const {
+  std::lock_guard lock(mu_);
+  return refusal_;
 }
 
 void client_base::on_stats(const char* json, std::size_t len) {
@@ -186,6 +216,20 @@ result<conf_ptr> make_conf(const kafka_options& opts, role r, const property_lis
 
 void route_logs(rd_kafka_conf_t* conf) {
   rd_kafka_conf_set_log_cb(conf, &log_cb);
+}
+
+error refusal_error(int code, const std::string& reason) {
+  const bool auth = code == RD_KAFKA_RESP_ERR__AUTHENTICATION;
+  std::string message =
+      std::string(auth ? "Kafka authentication failed: " : "Kafka TLS handshake failed: ") + reason;
+  // librdkafka before 2.6.1 sends a SCRAM nonce that Kafka 4.x brokers reject (RFC 5802's
+  // strict comparison, librdkafka PR 4895): with the right password the login still fails.
+  if (auth && rd_kafka_version() < 0x02060100 && reason.find("SCRAM") != std::string::npos) {
+    message += std::string(" (librdkafka ") + rd_kafka_version_str() +
+               " cannot log in with SCRAM to Kafka 4.x brokers; 2.6.1 or later can)";
+  }
+  return error{std::error_code(code, rdkafka_category()), std::move(message),
+               error_class::permanent};
 }
 
 result<handle_ptr> make_handle(rd_kafka_type_t type, conf_ptr conf) {

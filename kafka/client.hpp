@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,6 +75,11 @@ class client_base {
 
   const std::string& name() const noexcept { return name_; }
 
+  /// The last authentication or TLS refusal the brokers gave this client ("Kafka
+  /// authentication failed: ...", "Kafka TLS handshake failed: ..."); nullopt when none.
+  /// Only the error callback sets it: call rd_kafka_poll before asking.
+  [[nodiscard]] std::optional<error> refusal() const;
+
  private:
   void mark_up(const char* how);
 
@@ -81,10 +87,11 @@ class client_base {
   std::string brokers_;
   std::atomic<bool> down_{false};
   std::atomic<bool> fatal_{false};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::chrono::steady_clock::time_point down_since_{};
   std::chrono::steady_clock::time_point last_transport_log_{};
   unsigned suppressed_transport_ = 0;
+  std::optional<error> refusal_;
 };
 
 /// A librdkafka configuration: otaflow's `defaults`, then opts.client_properties, then the
@@ -96,6 +103,11 @@ class client_base {
 
 /// Sends librdkafka's own log lines of `conf`'s handle to the "kafka" logger.
 void route_logs(rd_kafka_conf_t* conf);
+
+/// The error for a refusal reported to the error callback: "Kafka authentication failed: ..."
+/// (__AUTHENTICATION) or "Kafka TLS handshake failed: ..." (__SSL), permanent, with a hint when
+/// SCRAM meets a librdkafka older than 2.6.1 (which Kafka 4.x brokers refuse).
+[[nodiscard]] error refusal_error(int rd_kafka_resp_err, const std::string& reason);
 
 /// A new handle from `conf` (consumed even on failure).
 [[nodiscard]] result<handle_ptr> make_handle(rd_kafka_type_t type, conf_ptr conf);

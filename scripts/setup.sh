@@ -9,7 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
   libsimdjson-dev nlohmann-json3-dev librapidcheck-dev libmimalloc-dev
   chromium chromium-driver python3-selenium
-  kcat openjdk-17-jre-headless maven python3 python3-venv curl
+  kcat openjdk-17-jre-headless maven python3 python3-venv curl openssl
   libcpp-httplib-dev prometheus stunnel4
 )
 

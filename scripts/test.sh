@@ -18,11 +18,13 @@ cleanup() { if [ "$kafka_started" = 1 ]; then "$root/scripts/kafka.sh" stop || t
 trap cleanup EXIT
 if [ -n "${OTAFLOW_KAFKA_BROKERS:-}" ]; then export OTAFLOW_KAFKA_BROKERS; fi
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
-# The 3-node cluster tests (3 more JVMs each) one at a time, after the parallel run; each
-# starts and stops its own cluster (ports 28092..28097, 28292..28297: below the ephemeral port range 32768-60999, so no client connection can hold one).
+# The 3-node cluster tests (3 more JVMs each) and the SASL_SSL test (a broker of its own) one
+# at a time, after the parallel run; each starts and stops its own brokers (ports
+# 28092..28097, 28292..28297, the SASL_SSL one a random port of 20000-27999: below the
+# ephemeral port range 32768-60999, so no client connection can hold one).
 if [ "${OTAFLOW_NO_KAFKA:-0}" != 1 ]; then
-  OTAFLOW_KAFKA_CLUSTER_TEST=1 ctest --test-dir "$build" --output-on-failure --timeout 900 \
-    -R '^kafka_broker_(cluster|serve_partitioned)$'
+  OTAFLOW_KAFKA_CLUSTER_TEST=1 OTAFLOW_KAFKA_SASL_TEST=1 ctest --test-dir "$build" \
+    --output-on-failure --timeout 900 -R '^kafka_broker_(cluster|serve_partitioned|serve_sasl)$'
 fi
 
 if [ "${OTAFLOW_SANITIZE:-0}" = 1 ]; then

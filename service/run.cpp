@@ -38,6 +38,22 @@ error context(const std::string& what, error e) {
   return e;
 }
 
+// Waits until a broker answers; a refusal (wrong SASL password, a broker certificate the CA did
+// not sign) fails the start at once: no retry would fix it, and waiting for ever hides it.
+status await_kafka(const serve_config& cfg, const std::atomic<bool>& stop) {
+  // Short attempts keep a stop request answered within about 3 s; one line per 30 s.
+  for (int attempt = 0; !stop; ++attempt) {
+    auto s = kafka::check_access(cfg.kafka, std::chrono::seconds(2));
+    if (s) return {};
+    if (s.error().cls == error_class::permanent) return s.error();
+    if (attempt % 10 == 0) {
+      logger()->warn("waiting for Kafka at {}: {}", cfg.kafka.brokers, s.error().message);
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  return {};
+}
+
 // Creates the topics when [serve] create_topics_partitions asks for it. Short attempts, so
 // that a broker down at start is reported while serve waits.
 void create_topics(const serve_config& cfg, const std::atomic<bool>& stop) {
@@ -265,6 +281,7 @@ result<run_summary> serve_partitioned(const serve_config& config, storage::state
   cfg.kafka.consumer_properties["partition.assignment.strategy"] = "range";
   run_summary out;
   completion_queue completions;
+  OTAFLOW_TRY(await_kafka(cfg, stop));
   auto producer = serve_producer::create(cfg.kafka, completions, cfg.serve.produce_attempts);
   if (!producer) return context("Kafka producer", producer.error());
   (*producer)->on_undeliverable(
@@ -369,6 +386,7 @@ result<run_summary> serve(const serve_config& cfg, storage::state& state,
   run_summary out;
   // Statuses: the outbox numbers them by audit record, the producer confirms them.
   completion_queue completions;
+  OTAFLOW_TRY(await_kafka(cfg, stop));
   auto producer = serve_producer::create(cfg.kafka, completions, cfg.serve.produce_attempts);
   if (!producer) return context("Kafka producer", producer.error());
   (*producer)->on_undeliverable(

@@ -299,6 +299,41 @@ result<actors::route_table> parse_routes(const json& list, bool& holds_password)
   return actors::route_table::make(std::move(routes));
 }
 
+// The Kafka SASL password from [kafka] sasl_password_file (mode 600) or, when the file gives
+// neither sasl_password nor sasl_password_file, from OTAFLOW_KAFKA_SASL_PASSWORD (removed from
+// the environment once read, whether used or not).
+status kafka_sasl_password(kafka::kafka_options& k, const std::string& file) {
+  auto env = take_env(kafka_sasl_password_env);
+  const bool in_text = k.client_properties.count("sasl.password") > 0;
+  if (!file.empty()) {
+    if (in_text) {
+      return bad("kafka.sasl_password_file", "give sasl_password or sasl_password_file, not both");
+    }
+    auto text = read_private_file(file, "kafka.sasl_password_file");
+    if (!text) return text.error();
+    if (text->empty()) return bad("kafka.sasl_password_file", "the file " + file + " is empty");
+    k.client_properties["sasl.password"] = std::move(*text);
+  } else if (!in_text && env && !env->empty()) {
+    k.client_properties["sasl.password"] = std::move(*env);
+  }
+  return {};
+}
+
+// [kafka]'s secrets: whether the text itself holds a password (before one is read from a file
+// or the environment), the SASL password, and the client key's mode.
+status kafka_secrets(serve_config& c, const std::string& sasl_password_file) {
+  auto& k = c.kafka;
+  for (const auto* m : {&k.client_properties, &k.producer_properties, &k.consumer_properties}) {
+    if (m->count("sasl.password") || m->count("ssl.key.password")) c.holds_password = true;
+  }
+  OTAFLOW_TRY(kafka_sasl_password(k, sasl_password_file));
+  // The client's private key (mutual TLS): only its owner may read it.
+  if (auto key = k.client_properties.find("ssl.key.location"); key != k.client_properties.end()) {
+    OTAFLOW_TRY(check_private_file(key->second, "kafka.ssl_key_location"));
+  }
+  return {};
+}
+
 std::string default_instance_id(const std::filesystem::path& state_dir) {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
@@ -323,7 +358,7 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   const json& j = *parsed;
 
   serve_config c;
-  std::string state_dir, kek_file;
+  std::string state_dir, kek_file, sasl_password_file;
   auto& k = c.kafka;
   auto with_source = [&](status s) -> status {
     if (s) return s;
@@ -355,6 +390,7 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
                {"sasl_mechanism", prop(k, "sasl.mechanisms", "kafka.sasl_mechanism")},
                {"sasl_username", prop(k, "sasl.username", "kafka.sasl_username")},
                {"sasl_password", prop(k, "sasl.password", "kafka.sasl_password")},
+               {"sasl_password_file", str(sasl_password_file, "kafka.sasl_password_file")},
                {"ssl_ca_location", prop(k, "ssl.ca.location", "kafka.ssl_ca_location")},
                {"ssl_certificate_location",
                 prop(k, "ssl.certificate.location", "kafka.ssl_certificate_location")},
@@ -434,6 +470,7 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   if (const char* e = std::getenv("OTAFLOW_STATE_DIR"); e && *e) state_dir = e;
   if (const char* e = std::getenv("OTAFLOW_KAFKA_BROKERS"); e && *e) k.brokers = e;
   if (const char* e = std::getenv("OTAFLOW_AUDIT_KEY_FILE"); e && *e) c.audit_key_file = e;
+  OTAFLOW_TRY(with_source(kafka_secrets(c, sasl_password_file)));
 
   if (state_dir.empty()) return fail(bad("state_dir", "missing"));
   c.state_dir = state_dir;
@@ -458,9 +495,6 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   if (!c.http_listen.empty()) {
     if (auto l = parse_listen(c.http_listen); !l)
       return fail(bad("http.listen", l.error().message));
-  }
-  for (const auto* m : {&k.client_properties, &k.producer_properties, &k.consumer_properties}) {
-    if (m->count("sasl.password") || m->count("ssl.key.password")) c.holds_password = true;
   }
   if (c.instance_id.empty()) c.instance_id = default_instance_id(c.state_dir);
   return c;

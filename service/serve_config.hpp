@@ -56,6 +56,10 @@ struct serve_options {
   bool partitioned = false;
 };
 
+/// The environment variable that gives the Kafka SASL password when [kafka] has neither
+/// sasl_password nor sasl_password_file; removed from the environment once read.
+inline constexpr const char* kafka_sasl_password_env = "OTAFLOW_KAFKA_SASL_PASSWORD";
+
 /// Everything `otaflow serve` reads from its configuration file and environment.
 struct serve_config {
   std::filesystem::path state_dir;  ///< required (env OTAFLOW_STATE_DIR overrides)
@@ -63,7 +67,10 @@ struct serve_config {
   /// Names this instance's own consumer group for campaign and control events
   /// (<group_id>.control.<instance_id>). Default: the host name and a hash of state_dir.
   std::string instance_id;
-  kafka::kafka_options kafka;  ///< [kafka]; env OTAFLOW_KAFKA_BROKERS overrides brokers
+  /// [kafka]; env OTAFLOW_KAFKA_BROKERS overrides brokers. sasl.password comes from
+  /// sasl_password (the file must then be mode 600), sasl_password_file (mode 600) or
+  /// OTAFLOW_KAFKA_SASL_PASSWORD.
+  kafka::kafka_options kafka;
   std::vector<actors::smpp_options> binds;  ///< one per bind of every [[smsc]] or [[route.smsc]]
   /// [[route]] tables (docs/CONFIGURATION.md "Routes"); the [[smsc]] form is one catch-all
   /// route named "default" over `binds`.
@@ -89,7 +96,8 @@ struct serve_config {
   /// defaults of a fresh install hold: no keys, so a key rotation campaign is refused.
   actors::approval_policy approvals;
   /// Set when the text holds a password ([[smsc]] password, [kafka] sasl_password or
-  /// ssl_key_password): load_serve_config then refuses a file readable by group or others.
+  /// ssl_key_password; not one read from sasl_password_file or the environment):
+  /// load_serve_config then refuses a file readable by group or others.
   bool holds_password = false;
 };
 

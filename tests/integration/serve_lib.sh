@@ -27,7 +27,8 @@ start_smsc() {
 
 # config NAME BROKERS GROUP [RATE]: a serve configuration NAME.toml with topics of this run and
 # the SMPP account NAME; RATE paces each SMPP bind (segments per second, 0 = unpaced).
-# SERVE_WINDOW (default 3000) is the engine's window; SERVE_ENGINE_EXTRA adds lines to [engine].
+# SERVE_WINDOW (default 3000) is the engine's window; SERVE_ENGINE_EXTRA adds lines to [engine],
+# SERVE_KAFKA_EXTRA to [kafka] (e.g. security_protocol and the sasl_* keys).
 config() {
   cat >"$1.toml" <<CONF
 state_dir = "$W/$1"
@@ -38,6 +39,7 @@ group_id = "$RUN.$3"
 triggers_topic = "$RUN.$3.triggers"
 status_topic = "$RUN.$3.status"
 dlq_topic = "$RUN.$3.dlq"
+${SERVE_KAFKA_EXTRA:-}
 [kafka.consumer_properties]
 "session.timeout.ms" = "6000"
 "heartbeat.interval.ms" = "500"
@@ -89,10 +91,13 @@ triggers() {
     awk -v c="$1" '{printf "%s\t{\"type\":\"trigger\",\"campaign\":\"%s\",\"iccid\":\"%s\"}\n", $1, c, $1}'
 }
 
+# KCAT_CONF: a librdkafka properties file kcat reads with -F (SASL_SSL settings and password;
+# nothing secret on kcat's command line). Unset: plain kcat.
+kcat_() { kcat ${KCAT_CONF:+-F "$KCAT_CONF"} "$@"; }
 # produce BROKERS TOPIC < lines: key TAB value, with kcat.
-produce() { kcat -b "$1" -t "$2" -P -K $'\t' -z lz4 -X linger.ms=20; }
+produce() { kcat_ -b "$1" -t "$2" -P -K $'\t' -z lz4 -X linger.ms=20; }
 # consume BROKERS TOPIC: every record of the topic, one per line.
-consume() { kcat -b "$1" -t "$2" -C -o beginning -e -q -f '%s\n' 2>/dev/null; }
+consume() { kcat_ -b "$1" -t "$2" -C -o beginning -e -q -f '%s\n' 2>/dev/null; }
 
 # count_terminal FILE: distinct cards with a terminal status.
 count_terminal() { { grep -E '"state":"(done|failed)"' "$1" || true; } | sed 's/.*"iccid":"\([0-9]*\)".*/\1/' | sort -u | wc -l; }

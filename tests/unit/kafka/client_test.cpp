@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "kafka/admin.hpp"
+#include "kafka/client.hpp"
 #include "kafka/config.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/errc.hpp"
+#include "kafka/mock_cluster.hpp"
 #include "kafka/producer.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -103,6 +106,46 @@ TEST(ClientConfig, ProducerWithoutBrokersFails) {
   auto p = producer::create(kafka_options{}, {});
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().code, make_error_code(errc::bad_argument));
+}
+
+TEST(KafkaRefusal, AuthenticationAndTlsRefusalsArePermanentAndSayWhat) {
+  const std::string sasl =
+      "sasl_ssl://127.0.0.1:9094/bootstrap: SASL authentication error: Authentication failed "
+      "during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512";
+  const auto a = detail::refusal_error(RD_KAFKA_RESP_ERR__AUTHENTICATION, sasl);
+  EXPECT_EQ(a.cls, error_class::permanent);
+  EXPECT_EQ(a.code, std::error_code(RD_KAFKA_RESP_ERR__AUTHENTICATION, rdkafka_category()));
+  EXPECT_EQ(a.message.rfind("Kafka authentication failed: " + sasl, 0), 0u) << a.message;
+  // librdkafka before 2.6.1 cannot log in with SCRAM to Kafka 4.x: the error says so.
+  const bool old = rd_kafka_version() < 0x02060100;
+  EXPECT_EQ(a.message.find("2.6.1 or later can") != std::string::npos, old) << a.message;
+  const auto t = detail::refusal_error(RD_KAFKA_RESP_ERR__SSL,
+                                       "SSL handshake failed: certificate verify failed");
+  EXPECT_EQ(t.cls, error_class::permanent);
+  EXPECT_EQ(t.message,
+            "Kafka TLS handshake failed: SSL handshake failed: certificate verify failed");
+}
+
+TEST(KafkaCheckAccess, AnsweringBrokersPassNoBrokerIsRetriable) {
+  auto mock = mock_cluster::create(1);
+  ASSERT_TRUE(mock.ok()) << mock.error().message;
+  kafka_options o;
+  o.brokers = (*mock)->bootstraps();
+  auto ok = check_access(o, std::chrono::seconds(10));
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+  // Nothing listens on port 1: not a refusal, worth waiting for.
+  o.brokers = "127.0.0.1:1";
+  auto down = check_access(o, std::chrono::milliseconds(1200));
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().cls, error_class::retriable);
+  EXPECT_EQ(down.error().message.rfind("no Kafka broker at 127.0.0.1:1 answered: ", 0), 0u)
+      << down.error().message;
+  // A property librdkafka refuses is the caller's mistake: permanent, naming the key only.
+  o.client_properties["security.protocol"] = "SASL_TLS";
+  auto bad = check_access(o, std::chrono::seconds(1));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().cls, error_class::permanent);
+  EXPECT_NE(bad.error().message.find("security.protocol"), std::string::npos);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -187,6 +188,101 @@ TEST(serve_config, AConfigurationFileWithAPasswordMustBePrivate) {
   auto p = load_serve_config(plain);
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->binds[0].password, "s3cret");
+}
+
+// A configuration whose [kafka] table has `kafka_extra` and whose SMPP password is in `pw`.
+std::string sasl_config(const std::string& pw, const std::string& kafka_extra) {
+  return "state_dir = \"/tmp/otaflow-config-test\"\n"
+         "[kafka]\nbrokers = \"127.0.0.1:9092\"\nsecurity_protocol = \"SASL_SSL\"\n"
+         "sasl_mechanism = \"SCRAM-SHA-512\"\nsasl_username = \"otaflow\"\n" +
+         kafka_extra +
+         "\n[[smsc]]\naddress = \"smsc.example.net:3550\"\nsystem_id = \"otaflow\"\n"
+         "password_file = \"" +
+         pw + "\"\n";
+}
+
+TEST(serve_config, KafkaSaslPasswordFromAPrivateFile) {
+  temp_dir d;
+  ::unsetenv(kafka_sasl_password_env);
+  const auto pw = d.write("pw", "s3cret", 0600);
+  const auto kpw = d.write("kafka.pw", "kafka-Secret-1\n", 0600);
+  auto c = parse_serve_config(sasl_config(pw, "sasl_password_file = \"" + kpw + "\""));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const auto& props = c->kafka.client_properties;
+  EXPECT_EQ(props.at("sasl.password"), "kafka-Secret-1");
+  EXPECT_EQ(props.at("sasl.username"), "otaflow");
+  EXPECT_EQ(props.at("sasl.mechanisms"), "SCRAM-SHA-512");
+  EXPECT_EQ(props.at("security.protocol"), "SASL_SSL");
+  EXPECT_FALSE(c->holds_password);  // the file may be world-readable: it holds no password
+  // The text and the file loaded from disk: a world-readable configuration is accepted.
+  const auto cfg =
+      d.write("otaflow.toml", sasl_config(pw, "sasl_password_file = \"" + kpw + "\""), 0644);
+  auto loaded = load_serve_config(cfg);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->kafka.client_properties.at("sasl.password"), "kafka-Secret-1");
+}
+
+TEST(serve_config, KafkaSaslPasswordFileRefusals) {
+  temp_dir d;
+  ::unsetenv(kafka_sasl_password_env);
+  const auto pw = d.write("pw", "s3cret", 0600);
+  const auto open = d.write("open.pw", "kafka-Secret-1", 0640);
+  auto c = parse_serve_config(sasl_config(pw, "sasl_password_file = \"" + open + "\""));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, "config: kafka.sasl_password_file " + open +
+                                   ": readable by group or others (mode 640; chmod 600 it)");
+  const auto empty = d.write("empty.pw", "\n", 0600);
+  c = parse_serve_config(sasl_config(pw, "sasl_password_file = \"" + empty + "\""));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message,
+            "config: config key 'kafka.sasl_password_file': the file " + empty + " is empty");
+  const auto kpw = d.write("kafka.pw", "kafka-Secret-1", 0600);
+  c = parse_serve_config(
+      sasl_config(pw, "sasl_password = \"x\"\nsasl_password_file = \"" + kpw + "\""));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message,
+            "config: config key 'kafka.sasl_password_file': give sasl_password or "
+            "sasl_password_file, not both");
+  c = parse_serve_config(
+      sasl_config(pw, "sasl_password_file = \"" + d.path.string() + "/missing.pw\""));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("kafka.sasl_password_file " + d.path.string() + "/missing.pw"),
+            std::string::npos)
+      << c.error().message;
+}
+
+TEST(serve_config, KafkaSaslPasswordFromTheEnvironmentIsTakenOut) {
+  temp_dir d;
+  const auto pw = d.write("pw", "s3cret", 0600);
+  ::setenv(kafka_sasl_password_env, "env-Secret-2", 1);
+  auto c = parse_serve_config(sasl_config(pw, ""));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->kafka.client_properties.at("sasl.password"), "env-Secret-2");
+  EXPECT_FALSE(c->holds_password);
+  EXPECT_EQ(std::getenv(kafka_sasl_password_env), nullptr);  // removed once read
+  // The configuration's own password wins; the variable is removed all the same.
+  ::setenv(kafka_sasl_password_env, "env-Secret-2", 1);
+  c = parse_serve_config(sasl_config(pw, "sasl_password = \"text-Secret-3\""));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->kafka.client_properties.at("sasl.password"), "text-Secret-3");
+  EXPECT_TRUE(c->holds_password);
+  EXPECT_EQ(std::getenv(kafka_sasl_password_env), nullptr);
+}
+
+TEST(serve_config, KafkaClientKeyMustBePrivate) {
+  temp_dir d;
+  ::unsetenv(kafka_sasl_password_env);
+  const auto pw = d.write("pw", "s3cret", 0600);
+  const auto key = d.write("client.key", "-----BEGIN PRIVATE KEY-----\n", 0644);
+  const auto text = sasl_config(pw, "ssl_key_location = \"" + key + "\"");
+  auto c = parse_serve_config(text);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, "config: kafka.ssl_key_location " + key +
+                                   ": readable by group or others (mode 644; chmod 600 it)");
+  ::chmod(key.c_str(), 0600);
+  c = parse_serve_config(text);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->kafka.client_properties.at("ssl.key.location"), key);
 }
 
 }  // namespace
