@@ -226,6 +226,22 @@ TEST(Pkcs11Kek, SpecParsing) {
   EXPECT_EQ(junk.error().message, "X: unknown item 'colour' (module, token, key, pin_file)");
 }
 
+TEST(Pkcs11Kek, SourcesInOrderAndTheTokenKeyNeverLoadedAsBytes) {
+  kek_source src;
+  src.pkcs11 = pkcs11_config{"/m.so", "tok", "k1", ""};
+  auto bytes_of = load_kek(src);
+  ASSERT_FALSE(bytes_of.ok());
+  EXPECT_EQ(bytes_of.error().message,
+            "PKCS#11 token 'tok' key 'k1': a PKCS#11 KEK never leaves its token; this needs the "
+            "key itself (kek_file or OTAFLOW_KEK)");
+  // OTAFLOW_KEK_PKCS11 is read when nothing is configured, and named in its errors.
+  ::setenv(pkcs11_env_var, "module=/m.so;token=tok", 1);
+  auto env = open_kek({});
+  ::unsetenv(pkcs11_env_var);
+  ASSERT_FALSE(env.ok());
+  EXPECT_EQ(env.error().message, "OTAFLOW_KEK_PKCS11: no key=");
+}
+
 // File KEK -> token key, stopped after 2 batches (as a kill after a commit leaves it), opened
 // meanwhile with either KEK (a card written then), resumed to the end.
 TEST(Pkcs11Kek, RotateFileToTokenStoppedMidwayThenResumed) {
