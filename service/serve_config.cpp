@@ -458,6 +458,13 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
     }
     c.kek.pkcs11 = p11;
   }
+  if (c.serve.partitioned && kek_file.empty()) {
+    if (const char* e = std::getenv(storage::pkcs11_env_var); e && *e) {
+      return fail(bad("kek", std::string("[serve] partitioned needs the KEK itself (kek_file or "
+                                         "OTAFLOW_KEK), not the PKCS#11 key ") +
+                                 storage::pkcs11_env_var + " names"));
+    }
+  }
   if (k.brokers.empty()) {
     return fail(bad("kafka.brokers", "missing (or set OTAFLOW_KAFKA_BROKERS)"));
   }

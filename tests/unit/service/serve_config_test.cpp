@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -59,6 +60,13 @@ TEST(serve_config, KekInAPkcs11Token) {
   EXPECT_NE(partitioned.error().message.find("[serve] partitioned needs the KEK itself"),
             std::string::npos)
       << partitioned.error().message;
+  ::setenv("OTAFLOW_KEK_PKCS11", "module=/m.so;token=t;key=k", 1);
+  auto from_env = parse_serve_config(config_with("", "") + "[serve]\npartitioned = true\n");
+  ::unsetenv("OTAFLOW_KEK_PKCS11");
+  ASSERT_FALSE(from_env.ok());
+  EXPECT_NE(from_env.error().message.find("not the PKCS#11 key OTAFLOW_KEK_PKCS11 names"),
+            std::string::npos)
+      << from_env.error().message;
   auto pin = parse_serve_config(config_with("", "") + "[kek]\npkcs11_pin = \"1234\"\n");
   ASSERT_FALSE(pin.ok());
   EXPECT_NE(pin.error().message.find("unknown key 'kek.pkcs11_pin'"), std::string::npos);
