@@ -1,6 +1,7 @@
 #pragma once
 // Opening the state directory for a command: the RocksDB directory and the KEK that seals the
-// keys in it (a file when --kek-file is given, else OTAFLOW_KEK; never a command-line value).
+// keys in it (a file when --kek-file is given, else the PKCS#11 key OTAFLOW_KEK_PKCS11 names,
+// else OTAFLOW_KEK; never a command-line value; storage/kek.hpp).
 
 #include <memory>
 #include <string>

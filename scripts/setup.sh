@@ -10,7 +10,7 @@ PACKAGES=(
   libsimdjson-dev nlohmann-json3-dev librapidcheck-dev libmimalloc-dev
   chromium chromium-driver python3-selenium
   kcat openjdk-17-jre-headless maven python3 python3-venv curl openssl
-  libcpp-httplib-dev prometheus stunnel4
+  libcpp-httplib-dev prometheus stunnel4 softhsm2 libp11-kit-dev
 )
 
 missing=()

@@ -359,6 +359,7 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
 
   serve_config c;
   std::string state_dir, kek_file, sasl_password_file;
+  storage::pkcs11_config p11;
   auto& k = c.kafka;
   auto with_source = [&](status s) -> status {
     if (s) return s;
@@ -371,6 +372,14 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
       j, "",
       {{"state_dir", str(state_dir, "state_dir")},
        {"kek_file", str(kek_file, "kek_file")},
+       {"kek",
+        [&](const json& v) {
+          return apply(v, "kek",
+                       {{"pkcs11_module", str(p11.module, "kek.pkcs11_module")},
+                        {"pkcs11_token", str(p11.token, "kek.pkcs11_token")},
+                        {"pkcs11_key_label", str(p11.key_label, "kek.pkcs11_key_label")},
+                        {"pkcs11_pin_file", str(p11.pin_file, "kek.pkcs11_pin_file")}});
+        }},
        {"instance_id", str(c.instance_id, "instance_id")},
        {"kafka",
         [&](const json& v) {
@@ -475,6 +484,31 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
   if (state_dir.empty()) return fail(bad("state_dir", "missing"));
   c.state_dir = state_dir;
   if (!kek_file.empty()) c.kek.file = kek_file;
+  if (p11 != storage::pkcs11_config{}) {
+    if (!kek_file.empty()) return fail(bad("kek", "give kek_file or [kek] pkcs11_*, not both"));
+    for (auto [name, v] :
+         {std::pair{"kek.pkcs11_module", &p11.module}, std::pair{"kek.pkcs11_token", &p11.token},
+          std::pair{"kek.pkcs11_key_label", &p11.key_label}}) {
+      if (v->empty())
+        return fail(bad(name, "missing (a PKCS#11 KEK needs module, token and key label)"));
+    }
+    // Partition-owned instances share sealed rows (the subscribers topic, the changelog), so
+    // they need one data key; a token KEK gives each state directory its own.
+    if (c.serve.partitioned) {
+      return fail(bad("kek",
+                      "[serve] partitioned needs the KEK itself (kek_file or OTAFLOW_KEK), "
+                      "shared by every instance; a PKCS#11 KEK gives each state directory "
+                      "its own data key"));
+    }
+    c.kek.pkcs11 = p11;
+  }
+  if (c.serve.partitioned && kek_file.empty()) {
+    if (const char* e = std::getenv(storage::pkcs11_env_var); e && *e) {
+      return fail(bad("kek", std::string("[serve] partitioned needs the KEK itself (kek_file or "
+                                         "OTAFLOW_KEK), not the PKCS#11 key ") +
+                                 storage::pkcs11_env_var + " names"));
+    }
+  }
   if (k.brokers.empty()) {
     return fail(bad("kafka.brokers", "missing (or set OTAFLOW_KAFKA_BROKERS)"));
   }

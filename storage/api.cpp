@@ -14,12 +14,16 @@ state::state(std::unique_ptr<storage::db> d)
       card_files_(*db_) {}
 
 result<std::unique_ptr<state>> state::open(const db_options& options, const kek_source& kek) {
-  auto k = load_kek(kek);
+  auto k = open_kek(kek);
   if (!k) return k.error();
   return open(options, std::move(*k));
 }
 
 result<std::unique_ptr<state>> state::open(const db_options& options, secret kek) {
+  return open(options, direct_kek(std::move(kek)));
+}
+
+result<std::unique_ptr<state>> state::open(const db_options& options, kek_key kek) {
   auto d = db::open(options, std::move(kek));
   if (!d) return d.error();
   std::unique_ptr<state> s(new state(std::move(*d)));

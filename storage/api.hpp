@@ -26,6 +26,8 @@ class state {
                                                            const kek_source& kek);
   /// Opens the directory with a KEK already loaded.
   [[nodiscard]] static result<std::unique_ptr<state>> open(const db_options& options, secret kek);
+  /// Opens the directory with a KEK already opened (a direct key or a token key).
+  [[nodiscard]] static result<std::unique_ptr<state>> open(const db_options& options, kek_key kek);
 
   [[nodiscard]] storage::db& database() noexcept { return *db_; }
   [[nodiscard]] subscriber_store& subscribers() noexcept { return subscribers_; }

@@ -56,6 +56,8 @@ std::string_view name(audit_type t) noexcept {
       return "campaign";
     case audit_type::import:
       return "import";
+    case audit_type::kek_rotation:
+      return "kek_rotation";
   }
   return "unknown";
 }

@@ -45,10 +45,12 @@ enum class audit_type : std::uint8_t {
   recovery = 12,       ///< sequence numbers staged and never committed (details: missing ranges)
   campaign = 13,       ///< a campaign definition was stored or changed (details: SHA-256, who)
   import = 14,         ///< subscribers were imported (details: file, SHA-256, counts, who)
+  kek_rotation = 15,   ///< a KEK rotation started or finished (details: from, to, rows, who)
 };
 
 /// "submit", "receipt", "por", "counter_use", "state", "key_resolution", "counter_set",
-/// "undelivered", "control", "alert", "checkpoint", "recovery", "campaign", "import".
+/// "undelivered", "control", "alert", "checkpoint", "recovery", "campaign", "import",
+/// "kek_rotation".
 [[nodiscard]] std::string_view name(audit_type t) noexcept;
 
 /// One audit record.

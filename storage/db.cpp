@@ -14,6 +14,7 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include "secure/key_cipher.hpp"
+#include "storage/kek_envelope.hpp"
 #include "storage/record_io.hpp"
 
 namespace otaflow::storage {
@@ -100,9 +101,13 @@ error rocksdb_error(const rocksdb::Status& s, std::string_view what) {
 }
 
 result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
-  if (kek.size() != 32) {
-    return make_error(errc::bad_length,
-                      "key-encryption key: 32 octets needed, got " + std::to_string(kek.size()));
+  return open(options, direct_kek(std::move(kek)));
+}
+
+result<std::unique_ptr<db>> db::open(const db_options& options, kek_key kek) {
+  if (!kek.is_token() && kek.direct.size() != 32) {
+    return make_error(errc::bad_length, "key-encryption key: 32 octets needed, got " +
+                                            std::to_string(kek.direct.size()));
   }
   const auto& dir = options.dir;
   const std::string where = "state directory " + dir.string();
@@ -120,7 +125,6 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
 
   std::unique_ptr<db> d(new db());
   d->dir_ = dir;
-  d->kek_ = std::move(kek);
 
   rocksdb::DBOptions dbo;
   d->read_only_ = options.read_only;
@@ -202,11 +206,27 @@ result<std::unique_ptr<db>> db::open(const db_options& options, secret kek) {
       d->extra_handles_.push_back(handles[i]);
     }
   }
-  OTAFLOW_TRY(d->init_meta());
+  OTAFLOW_TRY(d->init_meta(kek));
   return d;
 }
 
-status db::init_meta() {
+result<bytes> db::make_kek_check(const secret& k) {
+  return secure::seal(k.view(), detail::as_bytes(kek_check_aad), detail::as_bytes(kek_check_text));
+}
+
+result<bytes> db::seal(byte_view aad, byte_view plain) const {
+  return secure::seal(kek_.view(), aad, plain);
+}
+
+result<bytes> db::unseal(byte_view aad, byte_view sealed) const {
+  auto plain = secure::unseal(kek_.view(), aad, sealed);
+  // Try-new-then-old during a rotation: the GCM tag tells which key a value is under.
+  if (!plain && !previous_kek_.empty() && plain.error().code == make_error_code(errc::verification))
+    return secure::unseal(previous_kek_.view(), aad, sealed);
+  return plain;
+}
+
+status db::init_meta(kek_key& kek) {
   const std::string where = "state directory " + dir_.string();
   auto schema = get(column::meta, meta_schema);
   if (!schema) return schema.error();
@@ -217,11 +237,21 @@ status db::init_meta() {
     if (read_only_) {
       return make_error(errc::not_found, where + " holds no otaflow meta records yet");
     }
-    // A new directory: record the layout version and the KEK check value.
+    // A new directory: record the layout version and the KEK check value; a token KEK wraps a
+    // new random data key.
+    rocksdb::WriteBatch b;
+    if (kek.is_token()) {
+      auto dk = new_wrapped_data_key(*kek.token);
+      if (!dk) return detail::with_context(std::move(dk).error(), where);
+      kek_ = std::move(dk->first);
+      b.Put(handle(column::meta), slice(meta_kek_wrapped),
+            slice(detail::as_chars(encode(dk->second))));
+    } else {
+      kek_ = kek.direct;
+    }
     auto sealed = secure::seal(kek_.view(), detail::as_bytes(kek_check_aad),
                                detail::as_bytes(kek_check_text));
     if (!sealed) return sealed.error();
-    rocksdb::WriteBatch b;
     const std::string v = detail::be64(schema_version).substr(4);
     b.Put(handle(column::meta), slice(meta_schema), slice(v));
     b.Put(handle(column::meta), slice(meta_kek_check), slice(detail::as_chars(*sealed)));
@@ -242,6 +272,15 @@ status db::init_meta() {
                                              ", this build reads version " +
                                              std::to_string(schema_version));
   }
+  auto wrapped = get(column::meta, meta_kek_wrapped);
+  if (!wrapped) return wrapped.error();
+  auto rotation = get(column::meta, meta_kek_rotation);
+  if (!rotation) return rotation.error();
+  auto keys = resolve_data_keys(*wrapped, *rotation, kek, where);
+  if (!keys) return keys.error();
+  kek_ = std::move(keys->current);
+  previous_kek_ = std::move(keys->previous);
+  // kek_check is re-sealed under the new data key when a rotation starts.
   auto plain =
       secure::unseal(kek_.view(), detail::as_bytes(kek_check_aad), detail::as_bytes(**check));
   if (!plain || detail::as_chars(*plain) != kek_check_text) {

@@ -20,7 +20,9 @@
 #include <rocksdb/statistics.h>
 #include <rocksdb/write_batch.h>
 
+#include "base/bytes.hpp"
 #include "base/error.hpp"
+#include "storage/kek.hpp"
 #include "storage/secret.hpp"
 
 namespace otaflow::storage {
@@ -91,10 +93,19 @@ class db {
   /// Opens (or creates) the directory; errors say if it is locked by another
   /// process, unreadable, of another schema, or sealed under another KEK.
   [[nodiscard]] static result<std::unique_ptr<db>> open(const db_options& options, secret kek);
+  /// Opens with a loaded KEK: a direct one seals the keys itself, a token key unwraps the
+  /// directory's data key (storage/kek_envelope.hpp); a new directory gets a random data key
+  /// wrapped by the token. During an interrupted KEK rotation either side's KEK opens it.
+  [[nodiscard]] static result<std::unique_ptr<db>> open(const db_options& options, kek_key kek);
 
   ~db();
   db(const db&) = delete;
   db& operator=(const db&) = delete;
+
+  /// The meta record that proves a data key ("kek_check"), sealed under `k`.
+  [[nodiscard]] static result<bytes> make_kek_check(const secret& k);
+  /// Its name in the meta family.
+  static constexpr std::string_view kek_check_record = "kek_check";
 
   /// The RocksDB handle, for the repositories.
   [[nodiscard]] rocksdb::DB& raw() noexcept { return *db_; }
@@ -102,8 +113,20 @@ class db {
   [[nodiscard]] rocksdb::ColumnFamilyHandle* handle(column c) const noexcept {
     return handles_[static_cast<std::size_t>(c)];
   }
-  /// The key-encryption key the directory was opened with.
+  /// The data key new values are sealed under (the KEK itself for a direct KEK).
   [[nodiscard]] const secret& kek() const noexcept { return kek_; }
+  /// During a KEK rotation: the data key the rows not yet re-sealed are under; else empty.
+  [[nodiscard]] const secret& previous_kek() const noexcept { return previous_kek_; }
+  /// Seals a value under kek() (secure/key_cipher.hpp).
+  [[nodiscard]] result<bytes> seal(byte_view aad, byte_view plain) const;
+  /// Opens a value sealed under kek(), or during a rotation under previous_kek().
+  [[nodiscard]] result<bytes> unseal(byte_view aad, byte_view sealed) const;
+  /// The KEK rotation (storage/kek_rotation.hpp) switches the data keys; not synchronised with
+  /// readers: called while the rotation is the directory's only user in the process.
+  void set_data_keys(secret current, secret previous) {
+    kek_ = std::move(current);
+    previous_kek_ = std::move(previous);
+  }
   /// The state directory.
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
 
@@ -143,11 +166,12 @@ class db {
 
  private:
   db() = default;
-  status init_meta();
+  status init_meta(kek_key& kek);
   status refuse_write(std::string_view what) const;
 
   std::filesystem::path dir_;
   secret kek_;
+  secret previous_kek_;
   std::shared_ptr<rocksdb::Statistics> stats_;
   std::shared_ptr<rocksdb::Env> env_;  // db_options::env, outlives db_
   rocksdb::DB* db_ = nullptr;

@@ -41,7 +41,54 @@ result<secret> parse_kek(std::string_view text, std::string_view origin) {
   return s;
 }
 
+namespace {
+
+// The PKCS#11 key the source names, if any (configuration first, then OTAFLOW_KEK_PKCS11).
+result<std::optional<pkcs11_config>> pkcs11_of(const kek_source& source) {
+  if (source.file) return std::optional<pkcs11_config>();
+  if (source.pkcs11) return source.pkcs11;
+  const char* spec = std::getenv(pkcs11_env_var);
+  if (spec == nullptr || *spec == '\0') return std::optional<pkcs11_config>();
+  auto c = parse_pkcs11_spec(spec, pkcs11_env_var);
+  if (!c) return c.error();
+  return std::optional<pkcs11_config>(std::move(*c));
+}
+
+}  // namespace
+
+kek_key direct_kek(secret k, std::string origin) {
+  kek_key out;
+  out.direct = std::move(k);
+  out.origin = std::move(origin);
+  return out;
+}
+
+result<kek_key> open_kek(const kek_source& source) {
+  auto p = pkcs11_of(source);
+  if (!p) return p.error();
+  if (p->has_value()) {
+    auto key = pkcs11_key::open(**p);
+    if (!key) return key.error();
+    kek_key out;
+    out.token = std::move(*key);
+    out.origin = describe(**p);
+    return out;
+  }
+  auto k = load_kek(source);
+  if (!k) return k.error();
+  return direct_kek(std::move(*k),
+                    source.file ? "kek_file " + source.file->string() : std::string(kek_env_var));
+}
+
 result<secret> load_kek(const kek_source& source) {
+  auto p = pkcs11_of(source);
+  if (!p) return p.error();
+  if (p->has_value()) {
+    return make_error(errc::unsupported,
+                      describe(**p) +
+                          ": a PKCS#11 KEK never leaves its token; this needs the key itself "
+                          "(kek_file or OTAFLOW_KEK)");
+  }
   if (source.file) {
     const std::string origin = "kek_file " + source.file->string();
     OTAFLOW_TRY(check_private_file(source.file->string(), "kek_file"));

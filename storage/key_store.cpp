@@ -48,6 +48,10 @@ struct wipe_guard {
 
 }  // namespace
 
+bytes key_store::row_aad(const std::string& row) {
+  return aad_for(row);
+}
+
 std::string key_store::auth_row(std::string_view iccid) {
   return prefix_of(iccid) + 'a';
 }
@@ -82,7 +86,7 @@ status key_store::stage_erase(rocksdb::WriteBatch& b, std::string_view iccid) co
 
 status key_store::stage_sealed(rocksdb::WriteBatch& b, const std::string& row, bytes& plain) const {
   wipe_guard g{plain};
-  auto sealed = secure::seal(db_.kek().view(), aad_for(row), plain);
+  auto sealed = db_.seal(aad_for(row), plain);
   if (!sealed) return sealed.error();
   b.Put(db_.handle(column::keys), slice(row), slice(detail::as_chars(*sealed)));
   return {};
@@ -95,7 +99,7 @@ result<sealed_keys> key_store::seal_rows(std::string_view iccid, const card_keys
   sealed_keys out;
   auto add = [&](std::string row, bytes& plain) -> status {
     wipe_guard g{plain};
-    auto sealed = secure::seal(db_.kek().view(), aad_for(row), plain);
+    auto sealed = db_.seal(aad_for(row), plain);
     if (!sealed) return sealed.error();
     out.rows.emplace_back(std::move(row), std::string(detail::as_chars(*sealed)));
     return {};
@@ -156,7 +160,7 @@ result<std::optional<bytes>> key_store::open_row(const std::string& row) const {
   auto v = db_.get(column::keys, row);
   if (!v) return v.error();
   if (!v->has_value()) return std::optional<bytes>();
-  auto plain = secure::unseal(db_.kek().view(), aad_for(row), detail::as_bytes(**v));
+  auto plain = db_.unseal(aad_for(row), detail::as_bytes(**v));
   if (!plain) return plain.error();
   return std::optional<bytes>(std::move(*plain));
 }
@@ -204,7 +208,7 @@ std::vector<result<keyset_keys>> key_store::get_keysets(
     if (!values) {
       plain = values.error();  // the read failed for every card of the page
     } else if (const auto& v = (*values)[i]) {
-      auto opened = secure::unseal(db_.kek().view(), aad_for(rows[i]), detail::as_bytes(*v));
+      auto opened = db_.unseal(aad_for(rows[i]), detail::as_bytes(*v));
       if (opened) {
         plain = std::optional<bytes>(std::move(*opened));
       } else {
@@ -246,8 +250,7 @@ result<card_keys> key_store::get(std::string_view iccid) const {
     // the card's keys in force.
     if (row.size() > prefix.size() && (row[prefix.size()] == 'p' || row[prefix.size()] == 's'))
       continue;
-    auto plain = secure::unseal(db_.kek().view(), aad_for(row),
-                                detail::as_bytes(it->value().ToStringView()));
+    auto plain = db_.unseal(aad_for(row), detail::as_bytes(it->value().ToStringView()));
     if (!plain) {
       return detail::with_context(std::move(plain).error(), "keys of " + std::string(iccid));
     }
@@ -271,7 +274,7 @@ result<card_keys> key_store::open_sealed(std::string_view iccid, const sealed_ke
                         "keys of " + std::string(iccid) + ": a row of another card");
     }
     const std::string_view slot = std::string_view(row).substr(prefix.size());
-    auto plain = secure::unseal(db_.kek().view(), aad_for(row), detail::as_bytes(value));
+    auto plain = db_.unseal(aad_for(row), detail::as_bytes(value));
     if (!plain) {
       return detail::with_context(
           std::move(plain).error(),

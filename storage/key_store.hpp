@@ -126,6 +126,8 @@ class key_store {
   [[nodiscard]] result<bool> stage_drop_pending(rocksdb::WriteBatch& b, std::string_view iccid,
                                                 std::string_view campaign) const;
 
+  /// The associated data a row's value is sealed with (the KEK rotation re-seals with it).
+  [[nodiscard]] static bytes row_aad(const std::string& row);
   /// Row key of the Ki/OPc row: ICCID \0 'a'.
   [[nodiscard]] static std::string auth_row(std::string_view iccid);
   /// Row key of a keyset row: ICCID \0 'k' KVN.

@@ -33,6 +33,45 @@ TEST(serve_config, AValidConfigurationParses) {
   EXPECT_EQ(c->service.window, 10u);
 }
 
+TEST(serve_config, KekInAPkcs11Token) {
+  const std::string kek =
+      "[kek]\npkcs11_module = \"/usr/lib/softhsm/libsofthsm2.so\"\npkcs11_token = \"ota\"\n"
+      "pkcs11_key_label = \"kek-1\"\npkcs11_pin_file = \"/etc/otaflow/pin\"\n";
+  auto c = parse_serve_config(config_with("", "") + kek);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_TRUE(c->kek.pkcs11.has_value());
+  EXPECT_EQ(*c->kek.pkcs11, (storage::pkcs11_config{"/usr/lib/softhsm/libsofthsm2.so", "ota",
+                                                    "kek-1", "/etc/otaflow/pin"}));
+  EXPECT_FALSE(c->kek.file.has_value());
+  auto both = parse_serve_config("kek_file = \"/k\"\n" + config_with("", "") + kek);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(
+      both.error().message.find("config key 'kek': give kek_file or [kek] pkcs11_*, not both"),
+      std::string::npos)
+      << both.error().message;
+  auto partial = parse_serve_config(config_with("", "") + "[kek]\npkcs11_token = \"ota\"\n");
+  ASSERT_FALSE(partial.ok());
+  EXPECT_NE(partial.error().message.find("config key 'kek.pkcs11_module': missing"),
+            std::string::npos)
+      << partial.error().message;
+  auto partitioned =
+      parse_serve_config(config_with("", "") + kek + "[serve]\npartitioned = true\n");
+  ASSERT_FALSE(partitioned.ok());
+  EXPECT_NE(partitioned.error().message.find("[serve] partitioned needs the KEK itself"),
+            std::string::npos)
+      << partitioned.error().message;
+  ::setenv("OTAFLOW_KEK_PKCS11", "module=/m.so;token=t;key=k", 1);
+  auto from_env = parse_serve_config(config_with("", "") + "[serve]\npartitioned = true\n");
+  ::unsetenv("OTAFLOW_KEK_PKCS11");
+  ASSERT_FALSE(from_env.ok());
+  EXPECT_NE(from_env.error().message.find("not the PKCS#11 key OTAFLOW_KEK_PKCS11 names"),
+            std::string::npos)
+      << from_env.error().message;
+  auto pin = parse_serve_config(config_with("", "") + "[kek]\npkcs11_pin = \"1234\"\n");
+  ASSERT_FALSE(pin.ok());
+  EXPECT_NE(pin.error().message.find("unknown key 'kek.pkcs11_pin'"), std::string::npos);
+}
+
 TEST(serve_config, HttpListenIsOptionalAndChecked) {
   auto none = parse_serve_config(config_with("", ""));
   ASSERT_TRUE(none.ok()) << none.error().message;
