@@ -352,6 +352,52 @@ std::string default_instance_id(const std::filesystem::path& state_dir) {
 
 }  // namespace
 
+// The KEK source of `c`: kek_file, or [kek] pkcs11_* (complete; not with kek_file, and not
+// in partitioned mode, whose instances share sealed rows and so need one data key).
+// The routes of `c`: its [[route]] tables, or one catch-all route of its [[smsc]] binds.
+static status set_routes(serve_config& c) {
+  if (!c.routes.empty()) {
+    if (!c.binds.empty()) return bad("smsc", "give [[route]] tables or [[smsc]], not both");
+    c.binds = c.routes.all_binds();
+    return {};
+  }
+  if (c.binds.empty()) {
+    return bad("smsc", "missing: at least one [[smsc]] table (or [[route]] tables)");
+  }
+  c.routes = actors::route_table::single(c.binds);
+  return {};
+}
+
+static status set_kek(serve_config& c, const std::string& kek_file,
+                      const storage::pkcs11_config& p11) {
+  if (!kek_file.empty()) c.kek.file = kek_file;
+  if (p11 != storage::pkcs11_config{}) {
+    if (!kek_file.empty()) return bad("kek", "give kek_file or [kek] pkcs11_*, not both");
+    for (auto [name, v] :
+         {std::pair{"kek.pkcs11_module", &p11.module}, std::pair{"kek.pkcs11_token", &p11.token},
+          std::pair{"kek.pkcs11_key_label", &p11.key_label}}) {
+      if (v->empty()) return bad(name, "missing (a PKCS#11 KEK needs module, token and key label)");
+    }
+    // Partition-owned instances share sealed rows (the subscribers topic, the changelog), so
+    // they need one data key; a token KEK gives each state directory its own.
+    if (c.serve.partitioned) {
+      return bad("kek",
+                 "[serve] partitioned needs the KEK itself (kek_file or OTAFLOW_KEK), "
+                 "shared by every instance; a PKCS#11 KEK gives each state directory "
+                 "its own data key");
+    }
+    c.kek.pkcs11 = p11;
+  }
+  if (c.serve.partitioned && kek_file.empty()) {
+    if (const char* e = std::getenv(storage::pkcs11_env_var); e && *e) {
+      return bad("kek", std::string("[serve] partitioned needs the KEK itself (kek_file or "
+                                    "OTAFLOW_KEK), not the PKCS#11 key ") +
+                            storage::pkcs11_env_var + " names");
+    }
+  }
+  return {};
+}
+
 result<serve_config> parse_serve_config(std::string_view text, std::string_view source) {
   auto parsed = actors::toml_to_json(text, source);
   if (!parsed) return parsed.error();
@@ -483,45 +529,12 @@ result<serve_config> parse_serve_config(std::string_view text, std::string_view 
 
   if (state_dir.empty()) return fail(bad("state_dir", "missing"));
   c.state_dir = state_dir;
-  if (!kek_file.empty()) c.kek.file = kek_file;
-  if (p11 != storage::pkcs11_config{}) {
-    if (!kek_file.empty()) return fail(bad("kek", "give kek_file or [kek] pkcs11_*, not both"));
-    for (auto [name, v] :
-         {std::pair{"kek.pkcs11_module", &p11.module}, std::pair{"kek.pkcs11_token", &p11.token},
-          std::pair{"kek.pkcs11_key_label", &p11.key_label}}) {
-      if (v->empty())
-        return fail(bad(name, "missing (a PKCS#11 KEK needs module, token and key label)"));
-    }
-    // Partition-owned instances share sealed rows (the subscribers topic, the changelog), so
-    // they need one data key; a token KEK gives each state directory its own.
-    if (c.serve.partitioned) {
-      return fail(bad("kek",
-                      "[serve] partitioned needs the KEK itself (kek_file or OTAFLOW_KEK), "
-                      "shared by every instance; a PKCS#11 KEK gives each state directory "
-                      "its own data key"));
-    }
-    c.kek.pkcs11 = p11;
-  }
-  if (c.serve.partitioned && kek_file.empty()) {
-    if (const char* e = std::getenv(storage::pkcs11_env_var); e && *e) {
-      return fail(bad("kek", std::string("[serve] partitioned needs the KEK itself (kek_file or "
-                                         "OTAFLOW_KEK), not the PKCS#11 key ") +
-                                 storage::pkcs11_env_var + " names"));
-    }
-  }
+  if (auto e = set_kek(c, kek_file, p11); !e) return fail(e.error());
   if (k.brokers.empty()) {
     return fail(bad("kafka.brokers", "missing (or set OTAFLOW_KAFKA_BROKERS)"));
   }
   OTAFLOW_TRY(with_source(kafka::validate(k)));
-  if (!c.routes.empty()) {
-    if (!c.binds.empty()) return fail(bad("smsc", "give [[route]] tables or [[smsc]], not both"));
-    c.binds = c.routes.all_binds();
-  } else {
-    if (c.binds.empty()) {
-      return fail(bad("smsc", "missing: at least one [[smsc]] table (or [[route]] tables)"));
-    }
-    c.routes = actors::route_table::single(c.binds);
-  }
+  if (auto e = set_routes(c); !e) return fail(e.error());
   if (c.engine.scheduler_policy != "sharing" && c.engine.scheduler_policy != "stealing") {
     return fail(bad("engine.scheduler_policy",
                     "'" + c.engine.scheduler_policy + "' is neither 'sharing' nor 'stealing'"));
