@@ -441,17 +441,19 @@ void on_withdraw(service_actor_t* self, svc_withdraw& w) {
   });
 }
 
+// The ICCID of a job_key (campaign NUL iccid).
+std::string_view iccid_of_key(const std::string& key) {
+  const auto nul = key.find('\0');
+  return std::string_view(key).substr(nul == std::string::npos ? 0 : nul + 1);
+}
+
 // A partition moved away: its cards' jobs end here without writing anything (the new owner
 // resumes them from their durable state); answers once what they sent the journal is durable.
 void on_release(service_actor_t* self, svc_release& r) {
   auto& st = self->state;
   std::size_t n = 0;
-  auto iccid_of = [](const std::string& key) {
-    const auto nul = key.find('\0');
-    return std::string_view(key).substr(nul == std::string::npos ? 0 : nul + 1);
-  };
   for (auto it = st.jobs.begin(); it != st.jobs.end();) {
-    if (!(*r.which)(iccid_of(it->second.key))) {
+    if (!(*r.which)(iccid_of_key(it->second.key))) {
       ++it;
       continue;
     }
@@ -462,7 +464,7 @@ void on_release(service_actor_t* self, svc_release& r) {
     it = st.jobs.erase(it);
     ++n;
   }
-  std::erase_if(st.finishing, [&](const auto& kv) { return (*r.which)(iccid_of(kv.first)); });
+  std::erase_if(st.finishing, [&](const auto& kv) { return (*r.which)(iccid_of_key(kv.first)); });
   if (n > 0) st.log->info("service: {} jobs released (their partition moved away)", n);
   gauges(st);
   maybe_stopped(st);
@@ -477,10 +479,8 @@ void on_release(service_actor_t* self, svc_release& r) {
 // just restored from the changelog), so its active jobs may be admitted again.
 std::uint64_t on_reclaim(service_actor_t* self, const svc_reclaim& r) {
   auto& st = self->state;
-  const auto n = std::erase_if(st.refused, [&](const std::string& key) {
-    const auto nul = key.find('\0');
-    return (*r.which)(std::string_view(key).substr(nul == std::string::npos ? 0 : nul + 1));
-  });
+  const auto n = std::erase_if(
+      st.refused, [&](const std::string& key) { return (*r.which)(iccid_of_key(key)); });
   if (n > 0) st.log->info("service: {} refused jobs may run again (their partition is back)", n);
   return n;
 }

@@ -194,7 +194,7 @@ std::vector<bytes> collect_keys(const gp_opts& o) {
       auto b = from_hex(word);
       if (!b) usage_error("--key-file " + path + ": " + b.error().message);
       out.push_back(std::move(*b));
-      secure_wipe({reinterpret_cast<std::uint8_t*>(word.data()), word.size()});
+      secure_wipe(word);
     }
     secure_wipe({reinterpret_cast<std::uint8_t*>(text->data()), text->size()});
   }

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "base/bytes.hpp"
+
 namespace otaflow {
 namespace {
 
@@ -44,6 +46,10 @@ result<std::string> read_private_file(const std::string& path, std::string_view 
   if (!in) return make_error(errc::io, std::string(what) + " " + path + ": cannot be read");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return trimmed(std::move(text));
+}
+
+void secure_wipe(std::string& s) noexcept {
+  secure_wipe({reinterpret_cast<std::uint8_t*>(s.data()), s.size()});
 }
 
 std::optional<std::string> take_env(const char* name) {

@@ -21,6 +21,9 @@ namespace otaflow {
 /// removed. Errors name `what` and the path, never the content.
 [[nodiscard]] result<std::string> read_private_file(const std::string& path, std::string_view what);
 
+/// Overwrites a string that held a secret (secure_wipe of its bytes; the size stays).
+void secure_wipe(std::string& s) noexcept;
+
 /// The value of an environment variable, removed from the environment; nullopt when unset.
 [[nodiscard]] std::optional<std::string> take_env(const char* name);
 

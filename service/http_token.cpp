@@ -1,14 +1,9 @@
 #include "service/http_token.hpp"
 
-#include "base/bytes.hpp"
 #include "base/secrets.hpp"
 
 namespace otaflow::service {
 namespace {
-
-void secure_wipe_string(std::string& s) noexcept {
-  secure_wipe({reinterpret_cast<std::uint8_t*>(s.data()), s.size()});
-}
 
 constexpr std::size_t min_token_length = 16;
 constexpr std::size_t max_name_length = 64;
@@ -92,18 +87,16 @@ result<http_tokens> parse_token_file(const std::string& text, const std::string&
 }  // namespace
 
 result<http_tokens> load_http_tokens(const std::string& token_file) {
-  if (auto env = take_env(http_token_env)) {
-    auto value = trimmed(*env);
-    secure_wipe_string(*env);
-    OTAFLOW_TRY(check_value(value, http_token_env));
-    return http_tokens{{http_token_env, std::move(value)}};
+  if (auto env = take_env(http_token_env)) {  // trimmed by take_env
+    OTAFLOW_TRY(check_value(*env, http_token_env));
+    return http_tokens{{http_token_env, std::move(*env)}};
   }
   if (token_file.empty()) return http_tokens{};
   // The shared check (base/secrets.hpp): refused when readable by group or others.
   auto text = read_private_file(token_file, "http.token_file");
   if (!text) return text.error();
   auto out = parse_token_file(*text, "http.token_file " + token_file);
-  secure_wipe_string(*text);
+  secure_wipe(*text);
   return out;
 }
 

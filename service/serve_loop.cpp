@@ -100,12 +100,17 @@ void campaign_registry::resume_jobs(const std::string& id, const actors::campaig
 
 void campaign_registry::resume_where(const std::function<bool(std::string_view)>& which) {
   std::lock_guard lock(mu_);
+  // Checked as each card is reached, with the card filter (this instance's ownership now): a
+  // cursor outliving a revoke starts no job whose writes would be refused.
+  auto keep = [which, owned = owned_](std::string_view iccid) {
+    return which(iccid) && (!owned || owned(iccid));
+  };
   for (const auto& [id, e] : campaigns_) {
     if (e.mode == actors::campaign_mode::paused) continue;
     engine_.admit(
         id,
         std::make_unique<owned_cursor>(
-            std::make_unique<actors::active_job_cursor>(state_, id, e.ctx->def, routes_), which),
+            std::make_unique<actors::active_job_cursor>(state_, id, e.ctx->def, routes_), keep),
         0);
   }
 }

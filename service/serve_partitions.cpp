@@ -202,13 +202,9 @@ status partition_owner::assigned(kafka::consumer& consumer,
     return mine.count(partition_of(iccid)) > 0;
   };
   engine_.reclaim(arriving);
-  if (registry_ != nullptr) {
-    // The cards of these partitions while this instance still owns them: a resume cursor
-    // outliving a revoke must not start jobs whose writes are refused (and, before reclaim,
-    // were never started again once the partition came back: a CI failure).
-    registry_->resume_where(
-        [this, arriving](std::string_view iccid) { return arriving(iccid) && owns_card(iccid); });
-  }
+  // resume_where also checks, card by card, that this instance still owns it (the registry's
+  // card filter): a cursor outliving a revoke starts no job whose writes would be refused.
+  if (registry_ != nullptr) registry_->resume_where(arriving);
   return {};
 }
 

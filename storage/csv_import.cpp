@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/secrets.hpp"
 #include "storage/record_io.hpp"
 #include "storage/vendor_csv.hpp"
 
@@ -22,10 +23,6 @@ std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
-}
-
-void wipe(std::string& s) noexcept {
-  secure_wipe({reinterpret_cast<std::uint8_t*>(s.data()), s.size()});
 }
 
 struct parsed_row {
@@ -220,13 +217,13 @@ struct pending_line {
 // Parses and seals one line (worker side: no database access beyond the KEK).
 void work_line(const csv::layout& l, const key_store& keys, pending_line& p) {
   auto fields = csv::split_line(p.text);
-  wipe(p.text);
+  secure_wipe(p.text);
   if (!fields) {
     p.reason = "unterminated quoted field";
     return;
   }
   auto card = csv::parse_row(l, *fields);
-  for (auto& f : *fields) wipe(f);
+  for (auto& f : *fields) secure_wipe(f);
   if (!card) {
     p.reason = card.error().message;
     return;
@@ -377,7 +374,7 @@ result<import_summary> import_csv(state& st, std::istream& in, const import_opti
     if (trim(line).empty()) continue;
     if (!l) {
       auto fields = csv::split_line(line);
-      wipe(line);
+      secure_wipe(line);
       if (!fields) return make_error(errc::bad_value, "header: unterminated quoted field");
       auto h = csv::parse_header(*fields, options.attributes);
       if (!h) return h.error();

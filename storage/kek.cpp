@@ -98,7 +98,7 @@ result<secret> load_kek(const kek_source& source) {
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto k = parse_kek(text, origin);
-    secure_wipe({reinterpret_cast<std::uint8_t*>(text.data()), text.size()});
+    secure_wipe(text);
     return k;
   }
   // OTAFLOW_KEK leaves the environment (its bytes wiped) once read: child processes and readers

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/bytes.hpp"
+#include "base/secrets.hpp"
 #include "storage/csv_import.hpp"
 #include "storage/identifiers.hpp"
 
@@ -23,10 +24,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-void wipe(std::string& s) noexcept {
-  secure_wipe({reinterpret_cast<std::uint8_t*>(s.data()), s.size()});
 }
 
 template <std::size_t N>
@@ -113,18 +110,18 @@ std::optional<std::vector<std::string>> split_line(std::string_view line) {
       quoted = true;
     } else if (c == ',') {
       out.push_back(trim(field));
-      wipe(field);
+      secure_wipe(field);
       field.clear();
     } else {
       field += c;
     }
   }
   if (quoted) {
-    wipe(field);
+    secure_wipe(field);
     return std::nullopt;
   }
   out.push_back(trim(field));
-  wipe(field);
+  secure_wipe(field);
   return out;
 }
 
