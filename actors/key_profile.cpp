@@ -128,7 +128,13 @@ std::map<std::string, bytes> template_values(const key_profile& p, const key_val
   if (!v) return m;
   m["ki"].assign(v->ki.begin(), v->ki.end());
   m["opc"].assign(v->opc.begin(), v->opc.end());
-  if (auto kcv = secure::key_check_value(v->ki)) m["kcv_ki"].assign(kcv->begin(), kcv->end());
+  // Ki is 16 octets (the key store's pending keys), so the KCV cannot fail; if it ever did,
+  // key_commands refuses the card rather than send FF octets (see there).
+  if (auto kcv = secure::key_check_value(v->ki)) {
+    m["kcv_ki"].assign(kcv->begin(), kcv->end());
+  } else {
+    m.erase("kcv_ki");
+  }
   m["seq"] = {static_cast<std::uint8_t>(v->sequence >> 24),
               static_cast<std::uint8_t>(v->sequence >> 16),
               static_cast<std::uint8_t>(v->sequence >> 8), static_cast<std::uint8_t>(v->sequence)};
@@ -569,14 +575,14 @@ status check_key_profile(const key_profile& p, const security_def& s, const std:
 result<std::vector<codec::command_apdu>> key_commands(const key_profile& p, std::uint8_t cla,
                                                       const key_values* v) {
   std::vector<codec::command_apdu> out;
+  if (v && (v->ki.size() != 16 || v->opc.size() != 16))
+    return make_error(errc::bad_length, "Ki and OPc must have 16 octets");
   if (p.otaflow_key_file) {
     codec::command_apdu u{cla, codec::ins::update_binary, 0, 0, {}, {}};
     if (!v) {
       u.data = bytes(codec::keyfile::file_size, 0xFF);
     } else {
       secure::subscriber_keys keys;
-      if (v->ki.size() != 16 || v->opc.size() != 16)
-        return make_error(errc::bad_length, "Ki and OPc must have 16 octets");
       std::copy(v->ki.begin(), v->ki.end(), keys.ki.begin());
       std::copy(v->opc.begin(), v->opc.end(), keys.opc.begin());
       codec::keyfile::header hdr;
@@ -595,13 +601,17 @@ result<std::vector<codec::command_apdu>> key_commands(const key_profile& p, std:
     auto a = secure::wrap_value(*p.algorithm, p.padding, v->wrap_key, v->ki);
     if (!a) return make_error(a.error().code, "wrapping Ki: " + a.error().message);
     auto b = secure::wrap_value(*p.algorithm, p.padding, v->wrap_key, v->opc);
-    if (!b) return make_error(b.error().code, "wrapping OPc: " + b.error().message);
+    if (!b) {
+      secure_wipe(*a);
+      return make_error(b.error().code, "wrapping OPc: " + b.error().message);
+    }
     ki_w = std::move(*a);
     opc_w = std::move(*b);
   }
   auto values = template_values(p, v, ki_w, opc_w);
   secure_wipe(ki_w);
   secure_wipe(opc_w);
+  if (!values.count("kcv_ki")) return make_error(errc::internal, "the KCV of Ki failed");
   auto wipe_all = [&] {
     for (auto& [k, b] : values) secure_wipe(b);
   };
