@@ -59,7 +59,7 @@ result<std::vector<std::uint16_t>> parse_fid_path(const std::string& s, const st
     const auto slash = std::min(s.find('/', at), s.size());
     const auto part = s.substr(at, slash - at);
     if (part.size() != 4 || !std::all_of(part.begin(), part.end(), is_hex))
-      return bad(where, "'" + s + "' is not a path of 4-hex-digit FIDs like 3F00/7F20/6F99");
+      return bad(where, "'" + s + "' is not a path of 4-hex-digit FIDs like 3F00/7F4F/6F20");
     out.push_back(static_cast<std::uint16_t>(std::stoul(part, nullptr, 16)));
     at = slash + 1;
   }

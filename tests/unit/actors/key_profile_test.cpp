@@ -93,7 +93,7 @@ TEST(KeyProfile, EveryRefusalNamesItsField) {
       {file("path = \"7F20/6F99\"\n" + rec_fields),
        "p.write.path: '7F20/6F99' must start at the MF (3F00) and name a file under it"},
       {file("path = \"3F00/7F2\"\n" + rec_fields),
-       "p.write.path: '3F00/7F2' is not a path of 4-hex-digit FIDs like 3F00/7F20/6F99"},
+       "p.write.path: '3F00/7F2' is not a path of 4-hex-digit FIDs like 3F00/7F4F/6F20"},
       {file("path = \"3F00/6F99\"\nstructure = \"cyclic\"\n" + rec_fields),
        "p.write.structure: 'cyclic' is not transparent or linear_fixed"},
       {file("path = \"3F00/6F99\"\n"), "p.write.fields: is required (ki and opc)"},
@@ -212,7 +212,7 @@ TEST(KeyProfile, FileMethodCommands) {
                                            "00dc04041000000007" + std::string(24, 'f')}));
   // Transparent: adjacent fields share one UPDATE BINARY, a gap starts another.
   auto t =
-      parse(file("path = \"3F00/7F20/6F98\"\nvalues = \"clear\"\n[write.fields]\nki = 0\n"
+      parse(file("path = \"3F00/7F4F/6F21\"\nvalues = \"clear\"\n[write.fields]\nki = 0\n"
                  "opc = 16\nsequence = 40\n",
                  "[protection]\nwrap_key = \"none\"\n"));
   ASSERT_TRUE(t.ok()) << t.error().message;
