@@ -948,8 +948,9 @@ status check_security(const variant_def& v, const std::string& field) {
     if (!missing.empty())
       return field_error(field, spi_text + " cannot carry a key update (" + update +
                                     "): " + join() + "; allow_insecure does not lift this");
-    if (v.update.keys)
-      OTAFLOW_TRY(check_key_profile(effective_key_profile(*v.update.keys), sec, field));
+    // A vendor's profile may ask for more; the built-in one keeps the rules above alone.
+    if (v.update.keys && v.update.keys->profile)
+      OTAFLOW_TRY(check_key_profile(*v.update.keys->profile, sec, field));
   }
   if (sec.allow_insecure) return {};
   if (spi->counter != codec::counter_mode::higher &&

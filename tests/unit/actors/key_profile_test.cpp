@@ -293,6 +293,23 @@ TEST(KeyProfile, CampaignsNameProfileFilesAndCarryTheirContent) {
   EXPECT_EQ(
       ds.error().message,
       path.string() + ": security.spi: key profile 'v' needs commands with a DS, SPI 1629 has cc");
+  // Without a CC on commands (allow_insecure): the built-in profile keeps today's rules (the
+  // key update rules only), a vendor profile asking for a CC refuses it.
+  auto weak = [](const std::string& keys) {
+    return "id = \"kp\"\n[security]\nspi = \"0429\"\nkic = \"15\"\nkid = \"15\"\ntar = "
+           "\"B00010\"\nallow_insecure = true\n[target]\nall = true\n[update.keys]\nrotate = "
+           "[\"ki\"]\n" +
+           keys;
+  };
+  write(weak(""));
+  EXPECT_TRUE(load_campaign_file(path.string()).ok());
+  write(weak("profile = \"vendor-b.toml\"\n"));
+  auto no_cc = load_campaign_file(path.string());
+  ASSERT_FALSE(no_cc.ok());
+  EXPECT_EQ(no_cc.error().message,
+            path.string() +
+                ": security.spi: key profile 'example-apdu' needs commands with a CC "
+                "or DS, SPI 0429 has none");
   // A profile file's own error names the file.
   std::ofstream(dir.path() / "broken.toml") << apdus("80 4E 01 00 {len} {foo}");
   write(campaign("B00010", "profile = \"broken.toml\"\n"));
