@@ -12,6 +12,8 @@
 // octets of AES-128(Ki, 16 x 00); sequence: 4 octets, above the last one the card applied (the
 // last one again with the same keys is accepted and changes nothing). A card of that profile
 // refuses UPDATE BINARY of EF 6F01 (6982): its vendor takes keys through the command only.
+// "example-record" is another fictional vendor's linear fixed EF 3F00/7F4F/6F20
+// (example_record_apply); only cards of that key profile accept writes to it.
 
 #include <cstdint>
 #include <optional>
@@ -24,9 +26,9 @@
 namespace otaflow::sim {
 
 /// The key profiles a virtual card implements.
-enum class card_key_profile : std::uint8_t { otaflow_virtual, example_apdu };
+enum class card_key_profile : std::uint8_t { otaflow_virtual, example_apdu, example_record };
 
-/// "otaflow-virtual", "example-apdu".
+/// "otaflow-virtual", "example-apdu", "example-record".
 [[nodiscard]] std::string_view name(card_key_profile k) noexcept;
 /// The profile of a name (as name() prints it).
 [[nodiscard]] result<card_key_profile> card_key_profile_from(std::string_view s);
@@ -40,5 +42,13 @@ inline constexpr std::uint8_t example_key_ins = 0x4E;
 /// 6A88 no keyset P1; 6A80 unwrapping or the KCV fails; 6985 an old sequence.
 [[nodiscard]] codec::response_apdu example_key_command(uicc_data& card,
                                                        const codec::command_apdu& c, bool adm);
+
+/// The example vendor's record file EF 6F20 under DF 7F4F (config/key-profiles/
+/// example-record.toml), all four records of 16 octets: 1 = AES-ECB(KIK, Ki), 2 = AES-ECB(KIK,
+/// OPc), 3 = KCV(Ki) then FF, 4 = the 4-octet sequence then FF. The card applies the keys when
+/// record 4 is written: it unwraps with each keyset's KIK and takes the one whose Ki matches the
+/// KCV (a real card knows the keyset of the OTA session). SWs as example_key_command: 9000,
+/// 6A80 (no KIK gives the KCV), 6985 (an older sequence).
+[[nodiscard]] std::uint16_t example_record_apply(uicc_data& card, byte_view content);
 
 }  // namespace otaflow::sim

@@ -656,12 +656,19 @@ response_apdu uicc_session::update_record(const command_apdu& c, bool gsm) {
   }
   if (rec == 0 || rec > n) return reply(sw::record_not_found);
   if (c.data.size() != ef_->record_len) return reply(sw::wrong_length);
+  // The example vendor's key file: only its cards take it, and apply it with record 4
+  // (sim/card_key_profile.hpp).
+  const bool vendor_keys =
+      df_ == ts::fid::df_example_vendor && ef_->fid == ts::fid::ef_example_keys;
+  if (vendor_keys && profile_.key_profile != card_key_profile::example_record)
+    return reply(sw::security_not_satisfied);
   record_ = rec;
   bytes content = card_.content(df_, *ef_);
   std::copy(c.data.begin(), c.data.end(),
             content.begin() + static_cast<std::ptrdiff_t>((rec - 1) * ef_->record_len));
+  const std::uint16_t s = vendor_keys && rec == 4 ? example_record_apply(card_, content) : sw::ok;
   card_.store(df_, *ef_, std::move(content));
-  return reply(sw::ok);
+  return reply(s);
 }
 
 // ---- GET RESPONSE, AUTHENTICATE, VERIFY ------------------------------------------------------

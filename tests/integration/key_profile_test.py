@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """Ki/OPc rotation through card vendor key profiles, end to end (issue 16).
 
-A fleet of two card vendors: cards with vendor = A take keys through otaflow's key rotation
-file (the built-in otaflow-virtual profile), cards with vendor = B only through the example
-vendor's proprietary command (card profile key_profile = "example-apdu"). Each vendor's cards
-sit behind their own smsc-sim (A: the default card profile; B: --card-profile), reached
-through SMSC routes on the `vendor` attribute. One key rotation campaign with two variants
-chosen by rules on `vendor`, each naming its profile file (config/key-profiles/, copied
-beside the campaign), signed by two operators. Asserted:
+A fleet of three card vendors: cards with vendor = A take keys through otaflow's key rotation
+file (the built-in otaflow-virtual profile), vendor = B only through the example vendor's
+proprietary command (card profile key_profile = "example-apdu"), vendor = C only through the
+example vendor's linear fixed record file ("example-record"). Each vendor's cards sit behind
+their own smsc-sim (A: the default card profile; B, C: --card-profile), reached through SMSC
+routes on the `vendor` attribute. One key rotation campaign with a variant per vendor chosen
+by rules on `vendor`, each naming its profile file (config/key-profiles/, copied beside the
+campaign), signed by two operators. Asserted:
   - every card ends `done`, each variant with its vendor's cards;
   - each card's new Ki/OPc is proven by AKA: AUTHENTICATE on the card answers RES = XRES of a
     vector the repository computes from the keys it now holds, a vector of the old keys fails
     with a MAC failure, and the card reports its rotation sequence 1;
-  - a campaign that sends vendor B's cards the otaflow file instead fails on the card (SW
-    6982 in the PoR), and their keys stay the rotated ones.
+  - a campaign that sends vendor B's and C's cards the otaflow file instead fails on the card
+    (SW 6982 in the PoR), and their keys stay the rotated ones.
 Usage: key_profile_test.py OTAFLOW_BINARY
 """
 import json
@@ -34,7 +35,7 @@ SEED = "key-profiles"
 PROFILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config",
                         "key-profiles")
 
-CAMPAIGN = '''id = "{cid}"
+HEADER = '''id = "{cid}"
 [security]
 spi = "1629"                 # counter higher, ciphered, CC; PoR with a CC
 kic = "15"
@@ -42,32 +43,31 @@ kid = "15"
 tar = "B00010"
 [target]
 all = true
-
-[[variant]]
-name = "vendor-a"
-[variant.update.keys]
-rotate = ["ki", "opc"]
-profile = "{profile_a}"
-
-[[variant]]
-name = "vendor-b"
-[variant.update.keys]
-rotate = ["ki", "opc"]
-profile = "{profile_b}"
-
-[[rule]]
-variant = "vendor-a"
-when = {{ vendor = "A" }}
-[[rule]]
-variant = "vendor-b"
-when = {{ vendor = "B" }}
-
 [policy]
 rate = 500
 max_attempts = 2
 por_timeout = "5s"
 retry_backoff = "200ms"
 '''
+VARIANT = '''
+[[variant]]
+name = "vendor-{v}"
+[variant.update.keys]
+rotate = ["ki", "opc"]
+profile = "{profile}"
+[[rule]]
+variant = "vendor-{v}"
+when = {{ vendor = "{V}" }}
+'''
+
+
+def campaign(path, cid, profiles):
+    """A key rotation campaign with one variant per vendor: {vendor: profile}."""
+    text = HEADER.format(cid=cid)
+    for v, profile in profiles.items():
+        text += VARIANT.format(v=v.lower(), V=v, profile=profile)
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def run(cmd, env, ok=True):
@@ -101,9 +101,9 @@ def main():
         gen = os.path.join(work, "generated.csv")
         run([ota, "fleet", "generate", "--count", str(CARDS), "--seed", SEED, "--out", gen], env)
         lines = open(gen).read().splitlines()
-        rows = {"A": [], "B": []}
+        rows = {"A": [], "B": [], "C": []}
         for i, row in enumerate(lines[1:]):
-            rows["A" if i % 2 == 0 else "B"].append(row)
+            rows["ABC"[i % 3]].append(row)
         # The repository's file: every card with its vendor; each simulator's: its vendor's.
         with open(os.path.join(work, "all.csv"), "w") as f:
             f.write(lines[0] + ",vendor\n")
@@ -117,16 +117,22 @@ def main():
                               os.path.join(work, "all.csv")], env).stdout)
         assert imp["imported"] == CARDS and imp["rejected"] == 0, imp
         vendor_of = {r.split(",")[0]: v for v, rs in rows.items() for r in rs}
-
-        with open(os.path.join(work, "card-profile-b.toml"), "w") as f:
-            f.write('[card_profile]\nname = "vendor-b"\nkey_profile = "example-apdu"\n')
         state = {v: os.path.join(work, f"cards-{v}") for v in rows}
-        sim_a, port_a = start_sim(ota, env, os.path.join(work, "vendor-A.csv"), state["A"])
-        sim_b, port_b = start_sim(ota, env, os.path.join(work, "vendor-B.csv"), state["B"],
-                                  ["--card-profile", os.path.join(work, "card-profile-b.toml")])
+
+        # Vendor B's cards take the example command, vendor C's the example record file.
+        sims, ports = {}, {}
+        for v, key_profile in (("A", None), ("B", "example-apdu"), ("C", "example-record")):
+            extra = []
+            if key_profile:
+                cp = os.path.join(work, f"card-profile-{v}.toml")
+                with open(cp, "w") as f:
+                    f.write(f'[card_profile]\nname = "vendor-{v}"\nkey_profile = "{key_profile}"\n')
+                extra = ["--card-profile", cp]
+            sims[v], ports[v] = start_sim(ota, env, os.path.join(work, f"vendor-{v}.csv"),
+                                          state[v], extra)
         routes = os.path.join(work, "routes.toml")
         with open(routes, "w") as f:
-            for v, port in (("A", port_a), ("B", port_b)):
+            for v, port in ports.items():
                 f.write(f'[[route]]\nname = "vendor-{v.lower()}"\n[[route.smsc]]\n'
                         f'address = "127.0.0.1:{port}"\nsystem_id = "test"\npassword = "test"\n'
                         f'rate = 500\n[[route.match]]\nattributes = {{ vendor = "{v}" }}\n\n')
@@ -139,33 +145,31 @@ def main():
             config, keys, _ = approvers(ota, env, work)
             base = [ota, "campaign", "run", "--state", engine, "--routes", routes,
                     "--approvals-config", config]
-            shutil.copy(os.path.join(PROFILES, "otaflow-virtual.toml"), work)
-            shutil.copy(os.path.join(PROFILES, "example-apdu.toml"), work)
+            for f in ("otaflow-virtual.toml", "example-apdu.toml", "example-record.toml"):
+                shutil.copy(os.path.join(PROFILES, f), work)
             toml = os.path.join(work, "rotate.toml")
-            with open(toml, "w") as f:
-                f.write(CAMPAIGN.format(cid="ki-opc-vendors", profile_a="otaflow-virtual.toml",
-                                        profile_b="example-apdu.toml"))
+            campaign(toml, "ki-opc-vendors", {"A": "otaflow-virtual.toml", "B": "example-apdu.toml",
+                                              "C": "example-record.toml"})
             sign(ota, env, toml, keys)
             summary = last_json(run(base + [toml], env).stdout)
             print("rotation:", json.dumps(summary), flush=True)
             assert summary["cards"] == CARDS and summary["done"] == CARDS, summary
             assert summary["por_rejected"] == 0, summary
-            for name in ("vendor-a", "vendor-b"):
-                got = summary["variants"][name]
-                assert got["cards"] == got["done"] == CARDS // 2, (name, summary)
+            for v in ("a", "b", "c"):
+                got = summary["variants"][f"vendor-{v}"]
+                assert got["cards"] == got["done"] == CARDS // 3, (v, summary)
 
-            # Vendor B's cards sent the otaflow file: refused on the card (SW 6982).
+            # The otaflow file sent to every vendor: vendor B's and C's cards refuse it (6982).
             wrong = os.path.join(work, "wrong.toml")
-            with open(wrong, "w") as f:
-                f.write(CAMPAIGN.format(cid="wrong-profile", profile_a="otaflow-virtual",
-                                        profile_b="otaflow-virtual"))
+            campaign(wrong, "wrong-profile", {v: "otaflow-virtual" for v in "ABC"})
             sign(ota, env, wrong, keys)
             summary = last_json(run(base + [wrong], env).stdout)
-            print("otaflow file to both vendors:", json.dumps(summary), flush=True)
-            assert summary["done"] == CARDS // 2 and summary["failed"] == CARDS // 2, summary
-            assert all("6982" in r for r in summary["failure_reasons"]), summary
+            print("otaflow file to every vendor:", json.dumps(summary), flush=True)
+            assert summary["done"] == CARDS // 3, summary
+            assert summary["failed"] == 2 * CARDS // 3, summary
+            assert all("SW 6982" in r for r in summary["failure_reasons"]), summary
         finally:
-            for p in (sim_a, sim_b):
+            for p in sims.values():
                 if p.poll() is None:
                     stop_sim(p)
 
@@ -185,7 +189,7 @@ def main():
             # vendor A's cards took the second campaign's file too (sequence 2).
             want = 2 if v == "A" else 1
             assert card["keys_rotated"] and card["key_rotation_sequence"] == want, (v, card)
-        print(f"{CARDS} cards of two vendors: AUTHENTICATE with the rotated Ki/OPc only "
+        print(f"{CARDS} cards of three vendors: AUTHENTICATE with the rotated Ki/OPc only "
               f"({time.time() - t0:.1f} s)", flush=True)
 
 

@@ -227,5 +227,43 @@ TEST(KeyProfilePackets, TheExampleVendorCommandReachesACardOfThatProfile) {
   EXPECT_FALSE(vdata.state().rotated_keys().has_value());
 }
 
+TEST(KeyProfilePackets, TheExampleRecordFileReachesACardOfThatProfile) {
+  fixture f;
+  const card_info a = f.card(1);
+  std::filesystem::create_directories(f.dir.path());
+  std::filesystem::copy_file(profiles / "example-record.toml", f.dir.path() / "vendor-c.toml");
+  auto ctx = prepare_campaign(f.load("profile = \"vendor-c.toml\"\n"));
+  ASSERT_TRUE(ctx.ok()) << ctx.error().message;
+  EXPECT_EQ((*ctx)->variants[0].key_file_at, 3u);  // after SELECT 3F00, 7F4F, 6F20
+  EXPECT_EQ((*ctx)->variants[0].key_commands, 4u);
+  ota_packet_factory factory(f.state->counters(), *f.backend, f.state.get());
+  const package_request req[] = {{1, &a, ctx->get()}};
+  auto out = factory.package(req);
+  ASSERT_TRUE(out[0].ok()) << out[0].error().message;
+  auto cmds = commands_of(*out[0]);
+  ASSERT_EQ(cmds.size(), 7u);
+  EXPECT_EQ(to_hex(cmds[1].data), "7f4f");
+  EXPECT_EQ(to_hex(cmds[2].data), "6f20");
+  auto pending = f.state->keys().get_pending(a.iccid, "kp");
+  ASSERT_TRUE(pending.ok() && pending->has_value());
+
+  sim::card_profile vendor = sim::default_card_profile();
+  vendor.key_profile = sim::card_key_profile::example_record;
+  auto data = virtual_card_data();
+  sim::uicc_session session(data, vendor, sim::access_level::adm);
+  for (const auto& c : cmds) EXPECT_EQ(session.process(c).sw, 0x9000);
+  ASSERT_TRUE(data.state().rotated_keys().has_value());
+  EXPECT_TRUE(equal_ct(data.state().rotated_keys()->first, (*pending)->ki.view()));
+  EXPECT_TRUE(equal_ct(data.state().rotated_keys()->second, (*pending)->opc.view()));
+  EXPECT_EQ(data.state().key_file_sequence(), 1u);
+  // A card of another key profile refuses the vendor's file.
+  auto plain = virtual_card_data();
+  const sim::card_profile def = sim::default_card_profile();
+  sim::uicc_session other(plain, def, sim::access_level::adm);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(other.process(cmds[i]).sw, 0x9000);
+  EXPECT_EQ(other.process(cmds[3]).sw, 0x6982);
+  EXPECT_FALSE(plain.state().rotated_keys().has_value());
+}
+
 }  // namespace
 }  // namespace otaflow::actors

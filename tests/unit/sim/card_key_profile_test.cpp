@@ -69,7 +69,8 @@ TEST(ExampleKeyCommand, OnlyCardsOfThatKeyProfileKnowIt) {
   auto bad = parse_card_profile("[card_profile]\nkey_profile = \"gemalto\"\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,
-            "card_profile.key_profile: 'gemalto' is not otaflow-virtual or example-apdu");
+            "card_profile.key_profile: 'gemalto' is not otaflow-virtual, example-apdu or "
+            "example-record");
 
   auto c = card();
   uicc_session vendor(c, *p, access_level::adm);
@@ -81,6 +82,54 @@ TEST(ExampleKeyCommand, OnlyCardsOfThatKeyProfileKnowIt) {
   EXPECT_EQ(plain.process(cmd(command("01", "00000001"))).sw, 0x6D00);
   uicc_session handset(c, *p, access_level::pin1);  // a handset session has no ADM
   EXPECT_EQ(handset.process(cmd(command("01", "00000003"))).sw, 0x6982);
+}
+
+TEST(ExampleRecordFile, AppliedWithRecordFourUnderTheKikTheKcvNames) {
+  auto p = parse_card_profile("[card_profile]\nkey_profile = \"example-record\"\n");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  auto c = card();
+  uicc_session s(c, *p, access_level::adm);
+  for (const char* sel : {"00a4000c023f00", "00a4000c027f4f", "00a4000c026f20"})
+    ASSERT_EQ(s.process(cmd(sel)).sw, 0x9000);
+  const std::string pad13(26, 'f'), pad12(24, 'f');
+  EXPECT_EQ(s.process(cmd("00dc010410" + ki_w)).sw, 0x9000);
+  EXPECT_EQ(s.process(cmd("00dc020410" + opc_w)).sw, 0x9000);
+  EXPECT_EQ(s.process(cmd("00dc030410"
+                          "000000" +
+                          pad13))
+                .sw,
+            0x9000);  // a wrong KCV
+  EXPECT_EQ(s.process(cmd("00dc040410"
+                          "00000001" +
+                          pad12))
+                .sw,
+            0x6A80);
+  EXPECT_FALSE(c.state().rotated_keys().has_value());
+  EXPECT_EQ(s.process(cmd("00dc030410"
+                          "7d2ed9" +
+                          pad13))
+                .sw,
+            0x9000);
+  EXPECT_EQ(s.process(cmd("00dc040410"
+                          "00000001" +
+                          pad12))
+                .sw,
+            0x9000);
+  ASSERT_TRUE(c.state().rotated_keys().has_value());
+  EXPECT_EQ(to_hex(c.state().rotated_keys()->first), ki);
+  EXPECT_EQ(to_hex(c.state().rotated_keys()->second), opc);
+  EXPECT_EQ(c.state().key_file_sequence(), 1u);
+  EXPECT_EQ(s.process(cmd("00dc040410"
+                          "00000001" +
+                          pad12))
+                .sw,
+            0x9000);  // a repeat
+  EXPECT_EQ(s.process(cmd("00dc040410"
+                          "00000000" +
+                          pad12))
+                .sw,
+            0x6985);                                   // older
+  EXPECT_EQ(s.process(cmd("00b2010410")).sw, 0x6982);  // never read over the interface
 }
 
 }  // namespace
