@@ -347,6 +347,8 @@ result<signed_campaign> load_signed_campaign_file(const std::string& path) {
   ss << in.rdbuf();
   auto j = toml_to_json(ss.str(), path);
   if (!j) return j.error();
+  // [update.keys] profile = "FILE.toml": its content signed and sent (key_profile.hpp).
+  OTAFLOW_TRY(resolve_key_profile_files(*j, std::filesystem::path(path).parent_path()));
   auto c = signed_campaign_from_json(*j);
   if (!c) return make_error(errc::bad_value, path + ": " + c.error().message);
   return c;

@@ -374,25 +374,6 @@ status parse_suci_update(const json& v, suci_update_def& out) {
   return {};
 }
 
-status parse_keys_update(const json& v, keys_update_def& out) {
-  if (!v.is_object()) return field_error("update.keys", "expected a table");
-  OTAFLOW_TRY(only_keys(v, "update.keys", {"rotate"}));
-  if (!v.contains("rotate") || !v["rotate"].is_array() || v["rotate"].empty())
-    return field_error("update.keys.rotate", "expected a list of \"ki\" and/or \"opc\"");
-  out.ki = out.opc = false;
-  for (const auto& k : v["rotate"]) {
-    const auto name = k.is_string() ? k.get<std::string>() : "";
-    if (name == "ki") {
-      out.ki = true;
-    } else if (name == "opc") {
-      out.opc = true;
-    } else {
-      return field_error("update.keys.rotate", "expected \"ki\" or \"opc\", got " + k.dump());
-    }
-  }
-  return {};
-}
-
 status parse_update(const json& u, update_def& out) {
   OTAFLOW_TRY(only_keys(u, "update",
                         {"files", "records", "apdus", "format", "cla", "suci", "keys", "fplmn",
@@ -929,7 +910,13 @@ result<campaign_def> load_campaign_file(const std::string& path) {
   if (!in) return make_error(errc::io, "cannot read campaign file '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return campaign_from_toml(ss.str(), path);
+  auto j = toml_to_json(ss.str(), path);
+  if (!j) return j.error();
+  // [update.keys] profile = "FILE.toml": read relative to the campaign file (key_profile.hpp).
+  OTAFLOW_TRY(resolve_key_profile_files(*j, std::filesystem::path(path).parent_path()));
+  auto c = campaign_from_json(*j);
+  if (!c) return make_error(errc::bad_value, path + ": " + c.error().message);
+  return c;
 }
 
 status check_security(const variant_def& v, const std::string& field) {
@@ -961,6 +948,9 @@ status check_security(const variant_def& v, const std::string& field) {
     if (!missing.empty())
       return field_error(field, spi_text + " cannot carry a key update (" + update +
                                     "): " + join() + "; allow_insecure does not lift this");
+    // A vendor's profile may ask for more; the built-in one keeps the rules above alone.
+    if (v.update.keys && v.update.keys->profile)
+      OTAFLOW_TRY(check_key_profile(*v.update.keys->profile, sec, field));
   }
   if (sec.allow_insecure) return {};
   if (spi->counter != codec::counter_mode::higher &&

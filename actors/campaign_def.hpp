@@ -25,6 +25,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "actors/alert_monitor.hpp"
+#include "actors/key_profile.hpp"
 #include "actors/submit_options.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "actors/time_window.hpp"
@@ -108,14 +109,6 @@ struct suci_update_def {
   std::optional<std::string> routing_indicator;  ///< 1-4 digits: also rewrite 4F0A
   std::uint16_t file_size = 256;  ///< EF.SUCI_Calc_Info size on the cards (all of it written)
   friend bool operator==(const suci_update_def&, const suci_update_def&) = default;
-};
-
-/// [update.keys]: new random Ki and/or OPc per card in the otaflow key rotation file
-/// (docs/formats/key-rotation-file.md), wrapped under the card's KIK of the campaign's keyset.
-struct keys_update_def {
-  bool ki = true;   ///< draw a new Ki (else the repository's current one is sent again)
-  bool opc = true;  ///< draw a new OPc
-  friend bool operator==(const keys_update_def&, const keys_update_def&) = default;
 };
 
 /// What the command packets carry (TS 102 226 RFM script).

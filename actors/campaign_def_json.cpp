@@ -96,12 +96,7 @@ json update_json(const update_def& up) {
     s["file_size"] = up.suci->file_size;
     u["suci"] = s;
   }
-  if (up.keys) {
-    json rotate = json::array();
-    if (up.keys->ki) rotate.push_back("ki");
-    if (up.keys->opc) rotate.push_back("opc");
-    u["keys"] = {{"rotate", rotate}};
-  }
+  if (up.keys) u["keys"] = to_json(*up.keys);
   return u;
 }
 

@@ -41,11 +41,14 @@ struct prepared_variant {
   variant_def def;
   bytes script;               ///< TS 102 226 script (the secured data)
   std::uint8_t commands = 0;  ///< C-APDUs in the script (for the PoR's executed count)
-  /// update.keys: the script differs per card. These are its commands, the key rotation
-  /// file's UPDATE BINARY at `key_file_at` holding a placeholder the packet factory replaces
-  /// with the card's sealed file (`script` is then the placeholder version). Empty otherwise.
+  /// update.keys: the script differs per card. These are its commands, the key profile's
+  /// commands from `key_file_at` holding placeholders the packet factory replaces with the
+  /// card's (`script` is then the placeholder version). Empty otherwise.
   std::vector<codec::command_apdu> per_card{};
   std::size_t key_file_at = 0;
+  /// update.keys: how many commands from `key_file_at` write the keys (the key profile's: one
+  /// UPDATE BINARY for the otaflow key rotation file).
+  std::size_t key_commands = 0;
   /// Files whose data is per card (update_templates.hpp per_card_data, e.g. [update.acc]
   /// from_imsi): (index in per_card, index in def.update.files). `per_card` is then set too.
   std::vector<std::pair<std::size_t, std::size_t>> card_data_at{};

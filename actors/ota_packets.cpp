@@ -66,14 +66,12 @@ codec::command_apdu update_binary(std::uint8_t cla, std::uint16_t offset, bytes 
   return u;
 }
 
-// TS 31.102 §4.4.11: ADF.USIM / DF.5GS / EF.SUCI_Calc_Info and EF.Routing_Indicator, and the
-// otaflow key rotation file MF / DF.OTAFLOW / EF.OTAFLOW_KEYS (docs/formats/).
+// TS 31.102 §4.4.11: ADF.USIM / DF.5GS / EF.SUCI_Calc_Info and EF.Routing_Indicator.
 namespace fid = codec::ts31102::fid;
 const std::vector<std::uint16_t> suci_calc_info_path = {fid::mf, fid::adf_usim, fid::df_5gs,
                                                         fid::ef_suci_calc_info};
 const std::vector<std::uint16_t> routing_indicator_path = {fid::mf, fid::adf_usim, fid::df_5gs,
                                                            fid::ef_routing_indicator};
-const std::vector<std::uint16_t> key_file_path = {fid::mf, fid::df_otaflow, fid::ef_otaflow_keys};
 
 // Appends UPDATE BINARYs writing `content` from offset 0 in near-equal chunks of at most
 // 255 octets (short APDUs).
@@ -163,11 +161,17 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
     }
   }
   std::optional<std::size_t> key_file_at;
+  std::size_t key_commands_n = 0;
   if (def.update.keys) {
-    // A placeholder the packet factory replaces per card (docs/formats/key-rotation-file.md).
-    select_path(cmds, cla, key_file_path, current);
+    // Placeholders the packet factory replaces per card (actors/key_profile.hpp; the default
+    // profile writes the otaflow key rotation file, docs/formats/key-rotation-file.md).
+    const auto& kp = effective_key_profile(*def.update.keys);
+    if (kp.method == key_write_method::file) select_path(cmds, cla, kp.path, current);
+    auto kc = key_commands(kp, cla, nullptr);
+    if (!kc) return make_error(kc.error().code, where("update.keys: " + kc.error().message));
     key_file_at = cmds.size();
-    cmds.push_back(update_binary(cla, 0, bytes(codec::keyfile::file_size, 0xFF)));
+    key_commands_n = kc->size();
+    for (auto& c : *kc) cmds.push_back(std::move(c));
   }
   for (const auto& raw : def.update.apdus) {
     auto a = codec::decode_command_apdu(raw);
@@ -197,6 +201,7 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
   out.commands = static_cast<std::uint8_t>(cmds.size());
   out.card_data_at = std::move(card_data_at);
   if (key_file_at) out.key_file_at = *key_file_at;
+  out.key_commands = key_commands_n;
   if (key_file_at || !out.card_data_at.empty()) out.per_card = std::move(cmds);
   return out;
 }
@@ -366,7 +371,8 @@ void ota_packet_factory::rotation_scripts(std::span<const package_request> reque
       fail(ks.error().message, ks.error().cls);
       continue;
     }
-    if (ks->kik.size() != 16) {
+    const auto& kp = effective_key_profile(*v.def.update.keys);
+    if (kp.otaflow_key_file && ks->kik.size() != 16) {
       fail("the KIK of keyset " + std::to_string(keyset) + " is not a 16-octet AES key");
       continue;
     }
@@ -434,20 +440,26 @@ void ota_packet_factory::rotation_scripts(std::span<const package_request> reque
   for (auto& w : todo) {
     const auto& r = requests[w.i];
     const auto& v = r.campaign->variant_of(*r.card);
-    secure::subscriber_keys keys;
-    std::copy(w.keys.ki.view().begin(), w.keys.ki.view().end(), keys.ki.begin());
-    std::copy(w.keys.opc.view().begin(), w.keys.opc.view().end(), keys.opc.begin());
-    codec::keyfile::header hdr;
-    hdr.kik_index = w.keyset;
-    hdr.sequence = w.keys.sequence;
-    auto image = secure::seal_key_file(w.kik.view(), hdr, keys);
-    if (!image) {
-      failures[w.i] = make_error(errc::bad_value, "key rotation: " + image.error().message);
+    // The card vendor's key profile writes them (actors/key_profile.hpp), wrapped under the
+    // keyset's KIK or KIc as the profile says.
+    const auto& kp = effective_key_profile(*v.def.update.keys);
+    key_values kv{w.keys.ki.view(), w.keys.opc.view(), w.keys.sequence, w.keyset, {}};
+    if (kp.wrap_key == key_wrap_key::kik) kv.wrap_key = w.kik.view();
+    if (kp.wrap_key == key_wrap_key::kic) kv.wrap_key = r.card->kic_key.view();
+    auto written = key_commands(kp, v.def.update.cla, &kv);
+    if (!written || written->size() != v.key_commands) {
+      failures[w.i] = make_error(errc::bad_value,
+                                 "key rotation: key profile '" + kp.name + "': " +
+                                     (written ? "command count changed" : written.error().message));
       continue;
     }
     std::vector<codec::command_apdu> cmds = card_commands(v, *r.card);
-    cmds[v.key_file_at].data = std::move(*image);
+    std::move(written->begin(), written->end(),
+              cmds.begin() + static_cast<std::ptrdiff_t>(v.key_file_at));
     auto script = encode_script(cmds, v.def.update.format);
+    for (auto it = cmds.begin() + static_cast<std::ptrdiff_t>(v.key_file_at);
+         it != cmds.begin() + static_cast<std::ptrdiff_t>(v.key_file_at + v.key_commands); ++it)
+      secure_wipe(it->data);
     if (!script) {
       failures[w.i] = make_error(errc::bad_value, "key rotation: " + script.error().message);
       continue;

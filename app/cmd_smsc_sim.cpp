@@ -36,7 +36,8 @@ struct options {
   password_args password;  // --password-file or OTAFLOW_SMPP_PASSWORD; --password is refused
   std::string config_file;
   std::string tls_cert, tls_key;
-  std::string mo_delivery;  // empty: the config file's (default round_robin)
+  std::string mo_delivery;   // empty: the config file's (default round_robin)
+  std::string card_profile;  // empty: sim::default_card_profile()
   bool null_cards = false;
 };
 
@@ -48,10 +49,15 @@ class null_cards final : public sim::card_gateway {
 
 /// The virtual UICC fleet of a CSV (a generated one is recognised by its .meta sidecar);
 /// card state persists under the state directory.
-result<std::unique_ptr<sim::fleet>> open_fleet(const std::string& csv,
-                                               const std::string& state_dir) {
+result<std::unique_ptr<sim::fleet>> open_fleet(const std::string& csv, const std::string& state_dir,
+                                               const std::string& card_profile) {
   sim::fleet_options fo;
   fo.state_dir = state_dir;
+  if (!card_profile.empty()) {
+    auto p = sim::load_card_profile(card_profile);
+    if (!p) return p.error();
+    fo.profile = std::move(*p);
+  }
   return sim::fleet::from_csv(csv, fo);
 }
 
@@ -170,7 +176,7 @@ void run(const options& o) {
     if (o.fleet_csv.empty() || o.state_dir.empty()) {
       usage_error("--fleet and --state are required (or --null-cards)");
     }
-    auto f = open_fleet(o.fleet_csv, o.state_dir);
+    auto f = open_fleet(o.fleet_csv, o.state_dir, o.card_profile);
     if (!f) fail(f.error().message);
     fleet = f->get();
     cards = std::move(*f);
@@ -214,6 +220,9 @@ const command_registrar reg("smsc-sim", [](CLI::App& root) {
   cmd->add_option("--mo-delivery", o->mo_delivery,
                   "which of an account's binds get its PoRs and receipts: round_robin (its "
                   "receiver binds in turn; the default) or origin (the submitting bind)");
+  cmd->add_option("--card-profile", o->card_profile,
+                  "TOML card profile of every card (docs/virtual-sim.md \"Card profiles\"); "
+                  "default: the built-in one");
   cmd->add_flag("--null-cards", o->null_cards,
                 "no fleet: every message gets an empty RP-ACK (SMPP load tests)");
   cmd->callback([o] { run(*o); });

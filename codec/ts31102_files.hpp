@@ -74,6 +74,10 @@ inline constexpr std::uint16_t ef_ehplmn = 0x6FD9;
 /// (docs/formats/key-rotation-file.md).
 inline constexpr std::uint16_t df_otaflow = 0x7F66;
 inline constexpr std::uint16_t ef_otaflow_keys = 0x6F01;
+/// The example card vendor's key DF (administrative range 7F4X) and its linear fixed key EF:
+/// records Ki, OPc, KCV, sequence (config/key-profiles/example-record.toml).
+inline constexpr std::uint16_t df_example_vendor = 0x7F4F;
+inline constexpr std::uint16_t ef_example_keys = 0x6F20;
 /// DF.5GS under ADF.USIM and its EFs (TS 31.102 §4.4.11; codecs in codec/ts31102_5gs.hpp).
 inline constexpr std::uint16_t df_5gs = 0x5FC0;
 inline constexpr std::uint16_t ef_5gs3gpp_loci = 0x4F01;
@@ -142,6 +146,12 @@ inline constexpr ef_spec otaflow_files[] = {
    "docs/formats/key-rotation-file.md"},
 };
 
+/// The example card vendor's DF (docs/key-profiles.md): 4 records of 16 octets, never read.
+inline constexpr ef_spec example_vendor_files[] = {
+  {fid::ef_example_keys, "EF.EXAMPLE_KEYS", linear_fixed, 4 * 16, 16, 0, never, adm,
+   "docs/key-profiles.md"},
+};
+
 /// DF.5GS (TS 31.102 §4.4.11; ref holds the clause). Sizes the spec leaves open: one NSC
 /// record of the minimum 57 bytes, SUCI_Calc_Info 256 bytes (room for two generations of
 /// profile A and B keys during a rotation), 4 OPL5G records, 64 bytes of SUPI_NAI.
@@ -173,6 +183,7 @@ inline constexpr df_spec file_system[] = {
     {fid::df_telecom, "DF.TELECOM", fid::mf, telecom_files},
     {fid::adf_usim, "ADF.USIM", fid::mf, usim_files},
     {fid::df_otaflow, "DF.OTAFLOW", fid::mf, otaflow_files},
+    {fid::df_example_vendor, "DF.EXAMPLE_VENDOR", fid::mf, example_vendor_files},
     {fid::df_5gs, "DF.5GS", fid::adf_usim, df_5gs_files},
 };
 

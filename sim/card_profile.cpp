@@ -280,6 +280,10 @@ result<card_profile> parse_card_profile(std::string_view toml_text) {
       if (!n || *n < 16 || *n > 256)
         return make_error(errc::bad_value, where + ".isd_status_limit: expected 16..256");
       p.isd.status_response_limit = static_cast<std::size_t>(*n);
+    } else if (key == "key_profile") {
+      auto k = card_key_profile_from(v.value<std::string>().value_or(""));
+      if (!k) return make_error(errc::bad_value, where + ".key_profile: " + k.error().message);
+      p.key_profile = *k;
     } else if (key == "application") {
       const auto* arr = v.as_array();
       if (!arr) return make_error(errc::bad_value, where + ".application: expected [[...]]");

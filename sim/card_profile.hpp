@@ -17,6 +17,7 @@
 #include "codec/ts102225_spi.hpp"
 #include "secure/scp80.hpp"
 #include "sim/card_isd.hpp"
+#include "sim/card_key_profile.hpp"
 
 namespace otaflow::sim {
 
@@ -93,6 +94,8 @@ struct card_profile {
   bytes isd_aid = hex("a000000151000000");
   /// What the ISD accepts (largest load file, GET STATUS response size).
   isd_limits isd;
+  /// How the card takes a new Ki/OPc (sim/card_key_profile.hpp, docs/key-profiles.md).
+  card_key_profile key_profile = card_key_profile::otaflow_virtual;
 
   /// The application serving a TAR, or nullptr (PoR status 09).
   [[nodiscard]] const tar_application* find(std::uint32_t tar) const noexcept;

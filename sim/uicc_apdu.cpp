@@ -218,6 +218,12 @@ response_apdu uicc_session::process(const command_apdu& c) {
   if (!gsm && (c.cla & 0x03) != 0) return reply(sw::channel_not_supported);
   if (!gsm && (c.cla & 0x0C) != 0) return reply(sw::secure_messaging_not_supported);
 
+  // A card vendor's key command (its card profile's key_profile, sim/card_key_profile.hpp).
+  if (profile_.key_profile == card_key_profile::example_apdu && c.cla == example_key_cla &&
+      c.ins == example_key_ins) {
+    pending_.clear();
+    return example_key_command(card_, c, adm_ok_);
+  }
   // Which class each instruction uses: ISO (00) or TS 102 221 proprietary (80), plus A0.
   bool known = true;
   bool wants_iso = true;
@@ -538,8 +544,12 @@ response_apdu uicc_session::update_binary(const command_apdu& c, bool gsm) {
   if (offset + c.data.size() > ef_->size) return reply(sw::wrong_length);
   bytes content = card_.content(df_, *ef_);
   std::copy(c.data.begin(), c.data.end(), content.begin() + static_cast<std::ptrdiff_t>(offset));
-  if (df_ == ts::fid::df_otaflow && ef_->fid == ts::fid::ef_otaflow_keys)
+  if (df_ == ts::fid::df_otaflow && ef_->fid == ts::fid::ef_otaflow_keys) {
+    // Only cards of the otaflow-virtual key profile take keys through this file.
+    if (profile_.key_profile != card_key_profile::otaflow_virtual)
+      return reply(sw::security_not_satisfied);
     return update_key_file(content);
+  }
   card_.store(df_, *ef_, std::move(content));
   return reply(sw::ok);
 }
@@ -646,12 +656,19 @@ response_apdu uicc_session::update_record(const command_apdu& c, bool gsm) {
   }
   if (rec == 0 || rec > n) return reply(sw::record_not_found);
   if (c.data.size() != ef_->record_len) return reply(sw::wrong_length);
+  // The example vendor's key file: only its cards take it, and apply it with record 4
+  // (sim/card_key_profile.hpp).
+  const bool vendor_keys =
+      df_ == ts::fid::df_example_vendor && ef_->fid == ts::fid::ef_example_keys;
+  if (vendor_keys && profile_.key_profile != card_key_profile::example_record)
+    return reply(sw::security_not_satisfied);
   record_ = rec;
   bytes content = card_.content(df_, *ef_);
   std::copy(c.data.begin(), c.data.end(),
             content.begin() + static_cast<std::ptrdiff_t>((rec - 1) * ef_->record_len));
+  const std::uint16_t s = vendor_keys && rec == 4 ? example_record_apply(card_, content) : sw::ok;
   card_.store(df_, *ef_, std::move(content));
-  return reply(sw::ok);
+  return reply(s);
 }
 
 // ---- GET RESPONSE, AUTHENTICATE, VERIFY ------------------------------------------------------
