@@ -8,6 +8,7 @@
 
 #include "actors/key_settlement.hpp"
 #include "actors/keyset_update.hpp"
+#include "storage/keyset_resolution.hpp"
 
 namespace otaflow::actors {
 
@@ -90,7 +91,7 @@ result<std::string_view> stage_key_settlement(storage::state& st, rocksdb::Write
     case key_settlement::commit: {
       auto settled = keys.stage_commit_pending(b, u.iccid, u.campaign);
       if (!settled) return settled.error();
-      auto ks = keys.stage_commit_pending_keyset(b, u.iccid, u.campaign);
+      auto ks = storage::stage_commit_keyset(st, b, u.iccid, u.campaign);
       if (!ks) return ks.error();
       keyset = *ks;
       return *settled || *ks ? std::string_view("committed") : std::string_view();

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "app/cmd_subscribers_keysets.hpp"
 #include "app/command.hpp"
 #include "app/fleet_card.hpp"
 #include "app/state_dir.hpp"
@@ -55,7 +56,10 @@ void run_list(const options& o) {
   if (!s->has_value()) fail("subscriber " + o.iccid + ": not found");
   auto pending = pending_rotations_json(*st, o.iccid);
   if (!pending) fail(pending.error().message);
-  nlohmann::ordered_json out = {{"iccid", o.iccid}, {"pending", *pending}};
+  auto keysets = pending_keysets_json(*st, o.iccid);
+  if (!keysets) fail(keysets.error().message);
+  nlohmann::ordered_json out = {
+      {"iccid", o.iccid}, {"pending", *pending}, {"pending_keysets", *keysets}};
   std::cout << out.dump(2) << std::endl;
 }
 
@@ -225,8 +229,9 @@ void add_subscribers_keys(CLI::App& subscribers) {
   res->add_option("iccid", o->iccid, "ICCID")->required();
   res->callback([o] { run_resolve(*o); });
 
-  keys->callback([o, res] {
-    if (res->parsed()) return;  // `keys resolve` ran
+  auto* res_keyset = add_subscribers_keyset_resolve(*keys);
+  keys->callback([o, res, res_keyset] {
+    if (res->parsed() || res_keyset->parsed()) return;  // `keys resolve[-keyset]` ran
     if (o->state_dir.empty()) usage_error("keys: --state is required");
     if (o->iccid.empty()) usage_error("keys: ICCID is required");
     run_list(*o);
