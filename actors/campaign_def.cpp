@@ -874,7 +874,6 @@ result<campaign_def> campaign_from_json(const json& j) {
   } else {
     OTAFLOW_TRY(parse_update(j["update"], c.update));
   }
-  keyset_default_tars(j, c);
   if (j.contains("rule")) {
     OTAFLOW_TRY(parse_rules(j["rule"], effective_variants(c), c.rules));
   } else if (c.variants.size() > 1) {

@@ -88,18 +88,6 @@ void check_keyset_security(const security_def& sec, std::vector<std::string>& mi
     missing.push_back("KIc and KID must name one keyset 1..15 (its KIK wraps the new keys)");
 }
 
-void keyset_default_tars(const json& j, campaign_def& c) {
-  auto gives_tar = [](const json* sec) { return sec && sec->is_object() && sec->contains("tar"); };
-  const json* top = j.contains("security") ? &j["security"] : nullptr;
-  if (c.update.keyset && !gives_tar(top)) c.security.tar = keyset_default_tar;
-  for (std::size_t i = 0; i < c.variants.size(); ++i) {
-    const json& e = j["variant"][i];
-    const json* sec = e.contains("security") ? &e["security"] : top;
-    if (c.variants[i].update.keyset && !gives_tar(sec))
-      c.variants[i].security.tar = keyset_default_tar;
-  }
-}
-
 json keyset_update_json(const keyset_update_def& k) {
   json keys = json::array();
   if (k.kic) keys.push_back("kic");

@@ -41,9 +41,6 @@ struct keyset_update_def {
   friend bool operator==(const keyset_update_def&, const keyset_update_def&) = default;
 };
 
-/// The TAR of a keyset update whose [security] gives none: the ISD (TS 101 220 §6.1, RAM).
-inline constexpr std::uint32_t keyset_default_tar = 0x000000;
-
 /// The octets of every key a keyset update draws (AES-128 and 2-key 3DES both).
 inline constexpr std::size_t keyset_key_length = 16;
 
@@ -55,13 +52,9 @@ struct update_def;
 /// would mix with the PUT KEY's, whose response data the engine checks).
 [[nodiscard]] status check_keyset_alone(const update_def& u);
 struct security_def;
-struct campaign_def;
 /// Adds to `missing` what a keyset update's security lacks beyond check_security's key update
 /// rules: KIc and KID of one keyset 1..15 (its KIK wraps the new keys).
 void check_keyset_security(const security_def& sec, std::vector<std::string>& missing);
-/// Sends the keyset updates of `c` whose security table (in `j`, the campaign's JSON) gives no
-/// TAR to the ISD (keyset_default_tar).
-void keyset_default_tars(const nlohmann::json& j, campaign_def& c);
 /// The canonical JSON form of the table.
 [[nodiscard]] nlohmann::json keyset_update_json(const keyset_update_def& k);
 

@@ -80,7 +80,10 @@ result<codec::command_apdu> put_key_apdu(const storage::pending_keyset& ks, byte
   req.first_key_id = ks.first_key_id;
   req.kik = kik;
   for (const auto* k : carried(ks)) req.keys.push_back(k->view());
-  return secure::gp_put_key(req);
+  auto apdu = secure::gp_put_key(req);
+  // A compact script (TS 102 226 §5.2.1) has no room for Le; the response data comes anyway.
+  if (apdu) apdu->le.reset();
+  return apdu;
 }
 
 status check_put_key_response(const storage::pending_keyset& ks, byte_view data) {

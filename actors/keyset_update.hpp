@@ -39,7 +39,7 @@ namespace otaflow::actors {
 /// reserved: both keysets stay in the repository.
 inline constexpr std::string_view keyset_uncertain_note =
     "card keyset uncertain: current and pending keysets kept, resolve with `otaflow subscribers "
-    "keys resolve`";
+    "keys resolve-keyset`";
 
 /// Appends "; " and keyset_uncertain_note to `reason` unless it holds it. Returns whether it
 /// changed the reason.

@@ -172,7 +172,7 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
   }
   if (def.update.keyset) {
     // A placeholder: the packet factory builds each card's PUT KEY (keyset_update.cpp).
-    cmds.push_back({0x80, 0xD8, 0x00, 0x81, bytes(1 + 3 * 23, 0x00), 0x00});
+    cmds.push_back({0x80, 0xD8, 0x00, 0x81, bytes(1 + 3 * 23, 0x00), std::nullopt});
   }
   for (const auto& raw : def.update.apdus) {
     auto a = codec::decode_command_apdu(raw);
