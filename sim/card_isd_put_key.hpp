@@ -3,7 +3,7 @@
 // the virtual card's OTA keysets (KIc = key id 1, KID = 2, KIK = 3 of a key version 1..15).
 // The key components are unwrapped with the KIK of the keyset the command packet came under
 // (`session_kvn`, TS 102 226 §8.2.1.5 / GP §11.8.2.3); each component's KCV, when present,
-// must match. docs/standards/globalplatform.md §7 restates the rules and the status words:
+// must match. docs/standards/globalplatform.md §6 restates the rules and the status words:
 //   P1 = 00: a new keyset `new_kvn` (absent on the card; all three keys), else the KVN replaced
 //   (present; P1 != new KVN renames it; keys not carried are kept). P1 b8 (more PUT KEYs): 6A86.
 //   P2 = first key id (1..3), b8 set for several keys; ids beyond 3: 6A80.
