@@ -56,10 +56,7 @@ void run_list(const options& o) {
   if (!s->has_value()) fail("subscriber " + o.iccid + ": not found");
   auto pending = pending_rotations_json(*st, o.iccid);
   if (!pending) fail(pending.error().message);
-  auto keysets = pending_keysets_json(*st, o.iccid);
-  if (!keysets) fail(keysets.error().message);
-  nlohmann::ordered_json out = {
-      {"iccid", o.iccid}, {"pending", *pending}, {"pending_keysets", *keysets}};
+  nlohmann::ordered_json out = {{"iccid", o.iccid}, {"pending", *pending}};
   std::cout << out.dump(2) << std::endl;
 }
 
