@@ -9,8 +9,11 @@
 (b) A PUT KEY campaign to keyset 3 through an SMSC that loses every PoR (por_drop_fraction =
     1.0): the cards install it, no job can prove it, every job fails with "card keyset
     uncertain" and `subscribers show` lists the pending keyset beside keysets [1, 2].
-    `subscribers keys resolve-keyset --adopt` settles them; RFM under keyset 3 is `done`.
+    `subscribers keys resolve-keyset` settles them, half with --adopt, half with --prove-fleet
+    (a probe packet under the pending keyset: PoR OK, "match"); RFM under keyset 3 is `done`.
     A resolve while nothing is pending is refused with its reason.
+(c) A PUT KEY to keyset 4 that the SMSC never delivers (drop_fraction = 1.0): the probe gets an
+    error PoR ("refused") and discards the pending keyset; the versions stay [1, 2, 3].
 Usage: keyset_rotation_test.py OTAFLOW_BINARY [--cards N]
 """
 import argparse
@@ -42,7 +45,7 @@ def js(cmd, env):
     return json.loads(run(cmd, env).stdout)
 
 
-def campaign(path, cid, kic, update, attempts=3, por_timeout="5s"):
+def campaign(path, cid, kic, update, attempts=3, por_timeout="5s", target="all = true"):
     # PUT KEY goes to the ISD (TAR 000000, RAM), file updates to RFM (B00010).
     tar = "000000" if "update.keyset" in update else "B00010"
     with open(path, "w") as f:
@@ -53,7 +56,7 @@ kic = "{kic}"
 kid = "{kic}"
 tar = "{tar}"
 [target]
-all = true
+{target}
 {update}
 [policy]
 rate = 500
@@ -156,7 +159,7 @@ def main():
         finally:
             summary = stop(sim)
         assert "PoRs lost (injected)" in summary, summary
-        for iccid in iccids:
+        for i, iccid in enumerate(iccids):
             show = js([ota, "subscribers", "show", "--state", engine, iccid], env)
             assert show["keyset_versions"] == [1, 2], show
             pk = show["pending_keysets"]
@@ -164,9 +167,13 @@ def main():
             assert pk[0]["keyset"] == 3 and pk[0]["status"] == "uncertain", show
             assert pk[0]["type"] == "aes" and pk[0]["from"] == 1, show
             assert not re.search(r"[0-9a-fA-F]{32}", json.dumps(show)), show  # never a key
+            # Half by a probe packet under the pending keyset on the virtual card, half by hand.
+            how = ["--prove-fleet", cards_dir] if i % 2 == 0 else ["--adopt"]
             res = js([ota, "subscribers", "keys", "resolve-keyset", "--state", engine,
-                      "--campaign", "putkey-3", "--adopt", iccid], env)
+                      "--campaign", "putkey-3"] + how + [iccid], env)
             assert res["outcome"] == "adopted" and res["keyset"] == 3, res
+            if i % 2 == 0:
+                assert res["proof"] == {"pending_keyset": "match"}, res
         r = run([ota, "subscribers", "keys", "resolve-keyset", "--state", engine, "--campaign",
                  "putkey-3", "--adopt", iccids[0]], env, ok=False)
         assert r.returncode != 0 and "no pending keyset" in r.stderr, r.stderr
@@ -178,6 +185,27 @@ def main():
             assert s["done"] == n, s
         finally:
             stop(sim)
+
+        # ---- (c) never delivered: the probe finds no keyset 4, the pending one is discarded
+        drop = os.path.join(work, "drop.toml")
+        with open(drop, "w") as f:
+            f.write("[smsc.faults]\ndrop_fraction = 1.0\n")
+        few = iccids[:3]
+        sim, port = smsc(ota, env, csv, cards_dir, drop)
+        try:
+            s = run_campaign(port, os.path.join(work, "pk4.toml"), "putkey-4", "15",
+                             '[update.keyset]\nversion = 4\ntype = "aes"', attempts=1,
+                             por_timeout="1s", target=f"iccids = {json.dumps(few)}")
+            assert s["cards"] == 3 and s["failed"] == 3, s
+        finally:
+            stop(sim)
+        for iccid in few:
+            res = js([ota, "subscribers", "keys", "resolve-keyset", "--state", engine,
+                      "--campaign", "putkey-4", "--prove-fleet", cards_dir, iccid], env)
+            assert res["outcome"] == "discarded", res
+            assert res["proof"] == {"pending_keyset": "refused"}, res
+            show = js([ota, "subscribers", "show", "--state", engine, iccid], env)
+            assert show["keyset_versions"] == [1, 2, 3] and show["pending_keysets"] == [], show
     print("keyset rotation: ok")
 
 
