@@ -1,6 +1,6 @@
 #pragma once
 // Pending OTA keysets of PUT KEY campaigns (update.keyset) as operators see them: listed in
-// `subscribers show` and `subscribers keys` (never a key), settled by `otaflow subscribers keys
+// `subscribers show` (never a key), settled by `otaflow subscribers keys
 // resolve-keyset --state DIR --campaign ID --adopt|--discard|--prove-fleet FLEET_DIR ICCID`
 // (--prove-fleet: a probe packet under the pending keyset to the virtual card; docs/storage.md
 // "pending keysets", docs/CAMPAIGNS.md "Keyset rotation").
