@@ -183,6 +183,11 @@ void variant_findings(const campaign_def& def, const variant_def& v, const appro
     std::string what = u.keys->ki && u.keys->opc ? "ki, opc" : u.keys->ki ? "ki" : "opc";
     why[approval_rule::key_rotation].push_back(pre + "update.keys rotates " + what);
   }
+  if (u.keyset) {
+    why[approval_rule::key_rotation].push_back(pre + "update.keyset replaces the OTA keyset (" +
+                                               u.keyset->keys_text() + ") with key version " +
+                                               std::to_string(u.keyset->version) + " by PUT KEY");
+  }
   if (u.suci) {
     why[approval_rule::key_rotation].push_back(pre +
                                                "update.suci rotates the home network public key");

@@ -376,8 +376,8 @@ status parse_suci_update(const json& v, suci_update_def& out) {
 
 status parse_update(const json& u, update_def& out) {
   OTAFLOW_TRY(only_keys(u, "update",
-                        {"files", "records", "apdus", "format", "cla", "suci", "keys", "fplmn",
-                         "plmn_selector", "ehplmn", "spn", "smsp", "acc"}));
+                        {"files", "records", "apdus", "format", "cla", "suci", "keys", "keyset",
+                         "fplmn", "plmn_selector", "ehplmn", "spn", "smsp", "acc"}));
   OTAFLOW_TRY(parse_templates(u, out.templates));  // update_templates.cpp
   if (u.contains("suci")) {
     suci_update_def su;
@@ -389,6 +389,7 @@ status parse_update(const json& u, update_def& out) {
     OTAFLOW_TRY(parse_keys_update(u["keys"], ku));
     out.keys = ku;
   }
+  if (u.contains("keyset")) OTAFLOW_TRY(parse_keyset_update(u["keyset"], out.keyset));
   if (u.contains("files")) {
     if (!u["files"].is_array()) return field_error("update.files", "expected a list of tables");
     std::size_t i = 0;
@@ -471,6 +472,7 @@ status parse_update(const json& u, update_def& out) {
   // Templates write after the raw files and records; a value too large for its file is
   // refused here, before any card is touched.
   OTAFLOW_TRY(expand_templates(out));
+  if (out.keyset) return check_keyset_alone(out);
   if (out.files.empty() && out.records.empty() && out.apdus.empty() && !out.suci && !out.keys) {
     return field_error("update",
                        "has nothing to send: give files, records, apdus, suci, keys or a "
@@ -935,16 +937,18 @@ status check_security(const variant_def& v, const std::string& field) {
   // GlobalPlatform PUT KEY (INS D8, GP Card Spec 2.3 §11.8) carries keys too.
   const bool put_key = std::any_of(v.update.apdus.begin(), v.update.apdus.end(),
                                    [](const bytes& a) { return a.size() >= 2 && a[1] == 0xD8; });
-  const char* update = v.update.keys   ? "update.keys"
-                       : v.update.suci ? "update.suci"
-                       : put_key       ? "update.apdus: PUT KEY"
-                                       : nullptr;
+  const char* update = v.update.keys     ? "update.keys"
+                       : v.update.keyset ? "update.keyset"
+                       : v.update.suci   ? "update.suci"
+                       : put_key         ? "update.apdus: PUT KEY"
+                                         : nullptr;
   if (update) {
     if (!spi->ciphered) missing.push_back("commands not ciphered (octet 1 b3 must be 1)");
     if (spi->por != codec::por_mode::always)
       missing.push_back("no PoR on success (octet 2 b2-b1 must be 01)");
     if (spi->por_integrity != codec::integrity::cc && spi->por_integrity != codec::integrity::ds)
       missing.push_back("PoR without CC or DS (octet 2 b4-b3 must be 10 or 11)");
+    if (v.update.keyset) check_keyset_security(sec, missing);
     if (!missing.empty())
       return field_error(field, spi_text + " cannot carry a key update (" + update +
                                     "): " + join() + "; allow_insecure does not lift this");

@@ -26,6 +26,7 @@
 
 #include "actors/alert_monitor.hpp"
 #include "actors/key_profile.hpp"
+#include "actors/keyset_def.hpp"
 #include "actors/submit_options.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "actors/time_window.hpp"
@@ -120,6 +121,8 @@ struct update_def {
   std::uint8_t cla = 0x00;              ///< 00 for UICC (TS 102 221), A0 for SIM (TS 51.011)
   std::optional<suci_update_def> suci;  ///< [update.suci], after files and records
   std::optional<keys_update_def> keys;  ///< [update.keys]: the script becomes per card
+  /// [update.keyset]: a PUT KEY of a new OTA keyset, per card (alone in its update)
+  std::optional<keyset_update_def> keyset;
   /// [update.fplmn] etc. (update_templates.hpp), already expanded into files and records.
   update_templates templates{};
 };
@@ -190,8 +193,8 @@ struct campaign_def {
 /// Whether a variant's security may carry its update (TS 102 225 §5.1.1 SPI bits;
 /// docs/CAMPAIGNS.md "Security level"): the SPI decodes; unless allow_insecure, the counter
 /// must be checked (higher or one higher) and commands carry a CC (or DS); a key update
-/// (update.keys, update.suci) needs ciphered commands and a PoR, always, protected by a CC or
-/// DS. The error names the SPI and what is missing; `field` prefixes it.
+/// (update.keys, update.suci, update.keyset) needs ciphered commands and a PoR, always, protected
+/// by a CC or DS. The error names the SPI and what is missing; `field` prefixes it.
 [[nodiscard]] status check_security(const variant_def& v, const std::string& field);
 /// Whether any variant of the campaign sets allow_insecure.
 [[nodiscard]] bool allows_insecure(const campaign_def& c);

@@ -97,6 +97,7 @@ json update_json(const update_def& up) {
     u["suci"] = s;
   }
   if (up.keys) u["keys"] = to_json(*up.keys);
+  if (up.keyset) u["keyset"] = keyset_update_json(*up.keyset);
   return u;
 }
 

@@ -91,6 +91,9 @@ struct por_info {
   bool verified = false;  ///< carries the protection SPI octet 2 asks for (subscriber_fsm ev_por)
   std::optional<std::uint16_t> script_sw;
   std::uint8_t executed = 0;
+  /// Set: a PoR OK whose content does not prove the update (a PUT KEY's KCVs differ); the job
+  /// fails with this reason (never a key in it).
+  std::string failure{};
 };
 
 /// Reserves counters and secures packets (the batch crypto stage calls it with many

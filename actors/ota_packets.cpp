@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "actors/keyset_update.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "base/log.hpp"
 #include "codec/iso7816_apdu.hpp"
@@ -173,6 +174,10 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
     key_commands_n = kc->size();
     for (auto& c : *kc) cmds.push_back(std::move(c));
   }
+  if (def.update.keyset) {
+    // A placeholder: the packet factory builds each card's PUT KEY (keyset_update.cpp).
+    cmds.push_back({0x80, 0xD8, 0x00, 0x81, bytes(1 + 3 * 23, 0x00), std::nullopt});
+  }
   for (const auto& raw : def.update.apdus) {
     auto a = codec::decode_command_apdu(raw);
     if (!a) return make_error(errc::bad_value, where("update.apdus: " + a.error().message));
@@ -268,6 +273,7 @@ std::vector<result<packaged>> ota_packet_factory::package(
   std::vector<bytes> own_scripts(requests.size());
   std::vector<std::optional<error>> own_failures = counter_failures;  // no keys for those
   rotation_scripts(requests, own_scripts, own_failures);
+  keyset_scripts(requests, own_scripts, own_failures);
   // 1c. Per-card file data without a key rotation ([update.acc] from_imsi).
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
@@ -483,6 +489,17 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
   rs.cc_length = sec.cc_length;
   auto report = secure::inspect_response(*packet, rs);
   if (!report.header_known) return report.failure;
+  std::optional<storage::pending_keyset> new_keyset;
+  if (variant.def.update.keyset) new_keyset = pending_keyset(card, campaign);
+  if (new_keyset && !report.valid) {
+    // A card may protect the PoR of a PUT KEY under the keyset it just installed
+    // (docs/standards/globalplatform.md): its CC is checked with the new keys too.
+    secure::response_security next = rs;
+    next.kic_key = new_keyset->keys.kic.view();
+    next.kid_key = new_keyset->keys.kid.view();
+    auto again = secure::inspect_response(*packet, next);
+    if (again.valid && again.fields_known) report = std::move(again);
+  }
   if (report.response.tar != sec.tar) {
     return make_error(errc::not_found, "PoR for another TAR");
   }
@@ -513,7 +530,7 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
   }
   // A key update commits keys on the PoR OK: only a checksum or signature may say so, whatever
   // the SPI (campaign_def refuses such SPIs; this guards definitions stored before that rule).
-  const bool keys = variant.def.update.keys || variant.def.update.suci;
+  const bool keys = variant.def.update.keys || variant.def.update.suci || variant.def.update.keyset;
   if (status == 0x00 && keys && spi.por_integrity != codec::integrity::cc &&
       spi.por_integrity != codec::integrity::ds) {
     return reject("SPI " + to_hex(sec.spi, 4, hex_case::upper) +
@@ -523,22 +540,45 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
   p.counter = report.response.counter;
   p.status = status;
   p.verified = proven;
+  bytes last_data;
   if (p.status == 0 && !report.response.data.empty()) {
     if (variant.def.update.format == script_format::compact) {
       auto r = codec::decode_compact_response(report.response.data);
       if (r) {
         p.script_sw = r->last_sw;
         p.executed = r->executed;
+        last_data = std::move(r->last_data);
       }
     } else {
       auto r = codec::decode_expanded_response(report.response.data);
       if (r) {
-        if (auto last = r->last_response()) p.script_sw = last->sw;
+        if (auto last = r->last_response()) {
+          p.script_sw = last->sw;
+          last_data = std::move(last->data);
+        }
         p.executed = static_cast<std::uint8_t>(r->executed_count());
       }
     }
   }
+  // A PUT KEY commits only when the card's KCVs are those of the keys sent (GP 2.3 §11.8.3).
+  if (variant.def.update.keyset && p.status == 0 && p.script_sw && *p.script_sw == 0x9000) {
+    if (!new_keyset) {
+      p.failure = "PUT KEY answered, but no pending keyset of this campaign is in the repository";
+    } else if (auto st = check_put_key_response(*new_keyset, last_data); !st) {
+      p.failure = st.error().message;
+    }
+  } else if (variant.def.update.keyset && p.status == 0 && !p.script_sw) {
+    p.failure = "PUT KEY: the PoR carries no response to the command";
+  }
   return p;
+}
+
+std::optional<storage::pending_keyset> ota_packet_factory::pending_keyset(
+    const card_info& card, const campaign_ctx& campaign) const {
+  if (!state_) return std::nullopt;
+  auto p = state_->keys().get_pending_keyset(card.iccid, campaign.def.id);
+  if (!p || !*p) return std::nullopt;
+  return std::move(*p);
 }
 
 }  // namespace otaflow::actors

@@ -49,6 +49,14 @@ class ota_packet_factory final : public packet_factory {
   void rotation_scripts(std::span<const package_request> requests, std::vector<bytes>& scripts,
                         std::vector<std::optional<error>>& failures);
 
+  /// update.keyset: each such card's PUT KEY script (keyset_update.cpp), like
+  /// rotation_scripts: the new keyset is pending in storage (synced) on return.
+  void keyset_scripts(std::span<const package_request> requests, std::vector<bytes>& scripts,
+                      std::vector<std::optional<error>>& failures);
+  /// update.keyset: the card's pending keyset of the campaign (nullopt: none, or no store).
+  [[nodiscard]] std::optional<storage::pending_keyset> pending_keyset(
+      const card_info& card, const campaign_ctx& campaign) const;
+
   storage::counter_store& counters_;
   secure::crypto_backend& backend_;
   storage::state* state_ = nullptr;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/key_settlement.hpp"
+#include "actors/keyset_update.hpp"
+#include "storage/keyset_resolution.hpp"
 
 namespace otaflow::actors {
 
@@ -76,27 +78,39 @@ std::string audit_details(const job_record& job) {
 
 namespace {
 
-// Stages what settle_keys() decided for the pending keys of u's (campaign, card); returns the
-// "key_rotation" value for the audit details ("" when no pending keys were there).
+// Stages what settle_keys() decided for the pending keys and keyset (update.keyset) of u's
+// (campaign, card); returns the "key_rotation" value for the audit details ("" when nothing was
+// pending). `keyset`: set when a pending keyset was among them.
 result<std::string_view> stage_key_settlement(storage::state& st, rocksdb::WriteBatch& b,
-                                              const job_update& u, key_settlement what) {
+                                              const job_update& u, key_settlement what,
+                                              bool& keyset) {
+  const auto& keys = st.keys();
   switch (what) {
     case key_settlement::none:
       return std::string_view();
     case key_settlement::commit: {
-      auto settled = st.keys().stage_commit_pending(b, u.iccid, u.campaign);
+      auto settled = keys.stage_commit_pending(b, u.iccid, u.campaign);
       if (!settled) return settled.error();
-      return *settled ? std::string_view("committed") : std::string_view();
+      auto ks = storage::stage_commit_keyset(st, b, u.iccid, u.campaign);
+      if (!ks) return ks.error();
+      keyset = *ks;
+      return *settled || *ks ? std::string_view("committed") : std::string_view();
     }
     case key_settlement::drop: {
-      auto settled = st.keys().stage_drop_pending(b, u.iccid, u.campaign);
+      auto settled = keys.stage_drop_pending(b, u.iccid, u.campaign);
       if (!settled) return settled.error();
-      return *settled ? std::string_view("dropped") : std::string_view();
+      auto ks = keys.stage_drop_pending_keyset(b, u.iccid, u.campaign);
+      if (!ks) return ks.error();
+      keyset = *ks;
+      return *settled || *ks ? std::string_view("dropped") : std::string_view();
     }
     case key_settlement::keep: {
-      auto held = st.keys().has_pending(u.iccid, u.campaign);
+      auto held = keys.has_pending(u.iccid, u.campaign);
       if (!held) return held.error();
-      return *held ? std::string_view("uncertain") : std::string_view();
+      auto ks = keys.has_pending_keyset(u.iccid, u.campaign);
+      if (!ks) return ks.error();
+      keyset = *ks;
+      return *held || *ks ? std::string_view("uncertain") : std::string_view();
     }
   }
   return std::string_view();
@@ -108,14 +122,20 @@ result<std::optional<job_record>> stage_job_effects(storage::state& st, rocksdb:
                                                     const job_update& u, std::string& details) {
   std::optional<job_record> patched;
   const auto what = settle_keys(u.job, u.may_hold_keys);
-  auto outcome = stage_key_settlement(st, b, u, what);
+  bool keyset = false;
+  auto outcome = stage_key_settlement(st, b, u, what, keyset);
   if (!outcome) return outcome.error();
   if (!outcome->empty()) {
-    if (*outcome == "uncertain" && u.job.reason.find(keys_uncertain_note) == std::string::npos) {
+    const auto note = keyset ? keyset_uncertain_note : keys_uncertain_note;
+    if (*outcome == "uncertain" && u.job.reason.find(note) == std::string::npos) {
       // An owner that could not tell the variant (a cancel at admission, `campaign cancel`)
       // sent the record without the note: the stored record gets it all the same.
       patched = u.job;
-      note_keys_uncertain(patched->reason);
+      if (keyset) {
+        note_keyset_uncertain(patched->reason);
+      } else {
+        note_keys_uncertain(patched->reason);
+      }
       details = audit_details(*patched);
     }
     if (!details.empty() && details.back() == '}') {

@@ -5,6 +5,7 @@
 
 #include "actors/alert_monitor.hpp"
 #include "actors/key_settlement.hpp"
+#include "actors/keyset_update.hpp"
 #include "actors/time_window.hpp"
 #include "base/log.hpp"
 
@@ -88,10 +89,13 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
     } else if (std::holds_alternative<act_persist>(a)) {
       const auto* update =
           s.card->variant >= 0 ? &s.campaign->variant_of(*s.card).def.update : nullptr;
-      const bool may_hold_keys = !update || update->keys.has_value();  // unknown: look
+      const bool may_hold_keys =
+          !update || update->keys.has_value() || update->keyset.has_value();  // unknown: look
       // A key update that ends other than done after a packet may have left keeps its keys:
       // the reason says so in the record, the status event and the owner's summary alike.
       note_keys_uncertain(s.job, update && update->keys.has_value());
+      if (update && update->keyset && settle_keys(s.job, true) == key_settlement::keep)
+        note_keyset_uncertain(s.job.reason);
       job_update u{s.campaign->def.id, s.card->iccid, s.job};
       u.may_hold_keys = may_hold_keys;
       if (s.job.state == job_state::accepted) u.route = s.route;
@@ -214,7 +218,7 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
         }
         handle(self,
                ev_por{por->counter, por->status, por->verified, por->script_sw, por->executed,
-                      s.campaign->variant_of(*s.card).commands},
+                      s.campaign->variant_of(*s.card).commands, std::move(por->failure)},
                alert_outcome{alert_kind::por_rejected, false, 0});
       },
   };

@@ -231,6 +231,10 @@ class machine {
            std::to_string(e.expected) + " commands");
       return;
     }
+    if (!e.failure.empty()) {
+      fail(e.failure);
+      return;
+    }
     job_.reason.clear();
     enter(job_state::done);
   }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cmd_subscribers_keys.hpp"
+#include "app/cmd_subscribers_keysets.hpp"
 #include "app/command.hpp"
 #include "app/state_dir.hpp"
 #include "base/principal.hpp"
@@ -142,6 +143,9 @@ void run_show(const options& o) {
   auto pending = pending_rotations_json(*st, sub.iccid);  // campaign and sequence, no keys
   if (!pending) fail(pending.error().message);
   out["pending_key_rotations"] = *pending;
+  auto keysets = pending_keysets_json(*st, sub.iccid);  // KVNs and campaign, no keys
+  if (!keysets) fail(keysets.error().message);
+  out["pending_keysets"] = *keysets;
   std::cout << out.dump(2) << std::endl;
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "app/cmd_subscribers_keysets.hpp"
 #include "app/command.hpp"
 #include "app/fleet_card.hpp"
 #include "app/state_dir.hpp"
@@ -225,8 +226,9 @@ void add_subscribers_keys(CLI::App& subscribers) {
   res->add_option("iccid", o->iccid, "ICCID")->required();
   res->callback([o] { run_resolve(*o); });
 
-  keys->callback([o, res] {
-    if (res->parsed()) return;  // `keys resolve` ran
+  auto* res_keyset = add_subscribers_keyset_resolve(*keys);
+  keys->callback([o, res, res_keyset] {
+    if (res->parsed() || res_keyset->parsed()) return;  // `keys resolve[-keyset]` ran
     if (o->state_dir.empty()) usage_error("keys: --state is required");
     if (o->iccid.empty()) usage_error("keys: ICCID is required");
     run_list(*o);

@@ -5,6 +5,7 @@
 #include "codec/iso7816_sw.hpp"
 #include "codec/ts102226_script.hpp"
 #include "sim/card_isd.hpp"
+#include "sim/card_isd_put_key.hpp"
 #include "sim/uicc_apdu.hpp"
 
 namespace otaflow::sim {
@@ -47,7 +48,8 @@ bytes run_compact(const apdu_handler& ex, byte_view script) {
 
 /// RAM: the script runs on the ISD's registry (the stored one, else the personalised one);
 /// a changed registry goes back into the card state, the personalised one as nothing.
-bytes run_isd_script(uicc_data& card, const card_profile& profile, byte_view script) {
+bytes run_isd_script(uicc_data& card, const card_profile& profile, byte_view script,
+                     std::uint8_t keyset) {
   auto reg = card_registry(card.state().isd_state(), profile.isd_aid);
   if (!reg) {
     // An unreadable stored registry: every command fails, nothing is overwritten.
@@ -58,7 +60,18 @@ bytes run_isd_script(uicc_data& card, const card_profile& profile, byte_view scr
         script);
   }
   isd_session isd(std::move(*reg), profile.isd);
-  bytes out = run_command_script([&](const command_apdu& c) { return isd.process(c); }, script);
+  // PUT KEY works on the card's keysets (card_isd_put_key.hpp), the rest on the registry.
+  std::vector<ota_keyset> keysets = card.keysets();
+  bool keys_changed = false;
+  bytes out = run_command_script(
+      [&](const command_apdu& c) {
+        if (c.ins != codec::gp::ins::put_key || (c.cla & 0xF0) != 0x80) return isd.process(c);
+        auto r = isd_put_key(keysets, keyset, c);
+        keys_changed = keys_changed || r.sw == codec::sw::ok;
+        return r;
+      },
+      script);
+  if (keys_changed) card.state().set_keysets(std::move(keysets));
   if (isd.registry() == isd_registry::personalised(profile.isd_aid)) {
     card.state().set_isd_state({});
   } else {
@@ -122,8 +135,8 @@ bytes run_command_script(const apdu_handler& handler, byte_view script) {
 }
 
 bytes run_remote_script(uicc_data& card, const card_profile& profile, const tar_application& app,
-                        byte_view script) {
-  if (app.kind == app_kind::ram) return run_isd_script(card, profile, script);
+                        byte_view script, std::uint8_t keyset) {
+  if (app.kind == app_kind::ram) return run_isd_script(card, profile, script, keyset);
   uicc_session session(card, profile, app.rights,
                        app.kind == app_kind::rfm_usim ? ts::fid::adf_usim : ts::fid::mf);
   return run_command_script([&](const command_apdu& c) { return session.process(c); }, script);

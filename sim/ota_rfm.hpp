@@ -34,8 +34,10 @@ using apdu_handler = std::function<codec::response_apdu(const codec::command_apd
 [[nodiscard]] bytes run_command_script(const apdu_handler& handler, byte_view script);
 
 /// Runs a remote script for an application of the card and returns the TS 102 226
-/// response data that goes into the PoR.
+/// response data that goes into the PoR. `keyset`: the key version the command packet came
+/// under (a PUT KEY on the ISD unwraps its keys with that keyset's KIK; 0: none).
 [[nodiscard]] bytes run_remote_script(uicc_data& card, const card_profile& profile,
-                                      const tar_application& app, byte_view script);
+                                      const tar_application& app, byte_view script,
+                                      std::uint8_t keyset = 0);
 
 }  // namespace otaflow::sim

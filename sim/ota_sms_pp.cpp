@@ -23,7 +23,7 @@ constexpr std::uint8_t rpi_udh[] = {0x02, codec::iei::response_packet, 0x00};
 /// for the key versions the application allows, and wiped afterwards.
 class keyset_cache {
  public:
-  keyset_cache(const card_identity& id, const tar_application& app) : id_(id), app_(app) {}
+  keyset_cache(const uicc_data& card, const tar_application& app) : card_(card), app_(app) {}
   keyset_cache(const keyset_cache&) = delete;
   keyset_cache& operator=(const keyset_cache&) = delete;
   ~keyset_cache() {
@@ -36,14 +36,14 @@ class keyset_cache {
 
   const secure::keyset* get(std::uint8_t v) {
     if (v == 0 || v > 15 || !app_.allows_keyset(v)) return nullptr;
-    const ota_keyset* ks = id_.keyset(v);
+    const ota_keyset* ks = card_.keyset(v);  // a PUT KEY's keysets once it ran
     if (!ks) return nullptr;
     if (!sets_[v]) sets_[v] = secure::keyset{v, ks->kic, ks->kid};
     return &*sets_[v];
   }
 
  private:
-  const card_identity& id_;
+  const uicc_data& card_;
   const tar_application& app_;
   std::array<std::optional<secure::keyset>, 16> sets_;
 };
@@ -295,7 +295,7 @@ packet_outcome process_command_packet(uicc_data& card, const card_profile& profi
   if (!app) return finish(por_status::tar_unknown, false, {});
   if (!meets(*spi, app->msl)) return finish(por_status::insufficient_security_level, false, {});
 
-  keyset_cache keys(card.identity(), *app);
+  keyset_cache keys(card, *app);
   const secure::key_lookup lookup = [&keys](std::uint32_t, std::uint8_t v) { return keys.get(v); };
   secure::command_report report;
   if (preopened && preopened->matches(packet, keys.get(static_cast<std::uint8_t>(plan.kic >> 4)),
@@ -332,7 +332,7 @@ packet_outcome process_command_packet(uicc_data& card, const card_profile& profi
       break;
   }
 
-  const bytes response = run_remote_script(card, profile, *app, report.command.data);
+  const bytes response = run_remote_script(card, profile, *app, report.command.data, keyset);
   secure_wipe(report.command.data);
   return finish(por_status::ok, true, response);
 }

@@ -124,6 +124,7 @@ status apply_faults(const toml::node& n, smsc_fault_config& c) {
       {"throttle_fraction", fraction_field(p + "throttle_fraction", c.throttle_fraction)},
       {"disconnect_fraction", fraction_field(p + "disconnect_fraction", c.disconnect_fraction)},
       {"sim_busy_fraction", fraction_field(p + "sim_busy_fraction", c.sim_busy_fraction)},
+      {"por_drop_fraction", fraction_field(p + "por_drop_fraction", c.por_drop_fraction)},
       {"delivery_delay", [&c](const toml::node& v) { return apply_delay(v, c.delivery_delay); }},
   };
   return apply_table(*t, p, f);

@@ -41,6 +41,9 @@ struct smsc_fault_config {
   double throttle_fraction = 0.0;     ///< default 0, [0,1]: submits answered ESME_RTHROTTLED
   double disconnect_fraction = 0.0;   ///< default 0, [0,1]: chance per request PDU to drop the link
   double sim_busy_fraction = 0.0;     ///< default 0, [0,1]: attempts answered RP-ERROR FCS D4
+  /// Default 0, [0,1]: messages delivered and executed by the card whose PoRs (deliver report
+  /// or MO) never reach the ESME; the delivery receipt still does.
+  double por_drop_fraction = 0.0;
 };
 
 /// Which bind of an account gets the account's deliver_sm (MO PoRs and delivery receipts).

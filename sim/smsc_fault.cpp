@@ -13,6 +13,7 @@ enum : std::uint64_t {
   k_throttle = 0x7E,
   k_disconnect = 0xDC,
   k_delay = 0xDE,
+  k_por_drop = 0x9D,
 };
 
 std::uint64_t hash_text(std::string_view s) noexcept {
@@ -50,6 +51,11 @@ bool smsc_fault_injector::sim_busy(std::uint64_t message_id, std::uint32_t attem
 
 bool smsc_fault_injector::dropped(std::uint64_t message_id) const {
   return c_.drop_fraction > 0.0 && uniform(k_drop, message_id, 0) < c_.drop_fraction;
+}
+
+bool smsc_fault_injector::por_dropped(std::uint64_t message_id, std::uint32_t attempt) const {
+  return c_.por_drop_fraction > 0.0 &&
+         uniform(k_por_drop, message_id, attempt) < c_.por_drop_fraction;
 }
 
 bool smsc_fault_injector::throttled(std::uint64_t submit_index) const {

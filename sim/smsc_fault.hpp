@@ -21,6 +21,8 @@ class smsc_fault_injector {
   [[nodiscard]] bool sim_busy(std::uint64_t message_id, std::uint32_t attempt) const;
   /// Whether the message is accepted but silently never delivered.
   [[nodiscard]] bool dropped(std::uint64_t message_id) const;
+  /// Whether the PoRs of this attempt of the message are lost on the way back to the ESME.
+  [[nodiscard]] bool por_dropped(std::uint64_t message_id, std::uint32_t attempt) const;
   /// Whether the n-th submit of the server is answered ESME_RTHROTTLED.
   [[nodiscard]] bool throttled(std::uint64_t submit_index) const;
   /// Whether the server drops the connection after the n-th request PDU.

@@ -236,7 +236,11 @@ struct smsc_server::impl {
         if (link* l = find_link(m->bind_id)) --l->queued;
         m->queued = false;
       }
+      // por_drop_fraction: the card ran the packet, its PoRs are lost on the way back.
+      const bool lose_pors = m->pors > 0 && faults.por_dropped(m->id, m->attempts);
+      if (lose_pors) stats.bump(stats.pors_dropped, m->pors);
       for (std::size_t i = 0; i < m->to_esme.size(); ++i) {
+        if (lose_pors && i < m->pors) continue;
         enqueue(m->system_id,
                 outbound{std::move(m->to_esme[i]), m->id, i >= m->pors, 0, m->bind_id});
       }

@@ -78,6 +78,7 @@ smsc_summary smsc_stats::snapshot() const {
   s.failed = g(failed);
   s.expired = g(expired);
   s.dropped = g(dropped);
+  s.pors_dropped = g(pors_dropped);
   s.receipts = g(receipts);
   s.pors = g(pors);
   s.esme_nacks = g(esme_nacks);
@@ -128,6 +129,7 @@ std::string smsc_summary::to_string() const {
   row("failed (UNDELIV)", failed);
   row("expired", expired);
   row("dropped (injected)", dropped);
+  row("PoRs lost (injected)", pors_dropped);
   row("receipts sent", receipts);
   row("PoRs forwarded", pors);
   row("ESME nacks", esme_nacks);

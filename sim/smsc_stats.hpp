@@ -52,6 +52,7 @@ struct smsc_summary {
   std::uint64_t failed = 0;                ///< messages that failed for good (UNDELIV)
   std::uint64_t expired = 0;               ///< messages out of validity or retries (EXPIRED)
   std::uint64_t dropped = 0;               ///< messages dropped by fault injection
+  std::uint64_t pors_dropped = 0;          ///< PoRs lost by fault injection (por_drop_fraction)
   std::uint64_t receipts = 0;              ///< delivery receipts sent to an ESME
   std::uint64_t pors = 0;                  ///< PoR deliver_sm sent to an ESME (RP-ACK data or MO)
   std::uint64_t esme_nacks = 0;            ///< deliver_sm_resp with a non-zero status
@@ -86,8 +87,8 @@ struct smsc_stats {
 
   std::atomic<std::uint64_t> connections{0}, binds{0}, bind_failures{0}, unbinds{0}, submits{0},
       accepted{0}, throttled{0}, queue_full{0}, rejected{0}, generic_nacks{0}, attempts{0},
-      delivered{0}, absent{0}, busy{0}, failed{0}, expired{0}, dropped{0}, receipts{0}, pors{0},
-      esme_nacks{0}, resends{0}, injected_disconnects{0};
+      delivered{0}, absent{0}, busy{0}, failed{0}, expired{0}, dropped{0}, pors_dropped{0},
+      receipts{0}, pors{0}, esme_nacks{0}, resends{0}, injected_disconnects{0};
 
   /// Records one submit at steady-clock millisecond `now_ms` (first and last time, the peak of
   /// a whole second). Relaxed: a bin may miss a count when two links cross its start.

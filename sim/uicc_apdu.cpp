@@ -564,7 +564,7 @@ response_apdu uicc_session::update_key_file(const bytes& image) {
   }
   auto hdr = codec::keyfile::decode_header(byte_view(image).first(codec::keyfile::header_size));
   if (!hdr) return reply(sw::wrong_data);
-  const ota_keyset* ks = card_.identity().keyset(hdr->kik_index);
+  const ota_keyset* ks = card_.keyset(hdr->kik_index);
   if (!ks) return reply(sw::data_not_found);
   const std::uint32_t last = card_.state().key_file_sequence();
   auto opened = secure::open_key_file(ks->kik, image, last);

@@ -97,9 +97,16 @@ void card_state::set_isd_state(bytes encoded) {
   dirty_ = true;
 }
 
+void card_state::set_keysets(std::vector<ota_keyset> keysets) {
+  std::sort(keysets.begin(), keysets.end(),
+            [](const ota_keyset& a, const ota_keyset& b) { return a.version < b.version; });
+  keysets_ = std::move(keysets);
+  dirty_ = true;
+}
+
 bool card_state::pristine() const noexcept {
   return files_.empty() && counters_.empty() && !rotated_ && sqn_ms_ == 0 && key_seq_ == 0 &&
-         !por_ && isd_.empty();
+         !por_ && isd_.empty() && !keysets_;
 }
 
 std::size_t card_state::approx_bytes() const noexcept {
@@ -109,6 +116,8 @@ std::size_t card_state::approx_bytes() const noexcept {
   if (counters_.capacity()) n += malloc_overhead;
   for (const auto& f : files_) n += f.second.capacity() + malloc_overhead;
   if (isd_.capacity()) n += isd_.capacity() + malloc_overhead;
+  if (keysets_)
+    for (const auto& k : *keysets_) n += sizeof(k) + k.kic.size() + k.kid.size() + k.kik.size();
   return n;
 }
 
@@ -120,10 +129,13 @@ std::size_t card_state::approx_bytes() const noexcept {
 //   u16 n files { u32 key, u16 length, content }
 //   [u32 length | ISD registry (sim/card_isd.cpp)]   (b3 only: a personalised registry
 //                                                     stores nothing)
+//   [u8 n keysets { u8 version, u8 len, KIc, u8 len, KID, u8 len, KIK }]   (b4 only: keysets
+//                                                     a PUT KEY changed; none: personalised)
 bytes card_state::encode() const {
   byte_writer w;
   w.u8(1);
-  w.u8(static_cast<std::uint8_t>((por_ ? 1 : 0) | (rotated_ ? 2 : 0) | (isd_.empty() ? 0 : 4)));
+  w.u8(static_cast<std::uint8_t>((por_ ? 1 : 0) | (rotated_ ? 2 : 0) | (isd_.empty() ? 0 : 4) |
+                                 (keysets_ ? 8 : 0)));
   if (por_) w.u8(*por_);
   if (rotated_) {
     w.append(rotated_->first);
@@ -146,6 +158,16 @@ bytes card_state::encode() const {
     w.u32(static_cast<std::uint32_t>(isd_.size()));
     w.append(isd_);
   }
+  if (keysets_) {
+    w.u8(static_cast<std::uint8_t>(keysets_->size()));
+    for (const auto& k : *keysets_) {
+      w.u8(k.version);
+      for (const bytes* key : {&k.kic, &k.kid, &k.kik}) {
+        w.u8(static_cast<std::uint8_t>(key->size()));
+        w.append(*key);
+      }
+    }
+  }
   return w.take();
 }
 
@@ -160,7 +182,7 @@ result<card_state> card_state::decode(byte_view in) {
     return make_error(errc::unsupported,
                       "card state: version " + std::to_string(version) + " (expected 1)");
   if (!r.u8(flags)) return cut("flags");
-  if (flags & ~7u)
+  if (flags & ~15u)
     return make_error(errc::bad_value, "card state: unknown flags " + std::to_string(flags));
   card_state s;
   if (flags & 1) {
@@ -210,6 +232,21 @@ result<card_state> card_state::decode(byte_view in) {
     if (n == 0) return make_error(errc::bad_value, "card state: empty ISD registry");
     s.isd_.assign(v.begin(), v.end());
   }
+  if (flags & 8) {
+    std::uint8_t n = 0;
+    if (!r.u8(n)) return cut("keyset count");
+    std::vector<ota_keyset> sets(n);
+    for (auto& k : sets) {
+      if (!r.u8(k.version)) return cut("keyset");
+      for (bytes* key : {&k.kic, &k.kid, &k.kik}) {
+        std::uint8_t len = 0;
+        byte_view v;
+        if (!r.u8(len) || !r.take(len, v)) return cut("keyset key");
+        key->assign(v.begin(), v.end());
+      }
+    }
+    s.keysets_ = std::move(sets);
+  }
   if (!r.empty())
     return make_error(errc::bad_length,
                       "card state: " + std::to_string(r.remaining()) + " trailing octets");
@@ -255,6 +292,12 @@ void uicc_data::store(std::uint16_t df, const ts::ef_spec& ef, bytes content) {
   } else {
     st_.set_file(key, std::move(content));
   }
+}
+
+const ota_keyset* uicc_data::keyset(std::uint8_t v) const noexcept {
+  for (const auto& k : keysets())
+    if (k.version == v) return &k;
+  return nullptr;
 }
 
 const key16& uicc_data::ki() const noexcept {

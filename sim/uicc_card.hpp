@@ -120,6 +120,14 @@ class card_state {
   /// Stores the ISD registry's encoding (empty: back to the personalised one).
   void set_isd_state(bytes encoded);
 
+  /// The card's OTA keysets when a PUT KEY changed them (sim/card_isd_put_key.cpp), sorted by
+  /// version; nullopt: the personalised ones (card_identity::keysets).
+  [[nodiscard]] const std::optional<std::vector<ota_keyset>>& keysets() const noexcept {
+    return keysets_;
+  }
+  /// Stores the card's keysets (all of them, replacing the personalised set).
+  void set_keysets(std::vector<ota_keyset> keysets);
+
   /// Whether something changed since the last clear_dirty().
   [[nodiscard]] bool dirty() const noexcept { return dirty_; }
   void clear_dirty() noexcept { dirty_ = false; }
@@ -145,6 +153,7 @@ class card_state {
   std::optional<std::uint8_t> por_;
   bool dirty_ = false;
   bytes isd_;
+  std::optional<std::vector<ota_keyset>> keysets_;
 };
 
 /// A card's data: identity plus state, and the file contents they define.
@@ -164,6 +173,13 @@ class uicc_data {
   /// Stores a new content of an EF (size must equal ef.size); an entry equal to the default
   /// is dropped, so only changed files take memory.
   void store(std::uint16_t df, const codec::ts31102::ef_spec& ef, bytes content);
+
+  /// The keyset of key version v in force (a PUT KEY's, else the personalised one), or nullptr.
+  [[nodiscard]] const ota_keyset* keyset(std::uint8_t v) const noexcept;
+  /// Every keyset in force.
+  [[nodiscard]] const std::vector<ota_keyset>& keysets() const noexcept {
+    return st_.keysets() ? *st_.keysets() : id_.keysets;
+  }
 
   /// Ki and OPc in force (the rotated ones when a rotation was applied).
   [[nodiscard]] const key16& ki() const noexcept;

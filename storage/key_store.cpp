@@ -246,9 +246,10 @@ result<card_keys> key_store::get(std::string_view iccid) const {
   auto it = db_.iterate(column::keys);
   for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
     const std::string row = it->key().ToString();
-    // Rotation bookkeeping (pending keys of a campaign, the issued sequence) is not part of
-    // the card's keys in force.
-    if (row.size() > prefix.size() && (row[prefix.size()] == 'p' || row[prefix.size()] == 's'))
+    // Rotation bookkeeping (pending keys and keysets of a campaign, the issued sequence) is not
+    // part of the card's keys in force.
+    if (row.size() > prefix.size() &&
+        (row[prefix.size()] == 'p' || row[prefix.size()] == 'q' || row[prefix.size()] == 's'))
       continue;
     auto plain = db_.unseal(aad_for(row), detail::as_bytes(it->value().ToStringView()));
     if (!plain) {

@@ -54,6 +54,33 @@ struct pending_rotation {
   friend bool operator==(const pending_rotation&, const pending_rotation&) = default;
 };
 
+/// A new OTA keyset drawn for a PUT KEY campaign (update.keyset), held until the card's PoR
+/// proves it (docs/storage.md "pending keysets"). `keys` is the whole keyset the card holds as
+/// version `version` once the PUT KEY ran: the keys it carried and, for a keyset replaced in
+/// place with fewer than three keys, the ones it kept.
+struct pending_keyset {
+  std::uint8_t version = 0;       ///< the new KVN (1..15)
+  std::uint8_t replace = 0;       ///< PUT KEY P1: the KVN replaced, 0 = a new keyset
+  std::uint8_t from = 0;          ///< the keyset the PUT KEY came under (its KIK wrapped the keys)
+  bool aes = true;                ///< key type 88 (AES) or 80 (DES)
+  std::uint8_t first_key_id = 1;  ///< the keys carried: ids first_key_id .. +count-1
+  std::uint8_t count = 3;
+  keyset_keys keys;
+
+  friend bool operator==(const pending_keyset&, const pending_keyset&) = default;
+};
+
+/// A pending keyset of a card without its keys (what operators may see).
+struct pending_keyset_info {
+  std::string campaign;
+  std::uint8_t version = 0;
+  std::uint8_t replace = 0;
+  std::uint8_t from = 0;
+  bool aes = true;
+
+  friend bool operator==(const pending_keyset_info&, const pending_keyset_info&) = default;
+};
+
 /// A card's key rows sealed under the KEK, ready to be staged. Sealing (AES-GCM) is the
 /// costly part of an import; it runs on worker threads while one writer stages.
 struct sealed_keys {
@@ -125,6 +152,37 @@ class key_store {
   /// Stages dropping the pending keys of (card, campaign); false when none were pending.
   [[nodiscard]] result<bool> stage_drop_pending(rocksdb::WriteBatch& b, std::string_view iccid,
                                                 std::string_view campaign) const;
+
+  // ---- keyset rotation (update.keyset; key_store_keysets.cpp) ---------------------------
+  // The same life as pending Ki/OPc: staged (synced) before the PUT KEY leaves, made the card's
+  // keyset row `version` by a PoR OK whose KCVs match, dropped when no packet could have left,
+  // kept otherwise beside the current keyset until `subscribers keys resolve` settles it.
+
+  /// The pending keyset of (card, campaign), if any.
+  [[nodiscard]] result<std::optional<pending_keyset>> get_pending_keyset(
+      std::string_view iccid, std::string_view campaign) const;
+  /// Whether a pending keyset of (card, campaign) exists (the row is not opened).
+  [[nodiscard]] result<bool> has_pending_keyset(std::string_view iccid,
+                                                std::string_view campaign) const;
+  /// Every pending keyset of a card, by campaign id; never the keys.
+  [[nodiscard]] result<std::vector<pending_keyset_info>> list_pending_keysets(
+      std::string_view iccid) const;
+  /// Stages a pending keyset of (card, campaign). Errors name the field (version, key sizes).
+  [[nodiscard]] status stage_pending_keyset(rocksdb::WriteBatch& b, std::string_view iccid,
+                                            std::string_view campaign,
+                                            const pending_keyset& ks) const;
+  /// Stages making the pending keyset the card's keyset row `version` (and removing the
+  /// pending row); false when none was pending.
+  [[nodiscard]] result<bool> stage_commit_pending_keyset(rocksdb::WriteBatch& b,
+                                                         std::string_view iccid,
+                                                         std::string_view campaign) const;
+  /// Stages dropping the pending keyset of (card, campaign); false when none was pending.
+  [[nodiscard]] result<bool> stage_drop_pending_keyset(rocksdb::WriteBatch& b,
+                                                       std::string_view iccid,
+                                                       std::string_view campaign) const;
+  /// Row key of a pending keyset: ICCID \0 'q' campaign id.
+  [[nodiscard]] static std::string pending_keyset_row(std::string_view iccid,
+                                                      std::string_view campaign);
 
   /// The associated data a row's value is sealed with (the KEK rotation re-seals with it).
   [[nodiscard]] static bytes row_aad(const std::string& row);

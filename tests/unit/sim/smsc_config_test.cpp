@@ -59,6 +59,7 @@ drop_expires = false
 throttle_fraction = 0.1
 disconnect_fraction = 0.001
 sim_busy_fraction = 0.05
+por_drop_fraction = 0.25
 
 [smsc.faults.delivery_delay]
 fixed_ms = 5
@@ -87,6 +88,7 @@ max_ms = 9
   EXPECT_EQ(c->faults.absent_attempts, 3u);
   EXPECT_FALSE(c->faults.drop_expires);
   EXPECT_DOUBLE_EQ(c->faults.sim_busy_fraction, 0.05);
+  EXPECT_DOUBLE_EQ(c->faults.por_drop_fraction, 0.25);
   EXPECT_EQ(c->faults.delivery_delay.dist, smsc_delay_config::distribution::uniform);
   EXPECT_EQ(c->faults.delivery_delay.max_ms, 9u);
 }
