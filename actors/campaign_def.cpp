@@ -396,7 +396,7 @@ status parse_keys_update(const json& v, keys_update_def& out) {
 status parse_update(const json& u, update_def& out) {
   OTAFLOW_TRY(only_keys(u, "update",
                         {"files", "records", "apdus", "format", "cla", "suci", "keys", "fplmn",
-                         "plmn_selector", "ehplmn", "spn", "smsp", "acc"}));
+                         "plmn_selector", "ehplmn", "spn", "smsp", "acc", "ram"}));
   OTAFLOW_TRY(parse_templates(u, out.templates));  // update_templates.cpp
   if (u.contains("suci")) {
     suci_update_def su;
@@ -490,9 +490,17 @@ status parse_update(const json& u, update_def& out) {
   // Templates write after the raw files and records; a value too large for its file is
   // refused here, before any card is touched.
   OTAFLOW_TRY(expand_templates(out));
+  if (u.contains("ram")) {
+    if (!out.files.empty() || !out.records.empty() || !out.apdus.empty() || out.suci || out.keys)
+      return field_error("update.ram", "goes alone: a RAM update's packets carry only its steps");
+    auto ram = parse_ram_update(u["ram"], "update.ram");  // ram_update.cpp
+    if (!ram) return ram.error();
+    out.ram = std::move(*ram);
+    return {};
+  }
   if (out.files.empty() && out.records.empty() && out.apdus.empty() && !out.suci && !out.keys) {
     return field_error("update",
-                       "has nothing to send: give files, records, apdus, suci, keys or a "
+                       "has nothing to send: give files, records, apdus, suci, keys, ram or a "
                        "template (fplmn, plmn_selector, ehplmn, spn, smsp, acc)");
   }
   return {};
@@ -916,12 +924,24 @@ result<json> toml_to_json(std::string_view text, std::string_view source) {
   return j;
 }
 
-result<campaign_def> campaign_from_toml(std::string_view text, std::string_view source) {
+namespace {
+
+// A TOML campaign's `update.ram.load` paths are relative to `base_dir`.
+result<campaign_def> campaign_from_toml_in(std::string_view text, std::string_view source,
+                                           const std::string& base_dir) {
   auto j = toml_to_json(text, source);
   if (!j) return j.error();
+  if (auto st = resolve_ram_files(*j, base_dir); !st)
+    return make_error(errc::bad_value, std::string(source) + ": " + st.error().message);
   auto c = campaign_from_json(*j);
   if (!c) return make_error(errc::bad_value, std::string(source) + ": " + c.error().message);
   return c;
+}
+
+}  // namespace
+
+result<campaign_def> campaign_from_toml(std::string_view text, std::string_view source) {
+  return campaign_from_toml_in(text, source, ".");
 }
 
 result<campaign_def> load_campaign_file(const std::string& path) {
@@ -929,7 +949,7 @@ result<campaign_def> load_campaign_file(const std::string& path) {
   if (!in) return make_error(errc::io, "cannot read campaign file '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return campaign_from_toml(ss.str(), path);
+  return campaign_from_toml_in(ss.str(), path, campaign_dir(path));
 }
 
 status check_security(const variant_def& v, const std::string& field) {

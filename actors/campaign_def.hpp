@@ -25,6 +25,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "actors/alert_monitor.hpp"
+#include "actors/ram_update.hpp"
 #include "actors/submit_options.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "actors/time_window.hpp"
@@ -127,6 +128,8 @@ struct update_def {
   std::uint8_t cla = 0x00;              ///< 00 for UICC (TS 102 221), A0 for SIM (TS 51.011)
   std::optional<suci_update_def> suci;  ///< [update.suci], after files and records
   std::optional<keys_update_def> keys;  ///< [update.keys]: the script becomes per card
+  /// [update.ram] (ram_update.hpp): a job of several steps; nothing else in the update then.
+  std::optional<ram_update_def> ram;
   /// [update.fplmn] etc. (update_templates.hpp), already expanded into files and records.
   update_templates templates{};
 };

@@ -102,6 +102,7 @@ json update_json(const update_def& up) {
     if (up.keys->opc) rotate.push_back("opc");
     u["keys"] = {{"rotate", rotate}};
   }
+  if (up.ram) u["ram"] = ram_update_json(*up.ram);
   return u;
 }
 
