@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/campaign_approval.hpp"
 #include "actors/campaign_def.hpp"
 #include "actors/ota_packets.hpp"
 #include "actors/ram_steps.hpp"
@@ -184,6 +185,25 @@ TEST(RamSteps, DeleteLoadInstallListInOrder) {
   EXPECT_EQ((*pc)[0].p2, 0x02);
   EXPECT_EQ((*pc)[2].p2, 0x03);
   EXPECT_EQ(v.commands_of(static_cast<std::uint16_t>(v.steps.size() - 1), 2), 3);
+}
+
+// [update.ram] falls under the `ram` approval rule whatever its TAR (an SSD's TAR too).
+TEST(RamUpdate, FallsUnderTheRamApprovalRule) {
+  auto j = ram_campaign({{"load_file", to_hex(pattern(1200))},
+                         {"package", "D07002CA44"},
+                         {"install", {{{"package", "D07002CA44"}, {"module", "D07002CA4490"}}}},
+                         {"list", {"apps"}}});
+  j["security"]["tar"] = "B20200";  // not one of the policy's RAM TARs
+  auto c = campaign_from_json(j);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const auto findings = approval_findings(*c, approval_policy{});
+  std::string why;
+  for (const auto& f : findings)
+    if (f.rule == approval_rule::ram) why = f.why;
+  EXPECT_NE(why.find("update.ram loads package D07002CA44 (1200 octets), installs 1 instance(s), "
+                     "lists"),
+            std::string::npos)
+      << why;
 }
 
 TEST(RamSteps, PacketSmsFollowsTheConcatenation) {
