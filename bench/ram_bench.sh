@@ -36,9 +36,17 @@ PY
 
 "$OTAFLOW" fleet generate --count "$CARDS" --seed rambench --out "$W/fleet.csv" >/dev/null
 "$OTAFLOW" subscribers import --state "$W/engine" "$W/fleet.csv" >/dev/null
+# Two operator keys (a fresh policy asks 2 for key rotations, so it wants 2 listed); RAM needs 1.
 "$OTAFLOW" approvals keygen --out "$W/op.pem" >"$W/op.json"
-PUB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["public_key"])' "$W/op.json")
-printf '[approvals]\nkeys = [\n  { name = "op", public_key = "%s" },\n]\n' "$PUB" >"$W/approvals.toml"
+"$OTAFLOW" approvals keygen --out "$W/op2.pem" >"$W/op2.json"
+python3 - "$W" >"$W/approvals.toml" <<'PY'
+import json, sys
+keys = [json.load(open(f"{sys.argv[1]}/{n}.json"))["public_key"] for n in ("op", "op2")]
+print("[approvals]\nkeys = [")
+for n, k in zip(("op", "op2"), keys):
+    print(f'  {{ name = "{n}", public_key = "{k}" }},')
+print("]")
+PY
 cat >"$W/campaign.toml" <<TOML
 id = "rambench"
 [security]
