@@ -206,6 +206,29 @@ TEST(RamUpdate, FallsUnderTheRamApprovalRule) {
       << why;
 }
 
+// The expanded format keeps each command's Le and pages a list step the same way.
+TEST(RamSteps, ExpandedFormatListPages) {
+  auto j = ram_campaign({{"list", {"packages"}}});
+  j["update"]["format"] = "expanded";
+  auto c = campaign_from_json(j);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  auto p = prepare_campaign(*c);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const auto& step = (*p)->variants.at(0).steps.at(0);
+  auto page = list_page_script(step, 1, script_format::expanded);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  auto scan = codec::scan_expanded_command(*page);
+  ASSERT_TRUE(scan.ok());
+  std::vector<codec::command_apdu> cmds;
+  for (const auto& item : scan->script.items)
+    if (const auto* a = std::get_if<codec::command_apdu>(&item)) cmds.push_back(*a);
+  ASSERT_EQ(cmds.size(), 2u);
+  EXPECT_EQ(cmds[0].p1, 0x20);
+  EXPECT_EQ(cmds[0].p2, 0x02);
+  EXPECT_EQ(cmds[1].p2, 0x03);
+  EXPECT_TRUE(cmds[1].le.has_value());
+}
+
 TEST(RamSteps, PacketSmsFollowsTheConcatenation) {
   security_def sec;
   sec.tar = 0;
