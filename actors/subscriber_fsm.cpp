@@ -15,6 +15,13 @@ using codec::smpp::message_state;
 
 constexpr auto counter_low = static_cast<std::uint8_t>(por_status::cntr_low);
 
+// Bit 2 of job_record::step_flags (bits 0-1: model::step_flag): the job was resumed (a restart,
+// a retry) after packets had been sent. The process before may have sent and the card executed
+// steps the stored record does not know (the journal lags the packets), so a 6A86 / 6A88 on a
+// step's first send counts as "sent again" from then on. Kept here, not in model/job.hpp: only
+// the state machine reads it; storage stores the octet as is (docs/storage.md).
+constexpr std::uint8_t step_flag_resumed = 0x04;
+
 // A script ran to its end when the last status word is a success or a warning
 // that still completed the command (ISO 7816-4 §5.6: 90 00, 61 xx, 91 xx (TS 102 221
 // §10.2.1.1), 62 xx / 63 xx warnings, 92 0x: written after x internal retries; 92 40, a
@@ -107,10 +114,12 @@ class machine {
   // the card expects. After the step was sent again (its PoR lost) the card already has the
   // step's blocks: count it done. The next step's first attempt answered so means that guess
   // was wrong (the card is behind, its load reset): start again from INSTALL [for load], once.
+  // A job resumed after a restart counts as sent again: the process before may have sent steps
+  // its stored record does not know.
   void on_load_refused() {
-    const bool first_send = job_.attempt <= 1 && job_.resends == 0;
+    const bool first_here = job_.attempt <= 1 && job_.resends == 0;
     const bool assumed = (job_.step_flags & model::step_flag::assumed_done) != 0;
-    if (first_send && assumed) {
+    if (first_here && assumed) {
       if (job_.step_flags & model::step_flag::load_restarted) {
         fail(step_prefix() +
              "LOAD refused with 6A86 again after the load was restarted from INSTALL [for load]");
@@ -127,7 +136,7 @@ class machine {
       start_step(from, 0);
       return;
     }
-    if (first_send) {
+    if (!sent_before()) {
       fail(step_prefix() +
            "LOAD refused with 6A86 (wrong block number) on the step's first attempt: the "
            "card's load is not where the job's is");
@@ -139,6 +148,12 @@ class machine {
     job_.step_flags = flags;
   }
 
+  // Whether the current step's packet may have reached the card before this one: an earlier
+  // attempt or resend, or a process that ran the job before a restart.
+  bool sent_before() const {
+    return job_.attempt > 1 || job_.resends > 0 || (job_.step_flags & step_flag_resumed) != 0;
+  }
+
   // A verified PoR OK of the current step of a multi-step job; true when handled here.
   bool on_step_por(const ev_por& e) {
     if (!e.script_sw) return false;
@@ -147,7 +162,7 @@ class machine {
       return true;
     }
     if (kind() == step_kind::remove && *e.script_sw == codec::gp::sw::referenced_data_not_found &&
-        e.executed == 1 && (job_.attempt > 1 || job_.resends > 0)) {
+        e.executed == 1 && sent_before()) {
       next_step();  // the packet whose PoR was lost deleted it
       return true;
     }
@@ -196,6 +211,9 @@ class machine {
   }
 
   void on(const ev_start&) {
+    const bool started_before = job_.state != job_state::queued || !job_.counters.empty();
+    if (multi_step() && started_before && !is_terminal(job_.state))
+      job_.step_flags |= step_flag_resumed;
     switch (job_.state) {
       case job_state::queued:
         begin_attempt();

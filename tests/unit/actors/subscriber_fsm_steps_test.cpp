@@ -218,6 +218,45 @@ TEST_F(steps_test, ResumeInSubmittingRepackagesTheStoredStep) {
   EXPECT_EQ(find<act_package>(a)->step, 2);
 }
 
+// A restart while the process before had sent steps the stored record does not know (the
+// journal lags): the card is ahead, a first-send 6A86 counts done; the next step confirms it.
+TEST_F(steps_test, ResumedJobCountsFirstSend6A86AsSentBefore) {
+  apply(ev_start{});
+  answer();
+  answer();
+  send();  // step 2 in accepted when the process dies; its PoR is lost with it
+  job_record stored = job;
+  job = stored;
+  apply(ev_start{});  // resumed: the PoR timer again
+  const auto c = job.counters.back();
+  apply(ev_por{c, 0x00, true, 0x9000, 1, 1});  // the queued PoR of step 2 comes after all
+  ASSERT_EQ(job.step, 3);
+  answer(0x6A86, 1);  // the dead process had sent step 3 too: the card is ahead
+  EXPECT_EQ(job.step, 4);
+  EXPECT_EQ(job.state, job_state::packaging);
+  answer();  // step 4 goes through: the guess was right
+  answer();
+  answer();
+  EXPECT_EQ(job.state, job_state::done);
+  // Without the resume, the same 6A86 fails the job (FirstSend6A86WithoutAssumptionFails).
+}
+
+// A resumed job whose card is behind: the assumption fails on the next step's first attempt
+// and the load starts again from INSTALL [for load].
+TEST_F(steps_test, ResumedJobBehindStillRestartsOnce) {
+  apply(ev_start{});
+  answer();
+  answer();
+  send();
+  apply(ev_start{});  // resumed
+  apply(ev_por_timeout{job.timer_epoch});
+  apply(ev_retry_due{job.timer_epoch});
+  answer(0x6A86, 1);  // step 2 assumed done
+  answer(0x6A86, 1);  // step 3, first attempt here: behind
+  EXPECT_EQ(job.step, 1);
+  EXPECT_NE(job.step_flags & model::step_flag::load_restarted, 0);
+}
+
 TEST_F(steps_test, SingleStepJobsKeepStepFieldsZero) {
   policy.steps = {};
   apply(ev_start{});
@@ -226,6 +265,12 @@ TEST_F(steps_test, SingleStepJobsKeepStepFieldsZero) {
   EXPECT_EQ(job.step, 0);
   EXPECT_EQ(job.step_at, 0u);
   EXPECT_EQ(job.page, 0);
+  EXPECT_EQ(job.step_flags, 0);
+  // A resumed single-step job keeps them zero too (its record stays version 4).
+  job = {};
+  apply(ev_start{});
+  apply(ev_packaged{next_counter++});
+  apply(ev_start{});
   EXPECT_EQ(job.step_flags, 0);
 }
 
