@@ -203,6 +203,20 @@ void variant_findings(const campaign_def& def, const variant_def& v, const appro
                                         to_hex(a[1], 2, hex_case::upper) + ")");
     }
   }
+  if (u.ram) {
+    std::string what;
+    if (!u.ram->load_file.empty())
+      what += "loads package " + to_hex(u.ram->package, hex_case::upper) + " (" +
+              std::to_string(u.ram->load_file.size()) + " octets)";
+    if (!u.ram->installs.empty())
+      what += (what.empty() ? "" : ", ") + std::string("installs ") +
+              std::to_string(u.ram->installs.size()) + " instance(s)";
+    if (!u.ram->deletes.empty())
+      what += (what.empty() ? "" : ", ") + std::string("deletes ") +
+              std::to_string(u.ram->deletes.size()) + " object(s)";
+    if (!u.ram->list.empty()) what += (what.empty() ? "" : ", ") + std::string("lists");
+    why[approval_rule::ram].push_back(pre + "update.ram " + what);
+  }
   if (!u.apdus.empty()) {
     why[approval_rule::raw_apdu].push_back(pre + "update.apdus sends " +
                                            std::to_string(u.apdus.size()) + " raw C-APDU(s)");
@@ -354,6 +368,8 @@ result<signed_campaign> load_signed_campaign_file(const std::string& path) {
   if (!j) return j.error();
   // [update.keys] profile = "FILE.toml": its content signed and sent (key_profile.hpp).
   OTAFLOW_TRY(resolve_key_profile_files(*j, std::filesystem::path(path).parent_path()));
+  if (auto st = resolve_ram_files(*j, campaign_dir(path)); !st)
+    return make_error(errc::bad_value, path + ": " + st.error().message);
   auto c = signed_campaign_from_json(*j);
   if (!c) return make_error(errc::bad_value, path + ": " + c.error().message);
   return c;

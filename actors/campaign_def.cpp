@@ -377,7 +377,7 @@ status parse_suci_update(const json& v, suci_update_def& out) {
 status parse_update(const json& u, update_def& out) {
   OTAFLOW_TRY(only_keys(u, "update",
                         {"files", "records", "apdus", "format", "cla", "suci", "keys", "keyset",
-                         "fplmn", "plmn_selector", "ehplmn", "spn", "smsp", "acc"}));
+                         "fplmn", "plmn_selector", "ehplmn", "spn", "smsp", "acc", "ram"}));
   OTAFLOW_TRY(parse_templates(u, out.templates));  // update_templates.cpp
   if (u.contains("suci")) {
     suci_update_def su;
@@ -472,10 +472,19 @@ status parse_update(const json& u, update_def& out) {
   // Templates write after the raw files and records; a value too large for its file is
   // refused here, before any card is touched.
   OTAFLOW_TRY(expand_templates(out));
+  if (u.contains("ram")) {
+    if (!out.files.empty() || !out.records.empty() || !out.apdus.empty() || out.suci || out.keys ||
+        out.keyset)
+      return field_error("update.ram", "goes alone: a RAM update's packets carry only its steps");
+    auto ram = parse_ram_update(u["ram"], "update.ram");  // ram_update.cpp
+    if (!ram) return ram.error();
+    out.ram = std::move(*ram);
+    return {};
+  }
   if (out.keyset) return check_keyset_alone(out);
   if (out.files.empty() && out.records.empty() && out.apdus.empty() && !out.suci && !out.keys) {
     return field_error("update",
-                       "has nothing to send: give files, records, apdus, suci, keys or a "
+                       "has nothing to send: give files, records, apdus, suci, keys, ram or a "
                        "template (fplmn, plmn_selector, ehplmn, spn, smsp, acc)");
   }
   return {};
@@ -782,45 +791,6 @@ std::string path_string(const std::vector<std::uint16_t>& path) {
 
 }  // namespace
 
-std::string format_duration(std::chrono::milliseconds d) {
-  const auto ms = d.count();
-  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
-  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
-
-result<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  double value = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  // from_chars reads "nan" and "inf" too: a duration is a finite number.
-  if (ec != std::errc{} || !std::isfinite(value) || value < 0) {
-    return make_error(errc::bad_value,
-                      "'" + std::string(text) + "' is not a duration (e.g. 30s, 500ms, 5m)");
-  }
-  const std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
-  double ms = 0;
-  if (unit.empty() || unit == "s") {
-    ms = value * 1000;
-  } else if (unit == "ms") {
-    ms = value;
-  } else if (unit == "m") {
-    ms = value * 60'000;
-  } else if (unit == "h") {
-    ms = value * 3'600'000;
-  } else {
-    return make_error(errc::bad_value,
-                      "'" + std::string(text) + "' has an unknown unit (ms, s, m, h)");
-  }
-  // Checked before the conversion: a double beyond the range of int64 makes the cast
-  // undefined ("1e30s" gave a por_timeout of -9223372036854775808 ms).
-  if (!(ms <= static_cast<double>(max_duration.count()))) {
-    return make_error(errc::bad_value, "'" + std::string(text) + "' is longer than " +
-                                           format_duration(max_duration));
-  }
-  return std::chrono::milliseconds(std::llround(ms));
-}
-
 result<campaign_def> campaign_from_json(const json& j) {
   if (!j.is_object()) return make_error(errc::bad_value, "campaign: expected an object");
   OTAFLOW_TRY(only_keys(
@@ -899,12 +869,26 @@ result<json> toml_to_json(std::string_view text, std::string_view source) {
   return j;
 }
 
-result<campaign_def> campaign_from_toml(std::string_view text, std::string_view source) {
+namespace {
+
+// A TOML campaign's `update.ram.load` paths are relative to `base_dir`.
+result<campaign_def> campaign_from_toml_in(std::string_view text, std::string_view source,
+                                           const std::string& base_dir) {
   auto j = toml_to_json(text, source);
   if (!j) return j.error();
+  if (auto st = resolve_ram_files(*j, base_dir); !st)
+    return make_error(errc::bad_value, std::string(source) + ": " + st.error().message);
+  // [update.keys] profile = "FILE.toml": read relative to the campaign file (key_profile.hpp).
+  OTAFLOW_TRY(resolve_key_profile_files(*j, std::filesystem::path(base_dir)));
   auto c = campaign_from_json(*j);
   if (!c) return make_error(errc::bad_value, std::string(source) + ": " + c.error().message);
   return c;
+}
+
+}  // namespace
+
+result<campaign_def> campaign_from_toml(std::string_view text, std::string_view source) {
+  return campaign_from_toml_in(text, source, ".");
 }
 
 result<campaign_def> load_campaign_file(const std::string& path) {
@@ -912,13 +896,7 @@ result<campaign_def> load_campaign_file(const std::string& path) {
   if (!in) return make_error(errc::io, "cannot read campaign file '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  auto j = toml_to_json(ss.str(), path);
-  if (!j) return j.error();
-  // [update.keys] profile = "FILE.toml": read relative to the campaign file (key_profile.hpp).
-  OTAFLOW_TRY(resolve_key_profile_files(*j, std::filesystem::path(path).parent_path()));
-  auto c = campaign_from_json(*j);
-  if (!c) return make_error(errc::bad_value, path + ": " + c.error().message);
-  return c;
+  return campaign_from_toml_in(ss.str(), path, campaign_dir(path));
 }
 
 status check_security(const variant_def& v, const std::string& field) {

@@ -27,6 +27,7 @@
 #include "actors/alert_monitor.hpp"
 #include "actors/key_profile.hpp"
 #include "actors/keyset_def.hpp"
+#include "actors/ram_update.hpp"
 #include "actors/submit_options.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "actors/time_window.hpp"
@@ -123,6 +124,8 @@ struct update_def {
   std::optional<keys_update_def> keys;  ///< [update.keys]: the script becomes per card
   /// [update.keyset]: a PUT KEY of a new OTA keyset, per card (alone in its update)
   std::optional<keyset_update_def> keyset;
+  /// [update.ram] (ram_update.hpp): a job of several steps; nothing else in the update then.
+  std::optional<ram_update_def> ram;
   /// [update.fplmn] etc. (update_templates.hpp), already expanded into files and records.
   update_templates templates{};
 };

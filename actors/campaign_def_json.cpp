@@ -98,6 +98,7 @@ json update_json(const update_def& up) {
   }
   if (up.keys) u["keys"] = to_json(*up.keys);
   if (up.keyset) u["keyset"] = keyset_update_json(*up.keyset);
+  if (up.ram) u["ram"] = ram_update_json(*up.ram);
   return u;
 }
 

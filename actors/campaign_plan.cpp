@@ -1,13 +1,54 @@
 #include "actors/campaign_plan.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
+#include "actors/ota_packets.hpp"
 #include "actors/storage_cursor.hpp"
 #include "base/bytes.hpp"
 
 namespace otaflow::actors {
+namespace {
+
+const char* step_name(step_kind k) {
+  switch (k) {
+    case step_kind::remove:
+      return "DELETE";
+    case step_kind::install_for_load:
+      return "INSTALL [for load]";
+    case step_kind::load:
+      return "LOAD";
+    case step_kind::list:
+      return "GET STATUS";
+    case step_kind::script:
+      break;
+  }
+  return "INSTALL";
+}
+
+std::size_t ram_sms(const plan_variant& v) {
+  std::size_t n = 0;
+  for (const auto& s : v.ram_steps) n += s.second;
+  return n;
+}
+
+// "9 steps, 21 SMS per card (1 DELETE, 1 INSTALL [for load], 5 LOAD, ...)".
+std::string ram_summary(const plan_variant& v) {
+  std::string kinds;
+  for (std::size_t i = 0; i < v.ram_steps.size();) {
+    std::size_t j = i;
+    while (j < v.ram_steps.size() && v.ram_steps[j].first == v.ram_steps[i].first) ++j;
+    kinds +=
+        (kinds.empty() ? "" : ", ") + std::to_string(j - i) + " " + step_name(v.ram_steps[i].first);
+    i = j;
+  }
+  return std::to_string(v.ram_steps.size()) + " steps, " + std::to_string(ram_sms(v)) +
+         " SMS per card (" + kinds + ")";
+}
+
+}  // namespace
 
 result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& def,
                                     std::size_t examples, const route_table* routes) {
@@ -22,6 +63,15 @@ result<campaign_plan> plan_campaign(storage::state& state, const campaign_def& d
     plan_variant pv;
     pv.name = v.name;
     p.variants.push_back(std::move(pv));
+  }
+  if (std::any_of(variants.begin(), variants.end(),
+                  [](const variant_def& v) { return v.update.ram.has_value(); })) {
+    // The same packets a run sends (ota_packets.hpp), counted.
+    auto ctx = prepare_campaign(def);
+    if (!ctx) return ctx.error();
+    for (std::size_t i = 0; i < (*ctx)->variants.size() && i < p.variants.size(); ++i)
+      for (const auto& s : (*ctx)->variants[i].steps)
+        p.variants[i].ram_steps.emplace_back(s.kind, s.sms);
   }
   if (routes != nullptr) {
     for (const auto& r : routes->routes()) p.routes.emplace_back(r.name, 0);
@@ -90,6 +140,13 @@ nlohmann::json plan_json(const campaign_plan& p) {
       }
     }
     if (!writes.empty()) vs[v.name]["templated_writes"] = std::move(writes);
+    if (!v.ram_steps.empty()) {
+      nlohmann::json steps = nlohmann::json::array();
+      for (const auto& [kind, sms] : v.ram_steps)
+        steps.push_back({{"kind", step_name(kind)}, {"sms", sms}});
+      vs[v.name]["ram"] = {
+          {"steps", v.ram_steps.size()}, {"sms", ram_sms(v)}, {"step_sms", std::move(steps)}};
+    }
   }
   j["variants"] = vs;
   j["skip_reasons"] = p.skip_reasons;
@@ -133,6 +190,9 @@ std::string plan_table(const campaign_plan& p) {
                   static_cast<unsigned long long>(v.failed));
     out += line;
     out += ex + "\n";
+  }
+  for (const auto& v : p.variants) {
+    if (!v.ram_steps.empty()) out += "\nram (" + v.name + "): " + ram_summary(v) + "\n";
   }
   auto reasons = [&](const char* title, const std::map<std::string, std::uint64_t>& m) {
     if (m.empty()) return;

@@ -29,6 +29,9 @@ struct plan_variant {
   /// Per example (same order): the bytes its templated files and records would get
   /// (update_templates.hpp); empty lists when the variant has no template.
   std::vector<std::vector<templated_write>> example_writes{};
+  /// [update.ram]: each step's kind and SMS per card, from the packet builder (ram_steps.hpp);
+  /// empty for a variant of one packet.
+  std::vector<std::pair<step_kind, std::size_t>> ram_steps{};
 };
 
 /// The plan of a campaign over the profile repository.

@@ -24,7 +24,8 @@ void flush(crypto_actor* self, packet_factory* factory) {
   if (st.pending.empty()) return;
   std::vector<package_request> reqs;
   reqs.reserve(st.pending.size());
-  for (const auto& p : st.pending) reqs.push_back({p.tag, p.card.get(), p.campaign.get(), p.skip});
+  for (const auto& p : st.pending)
+    reqs.push_back({p.tag, p.card.get(), p.campaign.get(), p.skip, p.step, p.page});
   auto results = factory->package(reqs);
   for (std::size_t i = 0; i < st.pending.size(); ++i) {
     auto r = i < results.size() ? std::make_shared<result<packaged>>(std::move(results[i]))

@@ -36,6 +36,17 @@ struct card_info {
   int route = -1;           ///< preferred SMSC route (routes.hpp route_table index); -1: default
 };
 
+/// One step of a multi-step variant (a RAM campaign, actors/ram_steps.hpp): one command packet.
+struct prepared_step {
+  step_kind kind = step_kind::script;
+  bytes script;               ///< TS 102 226 script of the step's C-APDUs
+  std::uint8_t commands = 0;  ///< C-APDUs in `script`
+  /// A list step's GET STATUS "next" (appended once per page: page n sends the first GET
+  /// STATUS and n of these, as a card's GET STATUS cursor lives one session only).
+  bytes next_command{};
+  std::size_t sms = 1;  ///< short messages of the step's packet (what `campaign plan` shows)
+};
+
 /// One update variant ready to send: its definition and the script its cards get.
 struct prepared_variant {
   variant_def def;
@@ -52,6 +63,17 @@ struct prepared_variant {
   /// Files whose data is per card (update_templates.hpp per_card_data, e.g. [update.acc]
   /// from_imsi): (index in per_card, index in def.update.files). `per_card` is then set too.
   std::vector<std::pair<std::size_t, std::size_t>> card_data_at{};
+  /// [update.ram]: the steps, one command packet each, in order (`script` is then empty).
+  /// Empty: a job of one step, `script`.
+  std::vector<prepared_step> steps{};
+  /// step_kind of each step (what the job state machine's policy points at).
+  std::vector<step_kind> step_kinds{};
+  /// Commands in the packet of (step, page) (the PoR's expected count).
+  [[nodiscard]] std::uint8_t commands_of(std::uint16_t step, std::uint16_t page) const noexcept {
+    if (steps.empty()) return commands;
+    if (step >= steps.size()) return 0;
+    return static_cast<std::uint8_t>(steps[step].commands + page);
+  }
 };
 
 /// A campaign ready to run: its definition and one prepared variant per effective variant
@@ -77,6 +99,8 @@ struct package_request {
   const card_info* card;
   const campaign_ctx* campaign;
   std::uint64_t skip = 0;  ///< counter values to skip first (after a PoR 02 "counter low")
+  std::uint16_t step = 0;  ///< the job's step (prepared_variant::steps; 0 for one step)
+  std::uint16_t page = 0;  ///< a list step's page (GET STATUS "next"s after 6310)
 };
 
 struct packaged {
@@ -185,6 +209,8 @@ struct job_update {
   bool may_hold_keys = true;
   /// The SMSC route the attempt went out on, for the status event of `accepted` (not stored).
   std::string route{};
+  /// Steps of the job's variant, for the status event (not stored); 0 or 1: one step.
+  std::uint16_t steps = 0;
 };
 
 /// Status event of one state change (docs/EVENTS.md); the Kafka status topic writes the same

@@ -41,9 +41,17 @@ std::string job_key(const job_update& u) {
 }
 
 status_event event_of(const job_update& u) {
-  return status_event{u.campaign,    u.iccid,          u.job.state,
-                      u.job.attempt, u.job.por_status, u.job.reason,
-                      u.job.variant, u.job.updated_ms, u.route};
+  return status_event{u.campaign,
+                      u.iccid,
+                      u.job.state,
+                      u.job.attempt,
+                      u.job.por_status,
+                      u.job.reason,
+                      u.job.variant,
+                      u.job.updated_ms,
+                      u.route,
+                      u.steps > 1 ? u.job.step : std::uint16_t{0},
+                      u.steps > 1 ? u.steps : std::uint16_t{0}};
 }
 
 // Saves `updates`, retrying a retriable error with a doubling back-off, at most `attempts`

@@ -33,6 +33,8 @@ struct package_req {
   std::shared_ptr<const card_info> card;
   std::shared_ptr<const campaign_ctx> campaign;
   std::uint64_t skip = 0;  ///< counter values to skip first (act_package::skip)
+  std::uint16_t step = 0;  ///< act_package::step
+  std::uint16_t page = 0;  ///< act_package::page
 };
 /// The crypto stage's answer.
 struct package_rep {

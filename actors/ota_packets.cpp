@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "actors/keyset_update.hpp"
+#include "actors/ram_steps.hpp"
 #include "actors/subscriber_fsm.hpp"
 #include "base/log.hpp"
 #include "codec/iso7816_apdu.hpp"
@@ -117,6 +118,13 @@ result<prepared_variant> prepare_variant(const variant_def& v, bool named) {
   auto where = [&](const std::string& msg) {
     return named ? "variant '" + v.name + "': " + msg : msg;
   };
+  if (def.update.ram) {  // a job of several steps (ram_steps.hpp)
+    prepared_variant out;
+    out.def = v;
+    if (auto st = build_ram_steps(v, out); !st)
+      return make_error(errc::bad_value, where(st.error().message));
+    return out;
+  }
   std::vector<codec::command_apdu> cmds;
   const auto cla = def.update.cla;
   std::vector<std::uint16_t> current;
@@ -283,6 +291,29 @@ std::vector<result<packaged>> ota_packet_factory::package(
     auto script = encode_script(card_commands(v, *r.card), v.def.update.format);
     if (!script) {
       own_failures[i] = make_error(errc::bad_value, "per-card script: " + script.error().message);
+      continue;
+    }
+    own_scripts[i] = std::move(*script);
+  }
+  // 1d. Multi-step variants (update.ram): the packet of the job's step (and page).
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    const auto& v = r.campaign->variant_of(*r.card);
+    if (!r.card->problem.empty() || own_failures[i] || v.steps.empty()) continue;
+    if (r.step >= v.steps.size()) {
+      own_failures[i] =
+          make_error(errc::bad_value, "step " + std::to_string(r.step + 1) + ": the variant has " +
+                                          std::to_string(v.steps.size()));
+      continue;
+    }
+    const auto& step = v.steps[r.step];
+    if (r.page == 0 || step.kind != step_kind::list) {
+      own_scripts[i] = step.script;
+      continue;
+    }
+    auto script = list_page_script(step, r.page, v.def.update.format);
+    if (!script) {
+      own_failures[i] = make_error(errc::bad_value, "GET STATUS page: " + script.error().message);
       continue;
     }
     own_scripts[i] = std::move(*script);

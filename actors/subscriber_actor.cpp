@@ -74,7 +74,8 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
   auto& s = self->state;
   for (const auto& a : actions) {
     if (auto* p = std::get_if<act_package>(&a)) {
-      self->send(s.shared.crypto, package_req{s.tag, self, s.card, s.campaign, p->skip});
+      self->send(s.shared.crypto,
+                 package_req{s.tag, self, s.card, s.campaign, p->skip, p->step, p->page});
     } else if (std::holds_alternative<act_submit>(a)) {
       self->send(s.shared.router, submit_request{s.tag, s.card->msisdn, s.segments, s.card->route,
                                                  s.campaign->def.policy.submit});
@@ -98,6 +99,7 @@ void run_actions(subscriber_actor* self, const std::vector<job_action>& actions)
         note_keyset_uncertain(s.job.reason);
       job_update u{s.campaign->def.id, s.card->iccid, s.job};
       u.may_hold_keys = may_hold_keys;
+      u.steps = static_cast<std::uint16_t>(s.policy.step_count());
       if (s.job.state == job_state::accepted) u.route = s.route;
       // What the card now holds, for rules on known files (PoR OK: the script ran).
       if (update && s.job.state == job_state::done)
@@ -164,6 +166,7 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
   st.policy.counter_skip = st.card->variant >= 0
                                ? st.campaign->variant_of(*st.card).def.security.counter_skip
                                : st.campaign->def.security.counter_skip;
+  if (st.card->variant >= 0) st.policy.steps = st.campaign->variant_of(*st.card).step_kinds;
   self->send(st.shared.router, route{tag, st.card->msisdn, self});
   self->send(self, start_atom::value);
   return {
@@ -218,7 +221,8 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
         }
         handle(self,
                ev_por{por->counter, por->status, por->verified, por->script_sw, por->executed,
-                      s.campaign->variant_of(*s.card).commands, std::move(por->failure)},
+                      s.campaign->variant_of(*s.card).commands_of(s.job.step, s.job.page),
+                      std::move(por->failure)},
                alert_outcome{alert_kind::por_rejected, false, 0});
       },
   };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codec/gp_constants.hpp"
 #include "codec/iso7816_sw.hpp"
 #include "codec/smpp34_receipt.hpp"
 #include "codec/ts102225_packet.hpp"
@@ -13,6 +14,13 @@ using codec::por_status;
 using codec::smpp::message_state;
 
 constexpr auto counter_low = static_cast<std::uint8_t>(por_status::cntr_low);
+
+// Bit 2 of job_record::step_flags (bits 0-1: model::step_flag): the job was resumed (a restart,
+// a retry) after packets had been sent. The process before may have sent and the card executed
+// steps the stored record does not know (the journal lags the packets), so a 6A86 / 6A88 on a
+// step's first send counts as "sent again" from then on. Kept here, not in model/job.hpp: only
+// the state machine reads it; storage stores the octet as is (docs/storage.md).
+constexpr std::uint8_t step_flag_resumed = 0x04;
 
 // A script ran to its end when the last status word is a success or a warning
 // that still completed the command (ISO 7816-4 §5.6: 90 00, 61 xx, 91 xx (TS 102 221
@@ -61,8 +69,116 @@ class machine {
   }
 
   act_package package() const {
-    return act_package{skip_pending() ? std::uint64_t{policy_.counter_skip} : 0};
+    return act_package{skip_pending() ? std::uint64_t{policy_.counter_skip} : 0, job_.step,
+                       job_.page};
   }
+
+  // ---- multi-step jobs ----
+
+  bool multi_step() const { return policy_.step_count() > 1; }
+
+  step_kind kind() const {
+    return job_.step < policy_.steps.size() ? policy_.steps[job_.step] : step_kind::script;
+  }
+
+  // "step 3 of 7: " in front of a multi-step job's failure reasons.
+  std::string step_prefix() const {
+    if (!multi_step()) return {};
+    return "step " + std::to_string(job_.step + 1) + " of " + std::to_string(policy_.step_count()) +
+           ": ";
+  }
+
+  // Starts the packet of `step` (or of the next page of the current list step): attempts and
+  // resends count again; PoRs of packets sent before are ignored from now on.
+  void start_step(std::uint16_t step, std::uint16_t page) {
+    job_.step = step;
+    job_.page = page;
+    job_.step_at = static_cast<std::uint32_t>(job_.counters.size());
+    job_.attempt = 0;
+    job_.resends = 0;
+    job_.reason.clear();
+    begin_attempt();
+  }
+
+  // The step after the current one, or `done` after the last.
+  void next_step() {
+    if (job_.step + 1u >= policy_.step_count()) {
+      job_.reason.clear();
+      enter(job_state::done);
+      return;
+    }
+    start_step(static_cast<std::uint16_t>(job_.step + 1), 0);
+  }
+
+  // A LOAD step's first LOAD answered 6A86, "incorrect P1 P2": its block number is not the one
+  // the card expects. After the step was sent again (its PoR lost) the card already has the
+  // step's blocks: count it done. The next step's first attempt answered so means that guess
+  // was wrong (the card is behind, its load reset): start again from INSTALL [for load], once.
+  // A job resumed after a restart counts as sent again: the process before may have sent steps
+  // its stored record does not know.
+  void on_load_refused() {
+    const bool first_here = job_.attempt <= 1 && job_.resends == 0;
+    const bool assumed = (job_.step_flags & model::step_flag::assumed_done) != 0;
+    if (first_here && assumed) {
+      if (job_.step_flags & model::step_flag::load_restarted) {
+        fail(step_prefix() +
+             "LOAD refused with 6A86 again after the load was restarted from INSTALL [for load]");
+        return;
+      }
+      std::uint16_t from = job_.step;
+      while (from > 0 && policy_.steps[from] != step_kind::install_for_load) --from;
+      if (policy_.steps[from] != step_kind::install_for_load) {
+        fail(step_prefix() + "LOAD refused with 6A86 and no INSTALL [for load] step to restart");
+        return;
+      }
+      job_.step_flags = static_cast<std::uint8_t>(
+          (job_.step_flags & ~model::step_flag::assumed_done) | model::step_flag::load_restarted);
+      start_step(from, 0);
+      return;
+    }
+    if (!sent_before()) {
+      fail(step_prefix() +
+           "LOAD refused with 6A86 (wrong block number) on the step's first attempt: the "
+           "card's load is not where the job's is");
+      return;
+    }
+    job_.step_flags |= model::step_flag::assumed_done;
+    const auto flags = job_.step_flags;
+    next_step();
+    job_.step_flags = flags;
+  }
+
+  // Whether the current step's packet may have reached the card before this one: an earlier
+  // attempt or resend, or a process that ran the job before a restart.
+  bool sent_before() const {
+    return job_.attempt > 1 || job_.resends > 0 || (job_.step_flags & step_flag_resumed) != 0;
+  }
+
+  // A verified PoR OK of the current step of a multi-step job; true when handled here.
+  bool on_step_por(const ev_por& e) {
+    if (!e.script_sw) return false;
+    if (kind() == step_kind::load && *e.script_sw == codec::gp::sw::wrong_p1p2 && e.executed == 1) {
+      on_load_refused();
+      return true;
+    }
+    if (kind() == step_kind::remove && *e.script_sw == codec::gp::sw::referenced_data_not_found &&
+        e.executed == 1 && sent_before()) {
+      next_step();  // the packet whose PoR was lost deleted it
+      return true;
+    }
+    if (kind() == step_kind::list && *e.script_sw == codec::gp::sw::more_data) {
+      if (job_.page >= max_pages) {
+        fail(step_prefix() + "GET STATUS still answers 6310 after " + std::to_string(max_pages) +
+             " pages");
+        return true;
+      }
+      start_step(job_.step, static_cast<std::uint16_t>(job_.page + 1));
+      return true;
+    }
+    return false;
+  }
+
+  static constexpr std::uint16_t max_pages = 32;
 
   void arm_por_timer() {
     ++job_.timer_epoch;
@@ -95,6 +211,9 @@ class machine {
   }
 
   void on(const ev_start&) {
+    const bool started_before = job_.state != job_state::queued || !job_.counters.empty();
+    if (multi_step() && started_before && !is_terminal(job_.state))
+      job_.step_flags |= step_flag_resumed;
     switch (job_.state) {
       case job_state::queued:
         begin_attempt();
@@ -195,9 +314,10 @@ class machine {
       on_unproven_por(e);
       return;
     }
-    if (std::find(job_.counters.begin(), job_.counters.end(), e.counter) == job_.counters.end()) {
-      return;  // not one of this job's packets
-    }
+    const auto it = std::find(job_.counters.begin(), job_.counters.end(), e.counter);
+    if (it == job_.counters.end()) return;  // not one of this job's packets
+    // A late answer to a packet of an earlier step (or page) says nothing about this one.
+    if (it - job_.counters.begin() < static_cast<std::ptrdiff_t>(job_.step_at)) return;
     job_.por_status = e.status;
     if (e.script_sw) job_.last_sw = e.script_sw;
     const auto status = static_cast<por_status>(e.status);
@@ -220,19 +340,25 @@ class machine {
       }
       return;
     }
+    if (multi_step() && on_step_por(e)) return;
     if (e.script_sw && !script_sw_ok(*e.script_sw)) {
-      fail("script stopped after " + std::to_string(e.executed) + " of " +
+      fail(step_prefix() + "script stopped after " + std::to_string(e.executed) + " of " +
            std::to_string(e.expected) + " commands: SW " +
            to_hex(*e.script_sw, 4, hex_case::upper));
       return;
     }
     if (e.script_sw && e.expected != 0 && e.executed < e.expected) {
-      fail("script stopped after " + std::to_string(e.executed) + " of " +
+      fail(step_prefix() + "script stopped after " + std::to_string(e.executed) + " of " +
            std::to_string(e.expected) + " commands");
       return;
     }
     if (!e.failure.empty()) {
       fail(e.failure);
+      return;
+    }
+    if (multi_step()) {
+      job_.step_flags &= static_cast<std::uint8_t>(~model::step_flag::assumed_done);
+      next_step();
       return;
     }
     job_.reason.clear();

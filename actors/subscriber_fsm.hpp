@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,6 +16,16 @@
 namespace otaflow::actors {
 
 using duration = std::chrono::milliseconds;
+
+/// What one step of a multi-step job (a RAM campaign, actors/ram_steps.hpp) sends: the engine
+/// treats a LOAD step's 6A86 and a list step's 6310 specially (transition()).
+enum class step_kind : std::uint8_t {
+  script = 0,            ///< any other command packet (DELETE, INSTALL [for install], ...)
+  install_for_load = 1,  ///< INSTALL [for load]: starts (or starts again) the card's load
+  load = 2,              ///< LOAD blocks, the first one in the packet numbered as planned
+  list = 3,              ///< GET STATUS, with page n: the first GET STATUS and n "next"s
+  remove = 4,            ///< one DELETE: 6A88 after the step was sent again means it is gone
+};
 
 /// Retry and timeout policy of a campaign.
 struct job_policy {
@@ -26,6 +37,12 @@ struct job_policy {
   /// Counter values skipped after the first PoR 02 "counter low" of a job (security.counter_skip,
   /// 1..1,000,000): the next attempt's counter is the last one handed out + 1 + counter_skip.
   std::uint32_t counter_skip = 100;
+  /// The steps of the card's variant, one command packet each (set per card by the subscriber;
+  /// the prepared variant owns them and outlives the job). Empty: a job of one step. Attempt
+  /// budgets (max_attempts, max_resends) are per step.
+  std::span<const step_kind> steps{};
+  /// The number of steps (at least 1).
+  [[nodiscard]] std::size_t step_count() const noexcept { return steps.empty() ? 1 : steps.size(); }
 };
 
 // ---- events -------------------------------------------------------------------------
@@ -94,6 +111,8 @@ using job_event = std::variant<ev_start, ev_packaged, ev_package_failed, ev_subm
 /// first (the attempt after a PoR 02 "counter low").
 struct act_package {
   std::uint64_t skip = 0;
+  std::uint16_t step = 0;  ///< the job's step (job_record::step): which packet to build
+  std::uint16_t page = 0;  ///< a list step's "next" pages (job_record::page)
 };
 struct act_submit {};  ///< hand the secured packet to an SMPP session
 struct act_arm_por_timer {

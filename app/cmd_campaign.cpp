@@ -389,6 +389,7 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
     if (!j.counters.empty()) out["counter"] = j.counters.back();
     if (!j.message_id.empty()) out["message_id"] = j.message_id;
     if (!j.variant.empty()) out["variant"] = j.variant;
+    if (j.step != 0 || j.step_at != 0) out["step"] = j.step;  // a multi-step job past step 0
     out["history"] = service::history_json(j);
     std::cout << out.dump() << std::endl;
     return 0;

@@ -390,6 +390,10 @@ std::string serialise_with_nlohmann(const status_event& ev) {
   j["ts"] = ev.ts_ms;
   if (!ev.variant.empty()) j["variant"] = ev.variant;
   if (!ev.route.empty()) j["route"] = ev.route;
+  if (ev.steps > 1) {
+    j["step"] = ev.step;
+    j["steps"] = ev.steps;
+  }
   return dump(j);
 }
 
@@ -433,6 +437,12 @@ std::string serialise(const status_event& ev) {
   if (!ev.route.empty()) {
     out += ",\"route\":";
     append_json_string(out, ev.route);
+  }
+  if (ev.steps > 1) {
+    out += ",\"step\":";
+    out += std::to_string(ev.step);
+    out += ",\"steps\":";
+    out += std::to_string(ev.steps);
   }
   out += '}';
   return out;
@@ -479,6 +489,13 @@ result<status_event> parse_status_event(std::string_view payload) {
   std::optional<std::string> route;
   OTAFLOW_ASSIGN(route, f.optional_string("route"));
   ev.route = route.value_or(std::string());
+  if (doc.contains("steps")) {
+    std::int64_t steps = 0, step = 0;
+    OTAFLOW_ASSIGN(steps, f.integer("steps", 2, std::numeric_limits<std::uint16_t>::max()));
+    OTAFLOW_ASSIGN(step, f.integer("step", 0, steps - 1));
+    ev.steps = static_cast<std::uint16_t>(steps);
+    ev.step = static_cast<std::uint16_t>(step);
+  }
   return ev;
 }
 

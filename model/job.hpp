@@ -1,7 +1,8 @@
 #pragma once
 // The state of one (campaign, card) job: what the subscriber state machine works on, what
-// storage persists (storage/job_store.hpp, record version 4) and what status events report.
-// One record from the engine to RocksDB and back: plain data, no CAF, no RocksDB.
+// storage persists (storage/job_store.hpp, record version 4, or 5 for a job of several steps) and
+// what status events report. One record from the engine to RocksDB and back: plain data, no CAF, no
+// RocksDB.
 
 #include <cstddef>
 #include <cstdint>
@@ -74,9 +75,23 @@ struct job_record {
   std::uint32_t counter_skip_at = 0;
   /// The state changes, oldest first, bounded by job_history_max (record version 4).
   std::vector<job_history_entry> history;
+  /// Multi-step jobs (a RAM campaign: one command packet per step; record version 5). A job
+  /// of one step keeps all four at 0 and is stored as version 4.
+  std::uint16_t step = 0;       ///< the step the job is on (0-based); `attempt` counts its attempts
+  std::uint32_t step_at = 0;    ///< index in `counters` of the current step's first packet
+  std::uint16_t page = 0;       ///< GET STATUS step: the "next" pages asked for so far (6310)
+  std::uint8_t step_flags = 0;  ///< step_flag bits
 
   bool operator==(const job_record&) const = default;
 };
+
+/// Bits of job_record::step_flags.
+namespace step_flag {
+/// The step before the current one was counted done on 6A86 (the card already had its blocks).
+inline constexpr std::uint8_t assumed_done = 0x01;
+/// The load was started again from its INSTALL [for load] step once (the card was behind).
+inline constexpr std::uint8_t load_restarted = 0x02;
+}  // namespace step_flag
 
 /// Stamps a state change: updated_ms = now_ms and a history entry for the job's current
 /// state, attempt and PoR status. Beyond job_history_max entries the second oldest goes (the

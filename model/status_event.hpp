@@ -22,6 +22,10 @@ struct status_event {
   std::string variant;                     ///< update variant the card got; empty when none
   std::int64_t ts_ms = 0;                  ///< when the state was entered (ms since the epoch)
   std::string route{};  ///< `accepted`: the SMSC route the attempt went out on; else empty
+  /// Multi-step jobs (RAM campaigns): the step the job is on (0-based) and how many the card's
+  /// variant has; steps 0: a job of one step (the fields are left out of the JSON).
+  std::uint16_t step = 0;
+  std::uint16_t steps = 0;
 
   friend bool operator==(const status_event&, const status_event&) = default;
 };

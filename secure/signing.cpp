@@ -60,6 +60,13 @@ sha256_digest sha256(std::initializer_list<byte_view> parts) {
   return out;
 }
 
+std::array<std::uint8_t, 20> sha1(byte_view data) {
+  std::array<std::uint8_t, 20> out{};
+  unsigned len = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha1(), nullptr);
+  return out;
+}
+
 result<sha256_digest> sha256_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return make_error(errc::io, file.string() + ": cannot read it");

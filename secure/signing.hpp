@@ -19,6 +19,10 @@ using sha256_digest = std::array<std::uint8_t, 32>;
 /// SHA-256 (FIPS 180-4) of the concatenation of the parts.
 [[nodiscard]] sha256_digest sha256(std::initializer_list<byte_view> parts);
 
+/// SHA-1 (FIPS 180-4) of `data`: only for GlobalPlatform's Load File Data Block hash
+/// (INSTALL [for load], GP 2.3 §11.5.2.3.1), which cards still ask for; never for signatures.
+[[nodiscard]] std::array<std::uint8_t, 20> sha1(byte_view data);
+
 /// SHA-256 of a file's content, read in blocks; the error names the file.
 [[nodiscard]] result<sha256_digest> sha256_file(const std::filesystem::path& file);
 

@@ -258,6 +258,7 @@ nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
       {"started_ms", j.started_ms},
       {"updated_ms", j.updated_ms}};
   if (j.retry_at_ms > 0) out["retry_at_ms"] = j.retry_at_ms;
+  if (j.step != 0 || j.step_at != 0) out["step"] = j.step;  // a multi-step job past step 0
   out["history"] = history_json(j);
   return out;
 }

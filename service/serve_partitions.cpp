@@ -59,9 +59,10 @@ status txn_job_store::save(std::span<const actors::job_update> updates, bool syn
   std::vector<model::status_event> events;
   events.reserve(updates.size());
   for (const auto& u : updates) {
-    events.push_back(model::status_event{u.campaign, u.iccid, u.job.state, u.job.attempt,
-                                         u.job.por_status, u.job.reason, u.job.variant,
-                                         u.job.updated_ms, u.route});
+    events.push_back(model::status_event{
+        u.campaign, u.iccid, u.job.state, u.job.attempt, u.job.por_status, u.job.reason,
+        u.job.variant, u.job.updated_ms, u.route, u.steps > 1 ? u.job.step : std::uint16_t{0},
+        u.steps > 1 ? u.steps : std::uint16_t{0}});
   }
   changelog_committer::attach_statuses(std::move(events));
   auto s = inner_.save(updates, sync);

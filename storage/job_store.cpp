@@ -16,6 +16,9 @@ constexpr std::uint8_t record_v1 = 1;
 constexpr std::uint8_t record_v2 = 2;
 constexpr std::uint8_t record_v3 = 3;
 constexpr std::uint8_t record_v4 = 4;
+// Version 5: version 4 followed by step, step_at, page (varints) and step_flags (octet); written
+// only for a job of several steps (any of them not 0), so single-step jobs stay version 4.
+constexpr std::uint8_t record_v5 = 5;
 constexpr std::uint8_t history_has_por = 0x80;
 
 rocksdb::Slice slice(std::string_view s) {
@@ -156,6 +159,17 @@ result<job_record> decode_v2(byte_reader& rd, std::uint8_t version) {
     r.counter_skip_at = static_cast<std::uint32_t>(skip_at);
   }
   if (version >= record_v4 && !get_history(rd, r.history)) return malformed();
+  if (version >= record_v5) {
+    std::uint64_t step = 0, step_at = 0, page = 0;
+    if (!detail::get_varint(rd, step) || step > 0xFFFF || !detail::get_varint(rd, step_at) ||
+        step_at > r.counters.size() || !detail::get_varint(rd, page) || page > 0xFFFF ||
+        !rd.u8(r.step_flags)) {
+      return malformed();
+    }
+    r.step = static_cast<std::uint16_t>(step);
+    r.step_at = static_cast<std::uint32_t>(step_at);
+    r.page = static_cast<std::uint16_t>(page);
+  }
   return r;
 }
 
@@ -172,7 +186,8 @@ std::string job_store::row_key(std::string_view campaign_id, std::string_view ic
 
 bytes job_store::encode(const job_record& r) {
   byte_writer w;
-  w.u8(record_v4);
+  const bool steps = r.step != 0 || r.step_at != 0 || r.page != 0 || r.step_flags != 0;
+  w.u8(steps ? record_v5 : record_v4);
   w.u8(static_cast<std::uint8_t>(r.state));
   w.u8(static_cast<std::uint8_t>((r.por_status ? has_por : 0) | (r.last_sw ? has_sw : 0)));
   if (r.por_status) w.u8(*r.por_status);
@@ -190,6 +205,12 @@ bytes job_store::encode(const job_record& r) {
   detail::put_str(w, r.variant);
   detail::put_varint(w, r.counter_skip_at);
   put_history(w, r.history);
+  if (steps) {
+    detail::put_varint(w, r.step);
+    detail::put_varint(w, r.step_at);
+    detail::put_varint(w, r.page);
+    w.u8(r.step_flags);
+  }
   return w.take();
 }
 
@@ -197,9 +218,9 @@ result<job_record> job_store::decode(byte_view value) {
   byte_reader rd(value);
   std::uint8_t version = 0;
   if (!rd.u8(version)) return malformed();
-  if (version < record_v1 || version > record_v4) {
+  if (version < record_v1 || version > record_v5) {
     return make_error(errc::unsupported,
-                      "job record: unknown version " + std::to_string(version) + " (know 1-4)");
+                      "job record: unknown version " + std::to_string(version) + " (know 1-5)");
   }
   auto r = version == record_v1 ? decode_v1(rd) : decode_v2(rd, version);
   if (r && !rd.empty()) return malformed();

@@ -1,5 +1,7 @@
 #include "tests/unit/actors/engine_fakes.hpp"
 
+#include <algorithm>
+
 namespace otaflow::actors::fakes {
 
 using std::chrono::milliseconds;
@@ -99,6 +101,10 @@ std::vector<result<packaged>> fake_factory::package(std::span<const package_requ
     const auto kic = r.card->kic_key.view();
     cards_[r.card->iccid] = {v.def.name, v.def.security.keyset(), v.script,
                              bytes(kic.begin(), kic.end()), counter};
+    auto& sent = steps_sent_[r.card->iccid];
+    sent.emplace_back(r.step, r.page);
+    by_counter_[{r.card->iccid, counter}] = {
+        r.step, r.page, static_cast<int>(std::count(sent.begin(), sent.end(), sent.back()))};
     byte_writer w;
     w.uint_be(8, counter);
     out.emplace_back(packaged{counter, {w.take()}});
@@ -106,7 +112,7 @@ std::vector<result<packaged>> fake_factory::package(std::span<const package_requ
   return out;
 }
 
-result<por_info> fake_factory::open_por(const card_info&, const campaign_ctx&, byte_view ud) {
+result<por_info> fake_factory::open_por(const card_info& card, const campaign_ctx&, byte_view ud) {
   byte_reader r(ud);
   por_info p;
   if (!r.uint_be(8, p.counter) || !r.u8(p.status)) {
@@ -117,7 +123,29 @@ result<por_info> fake_factory::open_por(const card_info&, const campaign_ctx&, b
   std::lock_guard lock(mu_);
   p.executed = executed_;
   if (p.counter <= card_counter_) p.status = 0x02;
+  if (step_rule_) {
+    const auto it = by_counter_.find({card.iccid, p.counter});
+    if (it != by_counter_.end()) {
+      const auto a = step_rule_(card.iccid, it->second.step, it->second.page, it->second.send);
+      if (a.lost) return make_error(errc::truncated, "PoR lost (test)");
+      p.script_sw = a.sw;
+      p.executed = a.executed;
+    }
+  }
   return p;
+}
+
+void fake_factory::set_step_rule(step_rule rule) {
+  std::lock_guard lock(mu_);
+  step_rule_ = std::move(rule);
+}
+
+std::vector<std::pair<std::uint16_t, std::uint16_t>> fake_factory::steps_sent(
+    const std::string& iccid) const {
+  std::lock_guard lock(mu_);
+  const auto it = steps_sent_.find(iccid);
+  return it == steps_sent_.end() ? std::vector<std::pair<std::uint16_t, std::uint16_t>>{}
+                                 : it->second;
 }
 
 void fake_factory::set_card_counter(std::uint64_t c) {

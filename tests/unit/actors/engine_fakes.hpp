@@ -87,6 +87,20 @@ class fake_factory final : public packet_factory {
   /// Every card has seen counters up to `c`: a PoR of a packet whose counter is not above it
   /// says 02 "counter low" (default 0: never).
   void set_card_counter(std::uint64_t c);
+  /// How the card answers a packet of a multi-step job: the script's last SW and executed
+  /// count, or lost (open_por fails, as if the PoR never came).
+  struct step_answer {
+    std::uint16_t sw = 0x9000;
+    std::uint8_t executed = 1;
+    bool lost = false;
+  };
+  /// Answers by (ICCID, step, page, n-th send of that step and page, 1-based); unset: 9000.
+  using step_rule = std::function<step_answer(const std::string& iccid, std::uint16_t step,
+                                              std::uint16_t page, int send)>;
+  void set_step_rule(step_rule rule);
+  /// (step, page) of every packet packaged for a card, in order.
+  [[nodiscard]] std::vector<std::pair<std::uint16_t, std::uint16_t>> steps_sent(
+      const std::string& iccid) const;
   /// package() calls so far (crypto batches).
   [[nodiscard]] int batches() const;
   /// What each card was last packaged with, by ICCID.
@@ -99,6 +113,13 @@ class fake_factory final : public packet_factory {
   std::uint64_t card_counter_ = 0;
   std::map<std::string, std::uint64_t> counters_;
   std::map<std::string, packaged_card> cards_;
+  struct sent_step {
+    std::uint16_t step = 0, page = 0;
+    int send = 0;
+  };
+  step_rule step_rule_;
+  std::map<std::string, std::vector<std::pair<std::uint16_t, std::uint16_t>>> steps_sent_;
+  std::map<std::pair<std::string, std::uint64_t>, sent_step> by_counter_;
 };
 
 // ---- SMPP transport -----------------------------------------------------------------------

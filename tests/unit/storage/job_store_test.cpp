@@ -368,10 +368,43 @@ TEST(JobCodec, DecodesVersion1Records) {
   }
 }
 
+// A job of several steps (record version 5): the step fields after the history; all 0 writes
+// version 4, so single-step jobs store as before.
+TEST(JobCodec, StepFieldsUseVersion5) {
+  job_record q;
+  q.state = job_state::accepted;
+  q.attempt = 1;
+  q.counters = {1, 2, 3};
+  const auto v4 = job_store::encode(q);
+  EXPECT_EQ(v4[0], 4);
+  q.step = 2;
+  q.step_at = 2;
+  q.page = 1;
+  q.step_flags = model::step_flag::assumed_done;
+  const auto v5 = job_store::encode(q);
+  EXPECT_EQ(v5[0], 5);
+  EXPECT_EQ(to_hex(byte_view(v5).subspan(v4.size())), "02020101");
+  auto d = job_store::decode(v5);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(*d, q);
+  // A version-4 record reads as step 0.
+  auto old = job_store::decode(v4);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->step, 0);
+  EXPECT_EQ(old->step_at, 0u);
+  // step_at beyond the counters is malformed; truncated anywhere: an error.
+  auto bad = v5;
+  bad[v4.size() + 1] = 4;
+  EXPECT_FALSE(job_store::decode(bad).ok());
+  for (std::size_t cut = v4.size(); cut < v5.size(); ++cut) {
+    EXPECT_FALSE(job_store::decode(byte_view(v5).first(cut)).ok()) << cut;
+  }
+}
+
 TEST(JobCodec, RejectsUnknownVersionsStatesAndFlags) {
-  auto r = job_store::decode(hex("050000"));
+  auto r = job_store::decode(hex("060000"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "job record: unknown version 5 (know 1-4)");
+  EXPECT_EQ(r.error().message, "job record: unknown version 6 (know 1-5)");
   job_record q;
   auto enc = job_store::encode(q);
   enc[1] = static_cast<std::uint8_t>(model::job_state_count);  // no such state
