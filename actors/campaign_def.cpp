@@ -872,14 +872,16 @@ result<json> toml_to_json(std::string_view text, std::string_view source) {
 namespace {
 
 // A TOML campaign's `update.ram.load` paths are relative to `base_dir`.
+// `from_file`: a campaign file's text, whose key profile files are read beside it; a text
+// given alone keeps kiprof's rule (a profile file name is refused: its content must travel).
 result<campaign_def> campaign_from_toml_in(std::string_view text, std::string_view source,
-                                           const std::string& base_dir) {
+                                           const std::string& base_dir, bool from_file) {
   auto j = toml_to_json(text, source);
   if (!j) return j.error();
   if (auto st = resolve_ram_files(*j, base_dir); !st)
     return make_error(errc::bad_value, std::string(source) + ": " + st.error().message);
   // [update.keys] profile = "FILE.toml": read relative to the campaign file (key_profile.hpp).
-  OTAFLOW_TRY(resolve_key_profile_files(*j, std::filesystem::path(base_dir)));
+  if (from_file) OTAFLOW_TRY(resolve_key_profile_files(*j, std::filesystem::path(base_dir)));
   auto c = campaign_from_json(*j);
   if (!c) return make_error(errc::bad_value, std::string(source) + ": " + c.error().message);
   return c;
@@ -888,7 +890,7 @@ result<campaign_def> campaign_from_toml_in(std::string_view text, std::string_vi
 }  // namespace
 
 result<campaign_def> campaign_from_toml(std::string_view text, std::string_view source) {
-  return campaign_from_toml_in(text, source, ".");
+  return campaign_from_toml_in(text, source, ".", false);
 }
 
 result<campaign_def> load_campaign_file(const std::string& path) {
@@ -896,7 +898,7 @@ result<campaign_def> load_campaign_file(const std::string& path) {
   if (!in) return make_error(errc::io, "cannot read campaign file '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return campaign_from_toml_in(ss.str(), path, campaign_dir(path));
+  return campaign_from_toml_in(ss.str(), path, campaign_dir(path), true);
 }
 
 status check_security(const variant_def& v, const std::string& field) {
