@@ -3,11 +3,9 @@
 #include <nlohmann/json.hpp>
 
 namespace otaflow::storage {
-namespace {
 
-// The job's state, "" when it has none; errc::conflict while it is not terminal.
 result<std::string> terminal_job_state(state& st, const std::string& iccid,
-                                       const std::string& campaign) {
+                                       const std::string& campaign, const char* what) {
   auto job = st.jobs().get(campaign, iccid);
   if (!job) return job.error();
   if (!job->has_value()) return std::string();
@@ -15,12 +13,11 @@ result<std::string> terminal_job_state(state& st, const std::string& iccid,
   if (!model::is_terminal(s)) {
     return make_error(errc::conflict, "card " + iccid + ", campaign " + campaign + ": the job is " +
                                           std::string(model::to_string(s)) +
-                                          ", not terminal; resolve its keys once it has ended");
+                                          ", not terminal; resolve its " + what +
+                                          " once it has ended");
   }
   return std::string(model::to_string(s));
 }
-
-}  // namespace
 
 result<pending_rotation> resolvable_rotation(state& st, const std::string& iccid,
                                              const std::string& campaign) {
@@ -29,7 +26,7 @@ result<pending_rotation> resolvable_rotation(state& st, const std::string& iccid
   if (!pending->has_value())
     return make_error(errc::not_found,
                       "card " + iccid + ", campaign " + campaign + ": no pending key rotation");
-  auto job = terminal_job_state(st, iccid, campaign);
+  auto job = terminal_job_state(st, iccid, campaign, "keys");
   if (!job) return job.error();
   return pending_rotation{campaign, (*pending)->sequence};
 }
@@ -40,7 +37,7 @@ result<std::string> resolve_pending_keys(state& st, const key_resolution& r) {
   if (!word) return make_error(errc::bad_argument, "key resolution: action '" + r.action + "'");
   auto rotation = resolvable_rotation(st, r.iccid, r.campaign);
   if (!rotation) return rotation.error();
-  auto job = terminal_job_state(st, r.iccid, r.campaign);
+  auto job = terminal_job_state(st, r.iccid, r.campaign, "keys");
   if (!job) return job.error();
   rocksdb::WriteBatch b;
   auto settled = r.adopt ? st.keys().stage_commit_pending(b, r.iccid, r.campaign)

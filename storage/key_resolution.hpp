@@ -33,4 +33,10 @@ struct key_resolution {
 /// Returns the audit record's details.
 [[nodiscard]] result<std::string> resolve_pending_keys(state& st, const key_resolution& r);
 
+/// The (campaign, card) job's state name, "" when it has none; errc::conflict while it is not
+/// terminal ("... resolve its `what` once it has ended"). Keys and keysets are settled only
+/// after their job ended.
+[[nodiscard]] result<std::string> terminal_job_state(state& st, const std::string& iccid,
+                                                     const std::string& campaign, const char* what);
+
 }  // namespace otaflow::storage

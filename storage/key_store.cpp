@@ -1,10 +1,15 @@
 #include "storage/key_store.hpp"
 
 #include "secure/key_cipher.hpp"
+#include "storage/key_rows.hpp"
 #include "storage/record_io.hpp"
 
 namespace otaflow::storage {
 namespace {
+
+using detail::get_secret;
+using detail::put_secret;
+using detail::wipe_guard;
 
 constexpr std::string_view aad_domain = "otaflow/keys/v1";
 
@@ -24,27 +29,6 @@ bytes aad_for(const std::string& row) {
   w.append(row);
   return w.take();
 }
-
-void put_secret(byte_writer& w, const secret& s) {
-  w.u8(static_cast<std::uint8_t>(s.size()));
-  w.append(s.view());
-}
-
-bool get_secret(byte_reader& r, secret& out) {
-  std::uint8_t n = 0;
-  byte_view v;
-  if (!r.u8(n) || n > secret::max_size || !r.take(n, v)) return false;
-  auto s = secret::from(v);
-  if (!s) return false;
-  out = std::move(*s);
-  return true;
-}
-
-// Wipes a plaintext buffer on every path out of the decoder.
-struct wipe_guard {
-  bytes& b;
-  ~wipe_guard() { secure_wipe(b); }
-};
 
 }  // namespace
 

@@ -4,35 +4,20 @@
 //   len KIc · KIc · len KID · KID · len KIK · KIK
 // docs/storage.md "pending keysets".
 
+#include "storage/key_rows.hpp"
 #include "storage/key_store.hpp"
 #include "storage/record_io.hpp"
 
 namespace otaflow::storage {
 namespace {
 
+using detail::get_secret;
+using detail::put_secret;
+using detail::wipe_guard;
+
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
 }
-
-void put_secret(byte_writer& w, const secret& s) {
-  w.u8(static_cast<std::uint8_t>(s.size()));
-  w.append(s.view());
-}
-
-bool get_secret(byte_reader& r, secret& out) {
-  std::uint8_t n = 0;
-  byte_view v;
-  if (!r.u8(n) || n > secret::max_size || !r.take(n, v)) return false;
-  auto s = secret::from(v);
-  if (!s) return false;
-  out = std::move(*s);
-  return true;
-}
-
-struct wipe_guard {
-  bytes& b;
-  ~wipe_guard() { secure_wipe(b); }
-};
 
 std::string who(std::string_view iccid, std::string_view campaign) {
   return "pending keyset of " + std::string(iccid) + " for " + std::string(campaign);

@@ -5,24 +5,6 @@
 #include <nlohmann/json.hpp>
 
 namespace otaflow::storage {
-namespace {
-
-// The job's state, "" when it has none; errc::conflict while it is not terminal.
-result<std::string> terminal_job_state(state& st, const std::string& iccid,
-                                       const std::string& campaign) {
-  auto job = st.jobs().get(campaign, iccid);
-  if (!job) return job.error();
-  if (!job->has_value()) return std::string();
-  const auto s = (*job)->state;
-  if (!model::is_terminal(s)) {
-    return make_error(errc::conflict, "card " + iccid + ", campaign " + campaign + ": the job is " +
-                                          std::string(model::to_string(s)) +
-                                          ", not terminal; resolve its keyset once it has ended");
-  }
-  return std::string(model::to_string(s));
-}
-
-}  // namespace
 
 result<bool> stage_commit_keyset(state& st, rocksdb::WriteBatch& b, const std::string& iccid,
                                  const std::string& campaign) {
@@ -52,7 +34,7 @@ result<pending_keyset_info> resolvable_keyset(state& st, const std::string& icci
   if (!pending->has_value())
     return make_error(errc::not_found,
                       "card " + iccid + ", campaign " + campaign + ": no pending keyset");
-  auto job = terminal_job_state(st, iccid, campaign);
+  auto job = terminal_job_state(st, iccid, campaign, "keyset");
   if (!job) return job.error();
   const auto& k = **pending;
   return pending_keyset_info{campaign, k.version, k.replace, k.from, k.aes};
@@ -64,7 +46,7 @@ result<std::string> resolve_pending_keyset(state& st, const key_resolution& r) {
   if (!word) return make_error(errc::bad_argument, "keyset resolution: action '" + r.action + "'");
   auto ks = resolvable_keyset(st, r.iccid, r.campaign);
   if (!ks) return ks.error();
-  auto job = terminal_job_state(st, r.iccid, r.campaign);
+  auto job = terminal_job_state(st, r.iccid, r.campaign, "keyset");
   if (!job) return job.error();
   rocksdb::WriteBatch b;
   auto settled = r.adopt ? stage_commit_keyset(st, b, r.iccid, r.campaign)
