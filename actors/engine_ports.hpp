@@ -112,6 +112,9 @@ struct por_info {
   bool verified = false;  ///< carries the protection SPI octet 2 asks for (subscriber_fsm ev_por)
   std::optional<std::uint16_t> script_sw;
   std::uint8_t executed = 0;
+  /// The response data of the script's last command (compact or expanded response), when the
+  /// PoR carries it: a GET STATUS page's E3 entries.
+  bytes script_data{};
 };
 
 /// Reserves counters and secures packets (the batch crypto stage calls it with many

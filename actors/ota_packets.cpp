@@ -548,11 +548,15 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
       if (r) {
         p.script_sw = r->last_sw;
         p.executed = r->executed;
+        p.script_data = std::move(r->last_data);
       }
     } else {
       auto r = codec::decode_expanded_response(report.response.data);
       if (r) {
-        if (auto last = r->last_response()) p.script_sw = last->sw;
+        if (auto last = r->last_response()) {
+          p.script_sw = last->sw;
+          p.script_data = std::move(last->data);
+        }
         p.executed = static_cast<std::uint8_t>(r->executed_count());
       }
     }

@@ -81,6 +81,7 @@ struct ev_por {
   std::optional<std::uint16_t> script_sw;  ///< last SW of the script response, if any
   std::uint8_t executed = 0;               ///< commands the card executed
   std::uint8_t expected = 0;               ///< commands in the script
+  bytes data{};  ///< response data of the script's last command (por_info::script_data)
 };
 struct ev_por_timeout {
   std::uint32_t epoch;
