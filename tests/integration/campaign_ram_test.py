@@ -223,8 +223,10 @@ def main():
             pkgs = {e["aid"]: e for e in steps[0]["entries"]}
             assert pkgs[PKG]["modules"] == [APPLET], pkgs
             assert len(pkgs) >= 4, pkgs
-            least = sum(2 + 2 + len(e["aid"]) // 2 + 4 + sum(2 + len(m) // 2
-                                                             for m in e.get("modules", []))
+            # The octets of the E3 entries, at least (the decoded fields' TLVs).
+            least = sum(2 + 2 + len(e["aid"]) // 2 + 4 +
+                        sum(2 + len(m) // 2 for m in e.get("modules", [])) +
+                        (2 + len(e["associated_sd"]) // 2 if "associated_sd" in e else 0)
                         for e in pkgs.values())
             assert least > 137 - 13 - 3, (least, pkgs)
         finally:
