@@ -118,6 +118,9 @@ struct por_info {
   /// Set: a PoR OK whose content does not prove the update (a PUT KEY's KCVs differ); the job
   /// fails with this reason (never a key in it).
   std::string failure{};
+  /// The response data of the script's last command (compact or expanded response), when the
+  /// PoR carries it: a GET STATUS page's E3 entries.
+  bytes script_data{};
 };
 
 /// Reserves counters and secures packets (the batch crypto stage calls it with many

@@ -571,21 +571,20 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
   p.counter = report.response.counter;
   p.status = status;
   p.verified = proven;
-  bytes last_data;
   if (p.status == 0 && !report.response.data.empty()) {
     if (variant.def.update.format == script_format::compact) {
       auto r = codec::decode_compact_response(report.response.data);
       if (r) {
         p.script_sw = r->last_sw;
         p.executed = r->executed;
-        last_data = std::move(r->last_data);
+        p.script_data = std::move(r->last_data);
       }
     } else {
       auto r = codec::decode_expanded_response(report.response.data);
       if (r) {
         if (auto last = r->last_response()) {
           p.script_sw = last->sw;
-          last_data = std::move(last->data);
+          p.script_data = std::move(last->data);
         }
         p.executed = static_cast<std::uint8_t>(r->executed_count());
       }
@@ -595,7 +594,7 @@ result<por_info> ota_packet_factory::open_por(const card_info& card, const campa
   if (variant.def.update.keyset && p.status == 0 && p.script_sw && *p.script_sw == 0x9000) {
     if (!new_keyset) {
       p.failure = "PUT KEY answered, but no pending keyset of this campaign is in the repository";
-    } else if (auto st = check_put_key_response(*new_keyset, last_data); !st) {
+    } else if (auto st = check_put_key_response(*new_keyset, p.script_data); !st) {
       p.failure = st.error().message;
     }
   } else if (variant.def.update.keyset && p.status == 0 && !p.script_sw) {

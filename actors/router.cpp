@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "actors/messages.hpp"
+#include "actors/mo_reassembly.hpp"
 
 namespace otaflow::actors {
 namespace {
@@ -48,6 +49,9 @@ struct router_state {
   time_point next_tick = time_point::max();
   const engine_clock* clock = nullptr;
   std::atomic<std::uint64_t>* armed = nullptr;
+  // PoRs that come as several concatenated SMs, put together before the subscribers see them.
+  mo_reassembly concatenated;
+  std::int64_t next_expire_ms = 0;
 };
 
 using router_actor = caf::stateful_actor<router_state>;
@@ -165,6 +169,24 @@ void to_job(router_actor* self, std::uint64_t tag, Ts&&... xs) {
   if (it != self->state.by_tag.end()) self->send(it->second.who, std::forward<Ts>(xs)...);
 }
 
+void on_mo(router_actor* self, mo& m) {
+  auto& st = self->state;
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(st.clock->now().time_since_epoch())
+          .count();
+  if (st.concatenated.pending() > 0 && now_ms >= st.next_expire_ms) {
+    st.concatenated.expire(now_ms);
+    st.next_expire_ms = now_ms + 1000;
+  }
+  auto ud = st.concatenated.add(m.from, std::move(m.ud), now_ms);
+  if (!ud) return;  // a part of a PoR still incomplete, or a rejected part
+  // A PoR names its card by MSISDN only; every job of that card checks the
+  // counter (a card may be in several campaigns at once).
+  auto range = st.by_msisdn.equal_range(m.from);
+  for (auto it = range.first; it != range.second; ++it)
+    to_job(self, it->second, por_atom::value, *ud);
+}
+
 caf::behavior router(router_actor* self, transport* tp, const engine_clock* clock,
                      std::atomic<std::uint64_t>* armed) {
   self->state.clock = clock;
@@ -189,13 +211,7 @@ caf::behavior router(router_actor* self, transport* tp, const engine_clock* cloc
         to_job(self, b.tag, b);
       },
       [=](receipt& r) { on_receipt(self, r); },
-      [=](mo& m) {
-        // A PoR names its card by MSISDN only; every job of that card checks the
-        // counter (a card may be in several campaigns at once).
-        auto range = self->state.by_msisdn.equal_range(m.from);
-        for (auto it = range.first; it != range.second; ++it)
-          to_job(self, it->second, por_atom::value, m.ud);
-      },
+      [=](mo& m) { on_mo(self, m); },
   };
 }
 

@@ -222,7 +222,7 @@ caf::behavior subscriber(subscriber_actor* self, std::uint64_t tag, std::shared_
         handle(self,
                ev_por{por->counter, por->status, por->verified, por->script_sw, por->executed,
                       s.campaign->variant_of(*s.card).commands_of(s.job.step, s.job.page),
-                      std::move(por->failure)},
+                      std::move(por->failure), std::move(por->script_data)},
                alert_outcome{alert_kind::por_rejected, false, 0});
       },
   };

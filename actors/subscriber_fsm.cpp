@@ -15,10 +15,10 @@ using codec::smpp::message_state;
 
 constexpr auto counter_low = static_cast<std::uint8_t>(por_status::cntr_low);
 
-// Bit 2 of job_record::step_flags (bits 0-1: model::step_flag): the job was resumed (a restart,
-// a retry) after packets had been sent. The process before may have sent and the card executed
-// steps the stored record does not know (the journal lags the packets), so a 6A86 / 6A88 on a
-// step's first send counts as "sent again" from then on. Kept here, not in model/job.hpp: only
+// Bit 2 of job_record::step_flags (bits 0-1 and 3: model::step_flag): the job was resumed (a
+// restart, a retry) after packets had been sent. The process before may have sent and the card
+// executed steps the stored record does not know (the journal lags the packets), so a 6A86 / 6A88
+// on a step's first send counts as "sent again" from then on. Kept here, not in model/job.hpp: only
 // the state machine reads it; storage stores the octet as is (docs/storage.md).
 constexpr std::uint8_t step_flag_resumed = 0x04;
 
@@ -180,6 +180,16 @@ class machine {
 
   static constexpr std::uint16_t max_pages = 32;
 
+  // A list step's page answered (9000, or 6310 with more to come): its E3 entries go into the
+  // job's listing, replacing the page if it was answered before.
+  void keep_listing(const ev_por& e) {
+    if (!e.script_sw || e.data.empty()) return;
+    if (*e.script_sw != codec::gp::sw::more_data && *e.script_sw != 0x9000) return;
+    // Past model::listing_max the page is dropped and step_flag::listing_truncated set (the
+    // status view says so); the job goes on.
+    (void)model::put_listing_page(job_, job_.step, job_.page, e.data);
+  }
+
   void arm_por_timer() {
     ++job_.timer_epoch;
     actions_.emplace_back(act_arm_por_timer{policy_.por_timeout, job_.timer_epoch});
@@ -340,6 +350,7 @@ class machine {
       }
       return;
     }
+    if (kind() == step_kind::list) keep_listing(e);
     if (multi_step() && on_step_por(e)) return;
     if (e.script_sw && !script_sw_ok(*e.script_sw)) {
       fail(step_prefix() + "script stopped after " + std::to_string(e.executed) + " of " +

@@ -82,6 +82,7 @@ struct ev_por {
   std::uint8_t executed = 0;               ///< commands the card executed
   std::uint8_t expected = 0;               ///< commands in the script
   std::string failure{};                   ///< a PoR OK that does not prove the update: why
+  bytes data{};  ///< response data of the script's last command (por_info::script_data)
 };
 struct ev_por_timeout {
   std::uint32_t epoch;

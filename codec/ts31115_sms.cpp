@@ -89,8 +89,13 @@ result<byte_view> response_from_tp_ud(byte_view in) {
 packet_reassembler::packet_reassembler(std::size_t max_pending)
     : max_pending_(std::max<std::size_t>(max_pending, 1)) {}
 
+std::size_t packet_reassembler::expire(std::int64_t before_ms) {
+  return std::erase_if(pending_, [&](const auto& kv) { return kv.second.first_ms < before_ms; });
+}
+
 result<std::optional<reassembled_packet>> packet_reassembler::add(std::string_view originator,
-                                                                  byte_view tp_ud) {
+                                                                  byte_view tp_ud,
+                                                                  std::int64_t now_ms) {
   if (tp_ud.size() > max_tp_ud)
     return make_error(errc::too_long, "SM from " + std::string(originator) + ": TP-UD of " +
                                           num(tp_ud.size()) + " octets exceeds 140");
@@ -143,11 +148,13 @@ result<std::optional<reassembled_packet>> packet_reassembler::add(std::string_vi
       auto oldest = std::min_element(pending_.begin(), pending_.end(),
                                      [](auto& a, auto& b) { return a.second.age < b.second.age; });
       pending_.erase(oldest);
+      ++evicted_;
     }
     partial p;
     p.total = info->total;
     p.parts.resize(info->total);
     p.age = next_age_++;
+    p.first_ms = now_ms;
     it = pending_.emplace(k, std::move(p)).first;
   }
   partial& p = it->second;

@@ -76,8 +76,10 @@ struct reassembled_packet {
 };
 
 /// Rebuilds packets from SMs that may arrive in any order, keyed by (originator,
-/// reference, reference width). Not thread-safe. Pure: no clock; a bounded number of
-/// incomplete packets is kept and the oldest is dropped when a new one would exceed it.
+/// reference, reference width). Not thread-safe. Pure: the caller gives the time (now_ms, any
+/// monotonic ms; 0 when it does not care); a bounded number of incomplete packets is kept and
+/// the oldest is dropped when a new one would exceed it (evicted()); expire() drops the ones
+/// whose first part is too old.
 class packet_reassembler {
  public:
   /// max_pending: incomplete packets kept at most (at least 1).
@@ -89,7 +91,14 @@ class packet_reassembler {
   /// (total 0, sequence 0 or > total), a duplicate part, a total that disagrees with the
   /// earlier parts, or a TP-UD over 140 octets.
   [[nodiscard]] result<std::optional<reassembled_packet>> add(std::string_view originator,
-                                                              byte_view tp_ud);
+                                                              byte_view tp_ud,
+                                                              std::int64_t now_ms = 0);
+
+  /// Drops the incomplete packets whose first part arrived before `before_ms` (add's now_ms);
+  /// returns how many.
+  std::size_t expire(std::int64_t before_ms);
+  /// Incomplete packets dropped so far to make room for a new one (max_pending).
+  [[nodiscard]] std::uint64_t evicted() const noexcept { return evicted_; }
 
   /// Incomplete packets held.
   [[nodiscard]] std::size_t pending() const noexcept { return pending_.size(); }
@@ -108,11 +117,13 @@ class packet_reassembler {
     std::size_t received = 0;
     std::optional<packet_kind> kind;
     std::vector<std::optional<bytes>> parts;
-    std::uint64_t age = 0;  ///< insertion order, for eviction
+    std::uint64_t age = 0;      ///< insertion order, for eviction
+    std::int64_t first_ms = 0;  ///< add's now_ms of the first part received, for expire()
   };
 
   std::size_t max_pending_;
   std::uint64_t next_age_ = 0;
+  std::uint64_t evicted_ = 0;
   std::map<key, partial> pending_;
 };
 

@@ -1,5 +1,6 @@
 #include "model/job.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace otaflow::model {
@@ -37,6 +38,36 @@ void note_state_change(job_record& job, std::int64_t now_ms) {
   if (h.empty()) h.reserve(8);  // a job that goes well has 6 entries: one allocation
   if (h.size() >= job_history_max) h.erase(h.begin() + 1);
   h.push_back({job.state, now_ms, job.attempt, job.por_status});
+}
+
+std::size_t listing_size(const job_record& job) noexcept {
+  std::size_t n = 0;
+  for (const auto& p : job.listing) n += p.data.size();
+  return n;
+}
+
+bool put_listing_page(job_record& job, std::uint16_t step, std::uint16_t page, byte_view data) {
+  auto& l = job.listing;
+  // The step's pages from `page` on go: the page itself is answered again, the later ones
+  // belong to an earlier run of the step.
+  std::erase_if(l, [&](const listing_page& p) { return p.step == step && p.page >= page; });
+  if (listing_size(job) + data.size() > listing_max) {
+    job.step_flags |= step_flag::listing_truncated;
+    return false;
+  }
+  const auto at = std::find_if(l.begin(), l.end(), [&](const listing_page& p) {
+    return p.step > step || (p.step == step && p.page > page);
+  });
+  l.insert(at, listing_page{step, page, bytes(data.begin(), data.end())});
+  return true;
+}
+
+bytes listing_of_step(const job_record& job, std::uint16_t step) {
+  bytes out;
+  for (const auto& p : job.listing) {
+    if (p.step == step) out.insert(out.end(), p.data.begin(), p.data.end());
+  }
+  return out;
 }
 
 }  // namespace otaflow::model

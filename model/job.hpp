@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.hpp"
+
 namespace otaflow::model {
 
 /// Where a (campaign, card) job stands. `done`, `failed` and `skipped` are terminal: every
@@ -54,6 +56,20 @@ struct job_history_entry {
 /// Every job write carries the history (RocksDB and, partitioned, the Kafka changelog).
 inline constexpr std::size_t job_history_max = 32;
 
+/// One page of a GET STATUS listing a list step of a RAM job got back: the response data of
+/// the page's last GET STATUS (E3 entries, GP 2.3 Table 11-36), as the card sent it.
+struct listing_page {
+  std::uint16_t step = 0;  ///< the list step (job_record::step when it was stored)
+  std::uint16_t page = 0;  ///< the page (job_record::page: 0, then one per 6310)
+  bytes data;
+
+  bool operator==(const listing_page&) const = default;
+};
+
+/// At most this many octets of listing data per job (all pages): every job write carries the
+/// listing. A page that does not fit is dropped whole and step_flag::listing_truncated is set.
+inline constexpr std::size_t listing_max = 8192;
+
 /// Everything the engine remembers about one (campaign, card), all of it stored.
 struct job_record {
   job_state state = job_state::queued;
@@ -81,6 +97,9 @@ struct job_record {
   std::uint32_t step_at = 0;    ///< index in `counters` of the current step's first packet
   std::uint16_t page = 0;       ///< GET STATUS step: the "next" pages asked for so far (6310)
   std::uint8_t step_flags = 0;  ///< step_flag bits
+  /// The GET STATUS listing of the list steps, ordered by (step, page); at most listing_max
+  /// octets of data (record version 5, after step_flags).
+  std::vector<listing_page> listing;
 
   bool operator==(const job_record&) const = default;
 };
@@ -91,11 +110,26 @@ namespace step_flag {
 inline constexpr std::uint8_t assumed_done = 0x01;
 /// The load was started again from its INSTALL [for load] step once (the card was behind).
 inline constexpr std::uint8_t load_restarted = 0x02;
+/// A listing page was dropped: the listing would have exceeded listing_max octets. (Bit 2,
+/// 0x04, is the state machine's own "resumed" flag, actors/subscriber_fsm.cpp.)
+inline constexpr std::uint8_t listing_truncated = 0x08;
 }  // namespace step_flag
 
 /// Stamps a state change: updated_ms = now_ms and a history entry for the job's current
 /// state, attempt and PoR status. Beyond job_history_max entries the second oldest goes (the
 /// first one, when the job was created, stays).
 void note_state_change(job_record& job, std::int64_t now_ms);
+
+/// Stores `data` as page `page` of list step `step`: it replaces that page if stored before (a
+/// page answered again never duplicates entries) and drops the step's later pages (left by an
+/// earlier run of the step). False (and step_flag::listing_truncated set, nothing stored) when
+/// the listing would exceed listing_max octets.
+bool put_listing_page(job_record& job, std::uint16_t step, std::uint16_t page, byte_view data);
+
+/// Total octets of listing data of a job (all pages).
+[[nodiscard]] std::size_t listing_size(const job_record& job) noexcept;
+
+/// The data of a job's listing pages of `step` concatenated, in page order.
+[[nodiscard]] bytes listing_of_step(const job_record& job, std::uint16_t step);
 
 }  // namespace otaflow::model

@@ -7,6 +7,7 @@
 
 #include "actors/campaign_def.hpp"
 #include "base/bytes.hpp"
+#include "codec/gp_commands.hpp"
 #include "service/campaign_tally.hpp"
 
 namespace otaflow::service {
@@ -238,6 +239,55 @@ nlohmann::json history_json(const model::job_record& job) {
   return out;
 }
 
+namespace {
+
+std::string hex_up(byte_view b) {
+  std::string s;
+  append_hex(s, b, hex_case::upper);
+  return s;
+}
+
+nlohmann::json registry_entry_json(const codec::gp::registry_entry& e) {
+  nlohmann::json out = {{"aid", hex_up(e.aid)},
+                        {"life_cycle", to_hex(e.life_cycle, 2, hex_case::upper)}};
+  if (e.privileges) out["privileges"] = hex_up(*e.privileges);
+  if (e.load_file_aid) out["load_file_aid"] = hex_up(*e.load_file_aid);
+  if (e.load_file_version) out["load_file_version"] = hex_up(*e.load_file_version);
+  if (!e.module_aids.empty()) {
+    auto m = nlohmann::json::array();
+    for (const auto& a : e.module_aids) m.push_back(hex_up(a));
+    out["modules"] = std::move(m);
+  }
+  if (e.associated_sd) out["associated_sd"] = hex_up(*e.associated_sd);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json listing_json(const model::job_record& job) {
+  auto steps = nlohmann::json::array();
+  for (std::size_t i = 0; i < job.listing.size();) {
+    const auto step = job.listing[i].step;
+    std::size_t pages = 0;
+    while (i + pages < job.listing.size() && job.listing[i + pages].step == step) ++pages;
+    i += pages;
+    const auto data = model::listing_of_step(job, step);
+    nlohmann::json s = {{"step", step}, {"pages", pages}};
+    auto entries = codec::gp::parse_get_status(data);
+    if (entries) {
+      auto list = nlohmann::json::array();
+      for (const auto& e : *entries) list.push_back(registry_entry_json(e));
+      s["entries"] = std::move(list);
+    } else {
+      s["hex"] = hex_up(data);
+      s["error"] = entries.error().message;
+    }
+    steps.push_back(std::move(s));
+  }
+  return {{"steps", std::move(steps)},
+          {"truncated", (job.step_flags & model::step_flag::listing_truncated) != 0}};
+}
+
 nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
                         const model::job_record& j) {
   nlohmann::json out = {
@@ -260,6 +310,9 @@ nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
   if (j.retry_at_ms > 0) out["retry_at_ms"] = j.retry_at_ms;
   if (j.step != 0 || j.step_at != 0) out["step"] = j.step;  // a multi-step job past step 0
   out["history"] = history_json(j);
+  if (!j.listing.empty() || (j.step_flags & model::step_flag::listing_truncated) != 0) {
+    out["listing"] = listing_json(j);
+  }
   return out;
 }
 

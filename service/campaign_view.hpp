@@ -75,7 +75,15 @@ class campaign_tally;
 /// first (por_status as 2 hex digits, as elsewhere in the views).
 [[nodiscard]] nlohmann::json history_json(const model::job_record& job);
 
-/// The JSON of a job record (card_detail without the lookup), with its history.
+/// A RAM job's GET STATUS listing (model::job_record::listing), one object per list step:
+/// {"step", "pages", "entries": [{"aid", "life_cycle", "privileges"?, "load_file_aid"?,
+/// "load_file_version"?, "modules"?, "associated_sd"?}]} (hex, upper case) decoded with
+/// codec::gp::parse_get_status; a step whose data does not decode gives "hex" and "error"
+/// instead of "entries". "truncated": true when a page was dropped (model::listing_max).
+[[nodiscard]] nlohmann::json listing_json(const model::job_record& job);
+
+/// The JSON of a job record (card_detail without the lookup), with its history (and its
+/// listing, when it has one).
 [[nodiscard]] nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
                                       const model::job_record& job);
 

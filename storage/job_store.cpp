@@ -18,6 +18,9 @@ constexpr std::uint8_t record_v3 = 3;
 constexpr std::uint8_t record_v4 = 4;
 // Version 5: version 4 followed by step, step_at, page (varints) and step_flags (octet); written
 // only for a job of several steps (any of them not 0), so single-step jobs stay version 4.
+// Then, when the job has a GET STATUS listing, its pages: a count (varint) and per page the step,
+// the page (varints) and the data (varint length, octets), at most model::listing_max octets of
+// data in all. A version-5 record that ends after step_flags has no listing (written before it).
 constexpr std::uint8_t record_v5 = 5;
 constexpr std::uint8_t history_has_por = 0x80;
 
@@ -78,6 +81,36 @@ bool get_history(byte_reader& rd, std::vector<model::job_history_entry>& h) {
     e.at_ms = static_cast<std::int64_t>(static_cast<std::uint64_t>(prev) +
                                         static_cast<std::uint64_t>(unzigzag(delta)));
     prev = e.at_ms;
+  }
+  return true;
+}
+
+void put_listing(byte_writer& w, const std::vector<model::listing_page>& listing) {
+  detail::put_varint(w, listing.size());
+  for (const auto& p : listing) {
+    detail::put_varint(w, p.step);
+    detail::put_varint(w, p.page);
+    detail::put_varint(w, p.data.size());
+    w.append(p.data);
+  }
+}
+
+bool get_listing(byte_reader& rd, std::vector<model::listing_page>& out) {
+  std::uint64_t n = 0;
+  if (!detail::get_varint(rd, n) || n > model::listing_max) return false;
+  std::size_t total = 0;
+  out.reserve(static_cast<std::size_t>(n));
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t step = 0, page = 0, len = 0;
+    byte_view v;
+    if (!detail::get_varint(rd, step) || step > 0xFFFF || !detail::get_varint(rd, page) ||
+        page > 0xFFFF || !detail::get_varint(rd, len) || len > model::listing_max - total ||
+        !rd.take(static_cast<std::size_t>(len), v)) {
+      return false;
+    }
+    total += v.size();
+    out.push_back({static_cast<std::uint16_t>(step), static_cast<std::uint16_t>(page),
+                   bytes(v.begin(), v.end())});
   }
   return true;
 }
@@ -169,6 +202,7 @@ result<job_record> decode_v2(byte_reader& rd, std::uint8_t version) {
     r.step = static_cast<std::uint16_t>(step);
     r.step_at = static_cast<std::uint32_t>(step_at);
     r.page = static_cast<std::uint16_t>(page);
+    if (!rd.empty() && !get_listing(rd, r.listing)) return malformed();
   }
   return r;
 }
@@ -186,7 +220,8 @@ std::string job_store::row_key(std::string_view campaign_id, std::string_view ic
 
 bytes job_store::encode(const job_record& r) {
   byte_writer w;
-  const bool steps = r.step != 0 || r.step_at != 0 || r.page != 0 || r.step_flags != 0;
+  const bool steps =
+      r.step != 0 || r.step_at != 0 || r.page != 0 || r.step_flags != 0 || !r.listing.empty();
   w.u8(steps ? record_v5 : record_v4);
   w.u8(static_cast<std::uint8_t>(r.state));
   w.u8(static_cast<std::uint8_t>((r.por_status ? has_por : 0) | (r.last_sw ? has_sw : 0)));
@@ -210,6 +245,7 @@ bytes job_store::encode(const job_record& r) {
     detail::put_varint(w, r.step_at);
     detail::put_varint(w, r.page);
     w.u8(r.step_flags);
+    if (!r.listing.empty()) put_listing(w, r.listing);
   }
   return w.take();
 }

@@ -9,8 +9,11 @@ Card converter's output) and:
      concatenated-SMS packets), installs an instance and lists the applications; `campaign run`
      is killed with SIGKILL once cards are mid-load, then run again to the end: every card
      `done`, no PoR 02; `sim show` of sample cards lists the package and the instance;
-     `campaign status --iccid` shows a card's job on its last step;
-  3. a second campaign deletes the package with its related objects: every card `done`, the
+     `campaign status --iccid` shows a card's job on its last step, with the listing decoded
+     (the new instance among the applications);
+  3. a list-only campaign lists the packages with their modules: a listing too large for one
+     SMS, so each card's PoR comes back concatenated and the engine reassembles it;
+  4. a third campaign deletes the package with its related objects: every card `done`, the
      package and the instance gone.
 RAM campaigns need one approval (docs/SECURITY.md "Four eyes"): each is signed by one operator.
 Usage: campaign_ram_test.py OTAFLOW_BINARY [--cards N]
@@ -96,6 +99,10 @@ module = "{applet}"
 instance = "{instance}"
 privileges = "00"
 params = "0102"
+'''
+
+LIST = '''[update.ram]
+list = ["modules"]
 '''
 
 DELETE = '''[update.ram]
@@ -198,6 +205,30 @@ def main():
             job = json.loads(run([otaflow, "campaign", "status", "--state", engine, "ram-load",
                                   "--iccid", iccids[0]], env).stdout)
             assert job["state"] == "done" and job["step"] == ram["steps"] - 1, job
+            steps = job["listing"]["steps"]
+            assert [s["step"] for s in steps] == [ram["steps"] - 1], job
+            apps = {e["aid"]: e for e in steps[0]["entries"]}
+            assert apps[INSTANCE]["life_cycle"] == "07", apps  # SELECTABLE
+            assert apps[INSTANCE]["load_file_aid"] == PKG, apps
+            # The listing of packages and modules: more than one SMS of PoR (137 octets of
+            # packet, 13 of them the PoR header and 3 the compact response's) comes back
+            # concatenated; every card's job stores it whole.
+            listed = last_json(run(cmd + [campaign_file("ram-list", LIST)], env).stdout)
+            print("list:", json.dumps(listed), flush=True)
+            assert listed["done"] == cards_n and listed["failed"] == 0, listed
+            job = json.loads(run([otaflow, "campaign", "status", "--state", engine, "ram-list",
+                                  "--iccid", iccids[0]], env).stdout)
+            steps = job["listing"]["steps"]
+            assert len(steps) == 1 and "entries" in steps[0], job
+            pkgs = {e["aid"]: e for e in steps[0]["entries"]}
+            assert pkgs[PKG]["modules"] == [APPLET], pkgs
+            assert len(pkgs) >= 4, pkgs
+            # The octets of the E3 entries, at least (the decoded fields' TLVs).
+            least = sum(2 + 2 + len(e["aid"]) // 2 + 4 +
+                        sum(2 + len(m) // 2 for m in e.get("modules", [])) +
+                        (2 + len(e["associated_sd"]) // 2 if "associated_sd" in e else 0)
+                        for e in pkgs.values())
+            assert least > 137 - 13 - 3, (least, pkgs)
         finally:
             stop_sim(sim)
         for iccid in sample:

@@ -10,6 +10,7 @@
 
 #include "actors/ota_packets.hpp"
 #include "codec/ts102225_spi.hpp"
+#include "codec/ts102226_script.hpp"
 #include "secure/scp80.hpp"
 #include "tests/unit/storage/storage_test_util.hpp"
 
@@ -29,7 +30,7 @@ enum class form { genuine, unsecured, wrong_key };
 
 /// A PoR TP-UD (02 71 00 ‖ packet) answering a packet of `spi` with `counter`.
 bytes make_por(std::uint16_t spi, std::uint8_t status, std::uint64_t counter, form f,
-               std::uint32_t por_tar = tar) {
+               std::uint32_t por_tar = tar, byte_view data = {}) {
   secure::response_params rp;
   rp.security.spi = *codec::decode_spi(spi);
   if (f == form::unsecured) {
@@ -43,7 +44,7 @@ bytes make_por(std::uint16_t spi, std::uint8_t status, std::uint64_t counter, fo
   rp.tar = por_tar;
   rp.counter = counter;
   rp.status = static_cast<codec::por_status>(status);
-  auto pkt = secure::secure_response(rp, {});
+  auto pkt = secure::secure_response(rp, data);
   EXPECT_TRUE(pkt.ok()) << pkt.error().message;
   byte_writer w;
   w.u8(0x02);  // the Response Packet Identifier UDH, TS 31.115 §4
@@ -53,8 +54,10 @@ bytes make_por(std::uint16_t spi, std::uint8_t status, std::uint64_t counter, fo
   return w.take();
 }
 
-std::shared_ptr<campaign_ctx> campaign(std::uint16_t spi, bool key_update) {
+std::shared_ptr<campaign_ctx> campaign(std::uint16_t spi, bool key_update,
+                                       script_format format = script_format::compact) {
   campaign_def d;
+  d.update.format = format;
   d.id = "por";
   d.security.spi = spi;
   d.security.tar = tar;
@@ -176,6 +179,35 @@ TEST(OpenPor, AnotherTarIsNotCounted) {
   auto p = fx.factory->open_por(fx.card, *ctx, make_por(0x1629, 0, 1, form::genuine, 0xB00011));
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(fx.factory->por_rejected(), 0u);
+}
+
+// The response data of the script's last command comes back in por_info::script_data, from a
+// compact and from an expanded response (a GET STATUS page's E3 entries).
+TEST(OpenPor, CarriesTheLastCommandsResponseData) {
+  fixture fx;
+  const bytes entries = hex("E3104F07A00000015141439F700107C50100");
+  {
+    auto ctx = campaign(0x1629, false, script_format::compact);
+    const auto resp = codec::encode_compact_response({2, 0x6310, entries});
+    auto p = fx.factory->open_por(fx.card, *ctx, make_por(0x1629, 0, 7, form::genuine, tar, resp));
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(p->script_sw, 0x6310);
+    EXPECT_EQ(p->executed, 2);
+    EXPECT_EQ(to_hex(p->script_data), to_hex(entries));
+  }
+  {
+    auto ctx = campaign(0x1629, false, script_format::expanded);
+    codec::expanded_response er;
+    er.executed = 2;
+    er.items.push_back(codec::response_apdu{hex("E300"), 0x6310});
+    er.items.push_back(codec::response_apdu{entries, 0x9000});
+    auto resp = codec::encode_expanded_response(er);
+    ASSERT_TRUE(resp.ok()) << resp.error().message;
+    auto p = fx.factory->open_por(fx.card, *ctx, make_por(0x1629, 0, 8, form::genuine, tar, *resp));
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(p->script_sw, 0x9000);
+    EXPECT_EQ(to_hex(p->script_data), to_hex(entries));
+  }
 }
 
 }  // namespace

@@ -123,6 +123,38 @@ TEST_F(steps_test, ListStepPagesOn6310) {
   EXPECT_EQ(job.state, job_state::done);
 }
 
+// Each page's response data (the E3 entries) goes into the job's listing, keyed by (step,
+// page); other steps' data does not.
+TEST_F(steps_test, ListStepKeepsEachPagesData) {
+  apply(ev_start{});
+  for (int s = 0; s < 6; ++s) answer();  // data-less steps, and none of them a list step
+  ASSERT_EQ(job.step, 6);
+  EXPECT_TRUE(job.listing.empty());
+  auto c = send();
+  apply(ev_por{c, 0x00, true, 0x6310, 1, 1, {}, bytes{0xE3, 0x01, 0xAA}});
+  ASSERT_EQ(job.page, 1);
+  c = send();
+  apply(ev_por{c, 0x00, true, 0x9000, 2, 2, {}, bytes{0xE3, 0x01, 0xBB}});
+  EXPECT_EQ(job.state, job_state::done);
+  ASSERT_EQ(job.listing.size(), 2u);
+  EXPECT_EQ(job.listing[0], (model::listing_page{6, 0, bytes{0xE3, 0x01, 0xAA}}));
+  EXPECT_EQ(job.listing[1], (model::listing_page{6, 1, bytes{0xE3, 0x01, 0xBB}}));
+  EXPECT_EQ(model::listing_of_step(job, 6), (bytes{0xE3, 0x01, 0xAA, 0xE3, 0x01, 0xBB}));
+}
+
+// A list step whose page fails keeps no data of it; a script step's response data is no listing.
+TEST_F(steps_test, ListingOnlyFromListPagesAnswered9000Or6310) {
+  apply(ev_start{});
+  auto c = send();  // step 0: DELETE, with response data it should not keep
+  apply(ev_por{c, 0x00, true, 0x9000, 1, 1, {}, bytes{0xE3, 0x00}});
+  EXPECT_TRUE(job.listing.empty());
+  for (int s = 1; s < 6; ++s) answer();
+  c = send();
+  apply(ev_por{c, 0x00, true, 0x6A88, 1, 1, {}, bytes{0xE3, 0x00}});
+  EXPECT_EQ(job.state, job_state::failed);
+  EXPECT_TRUE(job.listing.empty());
+}
+
 TEST_F(steps_test, LoadResentAfterLostPorAnswered6A86CountsDone) {
   apply(ev_start{});
   answer();  // DELETE

@@ -40,5 +40,41 @@ TEST(JobState, TerminalStates) {
   }
 }
 
+// Pages are kept in (step, page) order; a page stored again replaces its data and drops the
+// step's later pages; other steps' pages stay.
+TEST(JobListing, PutReplacesPageAndDropsLaterPagesOfTheStep) {
+  job_record j;
+  EXPECT_TRUE(put_listing_page(j, 7, 0, bytes{0x01}));
+  EXPECT_TRUE(put_listing_page(j, 7, 1, bytes{0x02, 0x02}));
+  EXPECT_TRUE(put_listing_page(j, 6, 0, bytes{0x06}));
+  ASSERT_EQ(j.listing.size(), 3u);
+  EXPECT_EQ(j.listing[0], (listing_page{6, 0, bytes{0x06}}));
+  EXPECT_EQ(j.listing[1], (listing_page{7, 0, bytes{0x01}}));
+  EXPECT_EQ(listing_of_step(j, 7), (bytes{0x01, 0x02, 0x02}));
+  EXPECT_EQ(listing_size(j), 4u);
+  // Page 1 answered again: replaced, not duplicated.
+  EXPECT_TRUE(put_listing_page(j, 7, 1, bytes{0x03}));
+  EXPECT_EQ(listing_of_step(j, 7), (bytes{0x01, 0x03}));
+  // The step run again from page 0: its page 1 (of the earlier run) goes.
+  EXPECT_TRUE(put_listing_page(j, 7, 0, bytes{0x04}));
+  EXPECT_EQ(listing_of_step(j, 7), (bytes{0x04}));
+  EXPECT_EQ(listing_of_step(j, 6), (bytes{0x06}));
+  EXPECT_EQ(j.step_flags, 0);
+}
+
+TEST(JobListing, BoundedByListingMax) {
+  job_record j;
+  EXPECT_TRUE(put_listing_page(j, 1, 0, bytes(listing_max - 10, 0xE3)));
+  EXPECT_TRUE(put_listing_page(j, 1, 1, bytes(10, 0x01)));  // exactly listing_max
+  EXPECT_EQ(listing_size(j), listing_max);
+  EXPECT_FALSE(put_listing_page(j, 1, 2, bytes{0x02}));
+  EXPECT_EQ(listing_size(j), listing_max);
+  EXPECT_EQ(j.listing.size(), 2u);
+  EXPECT_NE(j.step_flags & step_flag::listing_truncated, 0);
+  // Replacing a page with a smaller one fits again.
+  EXPECT_TRUE(put_listing_page(j, 1, 1, bytes{0x05}));
+  EXPECT_EQ(listing_size(j), listing_max - 9);
+}
+
 }  // namespace
 }  // namespace otaflow::model

@@ -200,6 +200,47 @@ TEST(CampaignView, ListAndCard) {
   EXPECT_FALSE(missing->has_value());
 }
 
+// A RAM job's listing: per list step the entries decoded (AID, life cycle, privileges, ELF and
+// modules); a step whose data does not decode shows its hex and the decoder's error.
+TEST(CampaignView, JobListingDecodedOrHexWithTheError) {
+  model::job_record j;
+  j.state = job_state::done;
+  // Page 0 of step 5: an application of ELF A0000001514142 with privileges 00; page 1: the
+  // package with its module.
+  model::put_listing_page(j, 5, 0, hex("E3194F07A00000015141439F700107C50100C407A0000001514142"));
+  model::put_listing_page(j, 5, 1,
+                          hex("E3194F07A00000015141429F700101CE0101"
+                              "8407A0000001514143"));
+  model::put_listing_page(j, 6, 0, hex("E3054F03A0"));  // cut short
+  const auto out = job_json("c1", "8901", j);
+  ASSERT_TRUE(out.contains("listing")) << out.dump();
+  const auto& l = out["listing"];
+  EXPECT_EQ(l["truncated"], false);
+  ASSERT_EQ(l["steps"].size(), 2u);
+  const auto& s5 = l["steps"][0];
+  EXPECT_EQ(s5["step"], 5);
+  EXPECT_EQ(s5["pages"], 2);
+  ASSERT_EQ(s5["entries"].size(), 2u) << s5.dump();
+  EXPECT_EQ(s5["entries"][0]["aid"], "A0000001514143");
+  EXPECT_EQ(s5["entries"][0]["life_cycle"], "07");
+  EXPECT_EQ(s5["entries"][0]["privileges"], "00");
+  EXPECT_EQ(s5["entries"][0]["load_file_aid"], "A0000001514142");
+  EXPECT_EQ(s5["entries"][1]["aid"], "A0000001514142");
+  EXPECT_EQ(s5["entries"][1]["life_cycle"], "01");
+  EXPECT_EQ(s5["entries"][1]["load_file_version"], "01");
+  EXPECT_EQ(s5["entries"][1]["modules"], nlohmann::json::array({"A0000001514143"}));
+  const auto& s6 = l["steps"][1];
+  EXPECT_EQ(s6["step"], 6);
+  EXPECT_FALSE(s6.contains("entries"));
+  EXPECT_EQ(s6["hex"], "E3054F03A0");
+  EXPECT_FALSE(s6["error"].get<std::string>().empty());
+  // No listing: no "listing" key; a dropped page alone still says so.
+  model::job_record none;
+  EXPECT_FALSE(job_json("c1", "8901", none).contains("listing"));
+  none.step_flags = model::step_flag::listing_truncated;
+  EXPECT_EQ(job_json("c1", "8901", none)["listing"]["truncated"], true);
+}
+
 TEST(CampaignView, ReadOnlyHandleBesideTheHolderGivesTheSameView) {
   temp_dir d;
   auto st = storage::test::open_state(d.path());

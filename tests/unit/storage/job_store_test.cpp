@@ -401,6 +401,43 @@ TEST(JobCodec, StepFieldsUseVersion5) {
   }
 }
 
+// The GET STATUS listing follows step_flags in a version-5 record; a version-5 record without
+// it (written before the listing existed) still reads, with no listing. A list-only job (step 0,
+// page 0) with a listing is written as version 5 too.
+TEST(JobCodec, ListingFollowsStepFields) {
+  job_record q;
+  q.state = job_state::done;
+  q.counters = {1};
+  const auto v4 = job_store::encode(q);
+  model::put_listing_page(q, 0, 0, hex("E30A4F05A000000001"));
+  model::put_listing_page(q, 0, 1, hex("E300"));
+  const auto v5 = job_store::encode(q);
+  EXPECT_EQ(v5[0], 5);
+  EXPECT_EQ(to_hex(byte_view(v5).subspan(v4.size())),
+            "00000000"                  // step, step_at, page, step_flags
+            "02"                        // pages
+            "000009e30a4f05a000000001"  // step 0 page 0: 9 octets
+            "000102e300");              // step 0 page 1: 2 octets
+  auto d = job_store::decode(v5);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(*d, q);
+  // The same record as written before the listing: version 5 ending after step_flags.
+  auto before = bytes(v5.begin(), v5.begin() + static_cast<std::ptrdiff_t>(v4.size() + 4));
+  auto old = job_store::decode(before);
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_TRUE(old->listing.empty());
+  // Truncated inside the listing: an error.
+  for (std::size_t cut = before.size() + 1; cut < v5.size(); ++cut) {
+    EXPECT_FALSE(job_store::decode(byte_view(v5).first(cut)).ok()) << cut;
+  }
+  // More data than model::listing_max: malformed.
+  auto big = before;
+  big.push_back(0x01);
+  big.insert(big.end(), {0x00, 0x00, 0x81, 0x40});  // a page of 8193 octets (varint)
+  big.resize(big.size() + model::listing_max + 1, 0xE3);
+  EXPECT_FALSE(job_store::decode(big).ok());
+}
+
 TEST(JobCodec, RejectsUnknownVersionsStatesAndFlags) {
   auto r = job_store::decode(hex("060000"));
   ASSERT_FALSE(r.ok());
