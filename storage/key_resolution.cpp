@@ -19,6 +19,23 @@ result<std::string> terminal_job_state(state& st, const std::string& iccid,
   return std::string(model::to_string(s));
 }
 
+result<std::string> commit_resolution(state& st, rocksdb::WriteBatch& b, const key_resolution& r,
+                                      std::string details, const std::string& job_state) {
+  if (!job_state.empty()) details += R"(,"job_state":")" + job_state + '"';
+  if (!r.proof.empty()) details += R"(,"proof":)" + r.proof;
+  if (!r.who.empty()) details += R"(,"who":)" + nlohmann::json(r.who).dump();
+  details += '}';
+  audit_event e;
+  e.time_ms = now_ms();
+  e.campaign = r.campaign;
+  e.iccid = r.iccid;
+  e.type = audit_type::key_resolution;
+  e.details = details;
+  (void)st.audit().stage(b, e);
+  OTAFLOW_TRY(st.database().commit(b, true));
+  return details;
+}
+
 result<pending_rotation> resolvable_rotation(state& st, const std::string& iccid,
                                              const std::string& campaign) {
   auto pending = st.keys().get_pending(iccid, campaign);
@@ -47,19 +64,7 @@ result<std::string> resolve_pending_keys(state& st, const key_resolution& r) {
   std::string details = R"({"action":")" + r.action + R"(","outcome":")" +
                         (r.adopt ? "adopted" : "discarded") + R"(","sequence":)" +
                         std::to_string(rotation->sequence);
-  if (!job->empty()) details += R"(,"job_state":")" + *job + '"';
-  if (!r.proof.empty()) details += R"(,"proof":)" + r.proof;
-  if (!r.who.empty()) details += R"(,"who":)" + nlohmann::json(r.who).dump();
-  details += '}';
-  audit_event e;
-  e.time_ms = now_ms();
-  e.campaign = r.campaign;
-  e.iccid = r.iccid;
-  e.type = audit_type::key_resolution;
-  e.details = details;
-  (void)st.audit().stage(b, e);
-  OTAFLOW_TRY(st.database().commit(b, true));
-  return details;
+  return commit_resolution(st, b, r, std::move(details), *job);
 }
 
 }  // namespace otaflow::storage

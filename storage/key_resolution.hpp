@@ -36,6 +36,13 @@ struct key_resolution {
 /// The (campaign, card) job's state name, "" when it has none; errc::conflict while it is not
 /// terminal ("... resolve its `what` once it has ended"). Keys and keysets are settled only
 /// after their job ended.
+/// Ends a resolution whose rows `b` holds: `details` (a JSON object's opening fields, the
+/// outcome) gets the job state, the proof and who asked, goes into a `key_resolution` audit
+/// record in the same batch, and the batch is committed synced. Returns the details.
+[[nodiscard]] result<std::string> commit_resolution(state& st, rocksdb::WriteBatch& b,
+                                                    const key_resolution& r, std::string details,
+                                                    const std::string& job_state);
+
 [[nodiscard]] result<std::string> terminal_job_state(state& st, const std::string& iccid,
                                                      const std::string& campaign, const char* what);
 

@@ -55,19 +55,7 @@ result<std::string> resolve_pending_keyset(state& st, const key_resolution& r) {
   std::string details = R"({"action":")" + r.action + R"(","outcome":")" +
                         (r.adopt ? "adopted" : "discarded") + R"(","keyset":)" +
                         std::to_string(ks->version) + R"(,"from":)" + std::to_string(ks->from);
-  if (!job->empty()) details += R"(,"job_state":")" + *job + '"';
-  if (!r.proof.empty()) details += R"(,"proof":)" + r.proof;
-  if (!r.who.empty()) details += R"(,"who":)" + nlohmann::json(r.who).dump();
-  details += '}';
-  audit_event e;
-  e.time_ms = now_ms();
-  e.campaign = r.campaign;
-  e.iccid = r.iccid;
-  e.type = audit_type::key_resolution;
-  e.details = details;
-  (void)st.audit().stage(b, e);
-  OTAFLOW_TRY(st.database().commit(b, true));
-  return details;
+  return commit_resolution(st, b, r, std::move(details), *job);
 }
 
 }  // namespace otaflow::storage
