@@ -369,7 +369,10 @@ result<bool> key_store::stage_commit_pending(rocksdb::WriteBatch& b, std::string
 
 result<bool> key_store::stage_drop_pending(rocksdb::WriteBatch& b, std::string_view iccid,
                                            std::string_view campaign) const {
-  const std::string row = pending_row(iccid, campaign);
+  return stage_erase_row(b, pending_row(iccid, campaign));
+}
+
+result<bool> key_store::stage_erase_row(rocksdb::WriteBatch& b, const std::string& row) const {
   auto v = db_.get(column::keys, row);
   if (!v) return v.error();
   if (!v->has_value()) return false;

@@ -197,6 +197,8 @@ class key_store {
 
  private:
   [[nodiscard]] result<std::optional<bytes>> open_row(const std::string& row) const;
+  /// Stages deleting `row` when it exists; false when it does not (nothing staged).
+  [[nodiscard]] result<bool> stage_erase_row(rocksdb::WriteBatch& b, const std::string& row) const;
   /// Stages deleting the card's rows whose slot (the octets after ICCID \0) `drop` selects.
   [[nodiscard]] status stage_erase_slots(rocksdb::WriteBatch& b, std::string_view iccid,
                                          bool (*drop)(std::string_view slot)) const;

@@ -132,12 +132,7 @@ result<bool> key_store::stage_commit_pending_keyset(rocksdb::WriteBatch& b, std:
 
 result<bool> key_store::stage_drop_pending_keyset(rocksdb::WriteBatch& b, std::string_view iccid,
                                                   std::string_view campaign) const {
-  const std::string row = pending_keyset_row(iccid, campaign);
-  auto v = db_.get(column::keys, row);
-  if (!v) return v.error();
-  if (!v->has_value()) return false;
-  b.Delete(db_.handle(column::keys), slice(row));
-  return true;
+  return stage_erase_row(b, pending_keyset_row(iccid, campaign));
 }
 
 }  // namespace otaflow::storage
