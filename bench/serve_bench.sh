@@ -3,7 +3,9 @@
 # smsc-sim with a generated fleet, the fleet imported into serve's profile repository, one
 # campaign event, then N triggers (one per card) produced with kcat, as fast as kcat goes.
 # Prints one JSON line:
-#   {"cards": N, "seconds": S, "cards_per_s": X, "peak_rss_mb_serve": M}
+#   {"cards": N, "seconds": S, "cards_per_s": X, "peak_rss_mb_serve": M,
+#    "serve_cpu_ms_per_card": C, "broker_cpu_ms_per_card": B}
+# (CPU from the first trigger on: start-up and the import left out)
 # S runs from the moment the first trigger is handed to kcat to the moment the status topic
 # holds a terminal state (done/failed) for every card. Trigger production overlaps the
 # campaign: serve consumes triggers while kcat is still producing the later ones (the time
@@ -20,9 +22,9 @@
 # Partition-owned mode (docs/SCALING.md): BENCH_PARTITIONED=1 runs serve with [serve]
 #   partitioned = true (the vendor file published with `subscribers import --config`, triggers
 #   keyed with Java's murmur2 partitioner); BENCH_INSTANCES=2 runs two instances in the group
-#   sharing one SMPP account. The JSON line then adds the changelog's cost per card
-#   (changelog_bytes_per_card, changelog_records_per_card, transactions) and the serve CPU
-#   seconds per card, and BENCH_RESTORE=1 ends with a restore: once the instances stopped
+#   sharing one SMPP account. The campaign starts once every instance applied the import. The
+#   JSON line then adds the changelog's cost per card (changelog_bytes_per_card,
+#   changelog_records_per_card, transactions), and BENCH_RESTORE=1 ends with a restore: once the instances stopped
 #   cleanly, a new instance on an empty state directory gets every partition and rebuilds it
 #   from the changelog (restore_ms, restore_records).
 # Needs kcat and python3. Not a ctest test: it takes a minute and the whole machine.
@@ -116,8 +118,22 @@ if [ "$INSTANCES" = 2 ]; then
 fi
 if [ "$PARTITIONED" = 1 ]; then
   for i in "${NAMES[@]}"; do wait_log "$i.log" "partitions restored" 120; done
-  # The subscriber records must be applied before the triggers come (else they wait).
-  sleep 5
+  # The campaign starts once the import is applied (a carrier imports its cards before it
+  # runs a campaign on them; triggers of a card not applied yet wait): every instance's log
+  # says so, and the cards applied add up to N.
+  T_IMPORT=$SECONDS
+  until
+    applied=0
+    for i in "${NAMES[@]}"; do
+      a=$(grep -o "subscriber records: [0-9]* applied, 0 behind" "$i.log" | tail -n 1 | awk '{ print $3 }')
+      applied=$((applied + ${a:-0}))
+    done
+    ((applied >= N))
+  do
+    ((SECONDS - T_IMPORT < 300)) || fail "the subscriber import was not applied after 300 s ($applied of $N)"
+    sleep 0.5
+  done
+  say "subscriber import applied ($applied records) $((SECONDS - T_IMPORT)) s after the instances were ready"
 fi
 SERVE_PID=$S1_PID
 campaign c-bench | produce "$BROKERS" "$RUN.s.triggers"
@@ -156,6 +172,14 @@ broker_cpu() {
   echo "$total"
 }
 BROKER_CPU0=$(broker_cpu)
+# CPU seconds (user + system) of a process so far: less noisy than the wall clock on a shared
+# machine.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# serve's CPU before the first trigger (start-up, restore, the subscriber import): left out of
+# the campaign's CPU per card.
+SERVE_CPU0=0
+for p in "${SERVE_PIDS[@]}"; do SERVE_CPU0=$(awk -v a="$SERVE_CPU0" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.2f", a + b }'); done
+SMSC_CPU0=$(cpu_s "$SMSC_PID")
 say "producing $N triggers"
 T0=$(date +%s.%N)
 (
@@ -173,13 +197,12 @@ fi
 wait "$COUNTER" || fail "the status consumer stopped before $N cards were terminal"
 T1=$(date +%s.%N)
 RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVE_PID/status")
-# CPU seconds (user + system) of serve and smsc-sim so far: less noisy than the wall clock on a
-# shared machine.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 SERVE_CPU=0
-for p in "${SERVE_PIDS[@]}"; do SERVE_CPU=$(awk -v a="$SERVE_CPU" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.1f", a + b }'); done
+for p in "${SERVE_PIDS[@]}"; do SERVE_CPU=$(awk -v a="$SERVE_CPU" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.2f", a + b }'); done
+SERVE_CPU=$(awk -v a="$SERVE_CPU0" -v b="$SERVE_CPU" 'BEGIN { printf "%.1f", b - a }')
+SMSC_CPU=$(awk -v a="$SMSC_CPU0" -v b="$(cpu_s "$SMSC_PID")" 'BEGIN { printf "%.1f", b - a }')
 BROKER_CPU=$(awk -v a="$BROKER_CPU0" -v b="$(broker_cpu)" 'BEGIN { printf "%.1f", b - a }')
-say "CPU seconds: serve $SERVE_CPU (all instances), smsc-sim $(cpu_s "$SMSC_PID"), Kafka broker(s) $BROKER_CPU"
+say "CPU seconds from the first trigger on: serve $SERVE_CPU (all instances), smsc-sim $SMSC_CPU, Kafka broker(s) $BROKER_CPU"
 # serve's busiest threads (CPU seconds; CAF names its scheduler workers caf.multiplexer,
 # detached actors caf.actor; the main thread is the trigger consumer).
 for t in /proc/"$SERVE_PID"/task/*; do
@@ -203,13 +226,15 @@ if [ "$PARTITIONED" = 1 ] && [ "${BENCH_RESTORE:-0}" = 1 ]; then
   kill -TERM "$SERVE_PID"
   wait "$SERVE_PID" || true
 fi
-python3 - "$N" "$T0" "$T1" "$RSS_KB" "$SERVE_CPU" "$PARTITIONED" "$RESTORE" "${NAMES[@]}" <<'PY'
+python3 - "$N" "$T0" "$T1" "$RSS_KB" "$SERVE_CPU" "$PARTITIONED" "$RESTORE" "$BROKER_CPU" "${NAMES[@]}" <<'PY'
 import json, re, sys
 n, t0, t1, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-cpu, partitioned, restore, names = float(sys.argv[5]), sys.argv[6] == "1", sys.argv[7], sys.argv[8:]
+cpu, partitioned, restore = float(sys.argv[5]), sys.argv[6] == "1", sys.argv[7]
+broker, names = float(sys.argv[8]), sys.argv[9:]
 s = t1 - t0
 out = {"cards": n, "seconds": round(s, 2), "cards_per_s": round(n / s),
-       "peak_rss_mb_serve": round(rss / 1024), "serve_cpu_ms_per_card": round(1000 * cpu / n, 3)}
+       "peak_rss_mb_serve": round(rss / 1024), "serve_cpu_ms_per_card": round(1000 * cpu / n, 3),
+       "broker_cpu_ms_per_card": round(1000 * broker / n, 3)}
 if partitioned:
     txn = rec = byt = 0
     pat = re.compile(r"stopped: (\d+) transactions \((\d+) aborted\), (\d+) changelog records \((\d+) bytes")

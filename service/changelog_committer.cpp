@@ -1,6 +1,7 @@
 #include "service/changelog_committer.hpp"
 
-#include <unordered_set>
+#include <unordered_map>
+
 #include "base/log.hpp"
 
 #include "kafka/events.hpp"
@@ -184,11 +185,12 @@ void changelog_committer::run_group(std::vector<request*>& group) {
       ++stats_.transactions;
       stats_.produce_us += times.produce_us;
       stats_.bytes += times.bytes;
+      stats_.records += times.records;
       stats_.offsets_us += times.offsets_us;
       stats_.commit_us += times.commit_us;
       for (auto* r : group) {
         ++stats_.batches;
-        stats_.records += r->ops.size();
+        stats_.rows += r->ops.size();
         stats_.statuses += r->statuses.size();
         r->result = db_.apply(*r->batch, false);
       }
@@ -227,16 +229,30 @@ status changelog_committer::transact(const std::vector<request*>& group,
         std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t).count());
   };
   auto t = clock::now();
-  OTAFLOW_TRY(port_.begin());
+  // The changelog is compacted (the last value of a key is the row) and a transaction is seen
+  // whole or not at all: of the writes to one row within the group only the last one travels.
+  // A card's job row saved twice while the previous transaction ran goes once.
+  std::vector<const storage::changelog::row_op*> ops;
   for (const auto* r : group) {
-    for (const auto& op : r->ops) {
-      const auto key = storage::changelog::record_key(op.col, op.key);
-      const auto p = cfg_.partition_for(op.iccid, cfg_.partitions);
-      OTAFLOW_TRY(
-          port_.produce(cfg_.state_topic, p, key,
-                        op.value ? std::optional<std::string_view>(*op.value) : std::nullopt));
-      times.bytes += key.size() + (op.value ? op.value->size() : 0);
-    }
+    for (const auto& op : r->ops) ops.push_back(&op);
+  }
+  std::vector<std::string> keys(ops.size());
+  std::unordered_map<std::string_view, std::size_t> last;
+  last.reserve(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    keys[i] = storage::changelog::record_key(ops[i]->col, ops[i]->key);
+    last[keys[i]] = i;
+  }
+  OTAFLOW_TRY(port_.begin());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (last[keys[i]] != i) continue;  // written again later in this transaction
+    const auto& op = *ops[i];
+    const auto p = cfg_.partition_for(op.iccid, cfg_.partitions);
+    OTAFLOW_TRY(
+        port_.produce(cfg_.state_topic, p, keys[i],
+                      op.value ? std::optional<std::string_view>(*op.value) : std::nullopt));
+    times.bytes += keys[i].size() + (op.value ? op.value->size() : 0);
+    ++times.records;
   }
   for (const auto* r : group) {
     for (const auto& x : r->records) {

@@ -78,13 +78,16 @@ struct committer_stats {
   std::uint64_t transactions = 0;  ///< committed
   std::uint64_t aborted = 0;       ///< aborted (and retried or failed)
   std::uint64_t batches = 0;       ///< storage batches committed
-  std::uint64_t records = 0;       ///< changelog records produced in committed transactions
-  std::uint64_t statuses = 0;      ///< status events produced in committed transactions
-  std::uint64_t bytes = 0;         ///< key + value octets of the changelog records produced
-  bool fenced = false;             ///< a fatal error: this instance must stop
-  std::uint64_t produce_us = 0;    ///< time spent queueing records (committed transactions)
-  std::uint64_t offsets_us = 0;    ///< time spent sending the consumer's offsets
-  std::uint64_t commit_us = 0;     ///< time spent committing (flush + end of transaction)
+  std::uint64_t rows = 0;          ///< row writes of the committed batches
+  /// changelog records produced in committed transactions: the rows less those written again
+  /// later in the same transaction (only a row's last write travels)
+  std::uint64_t records = 0;
+  std::uint64_t statuses = 0;    ///< status events produced in committed transactions
+  std::uint64_t bytes = 0;       ///< key + value octets of the changelog records produced
+  bool fenced = false;           ///< a fatal error: this instance must stop
+  std::uint64_t produce_us = 0;  ///< time spent queueing records (committed transactions)
+  std::uint64_t offsets_us = 0;  ///< time spent sending the consumer's offsets
+  std::uint64_t commit_us = 0;   ///< time spent committing (flush + end of transaction)
 };
 
 /// A record of another topic that goes in a transaction (e.g. a selection trigger's copies).

@@ -129,6 +129,16 @@ class ticker {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_stats_ < std::chrono::seconds(5)) return;
     last_stats_ = now;
+    const auto ls = loop_.stats();
+    if (ls.subscribers_lag >= 0 &&
+        (ls.subscribers != prev_subscribers_ || (ls.subscribers_lag == 0) != prev_caught_up_)) {
+      // Partition-owned mode: how far the subscriber import has come (a carrier's import is
+      // applied before its campaign's triggers are worth sending).
+      prev_subscribers_ = ls.subscribers;
+      prev_caught_up_ = ls.subscribers_lag == 0;
+      logger()->info("subscriber records: {} applied, {} behind", ls.subscribers,
+                     ls.subscribers_lag);
+    }
     const auto s = eng_.stats();
     if (s.done == prev_.done && s.failed == prev_.failed && s.started == prev_.started &&
         s.in_flight == prev_.in_flight) {
@@ -152,6 +162,8 @@ class ticker {
   const serve_hooks& hooks_;
   std::chrono::steady_clock::time_point last_stats_ = std::chrono::steady_clock::now();
   actors::service_stats prev_;
+  std::uint64_t prev_subscribers_ = 0;
+  bool prev_caught_up_ = true;
 };
 
 // Where the engine's states and statuses go: the status outbox, or in partition-owned mode
@@ -369,11 +381,12 @@ result<run_summary> serve_partitioned(const serve_config& config, storage::state
     return cs.transactions == 0 ? 0.0 : static_cast<double>(us) / 1000.0 / cs.transactions;
   };
   logger()->info(
-      "stopped: {} transactions ({} aborted), {} changelog records ({} bytes), {} statuses; "
+      "stopped: {} transactions ({} aborted), {} changelog records ({} bytes) for {} row "
+      "writes, {} statuses; "
       "per transaction {:.1f} ms queueing records, {:.1f} ms sending offsets, {:.1f} ms "
       "committing",
-      cs.transactions, cs.aborted, cs.records, cs.bytes, cs.statuses, per_txn(cs.produce_us),
-      per_txn(cs.offsets_us), per_txn(cs.commit_us));
+      cs.transactions, cs.aborted, cs.records, cs.bytes, cs.rows, cs.statuses,
+      per_txn(cs.produce_us), per_txn(cs.offsets_us), per_txn(cs.commit_us));
   if (!ran) return ran.error();
   return out;
 }

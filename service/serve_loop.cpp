@@ -456,6 +456,7 @@ void trigger_loop::flush_subscribers() {
       }
     }
     for (const auto* m : staged) done(*m);
+    stats_.subscribers += staged.size();
     b.Clear();
     staged.clear();
     cards.clear();
@@ -791,6 +792,9 @@ loop_stats trigger_loop::stats() const {
   s.paused = paused_;
   s.held = held_count_;
   if (consumer_) s.lag = consumer_->lag(config_.kafka.triggers_topic).value_or(-1);
+  if (consumer_ && owner_ != nullptr) {
+    s.subscribers_lag = consumer_->lag(config_.kafka.subscribers_topic).value_or(-1);
+  }
   return s;
 }
 

@@ -165,6 +165,10 @@ struct loop_stats {
   /// now: trigger records behind the ends of the assigned partitions (kafka::consumer::lag);
   /// -1 when unknown (no partition assigned or fetched yet, or the consumer is closed).
   std::int64_t lag = -1;
+  /// Partition-owned mode: subscriber-topic records applied to the state, and (now) those
+  /// behind the ends of the assigned subscriber partitions (-1 when unknown).
+  std::uint64_t subscribers = 0;
+  std::int64_t subscribers_lag = -1;
 };
 
 /// The shared consumer group of the triggers topic (see the file comment).

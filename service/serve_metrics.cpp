@@ -32,6 +32,14 @@ void serve_metrics::collect(metrics::writer& w) const {
           loop_.paused ? 1 : 0);
   w.gauge("otaflow_trigger_held", "Records held back: their campaign is not defined yet", {},
           d(loop_.held));
+  if (loop_.subscribers_lag >= 0) {
+    w.counter("otaflow_subscriber_records_total",
+              "Subscriber-topic records applied to the state (partition-owned mode)", {},
+              d(loop_.subscribers));
+    w.gauge("otaflow_subscriber_records_lag",
+            "Subscriber-topic records behind the ends of this instance's partitions", {},
+            d(loop_.subscribers_lag));
+  }
   if (loop_.lag >= 0) {
     w.gauge("otaflow_kafka_consumer_lag",
             "Trigger records behind the ends of this instance's assigned partitions", {},

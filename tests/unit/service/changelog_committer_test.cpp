@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -340,6 +341,54 @@ TEST_F(committer_test, ConcurrentCommitsAreGroupedAndAllApplied) {
     }
   }
   EXPECT_EQ(record_keys.size(), static_cast<std::size_t>(writers) * 3);
+}
+
+// Two batches of one group write the same row: the compacted changelog needs only the last
+// value, so one record travels; both batches are applied, the row ends with the last value, and
+// a row written once in the same group still travels.
+TEST_F(committer_test, ARowWrittenTwiceInOneTransactionTravelsOnceWithItsLastValue) {
+  start();
+  own_all();
+  const auto held = card_on(0, 1);
+  const auto card = card_on(0);
+  const auto other = card_on(1);
+  port_.hold(true);
+  std::thread first([&] { ASSERT_TRUE(reserve(held).ok()); });
+  port_.wait_in_commit();
+  auto write = [&](const std::string& iccid, std::string_view value) {
+    rocksdb::WriteBatch b;
+    b.Put(state_->database().handle(column::counters), counter_key(iccid), value);
+    return state_->database().commit(b, false);
+  };
+  // Queued behind the held transaction, one after the other (each waits for its own result,
+  // so the second is queued only once the first is: two threads, a pause between them).
+  status r1, r2, r3;
+  std::thread a([&] { r1 = write(card, "first"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::thread b([&] { r2 = write(card, "second"); });
+  std::thread c([&] { r3 = write(other, "only"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  port_.hold(false);
+  first.join();
+  a.join();
+  b.join();
+  c.join();
+  ASSERT_TRUE(r1.ok() && r2.ok() && r3.ok());
+  const auto txns = port_.committed();
+  ASSERT_EQ(txns.size(), 2u) << "the three writes were not grouped";
+  std::multimap<std::string, std::string> got;
+  for (const auto& r : txns[1].records) got.emplace(r.key, r.value.value_or("<tombstone>"));
+  const auto key = [](const std::string& iccid) {
+    return storage::changelog::record_key(column::counters, counter_key(iccid));
+  };
+  const std::multimap<std::string, std::string> want = {{key(card), "second"},
+                                                        {key(other), "only"}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(row(column::counters, counter_key(card)), "second");
+  EXPECT_EQ(row(column::counters, counter_key(other)), "only");
+  const auto st = committer_->stats();
+  EXPECT_EQ(st.rows, 4u);     // the held card's counter, and the three writes
+  EXPECT_EQ(st.records, 3u);  // the card's first value never travelled
 }
 
 TEST_F(committer_test, PublishGoesInATransactionAndFlushCommitsOffsetsAlone) {
