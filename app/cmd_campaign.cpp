@@ -391,9 +391,7 @@ int show_status(const std::string& dir, const std::string& kek_file, const std::
     if (!j.variant.empty()) out["variant"] = j.variant;
     if (j.step != 0 || j.step_at != 0) out["step"] = j.step;  // a multi-step job past step 0
     out["history"] = service::history_json(j);
-    if (!j.listing.empty() || (j.step_flags & model::step_flag::listing_truncated) != 0) {
-      out["listing"] = service::listing_json(j);
-    }
+    if (model::has_listing(j)) out["listing"] = service::listing_json(j);
     std::cout << out.dump() << std::endl;
     return 0;
   }

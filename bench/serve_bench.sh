@@ -24,9 +24,9 @@
 #   keyed with Java's murmur2 partitioner); BENCH_INSTANCES=2 runs two instances in the group
 #   sharing one SMPP account. The campaign starts once every instance applied the import. The
 #   JSON line then adds the changelog's cost per card (changelog_bytes_per_card,
-#   changelog_records_per_card, transactions), and BENCH_RESTORE=1 ends with a restore: once the instances stopped
-#   cleanly, a new instance on an empty state directory gets every partition and rebuilds it
-#   from the changelog (restore_ms, restore_records).
+#   changelog_records_per_card, transactions), and BENCH_RESTORE=1 ends with a restore: once
+#   the instances stopped cleanly, a new instance on an empty state directory gets every
+#   partition and rebuilds it from the changelog (restore_ms, restore_records).
 # Needs kcat and python3. Not a ctest test: it takes a minute and the whole machine.
 set -euo pipefail
 

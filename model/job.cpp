@@ -40,6 +40,10 @@ void note_state_change(job_record& job, std::int64_t now_ms) {
   h.push_back({job.state, now_ms, job.attempt, job.por_status});
 }
 
+bool has_listing(const job_record& job) noexcept {
+  return !job.listing.empty() || (job.step_flags & step_flag::listing_truncated) != 0;
+}
+
 std::size_t listing_size(const job_record& job) noexcept {
   std::size_t n = 0;
   for (const auto& p : job.listing) n += p.data.size();

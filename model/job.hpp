@@ -126,6 +126,10 @@ void note_state_change(job_record& job, std::int64_t now_ms);
 /// the listing would exceed listing_max octets.
 bool put_listing_page(job_record& job, std::uint16_t step, std::uint16_t page, byte_view data);
 
+/// True when the job has listing pages, or dropped one (step_flag::listing_truncated): its views
+/// show a "listing".
+[[nodiscard]] bool has_listing(const job_record& job) noexcept;
+
 /// Total octets of listing data of a job (all pages).
 [[nodiscard]] std::size_t listing_size(const job_record& job) noexcept;
 

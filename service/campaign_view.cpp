@@ -310,9 +310,7 @@ nlohmann::json job_json(std::string_view campaign_id, std::string_view iccid,
   if (j.retry_at_ms > 0) out["retry_at_ms"] = j.retry_at_ms;
   if (j.step != 0 || j.step_at != 0) out["step"] = j.step;  // a multi-step job past step 0
   out["history"] = history_json(j);
-  if (!j.listing.empty() || (j.step_flags & model::step_flag::listing_truncated) != 0) {
-    out["listing"] = listing_json(j);
-  }
+  if (model::has_listing(j)) out["listing"] = listing_json(j);
   return out;
 }
 

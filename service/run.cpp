@@ -124,12 +124,12 @@ class ticker {
     if (auto s = outbox_ ? outbox_->checkpoint() : status{}; !s) {
       logger()->warn("storing the status watermark: {}", s.error().message);
     }
-    if (hooks_.on_tick) hooks_.on_tick(loop_.stats());
-    if (hooks_.serve) hooks_.serve->set_loop(loop_.stats());
+    const auto ls = loop_.stats();
+    if (hooks_.on_tick) hooks_.on_tick(ls);
+    if (hooks_.serve) hooks_.serve->set_loop(ls);
     const auto now = std::chrono::steady_clock::now();
     if (now - last_stats_ < std::chrono::seconds(5)) return;
     last_stats_ = now;
-    const auto ls = loop_.stats();
     if (ls.subscribers_lag >= 0 &&
         (ls.subscribers != prev_subscribers_ || (ls.subscribers_lag == 0) != prev_caught_up_)) {
       // Partition-owned mode: how far the subscriber import has come (a carrier's import is

@@ -33,9 +33,6 @@ struct key_resolution {
 /// Returns the audit record's details.
 [[nodiscard]] result<std::string> resolve_pending_keys(state& st, const key_resolution& r);
 
-/// The (campaign, card) job's state name, "" when it has none; errc::conflict while it is not
-/// terminal ("... resolve its `what` once it has ended"). Keys and keysets are settled only
-/// after their job ended.
 /// Ends a resolution whose rows `b` holds: `details` (a JSON object's opening fields, the
 /// outcome) gets the job state, the proof and who asked, goes into a `key_resolution` audit
 /// record in the same batch, and the batch is committed synced. Returns the details.
@@ -43,6 +40,9 @@ struct key_resolution {
                                                     const key_resolution& r, std::string details,
                                                     const std::string& job_state);
 
+/// The (campaign, card) job's state name, "" when it has none; errc::conflict while it is not
+/// terminal ("... resolve its `what` once it has ended"). Keys and keysets are settled only
+/// after their job ended.
 [[nodiscard]] result<std::string> terminal_job_state(state& st, const std::string& iccid,
                                                      const std::string& campaign, const char* what);
 
