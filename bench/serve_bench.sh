@@ -237,7 +237,7 @@ out = {"cards": n, "seconds": round(s, 2), "cards_per_s": round(n / s),
        "broker_cpu_ms_per_card": round(1000 * broker / n, 3)}
 if partitioned:
     txn = rec = byt = 0
-    pat = re.compile(r"stopped: (\d+) transactions \((\d+) aborted\), (\d+) changelog records \((\d+) bytes")
+    pat = re.compile(r"stopped: (\d+) transactions \((\d+) aborted, \d+ producers replaced\), (\d+) changelog records \((\d+) bytes")
     for name in names:
         for line in open(f"{name}.log"):
             m = pat.search(line)

@@ -262,6 +262,10 @@ num.io.threads=2
 num.recovery.threads.per.data.dir=1
 background.threads=2
 log.cleaner.threads=1
+
+# Transactions past their timeout are aborted within a second (Kafka's default looks every
+# 10 s): a test holds one past a 2 s timeout (kafka_broker_test).
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 EOF
 }
 

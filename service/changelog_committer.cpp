@@ -199,9 +199,16 @@ void changelog_committer::run_group(std::vector<request*>& group) {
     }
     last = s.error();
     (void)port_.abort();
-    std::lock_guard lock(mu_);
-    ++stats_.aborted;
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.aborted;
+    }
     if (port_.fatal(*last)) {
+      // Nothing of the transaction is visible (the broker aborted it, or the new producer's
+      // init aborts it): the group is tried again under the new producer, still fenced by the
+      // consumer group's generation like any other transaction.
+      if (try_recover(*last)) continue;
+      std::lock_guard lock(mu_);
       stats_.fenced = true;
       logger()->error("changelog: transaction failed fatally, this instance stops writing: {}",
                       last->message);
@@ -218,6 +225,33 @@ void changelog_committer::run_group(std::vector<request*>& group) {
     if (!r->result) r->result = e;
   }
   flush_error_ = e;
+}
+
+bool changelog_committer::try_recover(const error& cause) {
+  const auto now = std::chrono::steady_clock::now();
+  while (!recovered_at_.empty() && now - recovered_at_.front() >= cfg_.recovery_window) {
+    recovered_at_.pop_front();
+  }
+  if (recovered_at_.size() >= cfg_.recoveries) {
+    logger()->error(
+        "changelog: {} producers replaced in the last {} s already; not replacing another "
+        "(is a second instance running with this instance's id?)",
+        recovered_at_.size(),
+        std::chrono::duration_cast<std::chrono::seconds>(cfg_.recovery_window).count());
+    return false;
+  }
+  logger()->warn(
+      "changelog: the transactional producer failed ({}); a new one takes its transactional id "
+      "over and the transaction is tried again",
+      cause.message);
+  recovered_at_.push_back(now);
+  if (auto s = port_.recover(); !s) {
+    logger()->error("changelog: no new transactional producer: {}", s.error().message);
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.recoveries;
+  return true;
 }
 
 status changelog_committer::transact(const std::vector<request*>& group,

@@ -56,9 +56,15 @@ class txn_port {
   [[nodiscard]] virtual status send_offsets(const std::vector<kafka::topic_partition>& offsets) = 0;
   [[nodiscard]] virtual status commit() = 0;
   [[nodiscard]] virtual status abort() = 0;
-  /// True when `e` means this instance may never write again: another instance took the
-  /// transactional id, or the producer failed fatally.
+  /// True when `e` means the producer may never write again: its transactional id was taken
+  /// over (a newer epoch), or it failed fatally.
   [[nodiscard]] virtual bool fatal(const error& e) const = 0;
+  /// After fatal(): a new producer takes the transactional id over (fencing the old one and
+  /// aborting its open transaction). The broker bumps the epoch itself when it aborts a
+  /// transaction that outlived its timeout (a coordinator or leader lost for that long), and
+  /// the old producer then sees the same "fenced" answer as a zombie would: on the wire the
+  /// two cannot be told apart, so the committer recovers a bounded number of times.
+  [[nodiscard]] virtual status recover() = 0;
 };
 
 struct committer_config {
@@ -71,6 +77,11 @@ struct committer_config {
   /// Offsets alone (no rows waiting) are committed at most this often.
   std::chrono::milliseconds offsets_interval{500};
   std::size_t attempts = 5;  ///< transactions tried for one group of batches (>= 1)
+  /// Producers replaced after a fatal error (txn_port::recover) within `recovery_window`;
+  /// one more fatal error stops this instance. Two instances configured with the same
+  /// instance id fence each other in turn: the budget ends that with one of them stopped.
+  std::size_t recoveries = 3;
+  std::chrono::milliseconds recovery_window = std::chrono::minutes(10);
 };
 
 /// Counters of the committer (thread-safe snapshot).
@@ -84,7 +95,8 @@ struct committer_stats {
   std::uint64_t records = 0;
   std::uint64_t statuses = 0;    ///< status events produced in committed transactions
   std::uint64_t bytes = 0;       ///< key + value octets of the changelog records produced
-  bool fenced = false;           ///< a fatal error: this instance must stop
+  std::uint64_t recoveries = 0;  ///< producers replaced after a fatal error
+  bool fenced = false;           ///< a fatal error beyond recovery: this instance must stop
   std::uint64_t produce_us = 0;  ///< time spent queueing records (committed transactions)
   std::uint64_t offsets_us = 0;  ///< time spent sending the consumer's offsets
   std::uint64_t commit_us = 0;   ///< time spent committing (flush + end of transaction)
@@ -138,6 +150,8 @@ class changelog_committer {
                   const std::vector<kafka::topic_partition>& offsets, committer_stats& times);
   std::optional<std::int32_t> unowned(const request& r) const;  // under mu_
   status enqueue(request& r);
+  /// After a fatal error: a new producer, if the budget allows (committer thread, not under mu_).
+  bool try_recover(const error& cause);
 
   storage::db& db_;
   txn_port& port_;
@@ -154,6 +168,7 @@ class changelog_committer {
   bool stop_ = false;
   committer_stats stats_;
   std::chrono::steady_clock::time_point last_offsets_{};
+  std::deque<std::chrono::steady_clock::time_point> recovered_at_;  // committer thread only
   std::thread thread_;
 };
 

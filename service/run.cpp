@@ -318,19 +318,32 @@ result<run_summary> serve_partitioned(const serve_config& config, storage::state
 
   // One transactional id per instance: a restarted instance fences its earlier self.
   const auto txn_id = cfg.kafka.group_id + ".state." + cfg.instance_id;
-  // 15 s: a transaction lasts milliseconds; one left open by a crashed instance holds the
-  // new owner's stable offsets (and so its start) until the coordinator aborts it.
-  auto txp = kafka::txn_producer::create(cfg.kafka, txn_id, std::chrono::seconds(15));
-  if (!txp) return context("transactional producer", txp.error());
-  while (true) {
-    auto s = (*txp)->init(std::chrono::seconds(30));
-    if (s) break;
-    if (stop || kafka::txn_action(s.error()) != kafka::txn_errc::retriable) {
-      return context("initialising transactions as " + txn_id, s.error());
+  // Transaction timeout 15 s: a transaction lasts milliseconds; one left open by a crashed
+  // instance holds the new owner's stable offsets (and so its start) until the coordinator
+  // aborts it. One of ours that outlives it (a broker lost mid-commit) is aborted by the
+  // coordinator, which fences this producer: the committer replaces it (recover()).
+  // Retriable failures of init (the coordinator loading or moving) are tried again until
+  // `stop`, or for 2 minutes when replacing a failed producer (the committer's callers wait).
+  auto make_producer = [&cfg, &stop,
+                        txn_id](bool replacing) -> result<std::unique_ptr<kafka::txn_producer>> {
+    auto txp = kafka::txn_producer::create(cfg.kafka, txn_id, std::chrono::seconds(15));
+    if (!txp) return context("transactional producer", txp.error());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (true) {
+      auto s = (*txp)->init(std::chrono::seconds(30));
+      if (s) break;
+      if (stop || kafka::txn_action(s.error()) != kafka::txn_errc::retriable ||
+          (replacing && std::chrono::steady_clock::now() >= deadline)) {
+        return context("initialising transactions as " + txn_id, s.error());
+      }
+      logger()->warn("initialising transactions as {}: {} (tried again)", txn_id,
+                     s.error().message);
     }
-    logger()->warn("initialising transactions as {}: {} (tried again)", txn_id, s.error().message);
-  }
-  kafka_txn_port port(**txp);
+    return std::move(*txp);
+  };
+  auto txp = make_producer(false);
+  if (!txp) return txp.error();
+  kafka_txn_port port(std::move(*txp), [make_producer] { return make_producer(true); });
   committer_config cc;
   cc.state_topic = cfg.kafka.state_topic;
   cc.status_topic = cfg.kafka.status_topic;
@@ -381,11 +394,11 @@ result<run_summary> serve_partitioned(const serve_config& config, storage::state
     return cs.transactions == 0 ? 0.0 : static_cast<double>(us) / 1000.0 / cs.transactions;
   };
   logger()->info(
-      "stopped: {} transactions ({} aborted), {} changelog records ({} bytes) for {} row "
-      "writes, {} statuses; "
+      "stopped: {} transactions ({} aborted, {} producers replaced), {} changelog records ({} "
+      "bytes) for {} row writes, {} statuses; "
       "per transaction {:.1f} ms queueing records, {:.1f} ms sending offsets, {:.1f} ms "
       "committing",
-      cs.transactions, cs.aborted, cs.records, cs.bytes, cs.rows, cs.statuses,
+      cs.transactions, cs.aborted, cs.recoveries, cs.records, cs.bytes, cs.rows, cs.statuses,
       per_txn(cs.produce_us), per_txn(cs.offsets_us), per_txn(cs.commit_us));
   if (!ran) return ran.error();
   return out;

@@ -66,6 +66,10 @@ void serve_metrics::collect(metrics::writer& w) const {
               d(c.records));
     w.counter("otaflow_changelog_bytes_total",
               "Key and value octets of the changelog records produced", {}, d(c.bytes));
+    w.counter("otaflow_changelog_producer_recoveries_total",
+              "Transactional producers replaced after a fatal error (e.g. a transaction the "
+              "broker timed out)",
+              {}, d(c.recoveries));
     w.gauge("otaflow_changelog_fenced", "1 once this instance was fenced (it must stop)", {},
             c.fenced ? 1 : 0);
   }

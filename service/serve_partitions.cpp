@@ -28,29 +28,42 @@ status kafka_txn_port::send_offsets(const std::vector<kafka::topic_partition>& o
   if (c == nullptr) {
     return make_error(kafka::txn_errc::abortable, "no trigger consumer yet: offsets not sent");
   }
-  return p_.send_offsets(*c, offsets, kafka_call_timeout);
+  return p_->send_offsets(*c, offsets, kafka_call_timeout);
 }
 
 status kafka_txn_port::commit() {
   // A retriable failure (a timeout, a coordinator moving) may be tried again as it is.
   status s;
   for (int i = 0; i < 3; ++i) {
-    s = p_.commit(kafka_call_timeout);
+    s = p_->commit(kafka_call_timeout);
     if (s || kafka::txn_action(s.error()) != kafka::txn_errc::retriable) return s;
   }
   return s;
 }
 
 status kafka_txn_port::abort() {
-  if (!p_.in_transaction()) return {};
-  return p_.abort(kafka_call_timeout);
+  // A producer failed fatally aborts nothing (its flush could only wait): its successor's
+  // init aborts the open transaction.
+  if (!p_ || !p_->in_transaction() || !p_->usable()) return {};
+  return p_->abort(kafka_call_timeout);
 }
 
 bool kafka_txn_port::fatal(const error& e) const {
   const auto a = kafka::txn_action(e);
   // A group fence (stale generation) leaves the producer usable: not fatal; the transaction
   // is aborted and the next poll releases the partitions.
-  return !p_.usable() || a == kafka::txn_errc::fatal;
+  return !p_ || !p_->usable() || a == kafka::txn_errc::fatal;
+}
+
+status kafka_txn_port::recover() {
+  if (!make_) return make_error(errc::conflict, "changelog: no way to replace the producer");
+  // The old one first: its id's next epoch goes to the new one, and nothing of the old
+  // one's queue may be sent after it.
+  p_.reset();
+  auto p = make_();
+  if (!p) return p.error();
+  p_ = std::move(*p);
+  return {};
 }
 
 // ---- txn_job_store -------------------------------------------------------------------------
@@ -211,6 +224,20 @@ status partition_owner::assigned(kafka::consumer& consumer,
 
 void partition_owner::released(const std::vector<std::int32_t>& parts, bool clean) {
   const std::set<std::int32_t> going(parts.begin(), parts.end());
+  auto give_up = [&] {
+    std::lock_guard lock(mu_);
+    for (const auto p : parts) {
+      owned_.erase(p);
+      committer_.disown(p);
+      committer_.forget_offsets(p);
+    }
+  };
+  // A lost partition may be another member's already: stop writing for it (and carrying its
+  // offsets) before the jobs go. Releasing waits for the journal, whose saves for its cards
+  // would otherwise be tried again and again with offsets the group refuses (UNKNOWN_MEMBER_ID)
+  // while this callback keeps the consumer from rejoining: 80 s in a test, during which
+  // answers for those cards were taken as this instance's own instead of forwarded.
+  if (!clean) give_up();
   const auto n =
       engine_.release([&](std::string_view iccid) { return going.count(partition_of(iccid)) > 0; });
   if (clean) {
@@ -218,14 +245,7 @@ void partition_owner::released(const std::vector<std::int32_t>& parts, bool clea
       logger()->warn("partitions going away: last commit failed: {}", s.error().message);
       clean = false;
     }
-  }
-  {
-    std::lock_guard lock(mu_);
-    for (const auto p : parts) {
-      owned_.erase(p);
-      committer_.disown(p);
-      committer_.forget_offsets(p);
-    }
+    give_up();
   }
   std::string list;
   for (const auto p : parts) list += (list.empty() ? "" : ",") + std::to_string(p);

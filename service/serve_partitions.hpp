@@ -35,22 +35,31 @@ namespace otaflow::service {
 
 class kafka_txn_port final : public txn_port {
  public:
-  explicit kafka_txn_port(kafka::txn_producer& p) : p_(p) {}
+  /// Creates a producer with the instance's transactional id and initialises it.
+  using producer_factory = std::function<result<std::unique_ptr<kafka::txn_producer>>()>;
+  /// `p` initialised; `make` gives its successors (recover()).
+  kafka_txn_port(std::unique_ptr<kafka::txn_producer> p, producer_factory make)
+      : p_(std::move(p)), make_(std::move(make)) {}
   /// The trigger consumer whose group metadata fences the transactions (set once it exists).
   void set_consumer(const kafka::consumer* c) { consumer_ = c; }
 
-  [[nodiscard]] status begin() override { return p_.begin(); }
+  [[nodiscard]] status begin() override {
+    if (!p_) return make_error(errc::conflict, "changelog: no transactional producer");
+    return p_->begin();
+  }
   [[nodiscard]] status produce(std::string_view topic, std::int32_t partition, std::string_view key,
                                std::optional<std::string_view> value) override {
-    return p_.produce(topic, partition, key, value);
+    return p_->produce(topic, partition, key, value);
   }
   [[nodiscard]] status send_offsets(const std::vector<kafka::topic_partition>& offsets) override;
   [[nodiscard]] status commit() override;
   [[nodiscard]] status abort() override;
   [[nodiscard]] bool fatal(const error& e) const override;
+  [[nodiscard]] status recover() override;
 
  private:
-  kafka::txn_producer& p_;
+  std::unique_ptr<kafka::txn_producer> p_;
+  producer_factory make_;
   std::atomic<const kafka::consumer*> consumer_{nullptr};
 };
 

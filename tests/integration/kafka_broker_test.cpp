@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -313,8 +314,9 @@ std::pair<std::vector<changelog_record>, std::int64_t> read_committed(
   return {got, next.ok() ? *next : -1};
 }
 
-std::unique_ptr<txn_producer> make_txn_producer(const kafka_options& opts, const std::string& id) {
-  auto p = txn_producer::create(opts, id, 30s);
+std::unique_ptr<txn_producer> make_txn_producer(const kafka_options& opts, const std::string& id,
+                                                std::chrono::milliseconds txn_timeout = 30s) {
+  auto p = txn_producer::create(opts, id, txn_timeout);
   EXPECT_TRUE(p.ok()) << p.error().message;
   if (!p.ok()) return nullptr;
   const auto st = (*p)->init(60s);
@@ -406,6 +408,38 @@ TEST_F(KafkaBroker, ANewProducerWithTheSameTransactionalIdFencesTheOlder) {
   auto [got, next] = read_committed(opts_, topic, 0);
   EXPECT_EQ(got, (std::vector<changelog_record>{{"live", "2", 2}}));
   EXPECT_EQ(next, 4);
+}
+
+// What serve's committer recovers from (docs/library-notes.md): a transaction held open past
+// its timeout (a broker lost mid-commit) is aborted by the coordinator, which bumps the epoch;
+// the producer is then answered as a zombie would be. A new producer with the same id goes on.
+TEST_F(KafkaBroker, ATransactionPastItsTimeoutIsAbortedAndFencesItsProducerANewOneGoesOn) {
+  const auto topic = unique("txn.timeout");
+  ASSERT_TRUE(ensure_topics(opts_, {{topic, 1, 1}}, 30s).ok());
+  const auto id = unique("txn.slow");
+  auto slow = make_txn_producer(opts_, id, 2s);
+  ASSERT_TRUE(slow);
+  ASSERT_TRUE(slow->begin().ok());
+  ASSERT_TRUE(slow->produce(topic, 0, "late", "1").ok());
+  ASSERT_TRUE(slow->flush(30s).ok());
+  // scripts/kafka.sh looks for timed-out transactions every second
+  // (transaction.abort.timed.out.transaction.cleanup.interval.ms; Kafka's default is 10 s).
+  std::this_thread::sleep_for(5s);
+  const auto st = slow->commit(30s);
+  ASSERT_FALSE(st.ok()) << "committed a transaction the coordinator had aborted";
+  const auto action = txn_action(st.error());
+  EXPECT_TRUE(action == txn_errc::fenced || action == txn_errc::fatal) << st.error().message;
+  EXPECT_FALSE(slow->usable());
+
+  auto next = make_txn_producer(opts_, id, 2s);
+  ASSERT_TRUE(next);
+  ASSERT_TRUE(next->begin().ok());
+  ASSERT_TRUE(next->produce(topic, 0, "again", "2").ok());
+  ASSERT_TRUE(next->commit(30s).ok());
+  auto [got, end] = read_committed(opts_, topic, 0);
+  EXPECT_EQ(got, (std::vector<changelog_record>{{"again", "2", 2}}))
+      << "late at 0, its abort marker at 1";
+  EXPECT_EQ(end, 4);
 }
 
 TEST_F(KafkaBroker, AMemberWhoseGroupGenerationMovedOnCannotCommitItsTransaction) {

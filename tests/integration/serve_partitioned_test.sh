@@ -242,4 +242,8 @@ say "answers forwarded/received per run: $(echo $fwd | tr '\n' ' ')"
 echo "$fwd" | awk '{f += $1; r += $2} END {exit !(f > 0 && r > 0)}' ||
   fail "no answer was forwarded between the instances (one SMPP account: some must be)"
 grep -h "partitions restored" a.log b.log | sed 's/.*\(partitions restored.*\)/\1/' | cut -c1-200
+# A transaction held past its timeout while broker 2 went away is aborted by the coordinator,
+# which fences the producer; the instance replaces it (docs/SCALING.md "Fencing").
+grep -h "transactional producer failed" a.log b.log | cut -c1-300 || true
+say "producers replaced: $(grep -hc 'transactional producer failed' a.log b.log | paste -sd' ')"
 say "PASS"

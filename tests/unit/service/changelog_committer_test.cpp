@@ -65,8 +65,9 @@ class committer_test : public ::testing::Test {
     EXPECT_EQ(port_.violations(), 0u) << "calls to the port out of transaction protocol";
   }
 
-  void start(std::size_t attempts = 3) {
+  void start(std::size_t attempts = 3, std::size_t recoveries = 3) {
     committer_config c;
+    c.recoveries = recoveries;
     c.partitions = partitions;
     c.status_partitions = status_partitions;
     c.partition_for = last_digit;
@@ -270,8 +271,60 @@ TEST_F(committer_test, AfterAllAttemptsFailTheCallerGetsTheErrorAndNoRow) {
   EXPECT_EQ(*again, 1u);
 }
 
-TEST_F(committer_test, FatalErrorFencesAndLaterCommitsFailAtOnce) {
+TEST_F(committer_test, AFatalErrorReplacesTheProducerAndTheGroupCommitsUnderTheNewOne) {
   start(5);
+  own_all();
+  port_.fail_commits(1, failure::fatal);
+  const auto card = card_on(0);
+  auto v = reserve(card);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(*v, 1u);
+  EXPECT_EQ(port_.recoveries(), 1u);
+  const auto txns = port_.transactions();
+  ASSERT_EQ(txns.size(), 2u);
+  EXPECT_EQ(txns[0].how, fake_txn_port::end::aborted);
+  EXPECT_EQ(txns[1].how, fake_txn_port::end::committed);
+  ASSERT_EQ(txns[1].records.size(), 1u);
+  EXPECT_EQ(txns[1].records[0].key, txns[0].records[0].key);
+  const auto st = committer_->stats();
+  EXPECT_EQ(st.recoveries, 1u);
+  EXPECT_EQ(st.aborted, 1u);
+  EXPECT_EQ(st.transactions, 1u);
+  EXPECT_FALSE(st.fenced);
+  EXPECT_TRUE(row(column::counters, counter_key(card)).has_value());
+
+  // The budget (3) spent: 2 more recovered, the 4th fatal error within the window fences.
+  port_.fail_commits(1, failure::fatal);
+  ASSERT_TRUE(reserve(card).ok());
+  port_.fail_commits(1, failure::fatal);
+  ASSERT_TRUE(reserve(card).ok());
+  EXPECT_EQ(port_.recoveries(), 3u);
+  port_.fail_commits(1, failure::fatal);
+  auto fourth = reserve(card);
+  ASSERT_FALSE(fourth.ok());
+  EXPECT_EQ(port_.recoveries(), 3u);
+  EXPECT_TRUE(committer_->stats().fenced);
+  EXPECT_EQ(committer_->stats().recoveries, 3u);
+  EXPECT_EQ(state_->counters().get(card, 1).value(), 3u);
+}
+
+TEST_F(committer_test, AProducerThatCannotBeReplacedFences) {
+  start(5);
+  own_all();
+  port_.refuse_recovery();
+  port_.fail_commits(1, failure::fatal);
+  const auto card = card_on(0);
+  auto v = reserve(card);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(port_.recoveries(), 1u);
+  EXPECT_EQ(port_.begins(), 1u);
+  EXPECT_TRUE(committer_->stats().fenced);
+  EXPECT_EQ(committer_->stats().recoveries, 0u);
+  EXPECT_FALSE(row(column::counters, counter_key(card)).has_value());
+}
+
+TEST_F(committer_test, FatalErrorFencesAndLaterCommitsFailAtOnce) {
+  start(5, 0);  // no producer replaced
   own_all();
   port_.fail_commits(1, failure::fatal);
   const auto card = card_on(0);
@@ -279,6 +332,7 @@ TEST_F(committer_test, FatalErrorFencesAndLaterCommitsFailAtOnce) {
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.error().message.find("fenced"), std::string::npos) << v.error().message;
   EXPECT_EQ(port_.begins(), 1u);  // not retried
+  EXPECT_EQ(port_.recoveries(), 0u);
   EXPECT_TRUE(committer_->stats().fenced);
   EXPECT_FALSE(row(column::counters, counter_key(card)).has_value());
 

@@ -2,9 +2,10 @@
 // A fake of the changelog committer's Kafka side (service/changelog_committer.hpp: txn_port)
 // for the tests of serve's partition-owned pieces. It records every transaction (its records,
 // its offsets, how it ended), can be told to fail the next commits with a retriable, an
-// abortable or a fatal error, and can hold commit() until released (a slow Kafka: the test
-// looks at the state directory while the transaction is open). It also counts calls out of
-// protocol (produce outside a transaction, begin inside one).
+// abortable or a fatal error (and to refuse replacing the producer after one), and can hold
+// commit() until released (a slow Kafka: the test looks at the state directory while the
+// transaction is open). It also counts calls out of protocol (produce outside a
+// transaction, begin inside one, a producer replaced inside one).
 
 #include <condition_variable>
 #include <cstdint>
@@ -80,6 +81,23 @@ class fake_txn_port final : public txn_port {
     return {};
   }
   bool fatal(const error& e) const override { return e.message.rfind("fatal:", 0) == 0; }
+  status recover() override {
+    std::lock_guard lock(mu_);
+    ++recoveries_;
+    if (open_) ++violations_;  // the committer aborts before it replaces the producer
+    if (refuse_recovery_) return make_error(errc::io, "no broker answers InitProducerId");
+    return {};
+  }
+
+  /// recover() fails from now on.
+  void refuse_recovery() {
+    std::lock_guard lock(mu_);
+    refuse_recovery_ = true;
+  }
+  [[nodiscard]] std::size_t recoveries() const {
+    std::lock_guard lock(mu_);
+    return recoveries_;
+  }
 
   /// The next `n` commits fail with `f`.
   void fail_commits(std::size_t n, failure f) {
@@ -152,6 +170,8 @@ class fake_txn_port final : public txn_port {
   bool held_ = false;
   int in_commit_ = 0;
   std::size_t aborts_ = 0;
+  std::size_t recoveries_ = 0;
+  bool refuse_recovery_ = false;
   std::size_t violations_ = 0;
 };
 

@@ -97,17 +97,16 @@ class owner_test : public ::testing::Test {
     writer_state_ = storage::test::open_state(writer_dir_.path());
     owner_state_ = storage::test::open_state(owner_dir_.path());
     ASSERT_TRUE(writer_state_ && owner_state_);
-    auto txp = kafka::txn_producer::create(cfg_.kafka, "owners.state.writer", 60s);
+    auto make = [this]() -> result<std::unique_ptr<kafka::txn_producer>> {
+      auto txp = kafka::txn_producer::create(cfg_.kafka, "owners.state.writer", 60s);
+      if (!txp) return txp.error();
+      if (auto s = (*txp)->init(30s); !s) return s.error();
+      return std::move(*txp);
+    };
+    auto txp = make();
     ASSERT_TRUE(txp.ok()) << txp.error().message;
-    txp_ = std::move(*txp);
-    ASSERT_TRUE(txp_->init(30s).ok());
-    writer_port_ = std::make_unique<kafka_txn_port>(*txp_);
-    writer_ = std::make_unique<changelog_committer>(writer_state_->database(), *writer_port_,
-                                                    committer_cfg());
-    writer_->own(0);
-    writer_->own(1);
-    writer_state_->database().set_commit_hook(
-        [this](rocksdb::WriteBatch& b, bool s) { return writer_->commit(b, s); });
+    writer_port_ = std::make_unique<kafka_txn_port>(std::move(*txp), make);
+    start_writer(committer_cfg());
 
     // The owner: this instance, its own commits on a fake Kafka side.
     committer_ =
@@ -122,6 +121,17 @@ class owner_test : public ::testing::Test {
     ASSERT_TRUE(consumer.ok()) << consumer.error().message;
     consumer_ = std::move(*consumer);
   }
+  // The writer's committer (again) with `c`.
+  void start_writer(const committer_config& c) {
+    writer_state_->database().set_commit_hook({});
+    writer_.reset();
+    writer_ = std::make_unique<changelog_committer>(writer_state_->database(), *writer_port_, c);
+    writer_->own(0);
+    writer_->own(1);
+    writer_state_->database().set_commit_hook(
+        [this](rocksdb::WriteBatch& b, bool s) { return writer_->commit(b, s); });
+  }
+
   void TearDown() override {
     if (writer_state_) writer_state_->database().set_commit_hook({});
     if (owner_state_) owner_state_->database().set_commit_hook({});
@@ -131,7 +141,6 @@ class owner_test : public ::testing::Test {
     committer_.reset();
     writer_.reset();
     writer_port_.reset();
-    txp_.reset();
   }
 
   // A row of the owner's state written around the committer (an earlier ownership's leftover).
@@ -147,7 +156,6 @@ class owner_test : public ::testing::Test {
   serve_config cfg_;
   temp_dir writer_dir_, owner_dir_;
   std::unique_ptr<storage::state> writer_state_, owner_state_;
-  std::unique_ptr<kafka::txn_producer> txp_;
   std::unique_ptr<kafka_txn_port> writer_port_;
   std::unique_ptr<changelog_committer> writer_;
   fake_txn_port port_;
@@ -230,10 +238,33 @@ TEST_F(owner_test, ACleanHandOverKeepsTheRowsALostOneRebuildsThem) {
 // transaction is shown against a real broker only. Here: what the committer does with
 // kafka_txn_port's answers to the broker's fencing errors.
 
-TEST_F(owner_test, ProducerFencedAtCommitFencesTheWriterAndItsRowIsNotApplied) {
+TEST_F(owner_test, ProducerFencedAtCommitReplacesTheProducerAndTheRetryCommits) {
   const auto a = card_on(0);
   ASSERT_TRUE(reserve(*writer_state_, a).ok());
-  // What the broker answers once a newer instance registered the same transactional id.
+  // What the broker answers once it aborted a transaction that outlived its timeout (or a
+  // newer instance registered the same transactional id): the two look the same.
+  cluster_->push_request_errors(kafka::mock_request::end_txn, {RD_KAFKA_RESP_ERR_PRODUCER_FENCED});
+  auto v = reserve(*writer_state_, a);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(*v, 2u);
+  const auto st = writer_->stats();
+  EXPECT_FALSE(st.fenced);
+  EXPECT_EQ(st.recoveries, 1u);
+  EXPECT_EQ(st.aborted, 1u);
+  EXPECT_EQ(st.transactions, 2u);
+  EXPECT_EQ(stored_counter(*writer_state_, a), 2u);
+  auto later = reserve(*writer_state_, a);
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(*later, 3u);
+  EXPECT_EQ(writer_->stats().recoveries, 1u);
+}
+
+TEST_F(owner_test, ProducerFencedBeyondTheRecoveryBudgetFencesTheWriterAndItsRowIsNotApplied) {
+  auto c = committer_cfg();
+  c.recoveries = 0;
+  start_writer(c);
+  const auto a = card_on(0);
+  ASSERT_TRUE(reserve(*writer_state_, a).ok());
   cluster_->push_request_errors(kafka::mock_request::end_txn, {RD_KAFKA_RESP_ERR_PRODUCER_FENCED});
   auto v = reserve(*writer_state_, a);
   ASSERT_FALSE(v.ok());
