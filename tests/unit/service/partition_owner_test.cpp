@@ -5,10 +5,12 @@
 // hand-over's checkpoint), owns it, gives it up; and the forwarding transport sends answers of
 // cards it does not own to the MO topic, where the owner's deliver() hands them on.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -278,6 +280,34 @@ TEST_F(owner_test, ProducerFencedBeyondTheRecoveryBudgetFencesTheWriterAndItsRow
   ASSERT_FALSE(later.ok());
   EXPECT_NE(later.error().message.find("fenced"), std::string::npos) << later.error().message;
   EXPECT_EQ(writer_->stats().aborted, 1u);
+}
+
+// A lost partition may be another member's already. released() waits for the journal (the
+// jobs' last states); the partitions must be given up before that wait, or the journal's saves
+// for them go on being tried with offsets the group refuses while the consumer cannot rejoin
+// (80 s in the cluster test), and their cards' answers are not forwarded.
+TEST_F(owner_test, ALostPartitionIsGivenUpBeforeReleasingWaitsForTheJournal) {
+  ASSERT_TRUE(owner_->assigned(*consumer_, {0, 1}).ok());
+  ASSERT_TRUE(engine_->start_service(actors::service_options{10}, {}).ok());
+  engine_->set_campaign(actors::fakes::test_campaign(), actors::campaign_mode::running);
+  jobs_.hold(true);  // the journal's save blocks: the job's state is not durable
+  engine_->admit("c1", actors::fakes::first_cards(1), 1);
+  ASSERT_TRUE(actors::fakes::wait_until([&] { return engine_->journal_backlog() > 0; },
+                                        actors::fakes::patience, "a state change waits"));
+  std::atomic<bool> returned{false};
+  std::thread lost([&] {
+    owner_->released({0, 1}, false);
+    returned = true;
+  });
+  const bool given_up = actors::fakes::wait_until(
+      [&] { return !committer_->owns(0) && !committer_->owns(1); }, 5s,
+      "ownership given up while the journal still holds the jobs' states");
+  EXPECT_FALSE(returned.load()) << "released() did not wait for the journal";
+  jobs_.hold(false);
+  lost.join();
+  EXPECT_TRUE(given_up);
+  EXPECT_FALSE(owner_->owns_card(actors::fakes::iccid(0)));
+  engine_->stop_service(1s);
 }
 
 TEST_F(owner_test, OffsetsOfAStaleGenerationAbortTheTransactionAndTheRetryCommits) {
