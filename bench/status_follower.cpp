@@ -35,15 +35,12 @@ bool set(rd_kafka_conf_t* conf, const char* key, const char* value) {
   return true;
 }
 
-// The value of a JSON string field `"name":"value"` in a status event (hand-built, no spaces:
-// model/status_event), or empty.
-std::string_view field(std::string_view json, std::string_view name) {
-  std::string pat = "\"";
-  pat += name;
-  pat += "\":\"";
-  const auto at = json.find(pat);
+// The value of the JSON string field whose opening `"name":"` is `opening`, in a status event
+// (hand-built, no spaces: model/status_event), or empty.
+std::string_view field(std::string_view json, std::string_view opening) {
+  const auto at = json.find(opening);
   if (at == std::string_view::npos) return {};
-  const auto from = at + pat.size();
+  const auto from = at + opening.size();
   const auto to = json.find('"', from);
   if (to == std::string_view::npos) return {};
   return json.substr(from, to - from);
@@ -115,8 +112,8 @@ int main(int argc, char** argv) {
       continue;
     }
     const std::string_view v(static_cast<const char*>(m->payload), m->len);
-    const auto state = field(v, "state");
-    if (state == "done" || state == "failed") terminal.emplace(field(v, "iccid"));
+    const auto state = field(v, R"("state":")");
+    if (state == "done" || state == "failed") terminal.emplace(field(v, R"("iccid":")"));
     rd_kafka_message_destroy(m);
   }
   std::printf("%zu\n", terminal.size());

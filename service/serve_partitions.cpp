@@ -235,8 +235,8 @@ void partition_owner::released(const std::vector<std::int32_t>& parts, bool clea
   // A lost partition may be another member's already: stop writing for it (and carrying its
   // offsets) before the jobs go. Releasing waits for the journal, whose saves for its cards
   // would otherwise be tried again and again with offsets the group refuses (UNKNOWN_MEMBER_ID)
-  // while this callback keeps the consumer from rejoining: 80 s in a test, during which
-  // answers for those cards were taken as this instance's own instead of forwarded.
+  // while this callback keeps the consumer from rejoining (80 s in a test), and answers for
+  // those cards would not be forwarded to their new owner meanwhile.
   if (!clean) give_up();
   const auto n =
       engine_.release([&](std::string_view iccid) { return going.count(partition_of(iccid)) > 0; });
