@@ -191,6 +191,16 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "
 SERVE_CPU0=0
 for p in "${SERVE_PIDS[@]}"; do SERVE_CPU0=$(awk -v a="$SERVE_CPU0" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.2f", a + b }'); done
 SMSC_CPU0=$(cpu_s "$SMSC_PID")
+# Each serve thread's CPU ticks now (tid name ticks), so that the busiest threads are listed by
+# their CPU during the campaign rather than over their lives (which include the import).
+thread_ticks() {
+  local t c
+  for t in /proc/"$1"/task/*; do
+    c=$(cat "$t/comm" 2>/dev/null) || continue
+    awk -v c="${c// /_}" -v t="${t##*/}" '{ print t, c, $14 + $15 }' "$t/stat" 2>/dev/null || true
+  done
+}
+thread_ticks "$SERVE_PID" >threads0.txt
 say "producing $N triggers"
 T0=$(date +%s.%N)
 (
@@ -214,15 +224,13 @@ SERVE_CPU=$(awk -v a="$SERVE_CPU0" -v b="$SERVE_CPU" 'BEGIN { printf "%.1f", b -
 SMSC_CPU=$(awk -v a="$SMSC_CPU0" -v b="$(cpu_s "$SMSC_PID")" 'BEGIN { printf "%.1f", b - a }')
 BROKER_CPU=$(awk -v a="$BROKER_CPU0" -v b="$(broker_cpu)" 'BEGIN { printf "%.1f", b - a }')
 say "CPU seconds from the first trigger on: serve $SERVE_CPU (all instances), smsc-sim $SMSC_CPU, Kafka broker(s) $BROKER_CPU"
-# serve's busiest threads (CPU seconds; CAF names its scheduler workers caf.multiplexer,
-# detached actors caf.actor; the main thread is the trigger consumer).
-# A thread may end between the listing and the read (which failed the whole run, silently
-# with stderr discarded): skip it.
-for t in /proc/"$SERVE_PID"/task/*; do
-  c=$(cat "$t/comm" 2>/dev/null) || continue
-  awk -v hz="$(getconf CLK_TCK)" -v c="$c" '{ printf "%.1f %s\n", ($14 + $15) / hz, c }' "$t/stat" \
-    2>/dev/null || true
-done | sort -rn | head -n 8 | tr '\n' ',' | sed 's/,$/\n/; s/^/serve threads: /' >&2
+# serve's busiest threads during the campaign (CPU seconds; CAF names its scheduler workers
+# caf.multiplexer, detached actors caf.actor; the main thread is the trigger consumer). A
+# thread may end between the listing and the read: thread_ticks skips it.
+thread_ticks "$SERVE_PID" | awk -v hz="$(getconf CLK_TCK)" '
+  NR == FNR { before[$1] = $3; next }
+  { printf "%.1f %s\n", ($3 - before[$1]) / hz, $2 }' threads0.txt - |
+  sort -rn | head -n 10 | tr '\n' ',' | sed 's/,$/\n/; s/^/serve threads (campaign): /' >&2
 kill "$FOLLOW" 2>/dev/null || true
 wait "$PRODUCER" || true
 for p in "${SERVE_PIDS[@]}"; do kill -TERM "$p"; done

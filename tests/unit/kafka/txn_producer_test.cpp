@@ -9,9 +9,14 @@
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
+#include <sys/resource.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -139,6 +144,53 @@ TEST_F(TxnMock, PartitionByKeyAndSeveralPartitionsAtOnce) {
   }
   ASSERT_EQ(next->size(), 3u);
   for (const auto& tp : *next) EXPECT_EQ(tp.offset, count[tp.partition]) << tp.partition;
+}
+
+// This process's threads: id -> (name, nice), from /proc/self/task.
+std::map<int, std::pair<std::string, int>> threads_now() {
+  std::map<int, std::pair<std::string, int>> out;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(t.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    int nice = 0;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+      if (i == 19) nice = std::stoi(field);
+    }
+    out[std::stoi(t.path().filename().string())] = {stat.substr(open + 1, close - open - 1), nice};
+  }
+  return out;
+}
+
+// librdkafka 2.0.2's main thread spins before each timer and a transaction arms two 1 ms
+// timers (kafka/txn_producer.cpp): the transactional producer's main thread runs at the lowest
+// priority, its connection threads (the coordinator's among them) at the normal one.
+TEST_F(TxnMock, TheMainThreadRunsAtTheLowestPriorityItsConnectionThreadsDoNot) {
+  const auto before = threads_now();
+  const int normal = ::getpriority(PRIO_PROCESS, 0);
+  auto p = make("otaflow-test-nice");
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(p->begin().ok());
+  ASSERT_TRUE(p->produce(topic_, 0, "a", "1").ok());
+  ASSERT_TRUE(p->commit(10s).ok());
+  int mains = 0, connections = 0;
+  for (const auto& [tid, t] : threads_now()) {
+    if (before.count(tid) > 0) continue;
+    const auto& [name, nice] = t;
+    if (name == "rdk:main") {
+      ++mains;
+      EXPECT_EQ(nice, 19) << "thread " << tid;
+    } else if (name.rfind("rdk:broker", 0) == 0) {
+      ++connections;
+      EXPECT_EQ(nice, normal) << name << " (thread " << tid << ")";
+    }
+  }
+  EXPECT_EQ(mains, 1);
+  // The bootstrap connection, the transaction coordinator's and the broker's own.
+  EXPECT_GE(connections, 2);
 }
 
 TEST_F(TxnMock, AbortCountsNothingCommitted) {
