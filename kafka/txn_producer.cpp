@@ -43,17 +43,24 @@ std::string describe_code(rd_kafka_resp_err_t code) {
 // A thread inherits its creator's priority, and the main thread creates the transaction
 // coordinator's connection thread as it starts. So the main thread's id is noted when it
 // starts and its priority lowered once rd_kafka_new returned (by then that thread exists).
-// A connection thread started later by the main thread is put back to normal where the
-// system allows it.
+// A connection thread started later by the main thread is put back to the creating thread's
+// priority where the system allows it.
 constexpr int main_thread_nice = 19;
+
+// What on_thread_start needs (the interceptor's opaque, owned by the producer).
+struct thread_priorities {
+  std::atomic<id_t> main_tid{0};  // librdkafka's main thread, noted when it starts
+  int normal = 0;                 // the nice of the thread creating the producer
+};
 
 rd_kafka_resp_err_t on_thread_start(rd_kafka_t* /*rk*/, rd_kafka_thread_type_t type,
                                     const char* /*name*/, void* opaque) {
+  auto& prio = *static_cast<thread_priorities*>(opaque);
   const auto tid = static_cast<id_t>(::gettid());
   if (type == RD_KAFKA_THREAD_MAIN) {
-    static_cast<std::atomic<id_t>*>(opaque)->store(tid);
-  } else if (::getpriority(PRIO_PROCESS, tid) == main_thread_nice) {
-    (void)::setpriority(PRIO_PROCESS, tid, 0);  // EACCES without CAP_SYS_NICE: stays low
+    prio.main_tid.store(tid);
+  } else if (::getpriority(PRIO_PROCESS, tid) > prio.normal) {
+    (void)::setpriority(PRIO_PROCESS, tid, prio.normal);  // EACCES without CAP_SYS_NICE
   }
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
@@ -129,7 +136,7 @@ struct txn_producer::impl final : detail::client_base {
   bool in_txn = false;
   bool usable = true;
   txn_counters counters;
-  std::atomic<id_t> main_tid{0};  // librdkafka's main thread (on_thread_start)
+  thread_priorities priorities;
   std::uint64_t txn_records = 0;  // produced in the open transaction
   std::uint64_t txn_bytes = 0;
 };
@@ -169,8 +176,9 @@ result<std::unique_ptr<txn_producer>> txn_producer::create(const kafka_options& 
   };
   auto conf = detail::make_conf(opts, detail::role::producer, defaults, forced, p.get());
   if (!conf) return std::move(conf).error();
+  p->priorities.normal = ::getpriority(PRIO_PROCESS, 0);
   if (const auto err = rd_kafka_conf_interceptor_add_on_new(
-          conf->get(), "otaflow.main-thread-priority", &add_thread_hook, &p->main_tid);
+          conf->get(), "otaflow.main-thread-priority", &add_thread_hook, &p->priorities);
       err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return make_error(errc::internal, std::string("kafka txn producer ") + transactional_id +
                                           ": no thread interceptor: " + rd_kafka_err2str(err));
@@ -178,7 +186,7 @@ result<std::unique_ptr<txn_producer>> txn_producer::create(const kafka_options& 
   auto rk = detail::make_handle(RD_KAFKA_PRODUCER, std::move(*conf));
   if (!rk) return std::move(rk).error();
   p->rk = std::move(*rk);
-  if (const auto tid = p->main_tid.load(); tid != 0) {
+  if (const auto tid = p->priorities.main_tid.load(); tid != 0) {
     (void)::setpriority(PRIO_PROCESS, tid, main_thread_nice);
   }
   return std::unique_ptr<txn_producer>(new txn_producer(std::move(p)));
