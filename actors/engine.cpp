@@ -247,11 +247,13 @@ void engine::set_mode(const std::string& campaign, campaign_mode mode) {
 }
 
 void engine::admit(const std::string& campaign, std::unique_ptr<target_cursor> cards,
-                   std::uint64_t token) {
+                   std::uint64_t token, std::size_t count) {
   if (!impl_->service) return;
-  ++impl_->counters->open_admissions;
-  caf::anon_send(impl_->service,
-                 svc_admit{campaign, std::shared_ptr<target_cursor>(std::move(cards)), token});
+  count = std::max<std::size_t>(1, count);
+  impl_->counters->open_admissions += count;
+  caf::anon_send(
+      impl_->service,
+      svc_admit{campaign, std::shared_ptr<target_cursor>(std::move(cards)), token, count});
 }
 
 std::vector<std::uint64_t> engine::withdraw(std::function<bool(std::uint64_t)> which) {

@@ -135,9 +135,10 @@ class engine {
   void set_mode(const std::string& campaign, campaign_mode mode);
   /// Queues the cards of `cards` as jobs of a registered campaign; `token` (0: none) is
   /// reported to on_admitted once all of them have a durable state. Admissions are taken in
-  /// the order they arrive, each as the window allows.
-  void admit(const std::string& campaign, std::unique_ptr<target_cursor> cards,
-             std::uint64_t token);
+  /// the order they arrive, each as the window allows. `count`: how many cards it counts for
+  /// in waiting() (the cards of an explicit list; a selection counts 1).
+  void admit(const std::string& campaign, std::unique_ptr<target_cursor> cards, std::uint64_t token,
+             std::size_t count = 1);
   /// Drops queued admissions whose token `which` selects (a partition was revoked): those not
   /// started at all and the rest of one partly taken. Returns their tokens once every job
   /// already started is durable.
@@ -152,7 +153,8 @@ class engine {
   void reclaim(std::function<bool(std::string_view iccid)> which);
   /// Jobs running plus admissions waiting: what a trigger consumer's back-pressure watches.
   [[nodiscard]] std::size_t backlog() const noexcept;
-  /// Admissions not taken in full yet (waiting for a place in the window); thread-safe.
+  /// Cards of the admissions not taken in full yet (waiting for a place in the window), each
+  /// admission counted as admit()'s `count`; thread-safe.
   [[nodiscard]] std::size_t waiting() const noexcept;
   /// Service-mode counters.
   [[nodiscard]] service_stats stats() const;

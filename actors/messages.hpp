@@ -125,6 +125,7 @@ struct svc_admit {
   std::string campaign;
   std::shared_ptr<target_cursor> cursor;
   std::uint64_t token;
+  std::size_t cards = 1;  ///< how many cards it counts for in engine::waiting()
 };
 /// Drops queued admissions whose token the predicate selects.
 struct svc_withdraw {

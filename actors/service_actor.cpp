@@ -26,6 +26,7 @@ struct svc_admission {
   std::string campaign;
   std::shared_ptr<target_cursor> cursor;
   std::uint64_t token = 0;
+  std::size_t cards = 1;          // what it counts for in service_counters::open_admissions
   std::deque<card_info> pending;  // taken from the cursor, not handled yet
   std::uint64_t taken = 0;
   std::uint64_t need_sync = 0;  // the journal sync that makes its entries durable
@@ -262,8 +263,8 @@ void take_admissions(service_actor_t* self, pump_outcome& out) {
     if (camp == st.campaigns.end() || !camp->second.ctx) {
       st.log->warn("service: admission for unknown campaign '{}' dropped", a.campaign);
       out.finished.push_back({a.token, false, 0});
+      st.counters->open_admissions -= a.cards;
       st.queue.pop_front();
-      --st.counters->open_admissions;
       continue;
     }
     if (a.pending.empty() && !a.exhausted) {
@@ -294,8 +295,8 @@ void take_admissions(service_actor_t* self, pump_outcome& out) {
     }
     if (a.pending.empty() && a.exhausted) {
       out.finished.push_back({a.token, a.wrote_in_pump, a.need_sync});
+      st.counters->open_admissions -= a.cards;
       st.queue.pop_front();
-      --st.counters->open_admissions;
       continue;
     }
     if (blocked) break;
@@ -409,13 +410,14 @@ void on_admit(service_actor_t* self, svc_admit& a) {
   auto& st = self->state;
   ++st.counters->admissions;
   if (st.stopping) {
-    --st.counters->open_admissions;
+    st.counters->open_admissions -= a.cards;
     return;
   }
   svc_admission adm;
   adm.campaign = std::move(a.campaign);
   adm.cursor = std::move(a.cursor);
   adm.token = a.token;
+  adm.cards = a.cards;
   st.queue.push_back(std::move(adm));
   gauges(st);
   schedule(self);
@@ -427,8 +429,8 @@ void on_withdraw(service_actor_t* self, svc_withdraw& w) {
   for (auto it = st.queue.begin(); it != st.queue.end();) {
     if (it->token != 0 && (*w.which)(it->token)) {
       out.push_back(it->token);
+      st.counters->open_admissions -= it->cards;
       it = st.queue.erase(it);
-      --st.counters->open_admissions;
     } else {
       ++it;
     }
@@ -626,7 +628,7 @@ caf::behavior service_actor(service_actor_t* self, service_setup setup) {
       [=](stop_atom) {
         auto& st = self->state;
         st.stopping = true;
-        st.counters->open_admissions -= st.queue.size();
+        for (const auto& a : st.queue) st.counters->open_admissions -= a.cards;
         st.queue.clear();
         gauges(st);
         st.stop_waiters.push_back(self->make_response_promise());

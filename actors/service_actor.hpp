@@ -26,8 +26,9 @@ struct service_counters {
   std::atomic<std::uint64_t> admissions{0}, cards{0}, started{0}, queued_paused{0},
       skipped_terminal{0}, skipped_active{0}, cancelled{0}, done{0}, failed{0}, in_flight{0},
       parked{0}, waiting{0}, skipped{0}, expired{0}, queued_window{0};
-  // Admissions sent by engine::admit and not out of the service's queue yet (counted by the
-  // sender, so a consumer's back-pressure also sees those still in the mailbox).
+  // Cards of the admissions sent by engine::admit and not out of the service's queue yet
+  // (each counts its `cards`; counted by the sender, so a consumer's back-pressure also sees
+  // those still in the mailbox).
   std::atomic<std::size_t> open_admissions{0};
 };
 

@@ -410,8 +410,44 @@ void control_reader::loop() {
 
 std::uint64_t trigger_loop::token_for(const kafka::message& m) {
   const auto t = next_token_++;
-  tokens_.emplace(t, record_ref{{m.topic, m.partition}, m.offset});
+  tokens_.emplace(t, record_ref{{m.topic, m.partition}, m.offset, {}});
   return t;
+}
+
+void trigger_loop::group_trigger(const kafka::message& m, const campaign_registry::entry& camp,
+                                 const std::string& campaign, const std::string& iccid) {
+  const partition_key tp{m.topic, m.partition};
+  if (!group_.iccids.empty() &&
+      (group_.campaign != campaign || group_.ctx != camp.ctx || group_.tp != tp)) {
+    flush_group();
+  }
+  if (group_.iccids.empty()) {
+    group_.campaign = campaign;
+    group_.ctx = camp.ctx;
+    group_.tp = tp;
+  }
+  group_.iccids.push_back(iccid);
+  group_.offsets.push_back(m.offset);
+  if (group_.iccids.size() >= group_max) flush_group();
+}
+
+void trigger_loop::flush_group() {
+  if (group_.iccids.empty()) return;
+  const auto t = next_token_++;
+  record_ref ref{group_.tp, group_.offsets.front(), {}};
+  ref.more.assign(group_.offsets.begin() + 1, group_.offsets.end());
+  tokens_.emplace(t, std::move(ref));
+  const auto n = group_.iccids.size();
+  actors::target_def target;
+  target.iccids = std::move(group_.iccids);
+  engine_.admit(group_.campaign,
+                std::make_unique<actors::subscriber_cursor>(
+                    state_, group_.ctx->def, std::move(target),
+                    actors::cursor_options{.routes = &config_.routes}),
+                t, n);
+  group_.iccids.clear();
+  group_.offsets.clear();
+  group_.ctx.reset();
 }
 
 void trigger_loop::done(const kafka::message& m) {
@@ -601,21 +637,21 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     auto known = state_.subscribers().get(t.iccid);
     if (known && !known->has_value()) return false;
   }
-  actors::target_def target;
   if (!t.iccid.empty()) {
-    target.iccids = {t.iccid};
-  } else {
-    auto parsed = parse_target(*t.target, camp->ctx->def);
-    if (!parsed) {
-      dead_letter(m, "trigger: " + parsed.error().message);
-      return true;
-    }
-    if (auto why = selection_refusal(*parsed, camp->ctx->def, config_.approvals); !why.empty()) {
-      dead_letter(m, why);
-      return true;
-    }
-    target = std::move(*parsed);
+    group_trigger(m, *camp, t.campaign, t.iccid);
+    return true;
   }
+  auto parsed = parse_target(*t.target, camp->ctx->def);
+  if (!parsed) {
+    dead_letter(m, "trigger: " + parsed.error().message);
+    return true;
+  }
+  if (auto why = selection_refusal(*parsed, camp->ctx->def, config_.approvals); !why.empty()) {
+    dead_letter(m, why);
+    return true;
+  }
+  actors::target_def target = std::move(*parsed);
+  flush_group();  // admitted in the order read
   engine_.admit(t.campaign,
                 std::make_unique<actors::subscriber_cursor>(
                     state_, camp->ctx->def, std::move(target),
@@ -658,7 +694,9 @@ void trigger_loop::drain() {
   for (const auto t : completions_.take()) {
     auto it = tokens_.find(t);
     if (it == tokens_.end()) continue;  // its partition was revoked meanwhile
-    tracker_.done(it->second.tp.first, it->second.tp.second, it->second.offset);
+    const auto& ref = it->second;
+    tracker_.done(ref.tp.first, ref.tp.second, ref.offset);
+    for (const auto o : ref.more) tracker_.done(ref.tp.first, ref.tp.second, o);
     tokens_.erase(it);
   }
 }
@@ -718,6 +756,7 @@ std::vector<std::int32_t> trigger_loop::triggers_partitions(
 
 void trigger_loop::on_rebalance(kafka::rebalance_event ev,
                                 const std::vector<kafka::topic_partition>& parts) {
+  flush_group();  // empty between polls; admitted before anything moves
   std::set<partition_key> keys;
   for (const auto& p : parts) keys.insert({p.topic, p.partition});
   auto drop_held = [&] {
@@ -817,6 +856,7 @@ status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void
   while (!stop.load() && !fatal_ && !(committer_ != nullptr && committer_->stats().fenced)) {
     drain();
     retry_held();
+    flush_group();
     commit(false);
     back_pressure();
     const auto now = clock::now();
@@ -834,6 +874,7 @@ status trigger_loop::run(const std::atomic<bool>& stop, const std::function<void
     }
     auto msgs = consumer_->poll(config_.serve.poll_batch, std::chrono::milliseconds(100));
     for (auto& m : msgs) handle(std::move(m));
+    flush_group();
     flush_subscribers();
   }
   // Leaving the group runs the revoke callback: what is durable is committed there.

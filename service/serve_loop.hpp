@@ -205,7 +205,19 @@ class trigger_loop {
   struct record_ref {
     partition_key tp;
     std::int64_t offset = 0;
+    std::vector<std::int64_t> more;  // an admission group's other records, same partition
   };
+  // One-card triggers of one campaign read in a row from one partition, admitted together:
+  // one cursor, one token and one durability wait for up to group_max cards instead of one
+  // of each per card.
+  struct trigger_group {
+    std::string campaign;
+    std::shared_ptr<const actors::campaign_ctx> ctx;
+    partition_key tp;
+    std::vector<std::string> iccids;
+    std::vector<std::int64_t> offsets;
+  };
+  static constexpr std::size_t group_max = 256;
   struct held_record {
     kafka::message msg;
     std::chrono::steady_clock::time_point since;
@@ -220,6 +232,12 @@ class trigger_loop {
   bool unknown_campaign(const kafka::message& m, const std::string& campaign,
                         std::chrono::steady_clock::time_point since);
   void dead_letter(const kafka::message& m, const std::string& reason);
+  /// Adds a one-card trigger to the group (admitting the group first when it is for another
+  /// campaign or partition, or full).
+  void group_trigger(const kafka::message& m, const campaign_registry::entry& camp,
+                     const std::string& campaign, const std::string& iccid);
+  /// Admits the group's cards as one admission (nothing when empty).
+  void flush_group();
   std::uint64_t token_for(const kafka::message& m);
   void done(const kafka::message& m);
   void drain();
@@ -241,6 +259,7 @@ class trigger_loop {
   std::map<partition_key, std::deque<held_record>> held_;
   std::size_t held_count_ = 0;
   std::unordered_map<std::uint64_t, record_ref> tokens_;
+  trigger_group group_;
   std::uint64_t next_token_ = 1;
   std::map<partition_key, std::int64_t> to_commit_;
   std::chrono::steady_clock::time_point last_commit_{};

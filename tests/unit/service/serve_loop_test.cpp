@@ -107,6 +107,35 @@ TEST_F(service_fixture, BackPressurePausesAtMaxWaitingAndResumesWhenTheyDrain) {
   }
 }
 
+// One-card triggers of one campaign read in a row from one partition are admitted together:
+// one admission, one cursor and one durability wait for all of them. Here they are held for
+// their unknown campaign and all taken in one go once it is defined; a record dead-lettered
+// between them keeps its own offset and does not split them.
+TEST_F(service_fixture, OneCardTriggersReadInARowAreAdmittedAsOneGroup) {
+  constexpr int n = 20;
+  cfg.serve.unknown_campaign_grace = 30s;
+  start();
+  for (int i = 0; i < n / 2; ++i) send(0, trigger("c1", i));  // 0@0..9
+  send(0, "not json");                                        // 0@10
+  for (int i = n / 2; i < n; ++i) send(0, trigger("c1", i));  // 0@11..20
+  ASSERT_TRUE(eventually([&] { return ticks().held == static_cast<std::uint64_t>(n + 1); }))
+      << "held " << ticks().held;
+  define("c1", 1);  // 1@0
+  ASSERT_TRUE(committed_becomes({n + 1, 1}));
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(eventually([&] { return job("c1", i) && job("c1", i)->state == job_state::done; }))
+        << i;
+  }
+  ASSERT_TRUE(eventually([&] { return probe_->read(cfg.kafka.dlq_topic, 1).size() == 1; }));
+  auto ended = stop();
+  ASSERT_TRUE(ended.has_value());
+  ASSERT_TRUE(ended->ok()) << ended->error().message;
+  EXPECT_EQ((*ended)->engine.admissions, 1u);
+  EXPECT_EQ((*ended)->engine.cards, static_cast<std::uint64_t>(n));
+  EXPECT_EQ((*ended)->engine.started, static_cast<std::uint64_t>(n));
+  EXPECT_EQ(transport.submits(), n);
+}
+
 // Records that cannot be used go to the dead-letter topic with their reason, topic,
 // partition, offset and original bytes, and their offsets are committed.
 TEST_F(service_fixture, MalformedRecordsAreDeadLetteredWithTheirReasonAndCommitted) {
