@@ -410,19 +410,15 @@ void control_reader::loop() {
 
 std::uint64_t trigger_loop::token_for(const kafka::message& m) {
   const auto t = next_token_++;
-  tokens_.emplace(t, record_ref{{m.topic, m.partition}, m.offset, {}});
+  tokens_.emplace(t, record_ref{{m.topic, m.partition}, {m.offset}});
   return t;
 }
 
 void trigger_loop::group_trigger(const kafka::message& m, const campaign_registry::entry& camp,
-                                 const std::string& campaign, const std::string& iccid) {
+                                 const std::string& iccid) {
   const partition_key tp{m.topic, m.partition};
-  if (!group_.iccids.empty() &&
-      (group_.campaign != campaign || group_.ctx != camp.ctx || group_.tp != tp)) {
-    flush_group();
-  }
+  if (!group_.iccids.empty() && (group_.ctx != camp.ctx || group_.tp != tp)) flush_group();
   if (group_.iccids.empty()) {
-    group_.campaign = campaign;
     group_.ctx = camp.ctx;
     group_.tp = tp;
   }
@@ -434,13 +430,11 @@ void trigger_loop::group_trigger(const kafka::message& m, const campaign_registr
 void trigger_loop::flush_group() {
   if (group_.iccids.empty()) return;
   const auto t = next_token_++;
-  record_ref ref{group_.tp, group_.offsets.front(), {}};
-  ref.more.assign(group_.offsets.begin() + 1, group_.offsets.end());
-  tokens_.emplace(t, std::move(ref));
+  tokens_.emplace(t, record_ref{group_.tp, std::move(group_.offsets)});
   const auto n = group_.iccids.size();
   actors::target_def target;
   target.iccids = std::move(group_.iccids);
-  engine_.admit(group_.campaign,
+  engine_.admit(group_.ctx->def.id,
                 std::make_unique<actors::subscriber_cursor>(
                     state_, group_.ctx->def, std::move(target),
                     actors::cursor_options{.routes = &config_.routes}),
@@ -638,7 +632,7 @@ bool trigger_loop::try_process(const kafka::message& m, clock::time_point since)
     if (known && !known->has_value()) return false;
   }
   if (!t.iccid.empty()) {
-    group_trigger(m, *camp, t.campaign, t.iccid);
+    group_trigger(m, *camp, t.iccid);
     return true;
   }
   auto parsed = parse_target(*t.target, camp->ctx->def);
@@ -695,8 +689,7 @@ void trigger_loop::drain() {
     auto it = tokens_.find(t);
     if (it == tokens_.end()) continue;  // its partition was revoked meanwhile
     const auto& ref = it->second;
-    tracker_.done(ref.tp.first, ref.tp.second, ref.offset);
-    for (const auto o : ref.more) tracker_.done(ref.tp.first, ref.tp.second, o);
+    for (const auto o : ref.offsets) tracker_.done(ref.tp.first, ref.tp.second, o);
     tokens_.erase(it);
   }
 }

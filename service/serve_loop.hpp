@@ -204,15 +204,13 @@ class trigger_loop {
   using partition_key = std::pair<std::string, std::int32_t>;
   struct record_ref {
     partition_key tp;
-    std::int64_t offset = 0;
-    std::vector<std::int64_t> more;  // an admission group's other records, same partition
+    std::vector<std::int64_t> offsets;  // one record's, or an admission group's
   };
   // One-card triggers of one campaign read in a row from one partition, admitted together:
   // one cursor, one token and one durability wait for up to group_max cards instead of one
   // of each per card.
   struct trigger_group {
-    std::string campaign;
-    std::shared_ptr<const actors::campaign_ctx> ctx;
+    std::shared_ptr<const actors::campaign_ctx> ctx;  // the campaign (its definition then)
     partition_key tp;
     std::vector<std::string> iccids;
     std::vector<std::int64_t> offsets;
@@ -235,7 +233,7 @@ class trigger_loop {
   /// Adds a one-card trigger to the group (admitting the group first when it is for another
   /// campaign or partition, or full).
   void group_trigger(const kafka::message& m, const campaign_registry::entry& camp,
-                     const std::string& campaign, const std::string& iccid);
+                     const std::string& iccid);
   /// Admits the group's cards as one admission (nothing when empty).
   void flush_group();
   std::uint64_t token_for(const kafka::message& m);
