@@ -4,7 +4,9 @@
 # campaign event, then N triggers (one per card) produced with kcat, as fast as kcat goes.
 # Prints one JSON line:
 #   {"cards": N, "seconds": S, "cards_per_s": X, "peak_rss_mb_serve": M,
-#    "serve_cpu_ms_per_card": C, "broker_cpu_ms_per_card": B}
+#    "serve_cpu_ms_per_card": C, "broker_cpu_ms_per_card": B, "host_calibration_ms": H}
+# H: how long a fixed Python loop (3M additions) took before the run. This shared VM's speed
+# has varied fourfold between days (docs/SCALING.md); H says which kind of day a figure is from.
 # (CPU from the first trigger on: start-up and the import left out)
 # S runs from the moment the first trigger is handed to kcat to the moment the status topic
 # holds a terminal state (done/failed) for every card. Trigger production overlaps the
@@ -77,6 +79,13 @@ if [ -z "${OTAFLOW_KAFKA_BROKERS:-}" ]; then
   fi
 fi
 BROKERS=$OTAFLOW_KAFKA_BROKERS
+HOST_CAL_MS=$(python3 -c '
+import time
+t = time.perf_counter()
+s = 0
+for i in range(3000000):
+    s += i
+print(round((time.perf_counter() - t) * 1000))')
 export OTAFLOW_KEK=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cd "$W"
 
@@ -249,15 +258,16 @@ if [ "$PARTITIONED" = 1 ] && [ "${BENCH_RESTORE:-0}" = 1 ]; then
   kill -TERM "$SERVE_PID"
   wait "$SERVE_PID" || true
 fi
-python3 - "$N" "$T0" "$T1" "$RSS_KB" "$SERVE_CPU" "$PARTITIONED" "$RESTORE" "$BROKER_CPU" "${NAMES[@]}" <<'PY'
-import json, re, sys
+HOST_CAL_MS=$HOST_CAL_MS python3 - "$N" "$T0" "$T1" "$RSS_KB" "$SERVE_CPU" "$PARTITIONED" "$RESTORE" "$BROKER_CPU" "${NAMES[@]}" <<'PY'
+import json, os, re, sys
 n, t0, t1, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 cpu, partitioned, restore = float(sys.argv[5]), sys.argv[6] == "1", sys.argv[7]
 broker, names = float(sys.argv[8]), sys.argv[9:]
 s = t1 - t0
 out = {"cards": n, "seconds": round(s, 2), "cards_per_s": round(n / s),
        "peak_rss_mb_serve": round(rss / 1024), "serve_cpu_ms_per_card": round(1000 * cpu / n, 3),
-       "broker_cpu_ms_per_card": round(1000 * broker / n, 3)}
+       "broker_cpu_ms_per_card": round(1000 * broker / n, 3),
+       "host_calibration_ms": int(os.environ["HOST_CAL_MS"])}
 if partitioned:
     txn = rec = byt = 0
     pat = re.compile(r"stopped: (\d+) transactions \((\d+) aborted, \d+ producers replaced\), (\d+) changelog records \((\d+) bytes")
