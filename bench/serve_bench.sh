@@ -251,6 +251,7 @@ if [ "$PARTITIONED" = 1 ] && [ "${BENCH_RESTORE:-0}" = 1 ]; then
   # A new instance on an empty state directory (the group has no other member now).
   sed -e "s#^state_dir = .*#state_dir = \"$W/r\"#" -e 's/^instance_id = .*/instance_id = "r"/' \
     s.toml >r.toml
+  chmod 600 r.toml # it holds the SMPP password: serve refuses it readable by others
   start_serve r
   wait_log r.log "partitions restored" 600
   RESTORE=$(grep "partitions restored" r.log | tail -n 1)
